@@ -1,0 +1,259 @@
+// files -> model: reads clusters.yaml and releases/*.yaml with positions,
+// validates them against the JSON Schemas, builds the typed model with every
+// default made explicit, then runs the cross-file checks (validate.ts).
+// Every problem is collected; nothing stops at the first.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import type { Diagnostic } from '../errors.ts';
+import type {
+  ChartRepositorySpec,
+  ClusterSelector,
+  ClusterSpec,
+  ClustersFileSpec,
+  DeployRepo,
+  HealthOverride,
+  HealthSpec,
+  ReleaseClusterOverride,
+  ReleaseSpec,
+  ValuesLayer,
+  WaveSpec,
+} from '../model/spec.ts';
+import { parseDuration } from './duration.ts';
+import { schemaDiagnostics } from './schema.ts';
+import { crossFileDiagnostics } from './validate.ts';
+import { readYamlFile } from './yaml-file.ts';
+import type { YamlFile, YamlPath } from './yaml-file.ts';
+
+export const DEFAULT_HEALTH: HealthSpec = {
+  timeoutMs: 5 * 60_000,
+  soakMs: 2 * 60_000,
+  minReadyEndpoints: 1,
+  maxRestarts: 0,
+  http: [],
+};
+
+export interface LoadOptions {
+  clustersFile: string; // path as given (default ./clusters.yaml)
+  releasesDir?: string; // default <root>/releases
+  cwd?: string;
+}
+
+export interface LoadResult {
+  repo: DeployRepo | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** Loads and validates; throws ConfigError (exit 4) listing every problem. */
+export function loadDeployRepoOrThrow(opts: LoadOptions): DeployRepo {
+  const { repo, diagnostics } = loadDeployRepo(opts);
+  if (diagnostics.length || !repo) throw new ConfigError(diagnostics);
+  return repo;
+}
+
+export function loadDeployRepo(opts: LoadOptions): LoadResult {
+  const cwd = opts.cwd ?? process.cwd();
+  const clustersAbs = resolve(cwd, opts.clustersFile);
+  const root = dirname(clustersAbs);
+  const shown = (abs: string) => {
+    const rel = relative(cwd, abs);
+    return rel && !rel.startsWith('..') ? rel : abs;
+  };
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, YamlFile>();
+
+  const cf = readYamlFile(clustersAbs, shown(clustersAbs));
+  files.set(cf.file, cf);
+  diagnostics.push(...cf.diagnostics);
+  if (cf.data !== undefined) diagnostics.push(...schemaDiagnostics('clusters', cf));
+  const config = buildClustersFile(cf, root, diagnostics);
+
+  const releasesAbs = opts.releasesDir ? resolve(cwd, opts.releasesDir) : join(root, 'releases');
+  const releases: ReleaseSpec[] = [];
+  if (!existsSync(releasesAbs) || !statSync(releasesAbs).isDirectory()) {
+    diagnostics.push({ file: shown(releasesAbs), line: 1, col: 1, message: 'releases folder not found (use --releases DIR)' });
+  } else {
+    const names = readdirSync(releasesAbs)
+      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+      .sort();
+    for (const f of names) {
+      const abs = join(releasesAbs, f);
+      const rf = readYamlFile(abs, shown(abs));
+      files.set(rf.file, rf);
+      diagnostics.push(...rf.diagnostics);
+      if (rf.data === undefined) continue;
+      diagnostics.push(...schemaDiagnostics('release', rf));
+      const rel = buildRelease(rf, diagnostics);
+      if (rel) releases.push(rel);
+    }
+  }
+
+  if (!config) return { repo: undefined, diagnostics };
+  const repo: DeployRepo = { config, releases };
+  diagnostics.push(...crossFileDiagnostics(repo, files));
+  return { repo, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds
+    .filter((d) => {
+      const k = `${d.file}:${d.line}:${d.col}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : 0));
+}
+
+// ---- lenient accessors: schema errors are already reported; build what we can
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strMap = (v: unknown): Record<string, string> =>
+  isObj(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+
+/** A duration string in ms; malformed ones were reported by the schema's pattern. */
+const durationOf = (v: unknown): number | undefined => (typeof v === 'string' ? parseDuration(v) : undefined);
+
+function buildHealth(v: unknown): HealthOverride {
+  if (!isObj(v)) return {};
+  const h: HealthOverride = {};
+  const timeout = durationOf(v.timeout);
+  if (timeout !== undefined) h.timeoutMs = timeout;
+  const soak = durationOf(v.soak);
+  if (soak !== undefined) h.soakMs = soak;
+  if (Number.isInteger(v.minReadyEndpoints)) h.minReadyEndpoints = v.minReadyEndpoints as number;
+  if (Number.isInteger(v.maxRestarts)) h.maxRestarts = v.maxRestarts as number;
+  if (Array.isArray(v.http)) {
+    h.http = v.http.filter(isObj).map((g) => ({ url: String(g.url ?? ''), expectStatus: typeof g.expectStatus === 'number' ? g.expectStatus : 200 }));
+  }
+  if (isObj(v.prometheus)) {
+    h.prometheus = { url: String(v.prometheus.url ?? ''), query: String(v.prometheus.query ?? ''), max: Number(v.prometheus.max ?? 0) };
+  }
+  return h;
+}
+
+function buildRepositories(v: unknown): ChartRepositorySpec[] {
+  return Array.isArray(v) ? v.filter(isObj).map((r) => ({ name: String(r.name ?? ''), url: String(r.url ?? '') })) : [];
+}
+
+function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): ClustersFileSpec | undefined {
+  const d = file.data;
+  if (!isObj(d)) {
+    if (d !== undefined) diags.push({ ...file.posOf([]), message: 'clusters.yaml must be a map with a "clusters" key' });
+    return undefined;
+  }
+  const clusters: ClusterSpec[] = [];
+  if (isObj(d.clusters)) {
+    for (const [name, c] of Object.entries(d.clusters)) {
+      if (!isObj(c)) continue;
+      const spec: ClusterSpec = {
+        name,
+        context: str(c.context) ?? '',
+        provider: str(c.provider) ?? '',
+        region: str(c.region) ?? '',
+        labels: strMap(c.labels),
+        pos: file.keyPosOf(['clusters'], name),
+      };
+      const fo = str(c.failoverFor);
+      if (fo !== undefined) spec.failoverFor = fo;
+      clusters.push(spec);
+    }
+  }
+  const tracks = strList(d.tracks);
+  const waves: WaveSpec[] = [];
+  if (Array.isArray(d.waves)) {
+    d.waves.forEach((w, i) => {
+      if (!isObj(w)) return;
+      const wave: WaveSpec = {
+        name: str(w.name) ?? `wave-${i + 1}`,
+        tracks: strList(w.tracks),
+        pos: file.posOf(['waves', i]),
+      };
+      if (isObj(w.clusters)) {
+        const sel: ClusterSelector = {};
+        const n = str(w.clusters.name);
+        if (n !== undefined) sel.name = n;
+        const p = str(w.clusters.provider);
+        if (p !== undefined) sel.provider = p;
+        const r = str(w.clusters.region);
+        if (r !== undefined) sel.region = r;
+        if (isObj(w.clusters.labels)) sel.labels = strMap(w.clusters.labels);
+        wave.clusters = sel;
+      }
+      const soak = durationOf(w.soak);
+      if (soak !== undefined) wave.soakMs = soak;
+      if (w.health !== undefined) wave.health = buildHealth(w.health);
+      waves.push(wave);
+    });
+  }
+  const spec: ClustersFileSpec = {
+    file: file.file,
+    root,
+    clusters,
+    tracks,
+    waves,
+    wavesGiven: Array.isArray(d.waves),
+    health: { ...DEFAULT_HEALTH, ...buildHealth(d.health) },
+    onFailure: d.onFailure === 'halt' ? 'halt' : 'rollback',
+    repositories: buildRepositories(d.repositories),
+  };
+  const kc = str(d.kubeconfig);
+  if (kc !== undefined) spec.kubeconfig = kc;
+  return spec;
+}
+
+function buildLayer(file: YamlFile, path: YamlPath, v: unknown): ValuesLayer {
+  const o = isObj(v) ? v : {};
+  return { values: strList(o.values), set: isObj(o.set) ? o.set : {}, pos: file.posOf(path) };
+}
+
+function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefined {
+  const d = file.data;
+  if (!isObj(d)) {
+    diags.push({ ...file.posOf([]), message: 'a release file must be a map with name, namespace and chart' });
+    return undefined;
+  }
+  const name = str(d.name);
+  if (!name) return undefined; // schema reported the missing name
+  const chart = isObj(d.chart) ? d.chart : {};
+  const rel: ReleaseSpec = {
+    name,
+    namespace: str(d.namespace) ?? 'default',
+    file: file.file,
+    chart: { ref: str(chart.ref) ?? '', pos: file.posOf(['chart', 'ref']) },
+    base: buildLayer(file, [], d),
+    clusters: [],
+    health: buildHealth(d.health),
+    repositories: buildRepositories(d.repositories),
+    pos: file.posOf(['name']),
+  };
+  const version = str(chart.version);
+  if (version !== undefined) rel.chart.version = version;
+  const ride = str(d.track);
+  if (ride !== undefined) rel.rideWith = ride;
+  if (isObj(d.tracks)) {
+    rel.tracks = {};
+    for (const [t, layer] of Object.entries(d.tracks)) rel.tracks[t] = buildLayer(file, ['tracks', t], layer);
+  }
+  if (isObj(d.clusters)) {
+    for (const [pattern, c] of Object.entries(d.clusters)) {
+      const o = isObj(c) ? c : {};
+      const override: ReleaseClusterOverride = {
+        ...buildLayer(file, ['clusters', pattern], o),
+        pattern,
+        enabled: o.enabled !== false,
+        tracks: {},
+      };
+      override.pos = file.keyPosOf(['clusters'], pattern);
+      if (isObj(o.tracks)) {
+        for (const [t, layer] of Object.entries(o.tracks)) override.tracks[t] = buildLayer(file, ['clusters', pattern, 'tracks', t], layer);
+      }
+      rel.clusters.push(override);
+    }
+  }
+  return rel;
+}

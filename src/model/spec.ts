@@ -1,0 +1,118 @@
+// Desired state as plain data, exactly as clusters.yaml and releases/*.yaml say
+// it, after defaults are applied explicitly (see config/load.ts).
+
+/** Where a value came from: a file position, for errors and `plan --explain`. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type OnFailure = 'rollback' | 'halt';
+
+export interface HttpGateSpec {
+  url: string;
+  expectStatus: number;
+}
+
+export interface PrometheusGateSpec {
+  url: string;
+  query: string;
+  max: number;
+}
+
+/** Health gate settings; durations in milliseconds. */
+export interface HealthSpec {
+  timeoutMs: number;
+  soakMs: number;
+  minReadyEndpoints: number;
+  maxRestarts: number;
+  http: HttpGateSpec[];
+  prometheus?: PrometheusGateSpec;
+}
+
+/** Partial health settings as written in a file (release or wave override). */
+export type HealthOverride = Partial<HealthSpec>;
+
+export interface ClusterSpec {
+  name: string;
+  context: string;
+  provider: string;
+  region: string;
+  labels: Record<string, string>;
+  failoverFor?: string;
+  pos: SourcePos;
+}
+
+/** Cluster selector as written in waves[].clusters. Every given field must match. */
+export interface ClusterSelector {
+  name?: string; // glob
+  provider?: string;
+  region?: string;
+  labels?: Record<string, string>;
+}
+
+export interface WaveSpec {
+  name: string;
+  tracks: string[];
+  clusters?: ClusterSelector;
+  soakMs?: number;
+  health?: HealthOverride;
+  pos: SourcePos;
+}
+
+export interface ChartRepositorySpec {
+  name: string;
+  url: string;
+}
+
+export interface ClustersFileSpec {
+  file: string;
+  root: string; // folder holding clusters.yaml; every relative path resolves from here
+  kubeconfig?: string;
+  clusters: ClusterSpec[];
+  tracks: string[];
+  waves: WaveSpec[];
+  wavesGiven: boolean;
+  health: HealthSpec;
+  onFailure: OnFailure;
+  repositories: ChartRepositorySpec[];
+}
+
+/** Values contributed by one layer: files, then `set`. */
+export interface ValuesLayer {
+  values: string[]; // paths relative to repo root
+  set: Record<string, unknown>;
+  pos: SourcePos;
+}
+
+export interface ReleaseClusterOverride extends ValuesLayer {
+  pattern: string; // cluster name or glob
+  enabled: boolean;
+  tracks: Record<string, ValuesLayer>;
+}
+
+export interface ChartSpec {
+  ref: string; // oci://..., repo/name, or a local path
+  version?: string; // semver range or exact
+  pos: SourcePos;
+}
+
+export interface ReleaseSpec {
+  name: string;
+  namespace: string;
+  file: string;
+  chart: ChartSpec;
+  base: ValuesLayer; // release values + set
+  tracks?: Record<string, ValuesLayer>; // undefined: a single release per cluster
+  rideWith?: string; // `track:` for track-less releases
+  clusters: ReleaseClusterOverride[];
+  health: HealthOverride;
+  repositories: ChartRepositorySpec[];
+  pos: SourcePos;
+}
+
+export interface DeployRepo {
+  config: ClustersFileSpec;
+  releases: ReleaseSpec[];
+}
