@@ -1,0 +1,93 @@
+// The plan: what the tool means to do to every unit, wave by wave. Made by
+// plan/assemble (pure, from desired x deployed), printed by report/, saved by
+// `plan --out`, executed by run/.
+import type { UnitRef } from '../model/identity.ts';
+import type { HealthSpec } from '../model/spec.ts';
+
+export type PlanAction = 'install' | 'upgrade' | 'unchanged' | 'uninstall';
+
+/** Why a unit is planned as it is (shown in the plan; upgrade reasons may combine). */
+export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'disabled' | 'orphaned';
+
+/** A release as helm's own record (sh.helm.release.v1 Secret) says it is deployed. */
+export interface DeployedRelease {
+  cluster: string;
+  namespace: string;
+  name: string;
+  revision: number;
+  status: string; // deployed | failed | pending-install | pending-upgrade | pending-rollback | superseded | uninstalling ...
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+  manifest: string;
+  config: Record<string, unknown>; // user-supplied values of that revision
+  labels: Record<string, string>; // labels on the release record (manager marker lives here)
+  managed: boolean; // made by helm-cascade
+  updated?: string; // ISO time of the last deploy
+}
+
+export interface ResolvedChart {
+  ref: string; // as written
+  name: string;
+  version: string; // resolved exact version
+  /** What helm is given: a local folder or a packaged .tgz already fetched into the cache. */
+  path: string;
+  digest: string; // sha256 of the chart content
+}
+
+/** One line of `plan --explain`: a leaf value and what set it. */
+export interface ValueOrigin {
+  path: string; // dotted, e.g. image.tag
+  value: unknown; // secrets are shown as "(secret)"
+  source: string; // "values/account-service/gke.yaml", "releases/x.yaml set", "--set", "chart default", "helm-cascade"
+}
+
+export interface ObjectDiff {
+  kind: string;
+  namespace: string;
+  name: string;
+  change: 'added' | 'removed' | 'changed';
+  /** Unified diff text of the normalised object; for Secrets only key names (never values). */
+  diff: string;
+}
+
+export interface PlannedUnit extends UnitRef {
+  wave: string;
+  step: number; // failover ordering inside the wave
+  action: PlanAction;
+  reasons: PlanReason[];
+  chart?: ResolvedChart; // undefined for uninstall of orphans
+  fromVersion?: string; // deployed chart version
+  toVersion?: string;
+  deployedRevision?: number;
+  deployedStatus?: string;
+  health: HealthSpec;
+  values?: Record<string, unknown>; // merged user values given to helm (secret-bearing: never printed)
+  manifest?: string; // rendered
+  diffs: ObjectDiff[];
+  error?: string; // rendering failed: helm's message with file and line; the unit is not applied
+  digest: UnitDigest;
+}
+
+/** What `apply --plan` re-checks before touching anything. */
+export interface UnitDigest {
+  chart: string;
+  values: string;
+  manifest: string;
+  deployedRevision: number; // 0 when not deployed
+}
+
+export interface PlanWave {
+  name: string;
+  index: number;
+  steps: PlannedUnit[][];
+}
+
+export interface Plan {
+  version: 1;
+  createdAt: string;
+  clustersFile: string;
+  waves: PlanWave[];
+  orphans: PlannedUnit[]; // managed releases the repository no longer lists (action uninstall only with --prune)
+  summary: { install: number; upgrade: number; unchanged: number; uninstall: number; errors: number };
+}
