@@ -103,7 +103,7 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
       seen.add(k);
       return true;
     })
-    .sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : 0));
+    .sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
 }
 
 // ---- lenient accessors: schema errors are already reported; build what we can

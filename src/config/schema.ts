@@ -52,7 +52,8 @@ function pathOf(instancePath: string): string[] {
 }
 
 function where(path: string[]): string {
-  return path.length ? path.join('.') : 'the file';
+  if (!path.length) return 'the file';
+  return path.map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }
 
 function typeName(v: unknown): string {

@@ -15,6 +15,8 @@ import type { YamlFile, YamlPath } from './yaml-file.ts';
 
 function didYouMean(name: string, known: string[]): string {
   if (!known.length) return '';
+  const prefixed = known.find((k) => k.startsWith(name) || name.startsWith(k));
+  if (prefixed) return ` (did you mean "${prefixed}"?)`;
   const guess = closest(name, known);
   return distance(name, guess) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${guess}"?)` : ` (known: ${known.join(', ')})`;
 }
@@ -77,7 +79,7 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
       for (const c of config.clusters) {
         const holding = waves.filter((w) => waveHolds(w, t, c));
         const pair = t === undefined ? `cluster "${c.name}"` : `track "${t}" on cluster "${c.name}"`;
-        if (holding.length === 0) at(cpos(['waves']), `${pair} falls in no wave`);
+        if (holding.length === 0) at(cf?.keyPosOf([], 'waves') ?? cpos([]), `${pair} falls in no wave`);
         else if (holding.length > 1) {
           const i = config.waves.indexOf(holding[1]!);
           at(cpos(['waves', i]), `${pair} falls in ${holding.length} waves: ${holding.map((w) => `"${w.name}"`).join(', ')}`);
@@ -119,7 +121,7 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
     const checkFiles = (layer: ValuesLayer, path: YamlPath) => {
       layer.values.forEach((v, i) => {
         const abs = isAbsolute(v) ? v : join(root, v);
-        if (!existsSync(abs)) at(rpos([...path, 'values', i]), `values file not found: ${v} (paths are relative to ${root})`);
+        if (!existsSync(abs)) at(rpos([...path, 'values', i]), `values file not found: ${v} (paths are relative to the folder holding clusters.yaml)`);
       });
     };
     checkFiles(rel.base, []);
@@ -158,7 +160,7 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
   for (const u of expandUnits(repo)) {
     const id = unitId(u);
     const other = owners.get(id);
-    if (other && other !== u.releaseSpec) {
+    if (other && other !== u.releaseSpec && other.name !== u.releaseSpec.name) {
       at(u.releaseSpec.pos, `helm release "${u.helmName}" in namespace "${u.namespace}" on cluster "${u.cluster}" is also made by release "${other.name}" (${other.file})`);
     } else owners.set(id, u.releaseSpec);
   }

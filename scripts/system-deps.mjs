@@ -1,0 +1,21 @@
+// pretest: installs the Debian packages the test suite runs for real
+// (docker-registry: an OCI registry for chart tests; chromium: renders the
+// HTML drift report). Runs apt-get only when one is missing and we are root.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const wanted = [
+  { pkg: 'docker-registry', bin: '/usr/bin/docker-registry' },
+  { pkg: 'chromium', bin: '/usr/bin/chromium' },
+];
+const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
+if (missing.length === 0) process.exit(0);
+if (process.getuid?.() !== 0) {
+  console.error(`helm-cascade tests need Debian packages: ${missing.join(' ')}. Install them: sudo apt-get install -y ${missing.join(' ')}`);
+  process.exit(1);
+}
+console.log(`installing ${missing.join(', ')} (apt-get)`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+process.exit(r.status ?? 1);
