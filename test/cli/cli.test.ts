@@ -15,7 +15,7 @@ describe('helm-cascade CLI', () => {
   it('validate on the example repository exits 0', async () => {
     const r = await cli(['validate']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /3 clusters, 2 releases, 15 helm releases in 4 waves: valid\./);
+    assert.match(r.stdout, /4 clusters, 2 releases, 16 helm releases in 4 waves: valid\./);
   });
 
   it('validate on a broken repository lists every mistake with file:line:col and exits 4', async () => {
@@ -30,8 +30,8 @@ describe('helm-cascade CLI', () => {
   it('validate --online reports contexts missing from the kubeconfig', async () => {
     const r = await cli(['validate', '--online', '--kubeconfig', join(root, 'test/fixtures/kubeconfig-partial.yaml')]);
     assert.equal(r.exitCode, 4);
-    assert.match(r.stderr, /^clusters\.yaml:11:3: cluster "gke-europe-west1": context "gke_demo_europe-west1_main" is not in the kubeconfig/m);
-    assert.match(r.stderr, /^clusters\.yaml:16:3: cluster "gke-us-east1": context "gke_demo_us-east1_main" is not in the kubeconfig/m);
+    assert.match(r.stderr, /^clusters\.yaml:16:3: cluster "gke-europe-west1": context "gke_demo_europe-west1_main" is not in the kubeconfig/m);
+    assert.match(r.stderr, /^clusters\.yaml:21:3: cluster "gke-us-east1": context "gke_demo_us-east1_main" is not in the kubeconfig/m);
     assert.doesNotMatch(r.stderr, /onprem-paris/);
   });
 
@@ -40,7 +40,7 @@ describe('helm-cascade CLI', () => {
     assert.equal(r.exitCode, 0);
     const doc = JSON.parse(r.stdout) as { valid: boolean; units: number; waves: { name: string }[] };
     assert.equal(doc.valid, true);
-    assert.equal(doc.units, 15);
+    assert.equal(doc.units, 16);
     assert.deepEqual(doc.waves.map((w) => w.name), ['internal', 'canary', 'production-onprem', 'production-gke']);
   });
 

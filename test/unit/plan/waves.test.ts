@@ -125,7 +125,7 @@ describe('wave expansion', () => {
     assert.deepEqual(show(repo), [
       'internal: onprem-paris/account-service-internal gke-us-east1/account-service-internal | gke-europe-west1/account-service-internal',
       'canary: onprem-paris/account-service-free onprem-paris/account-service-paid gke-us-east1/account-service-free gke-us-east1/account-service-paid | gke-europe-west1/account-service-free gke-europe-west1/account-service-paid',
-      'production-onprem: onprem-paris/account-service-production onprem-paris/edge-gateway',
+      'production-onprem: onprem-paris/account-service-production onprem-paris/edge-gateway onprem-amsterdam/edge-gateway',
       'production-gke: gke-europe-west1/account-service-production gke-europe-west1/edge-gateway gke-us-east1/account-service-production gke-us-east1/edge-gateway',
     ]);
   });
