@@ -1,7 +1,7 @@
 // The commander program: flags -> options -> lazily imported command module.
 // The one top-level catch maps every error to SPEC's exit codes.
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, exitCodeOf, formatDiagnostic, NotImplementedError } from './errors.ts';
+import { ConfigError, exitCodeOf, formatDiagnostic } from './errors.ts';
 import type { CommonOptions } from './commands/common.ts';
 
 type Action = (opts: Record<string, unknown>, cmd: Command) => Promise<number>;
@@ -29,12 +29,6 @@ function lazy(load: () => Promise<{ run: Action }>): (...args: unknown[]) => Pro
   };
 }
 
-function notBuilt(name: string): (...args: unknown[]) => Promise<void> {
-  return async () => {
-    throw new NotImplementedError(`"helm-cascade ${name}" is not built yet; see the open issues. Nothing was done.`);
-  };
-}
-
 export function buildProgram(): Command {
   const program = new Command('helm-cascade')
     .description('Multi-cluster Helm release orchestrator: plan, diff and roll out releases cluster by cluster, track by track, in health-gated waves.')
@@ -56,7 +50,7 @@ export function buildProgram(): Command {
     .option('--wave <name>', 'only this wave')
     .option('--set <key=value...>', 'highest-precedence value overrides')
     .option('--ignore-live-drift', 'do not plan upgrades for releases whose live objects drifted')
-    .action(notBuilt('plan'));
+    .action(lazy(() => import('./commands/plan.ts')));
 
   common(program.command('apply'))
     .description('execute the waves in order, gate every wave on health, stop at the first failed gate')
@@ -67,23 +61,24 @@ export function buildProgram(): Command {
     .option('--prune', 'uninstall managed releases the repository no longer lists')
     .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first')
     .option('--set <key=value...>', 'highest-precedence value overrides')
-    .action(notBuilt('apply'));
+    .action(lazy(() => import('./commands/apply.ts')));
 
   common(program.command('drift'))
     .description('report every release that differs from the repository, was changed by hand, or is broken')
     .option('--format <formats>', 'text,json,junit,markdown,html (name=file to write a file)', 'text')
     .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
     .option('--notify-always', 'post even when nothing drifted')
-    .action(notBuilt('drift'));
+    .action(lazy(() => import('./commands/drift.ts')));
 
   common(program.command('status'))
     .description('cluster x release x track: revision, chart version, status, health')
-    .action(notBuilt('status'));
+    .action(lazy(() => import('./commands/status.ts')));
 
   common(program.command('rollback'))
     .description('roll a wave, a release or everything back to the revisions before the last apply')
     .option('--wave <name>', 'only the releases of this wave')
-    .action(notBuilt('rollback'));
+    .option('--run <id>', 'the apply run to undo (default: the last one)')
+    .action(lazy(() => import('./commands/rollback.ts')));
 
   return program;
 }

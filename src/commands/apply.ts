@@ -1,0 +1,253 @@
+// helm-cascade apply: plan, preflight (reachable, not locked, not stuck), then
+// execute the waves with health gates; report (text or listr2 tree, JSON,
+// JUnit). Exit 0 / 3 gate failed / 5 refused / 1 helm failed / 130|143.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { loadDeployRepoOrThrow } from '../config/load.ts';
+import { CascadeError, GateFailedError, InterruptedError, PreflightError, UsageError } from '../errors.ts';
+import { createHelm } from '../helm/helm.ts';
+import type { Helm } from '../helm/helm.ts';
+import { acquireLease } from '../kube/lease.ts';
+import { unitId } from '../model/identity.ts';
+import { summaryLine } from '../plan/assemble.ts';
+import { makePlan } from '../plan/make-plan.ts';
+import type { Plan, PlannedUnit } from '../plan/types.ts';
+import { parseSetFlags, SetFlagError } from '../plan/values.ts';
+import { effectiveWaves } from '../plan/waves.ts';
+import { writeJunit } from '../report/junit.ts';
+import { renderPlanText } from '../report/plan-text.ts';
+import { startListrView } from '../report/run-listr.ts';
+import { formatRunEvent, formatRunSummary } from '../report/run-text.ts';
+import { executePlan } from '../run/execute.ts';
+import type { RunEvent } from '../run/execute.ts';
+import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
+import type { RunResult } from '../run/types.ts';
+import type { GateResult } from '../health/gate.ts';
+import { commonOptions, resolveKubeconfig } from './common.ts';
+import type { CommonOptions } from './common.ts';
+
+const PENDING = /^pending-/;
+
+export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
+  const opts = commonOptions(raw);
+  const set = (raw.set as string[] | undefined) ?? [];
+  try {
+    parseSetFlags(set);
+  } catch (err) {
+    if (err instanceof SetFlagError) throw new UsageError(err.message);
+    throw err;
+  }
+  const dryRun = raw.dryRun === true;
+  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
+  const waveNames = effectiveWaves(repo.config).map((w) => w.name);
+  for (const flag of ['wave', 'fromWave'] as const) {
+    const v = raw[flag] as string | undefined;
+    if (v !== undefined && !waveNames.includes(v)) throw new UsageError(`--${flag === 'wave' ? 'wave' : 'from-wave'} "${v}": no such wave (waves: ${waveNames.join(', ')})`);
+  }
+  const log = opts.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
+  const helm = createHelm({ bin: opts.helmBin, ...(log ? { log } : {}) });
+  const kubeconfig = resolveKubeconfig(opts, repo.config);
+  const planOnce = () =>
+    makePlan(
+      repo,
+      {
+        kubeconfig,
+        selector: opts.selector,
+        ...(raw.wave !== undefined ? { wave: raw.wave as string } : {}),
+        set,
+        prune: raw.prune === true,
+        concurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
+        ...(log ? { log } : {}),
+      },
+      { helm },
+    );
+
+  let plan = await planOnce();
+  // preflight: releases stuck in pending-* (a killed helm) must be recovered first
+  const stuck = planUnitsOf(plan).filter((u) => u.deployedStatus !== undefined && PENDING.test(u.deployedStatus));
+  if (stuck.length) {
+    if (raw.recover !== true || dryRun) {
+      throw new PreflightError(
+        `releases stuck in a pending state (a helm call was interrupted):\n${stuck.map((u) => `  ${unitId(u)}: ${u.deployedStatus} (revision ${u.deployedRevision})`).join('\n')}\nRun again with --recover to roll them back to their last deployed revision first.`,
+      );
+    }
+    await recover(helm, kubeconfig, repo.config.clusters, stuck, (l) => process.stderr.write(`${l}\n`));
+    plan = await planOnce();
+  }
+  if (typeof raw.plan === 'string') plan = checkSavedPlan(raw.plan, plan);
+  if (raw.fromWave !== undefined) {
+    const from = plan.waves.findIndex((w) => w.name === raw.fromWave);
+    plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
+  }
+  const broken = planUnitsOf(plan).filter((u) => u.error);
+  if (broken.length) {
+    process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
+    throw new CascadeError(`${broken.length} release(s) failed to render; nothing was applied:\n${broken.map((u) => `  ${unitId(u)}: ${u.error}`).join('\n')}`);
+  }
+  const changes = planUnitsOf(plan).filter((u) => u.action !== 'unchanged').length;
+  if (!opts.yes && changes > 0 && !dryRun) {
+    process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Apply ${changes} change(s)? Only "yes" is accepted: `);
+    rl.close();
+    if (answer.trim() !== 'yes') {
+      process.stdout.write('Apply cancelled; nothing was changed.\n');
+      return 0;
+    }
+  }
+
+  const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
+  const holder = lockHolder();
+  const gateResults = new Map<string, GateResult>();
+  const ops = createUnitOps({
+    helm,
+    kubeconfig,
+    contexts,
+    runId: newRunId(),
+    gateResults,
+    lock: (target, u) => acquireLease({ target, namespace: u.namespace, release: u.helmName, holder }),
+  });
+
+  const abort = new AbortController();
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (s: 'SIGINT' | 'SIGTERM') => () => {
+    if (signal) return; // a second signal changes nothing: in-flight helm calls must finish
+    signal = s;
+    process.stderr.write(`\n${s}: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks\n`);
+    abort.abort();
+  };
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  const tty = process.stdout.isTTY === true && opts.output === 'text' && !process.env.CI;
+  const view = tty ? startListrView(plan) : undefined;
+  const out = opts.output === 'json' ? process.stderr : process.stdout;
+  const emit = (e: RunEvent) => {
+    if (view) return view.emit(e);
+    const line = formatRunEvent(e, new Date());
+    if (line) out.write(`${line}\n`);
+  };
+  if (!view) out.write(`${summaryLine(plan.summary)}${dryRun ? ' (dry-run)' : ''}\n`);
+  let result: RunResult;
+  try {
+    result = await executePlan(plan, ops, { concurrency: opts.concurrency, onFailure: repo.config.onFailure, dryRun, signal: abort.signal, emit });
+  } finally {
+    await view?.close();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+  if (signal) {
+    result.outcome = 'interrupted';
+    result.signal = signal;
+  }
+  writeReports(opts, result, gateResults);
+  switch (result.outcome) {
+    case 'succeeded':
+      return 0;
+    case 'gate-failed':
+      throw new GateFailedError(`health gate failed in wave "${result.failedWave}" (see above)`);
+    case 'lock-refused':
+      throw new PreflightError(`a release is locked by another run (see above); nothing more was changed`);
+    case 'interrupted':
+      throw new InterruptedError(signal ?? 'SIGTERM');
+    case 'helm-failed':
+      throw new CascadeError(`helm failed in wave "${result.failedWave}" (see above)`);
+  }
+}
+
+function planUnitsOf(plan: Plan): PlannedUnit[] {
+  return [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];
+}
+
+function writeReports(opts: CommonOptions, result: RunResult, gates: Map<string, GateResult>): void {
+  const details = result.units.map((u) => {
+    const g = gates.get(u.id);
+    return g ? { ...u, gate: { reason: g.reason, durationMs: g.durationMs, failingPods: g.failingPods, objects: g.objects, probes: g.probes } } : u;
+  });
+  if (opts.output === 'json') process.stdout.write(`${JSON.stringify({ ...result, units: details }, null, 2)}\n`);
+  else {
+    for (const g of gates.values()) {
+      if (g.passed || g.failingPods.length === 0) continue;
+      process.stdout.write(`\n${g.unit}: ${g.reason}\n`);
+      for (const p of g.failingPods) {
+        process.stdout.write(`  pod ${p.name}: ${p.reason} — ${p.message} (restarts: ${p.restarts})\n`);
+        for (const e of p.events) process.stdout.write(`    event: ${e}\n`);
+        process.stdout.write(`    logs: ${p.logs.split('\n').join('\n          ')}\n`);
+      }
+    }
+    process.stdout.write(`${formatRunSummary(result).join('\n')}\n`);
+  }
+  if (opts.junit) {
+    const byWave = new Map<string, typeof result.units>();
+    for (const u of result.units) byWave.set(u.wave, [...(byWave.get(u.wave) ?? []), u]);
+    const xml = writeJunit(
+      [...byWave].map(([wave, units]) => ({
+        name: `helm-cascade apply: wave ${wave}`,
+        timestamp: result.startedAt,
+        cases: units.map((u) => {
+          const time = u.startedAt && u.finishedAt ? (Date.parse(u.finishedAt) - Date.parse(u.startedAt)) / 1000 : 0;
+          const g = gates.get(u.id);
+          const body = g?.failingPods.map((p) => `${p.name}: ${p.reason} ${p.message}\n${p.events.join('\n')}\n${p.logs}`).join('\n\n');
+          const c = { name: u.id, classname: `apply.${wave}`, time };
+          if (u.outcome === 'gate-failed' || u.outcome === 'helm-failed' || ((u.outcome === 'rolled-back' || u.outcome === 'left') && u.reason)) {
+            return { ...c, failure: { message: u.reason ?? u.outcome, type: u.outcome, ...(body ? { body } : {}), ...(u.rollback ? { body: `${body ?? ''}\n${u.rollback}`.trim() } : {}) } };
+          }
+          if (u.outcome === 'not-started') return { ...c, skipped: u.reason ?? 'not started' };
+          if (u.outcome === 'skipped') return { ...c, skipped: 'unchanged' };
+          return c;
+        }),
+      })),
+    );
+    writeFileSync(opts.junit, xml);
+  }
+}
+
+/** Rolls stuck releases back to their last deployed revision (or uninstalls a stuck first install). */
+async function recover(helm: Helm, kubeconfig: string, clusters: { name: string; context: string }[], stuck: PlannedUnit[], say: (l: string) => void): Promise<void> {
+  for (const u of stuck) {
+    const kubeContext = clusters.find((c) => c.name === u.cluster)!.context;
+    const t = { kubeContext, kubeconfig, releaseName: u.helmName, namespace: u.namespace };
+    const hist = await helm.history(t, 50);
+    const good = [...hist].reverse().find((h) => h.status === 'deployed' || h.status === 'superseded');
+    if (good) {
+      say(`recover: ${unitId(u)} ${u.deployedStatus} -> rolling back to revision ${good.revision}`);
+      await helm.rollback({ ...t, revision: good.revision, wait: true, timeoutMs: u.health.timeoutMs });
+    } else {
+      say(`recover: ${unitId(u)} ${u.deployedStatus} with no deployed revision -> uninstalling`);
+      await helm.uninstall({ ...t, wait: true, timeoutMs: u.health.timeoutMs });
+    }
+  }
+}
+
+/** `--plan FILE`: apply exactly the reviewed plan, refusing (exit 5) if anything moved since. */
+function checkSavedPlan(file: string, fresh: Plan): Plan {
+  let saved: Plan;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+  } catch (err) {
+    throw new UsageError(`--plan ${file}: cannot read the plan (${(err as Error).message})`);
+  }
+  if (saved.version !== 1 || !Array.isArray(saved.waves)) throw new UsageError(`--plan ${file}: not a helm-cascade plan`);
+  const freshById = new Map(planUnitsOf(fresh).map((u) => [unitId(u), u]));
+  const savedIds = new Set<string>();
+  const moved: string[] = [];
+  for (const s of planUnitsOf(saved)) {
+    const id = unitId(s);
+    savedIds.add(id);
+    const f = freshById.get(id);
+    if (!f) moved.push(`${id}: no longer in the plan`);
+    else if (f.action !== s.action) moved.push(`${id}: planned ${s.action}, now ${f.action}`);
+    else {
+      for (const k of ['chart', 'values', 'manifest', 'deployedRevision'] as const) {
+        if (String(f.digest[k]) !== String(s.digest[k])) moved.push(`${id}: ${k === 'deployedRevision' ? `deployed revision was ${s.digest[k]}, is ${f.digest[k]}` : `${k} changed since the plan was made`}`);
+      }
+    }
+  }
+  for (const id of freshById.keys()) if (!savedIds.has(id) && freshById.get(id)!.action !== 'unchanged') moved.push(`${id}: a change not in the saved plan`);
+  if (moved.length) throw new PreflightError(`the saved plan ${file} is stale; make a new one with \`helm-cascade plan --out ${file}\`:\n  ${moved.join('\n  ')}`);
+  return fresh;
+}

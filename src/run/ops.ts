@@ -1,0 +1,111 @@
+// The real cluster side of a run: helm for changes and undo, the health gate
+// after each change, a Lease per unit while it is changed and gated.
+import { hostname, userInfo } from 'node:os';
+import type { Helm } from '../helm/helm.ts';
+import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import type { KubeTarget } from '../kube/live.ts';
+import { prepareGate, runGate } from '../health/gate.ts';
+import type { GatePreparation, GateResult } from '../health/gate.ts';
+import { unitId } from '../model/identity.ts';
+import type { PlannedUnit } from '../plan/types.ts';
+import type { GateOutcome, LockHandle, UnitOps } from './execute.ts';
+
+export const RUN_DESCRIPTION_PREFIX = 'helm-cascade run ';
+
+/** Who holds the locks: $BUILD_TAG in Jenkins, else user@host. */
+export function lockHolder(): string {
+  if (process.env.BUILD_TAG) return process.env.BUILD_TAG;
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** A run id that sorts by time and says who ran it; stored in each helm revision's description. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+export function managedLabels(u: PlannedUnit): Record<string, string> {
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
+  if (u.track !== undefined) labels[TRACK_LABEL] = u.track;
+  return labels;
+}
+
+export interface OpsOptions {
+  helm: Helm;
+  kubeconfig: string;
+  contexts: Map<string, string>; // cluster -> context
+  runId: string;
+  lock: (target: KubeTarget, u: PlannedUnit) => Promise<LockHandle>;
+  kubectl?: string;
+  /** Gate results by unit id, for the report (failing pods, events, logs). */
+  gateResults: Map<string, GateResult>;
+}
+
+export function createUnitOps(o: OpsOptions): UnitOps {
+  const target = (u: PlannedUnit): KubeTarget => ({ kubeconfig: o.kubeconfig, context: o.contexts.get(u.cluster)! });
+  const helmTarget = (u: PlannedUnit) => ({ kubeContext: o.contexts.get(u.cluster)!, kubeconfig: o.kubeconfig, releaseName: u.helmName, namespace: u.namespace });
+  return {
+    lock: (u) => o.lock(target(u), u),
+    async prepare(u) {
+      if (u.action === 'uninstall') return undefined;
+      const old = u.action === 'upgrade' ? await o.helm.getManifest(helmTarget(u)).catch(() => undefined) : undefined;
+      return prepareGate(target(u), u.namespace, u.manifest, old, o.kubectl ? { kubectl: o.kubectl } : {});
+    },
+    async change(u, dryRun) {
+      if (u.action === 'uninstall') {
+        await o.helm.uninstall({ ...helmTarget(u), ...(dryRun ? { dryRun: true } : {}) });
+        return {};
+      }
+      if (!u.chart || !u.values) throw new Error(`${unitId(u)}: the plan has no chart or values for it`);
+      await o.helm.upgradeInstall({
+        ...helmTarget(u),
+        chart: u.chart.path,
+        values: JSON.stringify(u.values),
+        labels: managedLabels(u),
+        description: `${RUN_DESCRIPTION_PREFIX}${o.runId} wave ${u.wave}`,
+        timeoutMs: u.health.timeoutMs,
+        ...(dryRun ? { dryRun: 'server' as const } : {}),
+      });
+      if (dryRun) return {};
+      const hist = await o.helm.history(helmTarget(u), 1);
+      const last = hist[hist.length - 1];
+      return last ? { revision: last.revision } : {};
+    },
+    async gate(u, prep, signal, progress): Promise<GateOutcome> {
+      const p = prep as GatePreparation;
+      let lastMessage = '';
+      const r = await runGate({
+        unit: unitId(u),
+        target: target(u),
+        owned: p.owned,
+        baseline: p.baseline,
+        specChanged: p.specChanged,
+        health: u.health,
+        signal,
+        ...(o.kubectl ? { kubectl: o.kubectl } : {}),
+        onProgress: (e) => {
+          const m = `${e.phase}: ${e.reason}`;
+          if (m !== lastMessage) progress((lastMessage = m));
+        },
+      });
+      o.gateResults.set(unitId(u), r);
+      return r.passed ? { passed: true } : { passed: false, reason: gateReason(r) };
+    },
+    async undo(u, how) {
+      if (how.kind === 'uninstall') await o.helm.uninstall({ ...helmTarget(u), wait: true, timeoutMs: u.health.timeoutMs });
+      else await o.helm.rollback({ ...helmTarget(u), revision: how.revision, wait: true, timeoutMs: u.health.timeoutMs });
+    },
+  };
+}
+
+/** One line: the gate's reason plus the first failing pod's reason. */
+export function gateReason(r: GateResult): string {
+  const pod = r.failingPods[0];
+  if (!pod || r.reason.includes(pod.name)) return r.reason;
+  return `${r.reason} (pod ${pod.name}: ${pod.reason})`;
+}
