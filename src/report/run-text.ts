@@ -8,9 +8,9 @@ export function formatRunEvent(e: RunEvent, at: Date): string | undefined {
   const ts = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   switch (e.type) {
     case 'wave-start':
-      return `${ts} wave ${e.wave}: started (${e.units} to change)`;
+      return e.units === 0 ? `${ts} wave ${e.wave}: nothing to change` : `${ts} wave ${e.wave}: started (${e.units} to change)`;
     case 'wave-end':
-      return `${ts} wave ${e.wave}: ${e.outcome.toUpperCase()}`;
+      return e.units === 0 && e.outcome === 'passed' ? undefined : `${ts} wave ${e.wave}: ${e.outcome.toUpperCase()}`;
     case 'unit-phase':
       return `${ts}   ${e.id}: ${e.message}`;
     case 'unit-end':
@@ -22,10 +22,11 @@ export function formatRunEvent(e: RunEvent, at: Date): string | undefined {
 }
 
 export function describeOutcome(u: UnitRunResult): string {
-  const rev = u.toRevision !== undefined ? ` (revision ${u.fromRevision ?? 0} -> ${u.toRevision})` : '';
   switch (u.outcome) {
     case 'applied':
-      return `${u.action === 'uninstall' ? 'uninstalled' : `${u.action === 'install' ? 'installed' : 'upgraded'}, gate passed`}${rev}`;
+      if (u.action === 'uninstall') return 'uninstalled';
+      if (u.action === 'install') return `installed revision ${u.toRevision ?? '?'}, gate passed`;
+      return `upgraded revision ${u.fromRevision ?? '?'} -> ${u.toRevision ?? '?'}, gate passed`;
     case 'skipped':
       return 'unchanged';
     case 'dry-run':

@@ -36,7 +36,7 @@ export interface UnitOps {
 
 export type RunEvent =
   | { type: 'wave-start'; wave: string; units: number }
-  | { type: 'wave-end'; wave: string; outcome: WaveRunResult['outcome'] }
+  | { type: 'wave-end'; wave: string; units: number; outcome: WaveRunResult['outcome'] }
   | { type: 'unit-phase'; id: string; phase: 'lock' | 'change' | 'gate' | 'undo'; message: string }
   | { type: 'unit-end'; id: string; result: UnitRunResult }
   | { type: 'log'; message: string };
@@ -157,7 +157,7 @@ export async function executePlan(plan: Plan, ops: UnitOps, opts: ExecuteOptions
                 res(u).gatePassedAt = iso();
                 finish(u, { outcome: 'applied' });
               } else if (stepAbort.signal.aborted && !opts.signal.aborted && failure) {
-                finish(u, { outcome: 'gate-failed', reason: `gate cancelled: ${failure}` });
+                finish(u, { outcome: 'gate-failed', reason: `gate cancelled: ${failure.split(':')[0]} failed first` });
               } else if (opts.signal.aborted) {
                 finish(u, { outcome: 'gate-failed', reason: 'gate interrupted' });
               } else {
@@ -190,7 +190,7 @@ export async function executePlan(plan: Plan, ops: UnitOps, opts: ExecuteOptions
     }
     await Promise.all(locks.map((l) => l.release().catch(() => undefined)));
     wr.finishedAt = iso();
-    opts.emit({ type: 'wave-end', wave: wave.name, outcome: wr.outcome });
+    opts.emit({ type: 'wave-end', wave: wave.name, units: changing.length, outcome: wr.outcome });
     if (failure || interrupted) break;
   }
   if (opts.signal.aborted && outcome === 'succeeded') outcome = 'interrupted';
@@ -215,15 +215,16 @@ async function undoWave(
   finish: (u: PlannedUnit, patch: Partial<UnitRunResult>) => void,
   why: string,
 ): Promise<void> {
-  for (const u of changed) {
+  const limit = pLimit(opts.concurrency);
+  const undoOne = async (u: PlannedUnit) => {
     const r = res(u);
     if (opts.onFailure === 'halt' || opts.dryRun) {
       if (!opts.dryRun) finish(u, { outcome: r.outcome === 'applied' ? 'left' : r.outcome, rollback: 'left as is (onFailure: halt)' });
-      continue;
+      return;
     }
     if (u.action === 'uninstall') {
       finish(u, { outcome: 'left', rollback: 'uninstalled; cannot be undone' });
-      continue;
+      return;
     }
     const how = u.action === 'install' || !u.deployedRevision ? ({ kind: 'uninstall' } as const) : ({ kind: 'rollback', revision: u.deployedRevision } as const);
     opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'undo', message: how.kind === 'uninstall' ? 'uninstalling (installed by this run)' : `rolling back to revision ${how.revision}` });
@@ -237,5 +238,6 @@ async function undoWave(
     } catch (err) {
       finish(u, { outcome: 'left', rollback: `rollback FAILED: ${(err as Error).message}` });
     }
-  }
+  };
+  await Promise.all(changed.map((u) => limit(() => undoOne(u))));
 }

@@ -78,7 +78,8 @@ export function createUnitOps(o: OpsOptions): UnitOps {
     },
     async gate(u, prep, signal, progress): Promise<GateOutcome> {
       const p = prep as GatePreparation;
-      let lastMessage = '';
+      let lastPhase = '';
+      let lastAt = 0;
       const r = await runGate({
         unit: unitId(u),
         target: target(u),
@@ -88,9 +89,13 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         health: u.health,
         signal,
         ...(o.kubectl ? { kubectl: o.kubectl } : {}),
+        // a line when the phase changes, then at most one every 10s (Jenkins logs stay readable)
         onProgress: (e) => {
-          const m = `${e.phase}: ${e.reason}`;
-          if (m !== lastMessage) progress((lastMessage = m));
+          const t = Date.now();
+          if (e.phase === lastPhase && t - lastAt < 10_000) return;
+          lastPhase = e.phase;
+          lastAt = t;
+          progress(e.reason.startsWith(e.phase) ? e.reason : `${e.phase}: ${e.reason}`);
         },
       });
       o.gateResults.set(unitId(u), r);

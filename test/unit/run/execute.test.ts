@@ -136,7 +136,7 @@ describe('executePlan', () => {
     const slow = r.units.find((u) => u.helmName === 'slow')!;
     assert.equal(r.outcome, 'gate-failed');
     assert.equal(slow.outcome, 'rolled-back');
-    assert.match(slow.reason ?? '', /gate cancelled: b\/ns\/bad: ImagePullBackOff/);
+    assert.match(slow.reason ?? '', /gate cancelled: b\/ns\/bad failed first/);
   });
 
   it('onFailure: halt leaves the failed wave as it is', async () => {

@@ -1,0 +1,256 @@
+// apply end-to-end on the local fleet (real kube-apiservers, kwok nodes), with
+// the real helm binaries, Helm 3 and Helm 4.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { helmBin, kubectlBin } from '../../fleet/tools.ts';
+import type { HelmMajor } from '../../fleet/tools.ts';
+import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
+import type { HistoryEntry } from './support/cascade.ts';
+
+const CLUSTERS = `clusters:
+  paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
+  europe: { context: ${CONTEXTS.europe}, provider: gke, region: europe, failoverFor: paris }
+  us: { context: ${CONTEXTS.us}, provider: gke, region: us }
+tracks: [internal, free, paid, production]
+waves:
+  - { name: internal, tracks: [internal] }
+  - { name: canary, tracks: [free, paid] }
+  - { name: production, tracks: [production] }
+health: { timeout: 60s, soak: 1s, minReadyEndpoints: 1, maxRestarts: 0 }
+onFailure: rollback
+`;
+
+function release(ns: string, extra = ''): string {
+  return `name: web
+namespace: ${ns}
+chart: { ref: charts/cascade-demo }
+set: { image.tag: "1.0.0" }
+tracks:
+  internal: {}
+  free: {}
+  paid: {}
+  production: {}
+${extra}`;
+}
+
+const CTX: Record<string, string> = { paris: CONTEXTS.paris, europe: CONTEXTS.europe, us: CONTEXTS.us };
+
+interface JsonRun {
+  outcome: string;
+  failedWave?: string;
+  units: { id: string; cluster: string; track?: string; wave: string; outcome: string; startedAt?: string; gatePassedAt?: string; finishedAt?: string; reason?: string; rollback?: string }[];
+}
+
+for (const major of helmMajors()) {
+  describe(`apply on the local fleet (helm ${major})`, { timeout: 900_000 }, () => {
+    let kubeconfig = '';
+    const namespaces: string[] = [];
+    const run = (dir: string, args: string[], env?: Record<string, string>) => cascade(dir, args, { kubeconfig, helm: major, ...(env ? { env } : {}) });
+    const history = (cluster: string, ns: string, name: string) => helmJson<HistoryEntry[]>(major, kubeconfig, CTX[cluster]!, ['history', name, '-n', ns]);
+    const newNs = () => {
+      const ns = `apply-${major}-${suffix()}`;
+      namespaces.push(ns);
+      return ns;
+    };
+
+    before(async () => {
+      kubeconfig = await sharedFleet();
+    });
+    after(async () => {
+      for (const ns of namespaces) for (const ctx of Object.values(CTX)) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    });
+
+    it('rolls out 3 clusters x 4 tracks wave by wave; a failover starts after its primary passed; a second apply changes nothing', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const r = await run(dir, ['apply', '--yes', '-o', 'json', '--junit', join(dir, 'junit.xml')]);
+      assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+      const report = JSON.parse(r.stdout) as JsonRun;
+      assert.equal(report.outcome, 'succeeded');
+      assert.equal(report.units.length, 12);
+      assert.ok(report.units.every((u) => u.outcome === 'applied'), JSON.stringify(report.units.filter((u) => u.outcome !== 'applied')));
+      for (const c of ['paris', 'europe', 'us']) {
+        for (const t of ['internal', 'free', 'paid', 'production']) {
+          const h = await history(c, ns, `web-${t}`);
+          assert.deepEqual(h.map((x) => [x.revision, x.status]), [[1, 'deployed']], `${c} web-${t}`);
+          assert.match(h[0]!.description, /^helm-cascade run \S+ wave /);
+        }
+      }
+      // waves in order; inside a wave the failover (europe) starts after paris passed its gate
+      const at = (cluster: string, track: string, k: 'startedAt' | 'gatePassedAt') => Date.parse(report.units.find((u) => u.cluster === cluster && u.track === track)![k]!);
+      for (const t of ['internal', 'free', 'paid', 'production']) assert.ok(at('europe', t, 'startedAt') >= at('paris', t, 'gatePassedAt'), `failover ${t}`);
+      assert.ok(at('paris', 'free', 'startedAt') >= at('us', 'internal', 'gatePassedAt'), 'canary after internal');
+      assert.ok(at('us', 'production', 'startedAt') >= at('europe', 'paid', 'gatePassedAt'), 'production after canary');
+      const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+      assert.equal((junit.match(/<testcase /g) ?? []).length, 12);
+      assert.doesNotMatch(junit, /<failure/);
+
+      const again = await run(dir, ['apply', '--yes']);
+      assert.equal(again.exitCode, 0, again.stderr);
+      assert.match(again.stdout, /Plan: 0 to install, 0 to upgrade, 12 unchanged, 0 to uninstall\./);
+      assert.match(again.stdout, /nothing to change/);
+      const h = await history('us', ns, 'web-production');
+      assert.equal(h.length, 1, 'no helm upgrade on a no-op apply');
+    });
+
+    it('a crash-looping canary halts in far less than the timeout (exit 3), production untouched, the canary wave rolled back', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris'];
+      assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
+      writeRepoFiles(dir, {
+        'values/crash.yaml': 'podAnnotations:\n  fleet.helm-cascade.dev/behavior: crashloop\n',
+        'releases/web.yaml': release(ns).replace('image.tag: "1.0.0"', 'image.tag: "2.0.0"').replace('  free: {}', '  free: { values: [values/crash.yaml] }'),
+      });
+      const r = await run(dir, ['apply', '--yes', ...sel, '-o', 'json']);
+      assert.equal(r.exitCode, 3, r.stderr + r.stdout);
+      assert.ok(r.ms < 45_000, `took ${r.ms}ms with a 60s timeout: not fail-fast`);
+      const report = JSON.parse(r.stdout) as JsonRun & { units: { gate?: { failingPods: { reason: string }[] } }[] };
+      assert.equal(report.failedWave, 'canary');
+      const free = report.units.find((u) => u.track === 'free')!;
+      assert.equal(free.outcome, 'rolled-back');
+      assert.match(free.reason ?? '', /CrashLoopBackOff/);
+      assert.match(r.stderr + JSON.stringify(report), /CrashLoopBackOff/);
+      assert.equal(report.units.find((u) => u.track === 'production')!.outcome, 'not-started');
+      assert.equal(report.units.find((u) => u.track === 'internal')!.outcome, 'applied');
+      const prod = await history('paris', ns, 'web-production');
+      assert.deepEqual(prod.map((x) => x.revision), [1], 'production untouched');
+      const freeH = await history('paris', ns, 'web-free');
+      assert.deepEqual(freeH.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'superseded'], [3, 'deployed']]);
+      assert.match(freeH[2]!.description, /Rollback to 1/);
+    });
+
+    it('never-ready fails at the timeout; image-pull-error fails fast; restarts during the soak fail', async () => {
+      const ns = newNs();
+      const cases: [string, string, RegExp][] = [
+        ['never-ready', 'health: { timeout: 6s, soak: 1s }', /6s|timed out|not ready|Ready/i],
+        ['image-pull-error', '', /ImagePullBackOff|ErrImagePull/],
+        ['restart', 'health: { timeout: 60s, soak: 8s, maxRestarts: 0 }', /restart/i],
+      ];
+      for (const [behavior, health, reason] of cases) {
+        const dir = scratchRepo({
+          'clusters.yaml': CLUSTERS,
+          'values/b.yaml': `podAnnotations:\n  fleet.helm-cascade.dev/behavior: ${behavior}\n  fleet.helm-cascade.dev/restart-every: 2s\n`,
+          'releases/web.yaml': `name: ${behavior}\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\nvalues: [values/b.yaml]\ntrack: internal\nclusters: { paris: {} }\n${health}\n`,
+        });
+        const r = await run(dir, ['apply', '--yes']);
+        assert.equal(r.exitCode, 3, `${behavior}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stdout, reason, behavior);
+        if (behavior === 'image-pull-error') assert.ok(r.ms < 40_000, `image-pull-error took ${r.ms}ms: not fail-fast`);
+        // installed by this run, so the rollback uninstalled it
+        const list = await helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+        assert.ok(!list.some((x) => x.name === behavior), `${behavior} should be uninstalled`);
+      }
+    });
+
+    it('a release locked by another holder refuses with exit 5 naming the holder', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      await kubectl(kubeconfig, CONTEXTS.paris, ['create', 'namespace', ns]);
+      const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+      const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'helm-cascade.web-internal', namespace: ns }, spec: { holderIdentity: 'jenkins-deploy-42', leaseDurationSeconds: 300, acquireTime: now, renewTime: now } };
+      const created = await execa(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXTS.paris, 'create', '-f', '-'], { input: JSON.stringify(lease), reject: false });
+      assert.equal(created.exitCode, 0, created.stderr);
+      const r = await run(dir, ['apply', '--yes', '-l', 'cluster=paris,track=internal']);
+      assert.equal(r.exitCode, 5, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /locked by "jenkins-deploy-42" since/);
+      const list = await helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+      assert.deepEqual(list, [], 'nothing installed');
+    });
+
+    it('a release left pending-upgrade refuses (exit 5); --recover rolls it back, then applies', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris,track=internal'];
+      assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
+      // a helm upgrade killed mid-way (a Jenkins agent lost) leaves the release pending-upgrade
+      const h = execa(helmBin(major), ['upgrade', 'web-internal', join(dir, 'charts/cascade-demo'), '-n', ns, '--kube-context', CONTEXTS.paris, '--kubeconfig', kubeconfig, '--wait', '--timeout', '120s', '--reuse-values', '--set', 'podAnnotations.fleet\\.helm-cascade\\.dev/behavior=never-ready'], { reject: false });
+      for (let i = 0; i < 100; i++) {
+        const s = await history('paris', ns, 'web-internal').catch(() => []);
+        if (s.some((x) => x.status === 'pending-upgrade')) break;
+        await sleep(200);
+      }
+      h.kill('SIGKILL');
+      await h;
+      assert.equal((await history('paris', ns, 'web-internal')).at(-1)!.status, 'pending-upgrade');
+      const refused = await run(dir, ['apply', '--yes', ...sel]);
+      assert.equal(refused.exitCode, 5, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /pending-upgrade.*\n.*--recover/s);
+      const recovered = await run(dir, ['apply', '--yes', '--recover', ...sel]);
+      assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
+      const after = await history('paris', ns, 'web-internal');
+      assert.equal(after.at(-1)!.status, 'deployed');
+      assert.ok(!after.some((x) => x.status.startsWith('pending')));
+    });
+
+    it('SIGTERM mid-wave: exit 143, the wave rolled back, no release left pending', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris'];
+      assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
+      writeRepoFiles(dir, {
+        'values/slow.yaml': 'podAnnotations:\n  fleet.helm-cascade.dev/behavior: never-ready\n',
+        'releases/web.yaml': release(ns).replace('  internal: {}', '  internal: { values: [values/slow.yaml] }'),
+      });
+      const p = cascadeProcess(dir, ['apply', '--yes', ...sel], { kubeconfig, helm: major });
+      let out = '';
+      p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      for (let i = 0; i < 300 && !/waiting for health|rolling-out/.test(out); i++) await sleep(100);
+      p.kill('SIGTERM');
+      const r = await p;
+      assert.equal(r.exitCode, 143, String(r.stdout) + String(r.stderr));
+      const h = await history('paris', ns, 'web-internal');
+      assert.ok(!h.some((x) => x.status.startsWith('pending')), JSON.stringify(h));
+      assert.equal(h.at(-1)!.status, 'deployed');
+      assert.match(h.at(-1)!.description, /Rollback to 1/);
+      const leases = await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'leases', '-n', ns, '-o', 'name']);
+      assert.equal(leases.trim(), '', 'locks released');
+    });
+
+    it('--plan applies the reviewed plan and refuses a stale one (exit 5)', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris,track=internal'];
+      assert.equal((await run(dir, ['plan', ...sel, '--out', join(dir, 'plan.json')])).exitCode, 0);
+      assert.doesNotMatch(readFileSync(join(dir, 'plan.json'), 'utf8'), /"values":\s*\{/, 'the saved plan holds no values');
+      writeRepoFiles(dir, { 'releases/web.yaml': release(ns).replace('"1.0.0"', '"1.0.1"') });
+      const stale = await run(dir, ['apply', '--yes', '--plan', join(dir, 'plan.json'), ...sel]);
+      assert.equal(stale.exitCode, 5, stale.stdout + stale.stderr);
+      assert.match(stale.stderr, /stale/);
+      assert.equal((await run(dir, ['plan', ...sel, '--out', join(dir, 'plan.json')])).exitCode, 0);
+      const ok = await run(dir, ['apply', '--yes', '--plan', join(dir, 'plan.json'), ...sel]);
+      assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+    });
+
+    it('--dry-run runs helm in server dry-run mode and changes nothing', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const r = await run(dir, ['apply', '--dry-run', '-l', 'cluster=paris']);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Dry run: 4 accepted by helm --dry-run=server/);
+      const list = await helmJson<unknown[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+      assert.deepEqual(list, []);
+    });
+  });
+}
+
+describe('a fleet migrating between helm majors', { timeout: 300_000 }, () => {
+  it('a release installed with Helm 3 upgrades cleanly under Helm 4', async () => {
+    const kubeconfig = await sharedFleet();
+    const ns = `migrate-${suffix()}`;
+    const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+    const sel = ['-l', 'cluster=paris,track=production'];
+    const h3 = await cascade(dir, ['apply', '--yes', ...sel], { kubeconfig, helm: 3 });
+    assert.equal(h3.exitCode, 0, h3.stdout + h3.stderr);
+    writeRepoFiles(dir, { 'releases/web.yaml': release(ns).replace('"1.0.0"', '"1.1.0"') });
+    const h4 = await cascade(dir, ['apply', '--yes', ...sel], { kubeconfig, helm: 4 });
+    assert.equal(h4.exitCode, 0, h4.stdout + h4.stderr);
+    const h = await helmJson<HistoryEntry[]>(4 as HelmMajor, kubeconfig, CONTEXTS.paris, ['history', 'web-production', '-n', ns]);
+    assert.deepEqual(h.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'deployed']]);
+    await kubectl(kubeconfig, CONTEXTS.paris, ['delete', 'namespace', ns, '--wait=false']);
+  });
+});
