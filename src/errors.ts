@@ -80,3 +80,20 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof InterruptedError) return err.signal === 'SIGINT' ? 130 : 143;
   return 1;
 }
+
+/** Another run holds the lock (Lease) of a release (exit 5, as every PreflightError). */
+export class LockHeldError extends PreflightError {
+  override name = 'LockHeldError';
+  /** The lock's key: cluster/namespace/release. */
+  readonly lock: string;
+  /** holderIdentity of the Lease: $BUILD_TAG or user@host of the other run. */
+  readonly holder: string;
+  /** When the other run took the lock (ISO), if the Lease says. */
+  readonly since: string | undefined;
+  constructor(message: string, lock: string, holder: string, since: string | undefined) {
+    super(message);
+    this.lock = lock;
+    this.holder = holder;
+    this.since = since;
+  }
+}

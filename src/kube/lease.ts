@@ -1,151 +1,241 @@
-// A lock per (cluster, namespace, release): a coordination.k8s.io/v1 Lease
-// named helm-cascade.<release> in the release's namespace, so two runs (two
-// Jenkins jobs, a laptop and Jenkins) never roll the same release at once.
-// Taken with optimistic concurrency (create, or replace at a resourceVersion
-// when the holder's lease expired), renewed while held, released on every
-// exit path by whoever holds the handle.
+// The lock of a release (SPEC "Safety"): a coordination.k8s.io/v1 Lease named
+// `helm-cascade.<helm release>` in the release's own namespace, so whoever may
+// deploy the release may lock it without extra RBAC. When the namespace does
+// not exist yet (first install), it is created, as `helm --create-namespace`
+// would. holderIdentity is $BUILD_TAG or user@host; the annotation
+// helm-cascade.dev/run-id tells this process's lock from another run with the
+// same holder name (two terminals on one laptop).
+//
+// Acquire: create; when it exists and another run's lease has not expired ->
+// LockHeldError (a PreflightError: exit 5) naming the holder and since when;
+// when it expired (renewTime + leaseDurationSeconds < now) -> take it over with
+// a replace carrying the resourceVersion read (optimistic concurrency: of two
+// runs taking over at once, one gets a Conflict and looks again). While held
+// it is renewed every leaseDurationSeconds/3; release() deletes it if it is
+// still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
-import { PreflightError } from '../errors.ts';
-import { kubectlRaw } from './live.ts';
-import type { KubeTarget, KubectlOptions } from './live.ts';
+import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
+import { kubectl, kubectlRaw } from './live.ts';
+import type { KubeTarget, LiveObject } from './live.ts';
 
-export const LEASE_DURATION_S = 60;
-const RENEW_EVERY_MS = 15_000;
-const TOKEN_ANNOTATION = 'helm-cascade.dev/lock-token';
+export { LockHeldError };
 
-export class LockHeldError extends PreflightError {
-  override name = 'LockHeldError';
-  readonly holder: string;
-  readonly since: string;
-  constructor(message: string, holder: string, since: string) {
-    super(message);
-    this.holder = holder;
-    this.since = since;
-  }
+export const LEASE_PREFIX = 'helm-cascade.';
+export const RUN_ID_ANNOTATION = 'helm-cascade.dev/run-id';
+export const DEFAULT_LEASE_SECONDS = 60;
+
+/** This process's identity in leases. */
+export const PROCESS_RUN_ID = randomUUID();
+
+export interface AcquireOptions {
+  target: KubeTarget;
+  namespace: string;
+  /** The helm release name (NAME or NAME-TRACK). */
+  release: string;
+  /** $BUILD_TAG or user@host (see run/ops.ts lockHolder). */
+  holder: string;
+  /** clusters.yaml name, for messages; default the context. */
+  cluster?: string;
+  /** Default 60. */
+  durationSeconds?: number;
+  /** Default durationSeconds * 1000 / 3. */
+  renewEveryMs?: number;
+  /** Called once if the lease is lost while held (taken over after renewals failed, or deleted). */
+  onLost?: (reason: string) => void;
+  /** kubectl binary. */
+  kubectl?: string;
+  /** Tells this holder from others of the same name; default: one id per process. */
+  runId?: string;
+  now?: () => number;
 }
 
 export interface LeaseHandle {
   readonly name: string;
   readonly namespace: string;
+  readonly holder: string;
+  /** Set when a renewal found the lease gone or taken by another run. */
+  readonly lost: string | undefined;
+  /** Stops renewing and deletes the lease if it is still ours. Idempotent; never throws. */
   release(): Promise<void>;
 }
 
-interface LeaseObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string };
-}
-
-export interface AcquireOptions {
-  target: KubeTarget;
-  namespace: string;
-  release: string; // helm release name
-  holder: string;
-  kubectl?: KubectlOptions;
-  now?: () => Date;
-  renewEveryMs?: number;
-  durationS?: number;
+export function leaseName(release: string): string {
+  return `${LEASE_PREFIX}${release}`;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
-export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-export function leaseName(release: string): string {
-  return `helm-cascade.${release}`.slice(0, 253);
+interface LeaseObject extends LiveObject {
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
-/** Pure: has the lease expired at `now`? A lease without times counts as expired. */
-export function leaseExpired(l: LeaseObject['spec'], now: Date): boolean {
-  const renew = Date.parse(l.renewTime ?? l.acquireTime ?? '');
-  if (Number.isNaN(renew)) return true;
-  return renew + (l.leaseDurationSeconds ?? LEASE_DURATION_S) * 1000 < now.getTime();
+/** When a lease stops counting (ms since the epoch); undefined when it carries no time at all. */
+export function leaseExpiry(spec: LeaseObject['spec']): number | undefined {
+  const t = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+  if (Number.isNaN(t)) return undefined;
+  return t + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
 }
 
+const notFound = (e: unknown) => e instanceof ToolError && /NotFound|not found/.test(e.stderr);
+const alreadyExists = (e: unknown) => e instanceof ToolError && /AlreadyExists|already exists/.test(e.stderr);
+const conflict = (e: unknown) => e instanceof ToolError && /Conflict|the object has been modified/.test(e.stderr);
+const namespaceMissing = (e: unknown) => e instanceof ToolError && /namespaces? "[^"]+" not found/.test(e.stderr);
+
+/**
+ * Takes the lock of one release in one cluster. Throws LockHeldError when
+ * another live run holds it, PreflightError when the cluster cannot be asked.
+ */
 export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
-  const now = o.now ?? (() => new Date());
+  const now = o.now ?? Date.now;
+  const runId = o.runId ?? PROCESS_RUN_ID;
+  const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
   const name = leaseName(o.release);
-  const token = randomUUID();
-  const durationS = o.durationS ?? LEASE_DURATION_S;
-  const k = (args: string[], input?: string) => kubectlRaw(o.target, args, { ...o.kubectl, ...(input !== undefined ? { input } : {}) });
-  const fail = (what: string, r: { stderr: string; exitCode: number }) =>
-    new PreflightError(`lock ${o.namespace}/${name} on context ${o.target.context}: ${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  const ns = o.namespace;
+  const kopts = { ...(o.kubectl ? { kubectl: o.kubectl } : {}), timeoutMs: 20_000 };
+  const lockId = `${o.cluster ?? o.target.context}/${ns}/${o.release}`;
+  const k = (args: string[], input?: string) => kubectl(o.target, args, { ...kopts, ...(input !== undefined ? { input } : {}) });
+  const parse = (stdout: string) => JSON.parse(stdout) as LeaseObject;
+  const getLease = async () => parse((await k(['get', 'lease', name, '-n', ns, '-o', 'json'])).stdout);
+  const ours = (l: LeaseObject) => l.metadata.annotations?.[RUN_ID_ANNOTATION] === runId;
 
-  const body = (resourceVersion?: string): string => {
+  const desired = (prev: LeaseObject | undefined): LeaseObject => {
     const t = microTime(now());
-    const lease: LeaseObject = {
+    return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
         name,
-        namespace: o.namespace,
-        annotations: { [TOKEN_ANNOTATION]: token },
+        namespace: ns,
         labels: { 'app.kubernetes.io/managed-by': 'helm-cascade' },
-        ...(resourceVersion ? { resourceVersion } : {}),
+        annotations: { [RUN_ID_ANNOTATION]: runId },
+        ...(prev?.metadata.resourceVersion ? { resourceVersion: prev.metadata.resourceVersion } : {}),
       },
-      spec: { holderIdentity: o.holder, leaseDurationSeconds: durationS, acquireTime: t, renewTime: t },
+      spec: { holderIdentity: o.holder, leaseDurationSeconds: duration, acquireTime: t, renewTime: t, leaseTransitions: prev ? (prev.spec.leaseTransitions ?? 0) + 1 : 0 },
     };
-    return JSON.stringify(lease);
-  };
-  const get = async (): Promise<LeaseObject | undefined> => {
-    const r = await k(['get', 'lease', name, '-n', o.namespace, '-o', 'json']);
-    if (r.exitCode !== 0) {
-      if (/NotFound|not found/.test(r.stderr)) return undefined;
-      throw fail('reading the lease', r);
-    }
-    return JSON.parse(r.stdout) as LeaseObject;
   };
 
-  // the namespace may not exist before a first install
-  const ns = await k(['create', 'namespace', o.namespace]);
-  if (ns.exitCode !== 0 && !/AlreadyExists|already exists/.test(ns.stderr)) throw fail(`creating namespace ${o.namespace}`, ns);
+  const refuse = (l: LeaseObject): LockHeldError => {
+    const holder = l.spec.holderIdentity ?? 'unknown';
+    const since = l.spec.acquireTime;
+    const exp = leaseExpiry(l.spec);
+    const sameName = holder === o.holder ? ' (another helm-cascade run under the same name)' : '';
+    const expires = exp === undefined ? '' : `; it expires at ${new Date(exp).toISOString()} unless renewed`;
+    return new LockHeldError(
+      `${lockId} is locked by "${holder}"${sameName} since ${since ?? 'an unknown time'} (Lease ${ns}/${name}${expires}). ` +
+        `Wait for that run to finish; if it died, its lock expires by itself, or remove it: kubectl --context ${o.target.context} -n ${ns} delete lease ${name}`,
+      lockId,
+      holder,
+      since,
+    );
+  };
 
-  const created = await k(['create', '-f', '-'], body());
-  if (created.exitCode !== 0) {
-    if (!/AlreadyExists|already exists/.test(created.stderr)) throw fail('creating the lease', created);
-    const current = await get();
-    if (current && !leaseExpired(current.spec, now())) {
-      const holder = current.spec.holderIdentity ?? 'unknown';
-      const since = current.spec.acquireTime ?? current.spec.renewTime ?? 'unknown';
-      throw new LockHeldError(
-        `release ${o.namespace}/${o.release} on context ${o.target.context} is locked by "${holder}" since ${since} (lease ${o.namespace}/${name}, renewed ${current.spec.renewTime ?? '?'}); wait for that run to finish, or if it died, wait ${durationS}s for the lease to expire`,
-        holder,
-        since,
-      );
+  const create = async (): Promise<LeaseObject> => {
+    const args = ['create', '-f', '-', '-o', 'json'];
+    try {
+      return parse((await k(args, JSON.stringify(desired(undefined)))).stdout);
+    } catch (err) {
+      if (!namespaceMissing(err)) throw err;
     }
-    // expired (a run that died): take it over, only if nobody else did meanwhile
-    const taken = current
-      ? await k(['replace', '-f', '-'], body(current.metadata.resourceVersion))
-      : await k(['create', '-f', '-'], body());
-    if (taken.exitCode !== 0) throw new LockHeldError(`release ${o.namespace}/${o.release} on context ${o.target.context}: another run took the expired lock first`, 'unknown', 'now');
+    try {
+      await k(['create', 'namespace', ns]);
+    } catch (err) {
+      if (!alreadyExists(err)) throw err;
+    }
+    return parse((await k(args, JSON.stringify(desired(undefined)))).stdout);
+  };
+
+  const take = async (): Promise<LeaseObject> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await create();
+      } catch (err) {
+        if (!alreadyExists(err)) throw err;
+      }
+      let current: LeaseObject;
+      try {
+        current = await getLease();
+      } catch (err) {
+        if (notFound(err)) continue; // released meanwhile: create again
+        throw err;
+      }
+      const exp = leaseExpiry(current.spec);
+      const free = ours(current) || !current.spec.holderIdentity || exp === undefined || exp < now();
+      if (!free) throw refuse(current);
+      try {
+        return parse((await k(['replace', '-f', '-', '-o', 'json'], JSON.stringify(desired(current)))).stdout);
+      } catch (err) {
+        if (conflict(err) || notFound(err)) continue; // someone else moved first: look again
+        throw err;
+      }
+    }
+    throw new PreflightError(`cannot take the lock of ${lockId}: it kept changing under us (another run is taking it at the same moment); try again`);
+  };
+
+  let held: LeaseObject;
+  try {
+    held = await take();
+  } catch (err) {
+    if (err instanceof PreflightError) throw err;
+    if (err instanceof ToolError) throw new PreflightError(`cannot take the lock of ${lockId}: ${err.message}`);
+    throw err;
   }
 
+  let lost: string | undefined;
   let released = false;
-  const renew = async () => {
-    const cur = await get().catch(() => undefined);
-    if (!cur || cur.metadata.annotations?.[TOKEN_ANNOTATION] !== token) return;
-    cur.spec.renewTime = microTime(now());
-    await k(['replace', '-f', '-'], JSON.stringify(cur)).catch(() => undefined);
+  let inFlight: Promise<void> = Promise.resolve();
+  const markLost = (why: string) => {
+    if (lost) return;
+    lost = why;
+    o.onLost?.(why);
   };
-  let renewing: Promise<void> = Promise.resolve();
+
+  const renew = async () => {
+    const next: LeaseObject = { ...held, metadata: { ...held.metadata }, spec: { ...held.spec, renewTime: microTime(now()) } };
+    try {
+      held = parse((await k(['replace', '-f', '-', '-o', 'json'], JSON.stringify(next))).stdout);
+    } catch (err) {
+      if (!(conflict(err) || notFound(err))) return; // transient: the next tick tries again
+      try {
+        const cur = await getLease();
+        if (ours(cur)) held = cur; // our object moved on (a retried write): renew on the next tick
+        else markLost(`the lock of ${lockId} was taken by ${cur.spec.holderIdentity ?? 'another run'}`);
+      } catch (e2) {
+        if (notFound(e2)) markLost(`the lock of ${lockId} was deleted`);
+      }
+    }
+  };
   const timer = setInterval(() => {
-    if (!released) renewing = renew();
-  }, o.renewEveryMs ?? RENEW_EVERY_MS);
+    if (!released && !lost) inFlight = inFlight.then(renew, renew);
+  }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 3));
   timer.unref();
 
   return {
     name,
-    namespace: o.namespace,
+    namespace: ns,
+    holder: o.holder,
+    get lost() {
+      return lost;
+    },
     async release() {
       if (released) return;
       released = true;
       clearInterval(timer);
-      await renewing;
-      const cur = await get().catch(() => undefined);
-      if (cur && cur.metadata.annotations?.[TOKEN_ANNOTATION] === token) {
-        await k(['delete', 'lease', name, '-n', o.namespace, '--wait=false']);
+      await inFlight.catch(() => undefined);
+      if (lost) return;
+      // Delete only our own lease: the preconditions make the API server refuse if it changed since.
+      const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: held.metadata.uid, resourceVersion: held.metadata.resourceVersion } });
+      const path = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`;
+      const r = await kubectlRaw(o.target, ['delete', '--raw', path, '-f', '-'], { ...kopts, input: body }).catch(() => undefined);
+      if (r === undefined || r.exitCode === 0 || /NotFound|not found/.test(r.stderr)) return;
+      // It changed since our last write: delete it only if it is still ours.
+      try {
+        const cur = await getLease();
+        if (ours(cur)) await kubectlRaw(o.target, ['delete', 'lease', name, '-n', ns, '--ignore-not-found'], kopts);
+      } catch {
+        // gone, or the cluster went away: it expires by itself
       }
     },
   };

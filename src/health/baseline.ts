@@ -1,0 +1,40 @@
+// The guard against mistaking the old state for ready (helmfile's kubedog
+// approach): before the upgrade the caller records each workload's
+// {uid, generation}. When the upgrade changed the object's spec, the live
+// object only counts once it is a NEW object (another uid) or its generation
+// has moved past the recorded one; until then its status still describes the
+// previous revision, however healthy it looks.
+import type { LiveIdentity, LiveObject } from '../kube/live.ts';
+import { progressing } from './status.ts';
+import type { HealthResult } from './status.ts';
+
+/** What an assessor knows about an object beyond the object itself. */
+export interface AssessContext {
+  /** uid and generation recorded before the upgrade; undefined when the object did not exist. */
+  baseline?: LiveIdentity | undefined;
+  /** The upgrade changed this object's spec, so its generation must move past the baseline. */
+  specChanged?: boolean | undefined;
+}
+
+/** Progressing when the live object is still the one recorded before the upgrade; undefined otherwise. */
+export function staleAgainstBaseline(obj: LiveObject, ctx: AssessContext | undefined): HealthResult | undefined {
+  const b = ctx?.baseline;
+  if (!b || !ctx?.specChanged) return undefined;
+  if (obj.metadata.uid !== b.uid) return undefined;
+  const generation = obj.metadata.generation ?? 0;
+  if (generation > b.generation) return undefined;
+  return progressing(
+    `Waiting for the upgrade to reach ${obj.kind} ${obj.metadata.name}: generation ${generation} is still the one recorded before the upgrade`,
+  );
+}
+
+/** The controller has seen the object's current spec (status.observedGeneration >= metadata.generation). */
+export function observedCurrent(obj: LiveObject): boolean {
+  return (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
+}
+
+export function conditionOf(obj: LiveObject, type: string): { type: string; status?: string; reason?: string; message?: string } | undefined {
+  const conds = obj.status?.conditions;
+  if (!Array.isArray(conds)) return undefined;
+  return conds.find((c: { type?: string }) => c?.type === type);
+}

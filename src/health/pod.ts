@@ -1,0 +1,91 @@
+// Pod health, after gitops-engine's health_pod.go, plus what the gate needs:
+// the reasons that fail a gate at once (SPEC "Health gates"), restart counts
+// and readiness.
+import type { LiveObject } from '../kube/live.ts';
+import { conditionOf } from './baseline.ts';
+import { degraded, healthy, progressing } from './status.ts';
+import type { HealthResult } from './status.ts';
+
+/** Pod states that fail a gate without waiting for the timeout. */
+export const FAIL_FAST_REASONS = ['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable'] as const;
+export type FailFastReason = (typeof FAIL_FAST_REASONS)[number];
+
+export interface PodProblem {
+  reason: FailFastReason;
+  /** The container in that state; undefined for Unschedulable. */
+  container: string | undefined;
+  /** What the kubelet or scheduler said. */
+  message: string;
+}
+
+interface ContainerStatus {
+  name: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { reason?: string; exitCode?: number; message?: string } };
+  lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string } };
+}
+
+function statuses(pod: LiveObject): ContainerStatus[] {
+  const s = pod.status ?? {};
+  return [...(Array.isArray(s.initContainerStatuses) ? s.initContainerStatuses : []), ...(Array.isArray(s.containerStatuses) ? s.containerStatuses : [])];
+}
+
+const isFailFast = (r: string | undefined): r is FailFastReason => (FAIL_FAST_REASONS as readonly string[]).includes(r ?? '');
+
+/** The first fail-fast problem of a pod, or undefined. */
+export function podFailFast(pod: LiveObject): PodProblem | undefined {
+  if (pod.metadata.deletionTimestamp) return undefined;
+  for (const c of statuses(pod)) {
+    const w = c.state?.waiting;
+    if (w && isFailFast(w.reason)) {
+      const last = c.lastState?.terminated;
+      const lastExit = w.reason === 'CrashLoopBackOff' && last ? ` (last exit: ${last.reason ?? 'terminated'}, code ${last.exitCode ?? '?'})` : '';
+      return { reason: w.reason, container: c.name, message: `${w.message ?? w.reason}${lastExit}` };
+    }
+  }
+  const scheduled = conditionOf(pod, 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return { reason: 'Unschedulable', container: undefined, message: scheduled.message ?? 'no node can run this pod' };
+  }
+  return undefined;
+}
+
+/** Restarts of all containers of a pod (init containers included). */
+export function podRestarts(pod: LiveObject): number {
+  return statuses(pod).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+}
+
+export function isPodReady(pod: LiveObject): boolean {
+  return conditionOf(pod, 'Ready')?.status === 'True';
+}
+
+const restartsNote = (n: number) => (n === 0 ? '' : `, ${n} restart${n === 1 ? '' : 's'}`);
+
+export function assessPod(pod: LiveObject): HealthResult {
+  const name = pod.metadata.name;
+  if (pod.metadata.deletionTimestamp) return progressing(`Pod ${name} is terminating`);
+  const problem = podFailFast(pod);
+  if (problem) {
+    const where = problem.container ? `container ${problem.container} of pod ${name}` : `pod ${name}`;
+    return degraded(`${problem.reason}: ${where}: ${problem.message}`);
+  }
+  const phase: string = pod.status?.phase ?? 'Pending';
+  const restarts = podRestarts(pod);
+  if (phase === 'Succeeded') return healthy(`Pod ${name} completed`);
+  if (phase === 'Failed') {
+    const s = pod.status ?? {};
+    return degraded(`Pod ${name} failed${s.reason ? ` (${s.reason})` : ''}${s.message ? `: ${s.message}` : ''}`);
+  }
+  if (phase === 'Pending') {
+    const scheduled = conditionOf(pod, 'PodScheduled');
+    if (scheduled?.status !== 'True') return progressing(`Pod ${name} is waiting to be scheduled`);
+    const waiting = statuses(pod).find((c) => c.state?.waiting);
+    if (waiting) return progressing(`Pod ${name}: container ${waiting.name} is waiting: ${waiting.state?.waiting?.reason ?? 'starting'}`);
+    return progressing(`Pod ${name} is pending`);
+  }
+  if (isPodReady(pod)) return healthy(`Pod ${name} is Ready${restartsNote(restarts)}`);
+  const ready = conditionOf(pod, 'Ready');
+  const why = ready?.message ?? ready?.reason ?? 'readiness probe not passing';
+  return progressing(`Pod ${name} is running but not Ready: ${why}${restartsNote(restarts)}`);
+}

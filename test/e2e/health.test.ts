@@ -1,0 +1,182 @@
+// Health gates and leases against a real kube-apiserver of the local fleet
+// (kwok fake nodes; pods misbehave on purpose through the annotation
+// fleet.helm-cascade.dev/behavior). Skipped when the fleet's binaries are not
+// built yet. Each case uses a fresh namespace and short timeouts.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { binaryFiles, binaryPaths } from '../../fleet/binaries.ts';
+import { ensureFleet } from '../../fleet/fleet-api.ts';
+import { helmBin, repoRoot } from '../../fleet/tools.ts';
+import { LockHeldError, PreflightError } from '../../src/errors.ts';
+import { formatGateFailure, prepareGate, runGate } from '../../src/health/gate.ts';
+import { LivePoller } from '../../src/health/poller.ts';
+import { acquireLease, leaseName } from '../../src/kube/lease.ts';
+import { kubectlRaw } from '../../src/kube/live.ts';
+import type { KubeTarget } from '../../src/kube/live.ts';
+import type { HealthSpec } from '../../src/model/spec.ts';
+
+const CONTEXT = 'dc-paris';
+const chart = join(repoRoot, 'charts', 'cascade-demo');
+const helm = helmBin(3);
+
+function fleetMissing(): string | undefined {
+  try {
+    const files = binaryFiles(binaryPaths());
+    const absent = files.filter((f) => !existsSync(f));
+    return absent.length > 0 ? `fleet binaries not built yet (${absent.join(', ')})` : undefined;
+  } catch (err) {
+    return `fleet unavailable: ${(err as Error).message}`;
+  }
+}
+
+const skip = fleetMissing();
+const suffix = () => Math.random().toString(36).slice(2, 7);
+
+describe('health gates and leases on the fleet', { skip, timeout: 300_000 }, () => {
+  let target: KubeTarget;
+  const namespaces: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'hc-health-'));
+
+  before(async () => {
+    const clusters = join(tmp, 'clusters.yaml');
+    writeFileSync(clusters, `clusters:\n  onprem-paris:\n    context: ${CONTEXT}\n    provider: onprem\n    region: europe\n`);
+    const fleet = await ensureFleet({ clustersFile: clusters, log: () => undefined });
+    target = { kubeconfig: fleet.kubeconfig, context: CONTEXT };
+  });
+
+  after(async () => {
+    if (!target) return;
+    await Promise.all(namespaces.map((ns) => kubectlRaw(target, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])));
+  });
+
+  const health = (over: Partial<HealthSpec> = {}): HealthSpec => ({ timeoutMs: 60_000, soakMs: 2_000, minReadyEndpoints: 1, maxRestarts: 0, http: [], ...over });
+
+  async function render(release: string, ns: string, values: Record<string, unknown>): Promise<{ manifest: string; valuesFile: string }> {
+    const valuesFile = join(tmp, `${release}-${suffix()}.json`);
+    writeFileSync(valuesFile, JSON.stringify(values));
+    const r = await execa(helm, ['template', release, chart, '-n', ns, '-f', valuesFile]);
+    return { manifest: r.stdout, valuesFile };
+  }
+
+  async function helmUpgrade(release: string, ns: string, valuesFile: string): Promise<void> {
+    await execa(helm, ['upgrade', '--install', release, chart, '-n', ns, '--create-namespace', '-f', valuesFile, '--kubeconfig', target.kubeconfig!, '--kube-context', CONTEXT]);
+  }
+
+  /** Renders, records the baseline, installs or upgrades, then gates: the order apply uses. */
+  async function deployAndGate(release: string, ns: string, values: Record<string, unknown>, h: HealthSpec, oldManifest?: string) {
+    const { manifest, valuesFile } = await render(release, ns, values);
+    const prep = await prepareGate(target, ns, manifest, oldManifest);
+    await helmUpgrade(release, ns, valuesFile);
+    const result = await runGate({ unit: `${CONTEXT}/${ns}/${release}`, target, ...prep, health: h, poller: new LivePoller() });
+    return { result, manifest };
+  }
+
+  it('a crashlooping release fails fast, naming CrashLoopBackOff and the pod', async () => {
+    const ns = `hc-crash-${suffix()}`;
+    namespaces.push(ns);
+    const { result } = await deployAndGate('demo', ns, { podAnnotations: { 'fleet.helm-cascade.dev/behavior': 'crashloop' } }, health({ timeoutMs: 60_000 }));
+    assert.equal(result.phase, 'failed', result.reason);
+    assert.ok(result.durationMs < 30_000, `failed after ${result.durationMs}ms, the timeout is 60s`);
+    assert.match(result.reason, /^pod demo-[a-z0-9]+-[a-z0-9]+ is in CrashLoopBackOff/);
+    const pod = result.failingPods[0];
+    assert.ok(pod, 'the report names the pod');
+    assert.equal(pod.reason, 'CrashLoopBackOff');
+    assert.ok(pod.logs.length > 0);
+    const text = formatGateFailure(result);
+    assert.match(text, /CrashLoopBackOff/);
+    process.stderr.write(`${text}\n`);
+  });
+
+  it('an image that cannot be pulled fails fast', async () => {
+    const ns = `hc-pull-${suffix()}`;
+    namespaces.push(ns);
+    const { result } = await deployAndGate('demo', ns, { podAnnotations: { 'fleet.helm-cascade.dev/behavior': 'image-pull-error' } }, health());
+    assert.equal(result.phase, 'failed', result.reason);
+    assert.match(result.reason, /is in (ErrImagePull|ImagePullBackOff)/);
+    assert.ok(result.durationMs < 30_000);
+  });
+
+  it('a healthy release passes after a short soak; an upgrade is gated on its new generation', async () => {
+    const ns = `hc-ok-${suffix()}`;
+    namespaces.push(ns);
+    const first = await deployAndGate('demo', ns, { replicaCount: 2 }, health({ soakMs: 2_000 }));
+    assert.equal(first.result.phase, 'passed', first.result.reason);
+    assert.ok(first.result.durationMs >= 2_000);
+    assert.deepEqual(first.result.objects.map((o) => `${o.kind}/${o.name} ${o.status}`), ['Service/demo Healthy', 'Deployment/demo Healthy']);
+
+    // Upgrade: the pod template changes (config checksum), so the Deployment's
+    // generation must move past the recorded one before anything counts.
+    const up = await deployAndGate('demo', ns, { replicaCount: 2, config: { logLevel: 'debug' } }, health({ soakMs: 1_000 }), first.manifest);
+    assert.equal(up.result.phase, 'passed', up.result.reason);
+  });
+
+  it('a pod that never gets Ready fails at the timeout with the pod named', async () => {
+    const ns = `hc-notready-${suffix()}`;
+    namespaces.push(ns);
+    const { result } = await deployAndGate('demo', ns, { podAnnotations: { 'fleet.helm-cascade.dev/behavior': 'never-ready' } }, health({ timeoutMs: 6_000 }));
+    assert.equal(result.phase, 'failed', result.reason);
+    assert.match(result.reason, /^timed out after 6s/);
+    assert.equal(result.failingPods[0]?.reason, 'NotReady');
+  });
+
+  it('restarts during the soak beyond maxRestarts fail the gate, naming the pod', async () => {
+    const ns = `hc-restart-${suffix()}`;
+    namespaces.push(ns);
+    const annotations = { 'fleet.helm-cascade.dev/behavior': 'restart', 'fleet.helm-cascade.dev/restart-every': '2s' };
+    const { result } = await deployAndGate('demo', ns, { podAnnotations: annotations }, health({ soakMs: 20_000, maxRestarts: 0 }));
+    assert.equal(result.phase, 'failed', result.reason);
+    assert.match(result.reason, /^1 container restart since the gate started, more than maxRestarts 0: demo-/);
+    assert.equal(result.failingPods[0]?.reason, 'Restarts');
+    assert.ok(result.durationMs < 15_000, `failed after ${result.durationMs}ms, before the 20s soak ended`);
+  });
+
+  it('leases: acquire, refuse a second holder by name, take over an expired one, release', async () => {
+    const ns = `hc-lease-${suffix()}`;
+    namespaces.push(ns);
+    const a = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-41', runId: 'run-a' });
+    const name = leaseName('web');
+    const got = await kubectlRaw(target, ['get', 'lease', name, '-n', ns, '-o', 'json']);
+    assert.equal(got.exitCode, 0, got.stderr);
+    assert.equal(JSON.parse(got.stdout).spec.holderIdentity, 'jenkins-deploy-41');
+
+    await assert.rejects(
+      acquireLease({ target, namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' }),
+      (err: unknown) => {
+        assert.ok(err instanceof LockHeldError);
+        assert.ok(err instanceof PreflightError);
+        assert.equal(err.holder, 'jenkins-deploy-41');
+        assert.match(err.message, /is locked by "jenkins-deploy-41" since \d{4}-/);
+        return true;
+      },
+    );
+    await a.release();
+    assert.notEqual((await kubectlRaw(target, ['get', 'lease', name, '-n', ns])).exitCode, 0, 'released: the lease is gone');
+
+    // A run that died: 1s lease, never renewed -> expired -> taken over.
+    const dead = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-42', runId: 'run-dead', durationSeconds: 1, renewEveryMs: 3_600_000 });
+    await new Promise((r) => setTimeout(r, 2_500));
+    const b = await acquireLease({ target, namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' });
+    const now = JSON.parse((await kubectlRaw(target, ['get', 'lease', name, '-n', ns, '-o', 'json'])).stdout);
+    assert.equal(now.spec.holderIdentity, 'alice@laptop');
+    assert.equal(now.spec.leaseTransitions, 1);
+    // The dead run's release must not delete the lock it lost.
+    await dead.release();
+    assert.equal((await kubectlRaw(target, ['get', 'lease', name, '-n', ns])).exitCode, 0, 'the new holder keeps its lease');
+    await b.release();
+    assert.notEqual((await kubectlRaw(target, ['get', 'lease', name, '-n', ns])).exitCode, 0);
+  });
+
+  it('leases: renewal keeps a short lease alive; the namespace is created when missing', async () => {
+    const ns = `hc-renew-${suffix()}`;
+    namespaces.push(ns);
+    const a = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-43', runId: 'run-c', durationSeconds: 2, renewEveryMs: 500 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    await assert.rejects(acquireLease({ target, namespace: ns, release: 'web', holder: 'bob@desk', runId: 'run-d' }), LockHeldError);
+    assert.equal(a.lost, undefined);
+    await a.release();
+  });
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AssessContext } from '../../../src/health/baseline.ts';
+import { assessDaemonSet } from '../../../src/health/daemonset.ts';
+import { assessDeployment } from '../../../src/health/deployment.ts';
+import { assessJob } from '../../../src/health/job.ts';
+import { assessPod, podFailFast, podRestarts } from '../../../src/health/pod.ts';
+import { assessService, countEndpoints } from '../../../src/health/service.ts';
+import { assessStatefulSet } from '../../../src/health/statefulset.ts';
+import { worst } from '../../../src/health/status.ts';
+import type { HealthResult, HealthStatusCode } from '../../../src/health/status.ts';
+import { fixture, loadFixture } from './fixtures.ts';
+
+type Case = [fixture: string, status: HealthStatusCode, message: string | RegExp, ctx?: AssessContext];
+
+function check(assess: (name: string, ctx?: AssessContext) => HealthResult, cases: Case[]): void {
+  for (const [name, status, message, ctx] of cases) {
+    it(`${name}${ctx ? ' (with baseline)' : ''} -> ${status}`, () => {
+      const r = assess(name, ctx);
+      assert.equal(r.status, status, r.message);
+      if (typeof message === 'string') assert.equal(r.message, message);
+      else assert.match(r.message, message);
+    });
+  }
+}
+
+const depUid = '11111111-aaaa-4000-8000-000000000001';
+
+describe('Deployment', () => {
+  check((n, ctx) => assessDeployment(fixture(n), ctx), [
+    ['deployment-progressing', 'Progressing', 'Waiting for rollout to finish: 2 out of 3 new replicas have been updated'],
+    ['deployment-healthy', 'Healthy', '3/3 replicas updated and available'],
+    ['deployment-observed-old-generation', 'Progressing', 'Waiting for rollout to finish: observed deployment generation less than desired generation'],
+    ['deployment-old-replicas-terminating', 'Progressing', 'Waiting for rollout to finish: 1 old replicas are pending termination'],
+    ['deployment-unavailable', 'Progressing', 'Waiting for rollout to finish: 1 of 3 updated replicas are available'],
+    ['deployment-paused', 'Suspended', /Deployment web is paused: resume it/],
+    ['deployment-progress-deadline', 'Degraded', 'Deployment "web" exceeded its progress deadline: ReplicaSet "web-7d9f" has timed out progressing.'],
+    // The old state is never taken for ready: same uid, same generation as before a spec-changing upgrade.
+    ['deployment-old-generation', 'Progressing', 'Waiting for the upgrade to reach Deployment web: generation 2 is still the one recorded before the upgrade', { baseline: { uid: depUid, generation: 2 }, specChanged: true }],
+    // ... but it is ready when the upgrade did not touch its spec,
+    ['deployment-old-generation', 'Healthy', '3/3 replicas updated and available', { baseline: { uid: depUid, generation: 2 }, specChanged: false }],
+    // ... when the object was recreated (new uid),
+    ['deployment-old-generation', 'Healthy', '3/3 replicas updated and available', { baseline: { uid: 'another-uid', generation: 7 }, specChanged: true }],
+    // ... and when its generation moved past the recorded one.
+    ['deployment-healthy', 'Healthy', '3/3 replicas updated and available', { baseline: { uid: depUid, generation: 2 }, specChanged: true }],
+  ]);
+});
+
+describe('StatefulSet', () => {
+  check((n, ctx) => assessStatefulSet(fixture(n), ctx), [
+    ['statefulset-healthy', 'Healthy', '3/3 pods ready at revision db-7b5'],
+    ['statefulset-rolling', 'Progressing', 'Waiting for rollout to finish: 1 out of 3 new pods have been updated (revision db-7b5)'],
+    ['statefulset-not-ready', 'Progressing', 'Waiting for 2 pods to be ready: 1 of 3 ready'],
+    ['statefulset-observed-old-generation', 'Progressing', 'Waiting for statefulset spec update to be observed'],
+    ['statefulset-partitioned', 'Healthy', 'partitioned roll out complete: 1 new pods have been updated'],
+    ['statefulset-healthy', 'Progressing', /generation 2 is still the one recorded before the upgrade/, { baseline: { uid: '22222222-aaaa-4000-8000-000000000002', generation: 2 }, specChanged: true }],
+  ]);
+});
+
+describe('DaemonSet', () => {
+  check((n, ctx) => assessDaemonSet(fixture(n), ctx), [
+    ['daemonset-healthy', 'Healthy', '3/3 pods updated and available'],
+    ['daemonset-rolling', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated'],
+    ['daemonset-unavailable', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available'],
+    ['daemonset-observed-old-generation', 'Progressing', 'Waiting for rollout to finish: observed daemon set generation less than desired generation'],
+  ]);
+});
+
+describe('Job', () => {
+  check((n, ctx) => assessJob(fixture(n), ctx), [
+    ['job-complete', 'Healthy', 'Job migrate completed'],
+    ['job-failed', 'Degraded', 'Job migrate failed (BackoffLimitExceeded): Job has reached the specified backoff limit'],
+  ]);
+});
+
+describe('Pod', () => {
+  check((n) => assessPod(fixture(n)), [
+    ['pod-crashloop', 'Degraded', 'CrashLoopBackOff: container web of pod web-7d9f-crash: back-off 1m20s restarting failed container=web pod=web-7d9f-crash_shop(pod-web-7d9f-crash) (last exit: Error, code 1)'],
+    ['pod-imagepull', 'Degraded', 'ImagePullBackOff: container web of pod web-7d9f-pull: Back-off pulling image "web:2"'],
+    ['pod-errimagepull', 'Degraded', 'ErrImagePull: container web of pod web-7d9f-errpull: failed to pull image "web:2": not found'],
+    ['pod-createcontainerconfigerror', 'Degraded', 'CreateContainerConfigError: container web of pod web-7d9f-config: secret "web-db" not found'],
+    ['pod-unschedulable', 'Degraded', 'Unschedulable: pod web-7d9f-unsched: 0/3 nodes are available: 3 Insufficient cpu.'],
+    ['pod-running-not-ready', 'Progressing', 'Pod web-7d9f-notready is running but not Ready: containers with unready status: [web], 1 restart'],
+    ['pod-ready', 'Healthy', 'Pod web-7d9f-ready is Ready'],
+    ['pod-container-creating', 'Progressing', 'Pod web-7d9f-creating: container web is waiting: ContainerCreating'],
+  ]);
+
+  it('names the fail-fast reason and container', () => {
+    assert.deepEqual(podFailFast(fixture('pod-crashloop')), {
+      reason: 'CrashLoopBackOff',
+      container: 'web',
+      message: 'back-off 1m20s restarting failed container=web pod=web-7d9f-crash_shop(pod-web-7d9f-crash) (last exit: Error, code 1)',
+    });
+    assert.equal(podFailFast(fixture('pod-unschedulable'))?.container, undefined);
+    assert.equal(podFailFast(fixture('pod-running-not-ready')), undefined);
+    assert.equal(podRestarts(fixture('pod-crashloop')), 4);
+  });
+});
+
+describe('Service', () => {
+  const svc = (name: string, min: number) => {
+    const [s, ...rest] = loadFixture(name);
+    return assessService(s!, { endpointSlices: rest.filter((o) => o.kind === 'EndpointSlice'), endpoints: rest.filter((o) => o.kind === 'Endpoints'), minReadyEndpoints: min });
+  };
+  check((n) => svc(n, 1), [
+    ['service-0-ready-endpoints', 'Progressing', 'Waiting for endpoints: Service web has 0 ready endpoints, needs at least 1'],
+    ['service-1-ready-endpoints', 'Healthy', 'Service web has 1 ready endpoint (1 not ready)'],
+    ['service-2-ready-endpoints-dual-stack', 'Healthy', 'Service web has 2 ready endpoints'],
+    ['service-endpoints-fallback', 'Healthy', 'Service web has 2 ready endpoints (1 not ready)'],
+    ['service-externalname', 'Healthy', 'Service web is an ExternalName service: no endpoints to check'],
+  ]);
+  check((n) => svc(n, 2), [
+    ['service-1-ready-endpoints', 'Progressing', 'Waiting for endpoints: Service web has 1 ready endpoint (1 not ready), needs at least 2'],
+    ['service-2-ready-endpoints-dual-stack', 'Healthy', 'Service web has 2 ready endpoints'],
+  ]);
+  it('counts each pod once across IP families', () => {
+    const [s, ...slices] = loadFixture('service-2-ready-endpoints-dual-stack');
+    assert.deepEqual(countEndpoints(s!, slices), { ready: 2, notReady: 0, source: 'EndpointSlice' });
+  });
+});
+
+describe('worst()', () => {
+  it('follows Healthy < Suspended < Progressing < Missing < Degraded < Unknown', () => {
+    const r = (status: HealthStatusCode) => ({ status, message: status });
+    assert.deepEqual(worst([]), { status: 'Healthy', message: '' });
+    assert.equal(worst([r('Healthy'), r('Progressing'), r('Suspended')]).status, 'Progressing');
+    assert.equal(worst([r('Missing'), r('Degraded'), r('Progressing')]).status, 'Degraded');
+    assert.equal(worst([r('Degraded'), r('Unknown')]).status, 'Unknown');
+    assert.equal(worst([{ status: 'Progressing', message: 'first' }, { status: 'Progressing', message: 'second' }]).message, 'first');
+  });
+});
