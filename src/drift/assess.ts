@@ -1,0 +1,301 @@
+// What was read from the clusters (+ the plan, when there is one) -> the drift
+// report. Pure: every test of drift's logic lives here, on fixtures.
+import semver from 'semver';
+import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { unitId } from '../model/identity.ts';
+import type { UnitRef } from '../model/identity.ts';
+import { matchesUnit } from '../model/selectors.ts';
+import type { UnitSelector } from '../model/selectors.ts';
+import type { DeployedRelease, Plan, PlannedUnit } from '../plan/types.ts';
+import { detectLiveDrift, LiveObjects, objectDriftLines } from './live.ts';
+import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, KubeObject, SkewGroup } from './types.ts';
+import { worstState } from './types.ts';
+
+/** A unit the repository describes. */
+export interface DesiredUnit extends UnitRef {
+  /** false: `enabled: false` for this cluster (should not be installed). */
+  enabled: boolean;
+}
+
+/** Everything read from one cluster. */
+export interface ClusterRead {
+  cluster: string;
+  /** The cluster could not be read at all (unreachable, forbidden): its units are `unreadable`. */
+  error?: string;
+  /** helm release records (any revisions; the latest per release is used). */
+  releases: DeployedRelease[];
+  /** Live objects of the namespaces and kinds the releases' manifests use. */
+  live: LiveObjects | readonly KubeObject[];
+  /** Namespaces whose live objects could not be read -> the error. */
+  liveErrors?: Record<string, string>;
+}
+
+export interface DriftInput {
+  clustersFile: string;
+  createdAt: string;
+  /** Cluster names in clusters.yaml order. */
+  clusters: string[];
+  units: DesiredUnit[];
+  reads: ClusterRead[];
+  /** The plan of the same repository against the same clusters; without it only install/uninstall are seen as pending. */
+  plan?: Plan;
+  /** Why there is no plan (shown as a note). */
+  planError?: string;
+  selector?: UnitSelector;
+  /** Label that marks helm-cascade's releases (for messages). */
+  marker?: string;
+}
+
+const BROKEN_EXPLAINED: Record<string, string> = {
+  failed: 'the last helm operation failed',
+  'pending-install': 'an install never finished (helm lock held; `apply --recover` rolls it back)',
+  'pending-upgrade': 'an upgrade never finished (helm lock held; `apply --recover` rolls it back)',
+  'pending-rollback': 'a rollback never finished (helm lock held)',
+  uninstalling: 'an uninstall never finished',
+  unknown: 'helm does not know its state',
+};
+
+/** The current record of each release: highest revision per namespace/name; uninstalled ones (kept history) dropped. */
+export function latestReleases(releases: readonly DeployedRelease[]): DeployedRelease[] {
+  const latest = new Map<string, DeployedRelease>();
+  for (const r of releases) {
+    const key = `${r.namespace}/${r.name}`;
+    const cur = latest.get(key);
+    if (!cur || r.revision > cur.revision) latest.set(key, r);
+  }
+  return [...latest.values()].filter((r) => r.status !== 'uninstalled');
+}
+
+function summaryOf(r: DeployedRelease): DeployedSummary {
+  const s: DeployedSummary = { revision: r.revision, status: r.status, chartName: r.chartName, chartVersion: r.chartVersion, managed: r.managed };
+  if (r.appVersion !== undefined) s.appVersion = r.appVersion;
+  if (r.updated !== undefined) s.updated = r.updated;
+  return s;
+}
+
+function plannedUnits(plan: Plan | undefined): Map<string, PlannedUnit> {
+  const m = new Map<string, PlannedUnit>();
+  if (!plan) return m;
+  for (const w of plan.waves) for (const step of w.steps) for (const u of step) m.set(unitId(u), u);
+  for (const u of plan.orphans) m.set(unitId(u), u);
+  return m;
+}
+
+/** Reasons that make a unit pending: the repository moved, not the cluster. */
+const PENDING_REASONS = new Set(['new', 'manifest-changed', 'chart-changed', 'values-changed', 'disabled', 'orphaned']);
+
+function pendingFinding(p: PlannedUnit): DriftFinding | undefined {
+  if (p.error) return { kind: 'pending', summary: `cannot be compared: rendering failed: ${firstLine(p.error)}`, details: p.error.split('\n').slice(1, 6) };
+  if (p.action === 'unchanged') return undefined;
+  const reasons = p.reasons.filter((r) => PENDING_REASONS.has(r));
+  if (p.action === 'upgrade' && reasons.length === 0) return undefined; // only live drift / failed: reported as such
+  const versions = p.fromVersion && p.toVersion && p.fromVersion !== p.toVersion ? ` ${p.fromVersion} -> ${p.toVersion}` : p.toVersion && p.action === 'install' ? ` ${p.toVersion}` : '';
+  const why = reasons.length ? ` (${reasons.join(', ')})` : '';
+  const summary =
+    p.action === 'install'
+      ? `not deployed: plan installs chart${versions}`
+      : p.action === 'uninstall'
+        ? `plan uninstalls it${why}`
+        : `repository differs from what is deployed: plan upgrades${versions}${why}`;
+  const diffs = p.diffs.map((d) => ({
+    kind: d.kind,
+    namespace: d.namespace,
+    name: d.name,
+    change: d.change,
+    // Secrets: the plan shows key names only; drift shows not even a diff body.
+    diff: d.kind === 'Secret' ? '' : d.diff,
+  }));
+  return { kind: 'pending', summary, details: diffs.map((d) => `${d.kind} ${d.namespace}/${d.name} ${d.change}`), diffs };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+/** Reference version of a skew group: the desired one, else the most common (ties: highest). */
+function referenceVersion(versions: Record<string, string[]>, desired: string | undefined): string {
+  if (desired && versions[desired]) return desired;
+  const entries = Object.entries(versions).sort((a, b) => b[1].length - a[1].length || compareVersions(b[0], a[0]));
+  return entries[0]?.[0] ?? '';
+}
+
+function compareVersions(a: string, b: string): number {
+  const va = semver.valid(a);
+  const vb = semver.valid(b);
+  if (va && vb) return semver.compare(va, vb);
+  return a.localeCompare(b);
+}
+
+export function assessDrift(input: DriftInput): DriftReport {
+  const marker = input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+  const sel = input.selector ?? {};
+  const planned = plannedUnits(input.plan);
+  const readByCluster = new Map(input.reads.map((r) => [r.cluster, r] as const));
+  const notes: string[] = [];
+  if (!input.plan) {
+    notes.push(
+      `the repository was not rendered and compared${input.planError ? ` (${input.planError})` : ''}: "pending" covers only releases not yet installed or disabled but still installed`,
+    );
+  }
+
+  const units: DriftUnit[] = [];
+  const knownIds = new Set<string>();
+  const repoNamespaces = new Set(input.units.map((u) => u.namespace));
+  const liveIndex = new Map<string, LiveObjects>();
+  const liveOf = (read: ClusterRead): LiveObjects => {
+    let idx = liveIndex.get(read.cluster);
+    if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));
+    return idx;
+  };
+  const deployedIndex = new Map<string, DeployedRelease>();
+  for (const read of input.reads) {
+    if (read.error) continue;
+    for (const r of latestReleases(read.releases)) deployedIndex.set(`${read.cluster}/${r.namespace}/${r.name}`, r);
+  }
+
+  // 1. Units the repository knows.
+  for (const u of input.units) {
+    const id = unitId(u);
+    knownIds.add(id);
+    if (!matchesUnit(u, sel)) continue;
+    const read = readByCluster.get(u.cluster);
+    const base = { release: u.release, track: u.track, cluster: u.cluster, namespace: u.namespace, helmName: u.helmName, id, known: true, wanted: u.enabled };
+    if (!read || read.error) {
+      units.push({ ...base, state: 'unreadable', findings: [{ kind: 'unreadable', summary: `cluster ${u.cluster} could not be read${read?.error ? `: ${firstLine(read.error)}` : ''}`, details: [] }] });
+      continue;
+    }
+    const dep = deployedIndex.get(id);
+    const p = planned.get(id);
+    if (!dep && !u.enabled && (!p || p.action === 'unchanged')) continue; // disabled and absent: as wanted
+    const findings: DriftFinding[] = [];
+    const unit: DriftUnit = { ...base, state: 'clean', findings };
+    if (dep) unit.deployed = summaryOf(dep);
+    if (p?.toVersion) unit.desiredVersion = p.toVersion;
+
+    // pending
+    if (p) {
+      const f = pendingFinding(p);
+      if (f) findings.push(f);
+    } else if (!dep && u.enabled) {
+      findings.push({ kind: 'pending', summary: 'not deployed: the repository lists it, the cluster has no such helm release', details: [] });
+    } else if (dep && !u.enabled) {
+      findings.push({ kind: 'pending', summary: 'enabled: false in the repository, but still installed', details: [] });
+    }
+
+    if (dep) {
+      // broken
+      if (dep.status !== 'deployed') {
+        findings.push({ kind: 'broken', summary: `status ${dep.status} (revision ${dep.revision})${BROKEN_EXPLAINED[dep.status] ? `: ${BROKEN_EXPLAINED[dep.status]}` : ''}`, details: [] });
+      }
+      // not ours
+      if (!dep.managed) {
+        findings.push({ kind: 'unmanaged', summary: `installed without helm-cascade's marker (${marker}): someone deployed it by hand`, details: [] });
+      }
+      // live: against a deployed revision only; a failed or pending one was never fully applied
+      const liveErr = read.liveErrors?.[dep.namespace];
+      if (dep.status !== 'deployed') {
+        const broken = findings.find((f) => f.kind === 'broken');
+        broken?.details.push(`live objects not compared: revision ${dep.revision} was never fully applied`);
+      } else if (liveErr) {
+        findings.push({ kind: 'unreadable', summary: `live objects in namespace ${dep.namespace} could not be read: ${firstLine(liveErr)}`, details: [] });
+      } else {
+        const live = detectLiveDrift(dep, liveOf(read));
+        if (live.drifted) {
+          const missing = live.objects.filter((o) => o.change === 'missing').length;
+          const changedN = live.objects.length - missing;
+          const parts = [changedN ? `${changedN} object${changedN === 1 ? '' : 's'} changed` : '', missing ? `${missing} missing` : ''].filter(Boolean);
+          findings.push({ kind: 'live', summary: `live objects differ from revision ${dep.revision}: ${parts.join(', ')}`, details: live.objects.flatMap(objectDriftLines), objects: live.objects });
+        }
+      }
+    }
+    units.push(unit);
+  }
+
+  // 2. Releases the repository does not know, or does not manage, in the namespaces it uses.
+  for (const read of input.reads) {
+    if (read.error) continue;
+    for (const r of latestReleases(read.releases)) {
+      const id = `${read.cluster}/${r.namespace}/${r.name}`;
+      if (knownIds.has(id)) continue;
+      const madeFor = r.labels[CLUSTER_LABEL];
+      const otherRepo = r.managed && madeFor !== undefined && madeFor !== '' && madeFor !== read.cluster;
+      // someone else's namespace, or another deploy repository's release (it names this cluster differently)
+      if ((!r.managed || otherRepo) && !repoNamespaces.has(r.namespace)) continue;
+      const track = r.labels[TRACK_LABEL] || undefined;
+      const release = r.labels[RELEASE_LABEL] || r.name;
+      const ref = { release, track, cluster: read.cluster, namespace: r.namespace, helmName: r.name };
+      if (!matchesUnit(ref, sel)) continue;
+      const summary = otherRepo
+        ? `made by helm-cascade for cluster "${madeFor}" (another deploy repository?), not in this repository`
+        : r.managed
+        ? `managed by helm-cascade but no longer in the repository (orphaned; \`apply --prune\` uninstalls it)`
+        : `helm release ${r.name} (chart ${r.chartName}-${r.chartVersion}) is not managed by helm-cascade and not in the repository`;
+      const findings: DriftFinding[] = [{ kind: 'unmanaged', summary, details: [] }];
+      if (r.status !== 'deployed') findings.push({ kind: 'broken', summary: `status ${r.status} (revision ${r.revision})`, details: [] });
+      const unit: DriftUnit = { ...ref, id, known: false, wanted: false, deployed: summaryOf(r), state: 'clean', findings };
+      units.push(unit);
+    }
+  }
+
+  // 3. Version skew: the same release and track on different chart versions across clusters.
+  const groups = new Map<string, DriftUnit[]>();
+  for (const u of units) {
+    if (!u.known || !u.deployed) continue;
+    const key = `${u.release}\u0000${u.track ?? ''}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(u);
+  }
+  const skew: SkewGroup[] = [];
+  for (const g of groups.values()) {
+    const versions: Record<string, string[]> = {};
+    for (const u of g) (versions[`${u.deployed?.chartVersion}`] ??= []).push(u.cluster);
+    if (Object.keys(versions).length < 2) continue;
+    const first = g[0] as DriftUnit;
+    const desired = g.find((u) => u.desiredVersion)?.desiredVersion;
+    const group: SkewGroup = { release: first.release, track: first.track, helmName: first.helmName, versions };
+    if (desired) group.desiredVersion = desired;
+    skew.push(group);
+    const ref = referenceVersion(versions, desired);
+    const spread = Object.entries(versions)
+      .map(([v, cs]) => `${v} on ${cs.join(', ')}`)
+      .join('; ');
+    for (const u of g) {
+      const v = u.deployed?.chartVersion ?? '';
+      if (v === ref) continue;
+      u.findings.push({ kind: 'skew', summary: `chart ${v} here, ${ref} on ${(versions[ref] ?? []).join(', ')}`, details: [`${u.helmName}: ${spread}`] });
+    }
+  }
+
+  for (const u of units) u.state = worstState(u.findings.map((f) => f.kind));
+
+  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0 };
+  for (const u of units) {
+    if (u.state === 'clean') summary.clean++;
+    else summary.drifted++;
+    for (const k of new Set(u.findings.map((f) => f.kind))) summary[k]++;
+  }
+  const clusters = input.clusters.map((name) => {
+    const read = readByCluster.get(name);
+    if (read && !read.error) return { name, readable: true };
+    return { name, readable: false, error: read?.error ?? 'not read' };
+  });
+  return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, clusters, units, skew, summary, pendingChecked: input.plan !== undefined, notes };
+}
+
+/** SPEC exit codes for drift: 5 when a cluster could not be read, 2 when something drifted, else 0. */
+export function driftExitCode(report: DriftReport): number {
+  if (report.clusters.some((c) => !c.readable)) return 5;
+  return report.summary.drifted > 0 ? 2 : 0;
+}
+
+/** The worst units first (for notifications and summaries). */
+export function worstUnits(report: DriftReport, n: number): DriftUnit[] {
+  const order = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+  return report.units
+    .filter((u) => u.state !== 'clean')
+    .map((u, i) => ({ u, i }))
+    .sort((a, b) => order.indexOf(a.u.state) - order.indexOf(b.u.state) || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.u);
+}

@@ -1,0 +1,140 @@
+// What `helm-cascade drift` finds, as plain data: made by assessDrift (pure),
+// printed by the drift reporters in report/, posted by notify.
+import type { UnitRef } from '../model/identity.ts';
+
+/**
+ * Kinds of drift, one per question drift answers:
+ * - pending:    the repository differs from what is deployed (plan would change it)
+ * - live:       the live objects differ from the deployed manifest (changed by hand)
+ * - broken:     the release's status is failed, pending-* or unknown
+ * - skew:       the same release and track runs different chart versions across clusters
+ * - unmanaged:  a helm release helm-cascade does not manage, or the repository does not know
+ * - unreadable: the cluster could not be read; nothing is known about the unit
+ */
+export type DriftKind = 'unreadable' | 'broken' | 'live' | 'pending' | 'skew' | 'unmanaged';
+
+export type DriftState = DriftKind | 'clean';
+
+/** Worst first: a unit's state is its worst finding. */
+export const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+
+export function worstState(states: Iterable<DriftState>): DriftState {
+  let worst: DriftState = 'clean';
+  for (const s of states) if (DRIFT_SEVERITY.indexOf(s) < DRIFT_SEVERITY.indexOf(worst)) worst = s;
+  return worst;
+}
+
+/** A Kubernetes object as JSON (manifest document or live object). */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** One field of one object that differs. Values are display strings; for Secrets they are never set. */
+export interface FieldDrift {
+  /** Readable path: spec.replicas, data.LOG_LEVEL, spec.template.spec.containers[web].image */
+  path: string;
+  change: 'changed' | 'removed' | 'added';
+  /** As the deployed manifest says (undefined for Secret data and for `added`). */
+  deployed?: string;
+  /** As the cluster says (undefined for Secret data and for `removed`). */
+  live?: string;
+  /** A person-readable line: "spec.replicas: 3 -> 5", "key DB_PASSWORD changed". */
+  message: string;
+  /** Unified diff of a multi-line value (never for Secrets). */
+  diff?: string;
+}
+
+/** One object of a release that differs from its deployed manifest. */
+export interface ObjectDrift {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined; // undefined: cluster-scoped
+  name: string;
+  change: 'missing' | 'changed';
+  fields: FieldDrift[];
+}
+
+export interface LiveDriftResult {
+  drifted: boolean;
+  objects: ObjectDrift[];
+  /** Objects checked (manifest documents with a kind and a name). */
+  checked: number;
+}
+
+export interface DriftFinding {
+  kind: DriftKind;
+  /** One line, never a secret value. */
+  summary: string;
+  /** Further lines (reasons, versions elsewhere, object diffs' titles). */
+  details: string[];
+  /** For `live`: the objects that differ. */
+  objects?: ObjectDrift[];
+  /** For `pending`: per-object diffs from the plan (Secrets: key names only). */
+  diffs?: { kind: string; namespace: string; name: string; change: string; diff: string }[];
+}
+
+export interface DeployedSummary {
+  revision: number;
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+  updated?: string;
+  managed: boolean;
+}
+
+export interface DriftUnit extends UnitRef {
+  id: string; // cluster/namespace/helmName
+  /** The repository lists this unit (false: unmanaged or orphaned releases found in the cluster). */
+  known: boolean;
+  /** The repository wants it installed (false: `enabled: false`, or unknown). */
+  wanted: boolean;
+  deployed?: DeployedSummary;
+  desiredVersion?: string;
+  state: DriftState;
+  findings: DriftFinding[];
+}
+
+export interface ClusterReadSummary {
+  name: string;
+  readable: boolean;
+  error?: string;
+}
+
+export interface SkewGroup {
+  release: string;
+  track: string | undefined;
+  helmName: string;
+  /** chart version -> clusters running it */
+  versions: Record<string, string[]>;
+  desiredVersion?: string;
+}
+
+export interface DriftSummary {
+  units: number;
+  clean: number;
+  drifted: number;
+  unreadable: number;
+  broken: number;
+  live: number;
+  pending: number;
+  skew: number;
+  unmanaged: number;
+}
+
+export interface DriftReport {
+  version: 1;
+  createdAt: string;
+  clustersFile: string;
+  /** Cluster names in clusters.yaml order (matrix columns). */
+  clusters: ClusterReadSummary[];
+  units: DriftUnit[];
+  skew: SkewGroup[];
+  summary: DriftSummary;
+  /** Was the repository compared with what is deployed (plan engine available and run)? */
+  pendingChecked: boolean;
+  notes: string[];
+}
