@@ -23,20 +23,10 @@ const CONTEXT = 'dc-paris';
 const chart = join(repoRoot, 'charts', 'cascade-demo');
 const helm = helmBin(3);
 
-function fleetMissing(): string | undefined {
-  try {
-    const files = binaryFiles(binaryPaths());
-    const absent = files.filter((f) => !existsSync(f));
-    return absent.length > 0 ? `fleet binaries not built yet (${absent.join(', ')})` : undefined;
-  } catch (err) {
-    return `fleet unavailable: ${(err as Error).message}`;
-  }
-}
 
-const skip = fleetMissing();
 const suffix = () => Math.random().toString(36).slice(2, 7);
 
-describe('health gates and leases on the fleet', { skip, timeout: 300_000 }, () => {
+describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
   let target: KubeTarget;
   const namespaces: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'hc-health-'));

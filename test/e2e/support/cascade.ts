@@ -54,6 +54,7 @@ export function cascadeProcess(cwd: string, args: string[], o: { kubeconfig: str
   return execa(process.execPath, [join(repoRoot, 'bin', 'helm-cascade.js'), ...args], {
     cwd,
     reject: false,
+    forceKillAfterDelay: false, // a SIGTERM'd apply rolls back before it exits: never SIGKILL it
     env: { KUBECONFIG: o.kubeconfig, HELM_BIN: helmBin(o.helm), KUBECTL_BIN: kubectlBin(), NO_COLOR: '1', CI: 'true', ...o.env },
   }) as unknown as ResultPromise<{ reject: false }>;
 }
