@@ -1,0 +1,54 @@
+// A cluster's API server dies in the middle of an apply: the run must halt
+// cleanly (no later wave, exit 3, the report says what was left where), and
+// the fleet comes back for the next tests.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import { ensureFleet } from '../../fleet/fleet-api.ts';
+import { readState } from '../../fleet/layout.ts';
+import { repoRoot } from '../../fleet/tools.ts';
+import { cascadeProcess, CONTEXTS, helmJson, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
+import type { HistoryEntry } from './support/cascade.ts';
+
+describe('apply when a cluster goes away mid-run', { timeout: 600_000 }, () => {
+  const ns = `outage-${suffix()}`;
+  let kubeconfig = '';
+  after(async () => {
+    await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log: () => undefined }); // restarts the killed apiserver
+    for (const ctx of [CONTEXTS.paris, CONTEXTS.us]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+  });
+
+  it('halts with exit 3, starts no later wave, and reports what it could not undo', async () => {
+    kubeconfig = await sharedFleet();
+    const dir = scratchRepo({
+      'clusters.yaml': `clusters:
+  paris: { context: ${CONTEXTS.paris}, provider: onprem }
+  us: { context: ${CONTEXTS.us}, provider: gke }
+tracks: [canary, production]
+health: { timeout: 90s, soak: 20s }
+`,
+      'releases/web.yaml': `name: web\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\ntracks: { canary: {}, production: {} }\n`,
+    });
+    const p = cascadeProcess(dir, ['apply', '--yes', '-o', 'json'], { kubeconfig, helm: 3 });
+    let err = '';
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    // wait until both canary units soak, then kill the us cluster's apiserver
+    for (let i = 0; i < 600 && (err.match(/soaking/g) ?? []).length < 2; i++) await sleep(100);
+    const pid = readState('default')?.clusters[CONTEXTS.us]?.processes['kube-apiserver']?.pid;
+    assert.ok(pid, 'the us apiserver pid');
+    process.kill(pid, 'SIGKILL');
+    const r = await p;
+    assert.equal(r.exitCode, 3, `${String(r.stdout)}\n${err}`);
+    const report = JSON.parse(String(r.stdout)) as { failedWave: string; units: { cluster: string; track: string; outcome: string; reason?: string; rollback?: string }[] };
+    assert.equal(report.failedWave, 'canary');
+    const us = report.units.find((u) => u.cluster === 'us' && u.track === 'canary')!;
+    assert.match(`${us.reason} ${us.rollback}`, /could not read|unable to connect|connection refused|rollback FAILED/i);
+    assert.ok(report.units.filter((u) => u.track === 'production').every((u) => u.outcome === 'not-started'), 'no later wave');
+    // the reachable cluster was put back: installed by this run -> uninstalled
+    const paris = report.units.find((u) => u.cluster === 'paris' && u.track === 'canary')!;
+    assert.equal(paris.outcome, 'rolled-back');
+    const list = await helmJson<HistoryEntry[]>(3, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+    assert.deepEqual(list, []);
+  });
+});
