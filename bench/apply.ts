@@ -36,7 +36,7 @@ export async function main(args: string[]): Promise<number> {
   const helm = createHelm({ bin: helmBin });
   const baseRepo = loadDeployRepoOrThrow({ clustersFile: join(baseDir, 'clusters.yaml') });
   const ctx = new Map(baseRepo.config.clusters.map((c) => [c.name, c.context]));
-  const units = planUnits(await makePlan(baseRepo, { kubeconfig, concurrency: availableParallelism() }, { helm }));
+  const units = planUnits(await makePlan(baseRepo, { kubeconfig, concurrency: availableParallelism() }, { helm })).filter((u) => u.action === 'install');
   const t0 = performance.now();
   const pool = limit(concurrency);
   await Promise.all(

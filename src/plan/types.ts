@@ -65,6 +65,10 @@ export interface PlannedUnit extends UnitRef {
   values?: Record<string, unknown>; // merged user values given to helm (secret-bearing: never printed)
   manifest?: string; // rendered
   diffs: ObjectDiff[];
+  /** `plan --explain`: every leaf of `values` and what set it (secrets masked). */
+  origins?: ValueOrigin[];
+  /** Deployed user values -> planned values, unified diff, secret leaves masked. */
+  valuesDiff?: string;
   error?: string; // rendering failed: helm's message with file and line; the unit is not applied
   digest: UnitDigest;
 }

@@ -1,0 +1,188 @@
+// helm argv builders (pure). The same builder feeds the real run and the
+// dry-run preview, so they cannot drift apart. Helm 3 vs 4 differences live
+// here and nowhere else:
+//   - rollback on failure: Helm 3 `--atomic`, Helm 4 `--rollback-on-failure`
+//   - waiting: Helm 3 `--wait` (legacy readiness), Helm 4 `--wait=watcher` (kstatus);
+//     Helm 4's default is `hookOnly`, so helm-cascade always says what it wants
+//   - Helm 4 applies server-side by default (`--server-side=auto`); we keep its default
+// Values never go on the command line: they are piped to `-f -`.
+
+export type HelmMajor = 3 | 4;
+
+export interface HelmCommand {
+  argv: string[]; // without the binary
+  /** Piped to stdin (merged values as YAML/JSON for `-f -`); never shown. */
+  input?: string;
+  /** Reads run in dry-run too; writes are only printed there (release-it style). */
+  effect: 'read' | 'write';
+}
+
+export interface KubeTarget {
+  kubeContext: string;
+  kubeconfig: string;
+}
+
+export interface TemplateArgs {
+  releaseName: string;
+  namespace: string;
+  chart: string; // local folder or .tgz
+  values: string; // YAML or JSON text
+  kubeVersion?: string;
+  apiVersions?: string[];
+  isUpgrade?: boolean;
+}
+
+export interface UpgradeArgs extends KubeTarget {
+  releaseName: string;
+  namespace: string;
+  chart: string;
+  values: string;
+  labels: Record<string, string>; // release-record labels (the helm-cascade marker)
+  wait?: boolean;
+  timeoutMs?: number;
+  rollbackOnFailure?: boolean;
+  dryRun?: 'server' | 'client';
+  description?: string;
+  /** Helm 4 only: "true" | "false" | "auto" (helm's default). */
+  serverSide?: 'true' | 'false' | 'auto';
+}
+
+export interface ReleaseArgs extends KubeTarget {
+  releaseName: string;
+  namespace: string;
+}
+
+export interface RollbackArgs extends ReleaseArgs {
+  revision?: number; // default: the previous one
+  wait?: boolean;
+  timeoutMs?: number;
+  dryRun?: boolean;
+}
+
+export interface UninstallArgs extends ReleaseArgs {
+  wait?: boolean;
+  timeoutMs?: number;
+  dryRun?: boolean;
+}
+
+export interface PullArgs {
+  ref: string; // oci://host/path/name
+  version: string;
+  destination: string;
+  plainHttp?: boolean;
+}
+
+export interface ShowArgs {
+  chart: string;
+  what: 'chart' | 'values' | 'readme';
+}
+
+function target(t: KubeTarget): string[] {
+  return ['--kube-context', t.kubeContext, '--kubeconfig', t.kubeconfig];
+}
+
+function timeout(ms: number | undefined): string[] {
+  return ms === undefined ? [] : ['--timeout', `${Math.max(1, Math.ceil(ms / 1000))}s`];
+}
+
+function wait(major: HelmMajor, on: boolean | undefined): string[] {
+  if (!on) return [];
+  return major === 4 ? ['--wait=watcher'] : ['--wait'];
+}
+
+export function versionCommand(): HelmCommand {
+  return { argv: ['version', '--template', '{{.Version}}'], effect: 'read' };
+}
+
+export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand {
+  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--no-hooks', '-f', '-'];
+  if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
+  if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
+  if (a.isUpgrade) argv.push('--is-upgrade');
+  return { argv, input: a.values, effect: 'read' };
+}
+
+export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCommand {
+  const argv = ['upgrade', '--install', a.releaseName, a.chart, '--namespace', a.namespace, '--create-namespace', ...target(a), '-f', '-'];
+  const labels = Object.entries(a.labels);
+  if (labels.length) argv.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
+  if (a.rollbackOnFailure) argv.push(major === 4 ? '--rollback-on-failure' : '--atomic');
+  argv.push(...wait(major, a.wait || a.rollbackOnFailure), ...timeout(a.timeoutMs));
+  if (a.dryRun) argv.push(`--dry-run=${a.dryRun}`);
+  if (a.description) argv.push('--description', a.description);
+  if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
+  return { argv, input: a.values, effect: a.dryRun ? 'read' : 'write' };
+}
+
+export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand {
+  const argv = ['rollback', a.releaseName];
+  if (a.revision !== undefined) argv.push(String(a.revision));
+  argv.push('--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs));
+  if (a.dryRun) argv.push('--dry-run');
+  return { argv, effect: a.dryRun ? 'read' : 'write' };
+}
+
+export function uninstallCommand(major: HelmMajor, a: UninstallArgs): HelmCommand {
+  const argv = ['uninstall', a.releaseName, '--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs)];
+  if (a.dryRun) argv.push('--dry-run');
+  return { argv, effect: a.dryRun ? 'read' : 'write' };
+}
+
+export function historyCommand(_major: HelmMajor, a: ReleaseArgs, max = 20): HelmCommand {
+  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'], effect: 'read' };
+}
+
+export function statusCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
+  return { argv: ['status', a.releaseName, '--namespace', a.namespace, ...target(a), '-o', 'json'], effect: 'read' };
+}
+
+export function getManifestCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
+  return { argv: ['get', 'manifest', a.releaseName, '--namespace', a.namespace, ...target(a)], effect: 'read' };
+}
+
+export function pullCommand(_major: HelmMajor, a: PullArgs): HelmCommand {
+  const argv = ['pull', a.ref, '--version', a.version, '--destination', a.destination];
+  if (a.plainHttp) argv.push('--plain-http');
+  return { argv, effect: 'read' };
+}
+
+export function showCommand(_major: HelmMajor, a: ShowArgs): HelmCommand {
+  return { argv: ['show', a.what, a.chart], effect: 'read' };
+}
+
+const HIDDEN_VALUE_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-file', '--set-literal', '--password', '--values-content']);
+
+/** argv as shown in logs and errors: --set values and passwords hidden; piped values are never part of argv. */
+export function redactArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    if (eq > 0 && HIDDEN_VALUE_FLAGS.has(a.slice(0, eq))) {
+      out.push(`${a.slice(0, eq)}=${hideSetValue(a.slice(eq + 1))}`);
+    } else if (HIDDEN_VALUE_FLAGS.has(a) && i + 1 < argv.length) {
+      const v = argv[++i]!;
+      out.push(a, a === '--password' ? '(hidden)' : hideSetValue(v));
+    } else if ((a === '-f' || a === '--values') && argv[i + 1] === '-') {
+      out.push(a, '(values from stdin, hidden)');
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** `a.b=x,c=y` -> `a.b=(hidden),c=(hidden)`: the keys help, the values may be secret. */
+function hideSetValue(v: string): string {
+  return v
+    .split(',')
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq > 0 ? `${p.slice(0, eq)}=(hidden)` : '(hidden)';
+    })
+    .join(',');
+}
+
+/** A shell-ish rendering for messages (quotes what needs it). */
+export function formatArgv(bin: string, argv: string[]): string {
+  return [bin, ...redactArgv(argv)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,141 @@
+// The Helm interface: one method per verb. `createHelm` runs the real binary
+// with execa; a failed call becomes a ToolError showing argv (secrets hidden),
+// exit status and stderr. The binary's version is checked once per instance.
+import { execa } from 'execa';
+import { ToolError, UsageError } from '../errors.ts';
+import {
+  formatArgv,
+  getManifestCommand,
+  historyCommand,
+  pullCommand,
+  rollbackCommand,
+  showCommand,
+  statusCommand,
+  templateCommand,
+  uninstallCommand,
+  upgradeInstallCommand,
+  versionCommand,
+} from './argv.ts';
+import type { HelmCommand, HelmMajor, PullArgs, ReleaseArgs, RollbackArgs, ShowArgs, TemplateArgs, UninstallArgs, UpgradeArgs } from './argv.ts';
+
+export interface HelmVersion {
+  version: string; // e.g. v3.17.3
+  major: HelmMajor;
+  minor: number;
+}
+
+export interface HelmHistoryEntry {
+  revision: number;
+  updated: string;
+  status: string;
+  chart: string;
+  app_version: string;
+  description: string;
+}
+
+export interface Helm {
+  readonly bin: string;
+  version(): Promise<HelmVersion>;
+  /** Renders the chart; stdout is the manifest (hooks excluded, as helm's release record stores it). */
+  template(a: TemplateArgs): Promise<string>;
+  upgradeInstall(a: UpgradeArgs): Promise<string>;
+  rollback(a: RollbackArgs): Promise<string>;
+  uninstall(a: UninstallArgs): Promise<string>;
+  history(a: ReleaseArgs, max?: number): Promise<HelmHistoryEntry[]>;
+  status(a: ReleaseArgs): Promise<Record<string, unknown>>;
+  getManifest(a: ReleaseArgs): Promise<string>;
+  /** Pulls an OCI chart into `destination` (helm names the file NAME-VERSION.tgz). */
+  pull(a: PullArgs): Promise<void>;
+  show(a: ShowArgs): Promise<string>;
+  /** The command a verb would run (for dry-run previews and logs). */
+  preview(cmd: HelmCommand): string;
+}
+
+export interface HelmOptions {
+  bin: string;
+  /** Called with every command line before it runs (for --verbose). */
+  log?: (line: string) => void;
+  env?: Record<string, string>;
+}
+
+export const MIN_HELM3_MINOR = 17;
+
+/** "v3.17.3" -> version info; throws UsageError for unsupported helms. */
+export function parseHelmVersion(text: string, bin: string): HelmVersion {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+  if (!m) throw new UsageError(`${bin}: cannot read helm's version from "${text.trim()}"`);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const version = `v${m[1]}.${m[2]}.${m[3]}`;
+  if (major === 4) return { version, major: 4, minor };
+  if (major === 3 && minor >= MIN_HELM3_MINOR) return { version, major: 3, minor };
+  throw new UsageError(`${bin} is helm ${version}; helm-cascade needs Helm 3.${MIN_HELM3_MINOR}+ or Helm 4 (use --helm PATH or HELM_BIN)`);
+}
+
+export function createHelm(opts: HelmOptions): Helm {
+  const bin = opts.bin;
+  let versionP: Promise<HelmVersion> | undefined;
+
+  async function exec(cmd: HelmCommand): Promise<string> {
+    opts.log?.(formatArgv(bin, cmd.argv));
+    let r;
+    try {
+      // detached: a Ctrl-C on the terminal reaches helm-cascade only, which lets in-flight helm calls finish (a killed helm leaves pending-*)
+      r = await execa(bin, cmd.argv, { input: cmd.input ?? '', reject: false, stripFinalNewline: false, env: opts.env, maxBuffer: 512 * 1024 * 1024, detached: true });
+    } catch (err) {
+      throw new ToolError(`${formatArgv(bin, cmd.argv)}\n  could not run: ${(err as Error).message}`, undefined, '');
+    }
+    if (r.failed) {
+      const stderr = String(r.stderr ?? '').trim();
+      const status = r.exitCode !== undefined ? `exit status ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : (r.code ?? 'failed to start');
+      throw new ToolError(`${formatArgv(bin, cmd.argv)}\n  ${status}${stderr ? `\n  ${stderr.replace(/\n/g, '\n  ')}` : ''}`, r.exitCode, stderr);
+    }
+    return String(r.stdout ?? '');
+  }
+
+  const major = async () => (await helm.version()).major;
+
+  const helm: Helm = {
+    bin,
+    version() {
+      versionP ??= exec(versionCommand()).then((out) => parseHelmVersion(out, bin));
+      return versionP;
+    },
+    async template(a) {
+      return exec(templateCommand(await major(), a));
+    },
+    async upgradeInstall(a) {
+      return exec(upgradeInstallCommand(await major(), a));
+    },
+    async rollback(a) {
+      return exec(rollbackCommand(await major(), a));
+    },
+    async uninstall(a) {
+      return exec(uninstallCommand(await major(), a));
+    },
+    async history(a, max) {
+      return JSON.parse(await exec(historyCommand(await major(), a, max))) as HelmHistoryEntry[];
+    },
+    async status(a) {
+      return JSON.parse(await exec(statusCommand(await major(), a))) as Record<string, unknown>;
+    },
+    async getManifest(a) {
+      return exec(getManifestCommand(await major(), a));
+    },
+    async pull(a) {
+      await exec(pullCommand(await major(), a));
+    },
+    async show(a) {
+      return exec(showCommand(await major(), a));
+    },
+    preview(cmd) {
+      return formatArgv(bin, cmd.argv);
+    },
+  };
+  return helm;
+}
+
+/** --helm, then $HELM_BIN, then `helm` on PATH. */
+export function helmBinFrom(flag: string | undefined): string {
+  return flag ?? process.env.HELM_BIN ?? 'helm';
+}

@@ -1,0 +1,182 @@
+// Value merging with provenance (pure). SPEC precedence, lowest first: chart
+// defaults < release values < release set < track < cluster <
+// clusters.X.tracks.Y < command-line --set; each layer is its files, then its
+// `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested
+// maps. Every leaf remembers which file or flag set it (for `plan --explain`).
+import { parse } from 'yaml';
+import type { ValueOrigin } from './types.ts';
+
+export type Values = Record<string, unknown>;
+
+export const isPlainObject = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One source of values, already read: a file's content, a `set` map, or `--set` pairs. */
+export interface ValueSource {
+  source: string; // shown by --explain: "values/x.yaml", "releases/x.yaml set (tracks.internal)", "--set"
+  values: Values; // may hold dotted keys when fromSet
+  fromSet?: boolean; // keys are dotted paths to expand
+}
+
+/** Splits `a.b\.c` into ["a", "b.c"]. */
+export function splitDottedKey(key: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < key.length; i++) {
+    const ch = key[i]!;
+    if (ch === '\\' && key[i + 1] === '.') {
+      cur += '.';
+      i++;
+    } else if (ch === '.') {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+/** `{ "image.tag": "1", resources: { "limits.cpu": 1 } }` -> nested maps. */
+export function expandDottedKeys(set: Values): Values {
+  const out: Values = {};
+  for (const [k, v] of Object.entries(set)) {
+    const path = splitDottedKey(k);
+    const value = isPlainObject(v) ? expandDottedKeys(v) : v;
+    let node = out;
+    for (const seg of path.slice(0, -1)) {
+      if (!isPlainObject(node[seg])) node[seg] = {};
+      node = node[seg] as Values;
+    }
+    const last = path[path.length - 1]!;
+    node[last] = isPlainObject(value) && isPlainObject(node[last]) ? deepMerge(node[last] as Values, value) : value;
+  }
+  return out;
+}
+
+/** Helm's merge of user values: maps merge key by key, anything else replaces. */
+export function deepMerge(base: Values, over: Values): Values {
+  const out: Values = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Values, v) : cloneValue(v);
+  }
+  return out;
+}
+
+function cloneValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(cloneValue);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)]));
+  return v;
+}
+
+/** `k=v` pairs of --set: the value is read as a YAML scalar (3 -> number, true -> boolean, "x" -> string). */
+export function parseSetFlags(pairs: string[]): Values {
+  const out: Values = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new SetFlagError(`--set "${p}": expected key=value (e.g. --set image.tag=1.4.2)`);
+    const raw = p.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      const parsed: unknown = parse(raw);
+      if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean') value = raw === '' ? '' : parsed;
+    } catch {
+      value = raw;
+    }
+    out[p.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+export class SetFlagError extends Error {
+  override name = 'SetFlagError';
+}
+
+export interface MergedValues {
+  values: Values;
+  origins: ValueOrigin[]; // one per leaf, secrets masked, sorted by path
+}
+
+/** Merges sources lowest first and records, for every leaf of the result, the last source that set it. */
+export function mergeValues(sources: ValueSource[]): MergedValues {
+  let values: Values = {};
+  const origin = new Map<string, string>();
+  for (const s of sources) {
+    const v = s.fromSet ? expandDottedKeys(s.values) : s.values;
+    values = deepMerge(values, v);
+    for (const [path, leaf] of leaves(v)) {
+      const children = [...origin.keys()].filter((k) => k.startsWith(`${path}.`));
+      // an empty map merges into an existing one and changes nothing under it
+      if (isPlainObject(leaf) && children.length) continue;
+      // any other leaf replaces whatever lived under it before
+      for (const k of children) origin.delete(k);
+      origin.set(path, s.source);
+    }
+  }
+  const origins: ValueOrigin[] = [];
+  for (const [path, value] of leaves(values)) {
+    origins.push({ path, value: isSecretPath(path) ? SECRET_MASK : value, source: origin.get(path) ?? 'unknown' });
+  }
+  origins.sort((a, b) => a.path.localeCompare(b.path));
+  return { values, origins };
+}
+
+/** Leaves of a value tree as [dotted path, value]; arrays and empty maps are leaves. */
+export function leaves(v: Values, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, x] of Object.entries(v)) {
+    const key = k.includes('.') ? k.replace(/\./g, '\\.') : k;
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isPlainObject(x) && Object.keys(x).length > 0) out.push(...leaves(x, path));
+    else out.push([path, x]);
+  }
+  return out;
+}
+
+export const SECRET_MASK = '(secret)';
+
+const SECRET_SEGMENT = /secret|passw|token|key|credential|private|apikey|auth/i;
+
+/** A value is secret when any segment of its path looks secret (e.g. under `secrets`, or named *password*, *token*, *key*). */
+export function isSecretPath(path: string): boolean {
+  return splitDottedKey(path).some((seg) => SECRET_SEGMENT.test(seg));
+}
+
+/** The same tree with every secret-looking leaf replaced by "(secret)". */
+export function maskSecretValues(v: Values, prefix = ''): Values {
+  const out: Values = {};
+  for (const [k, x] of Object.entries(v)) {
+    const path = prefix ? `${prefix}.${k.replace(/\./g, '\\.')}` : k.replace(/\./g, '\\.');
+    if (isSecretPath(path)) out[k] = SECRET_MASK;
+    else if (isPlainObject(x)) out[k] = maskSecretValues(x, path);
+    else out[k] = x;
+  }
+  return out;
+}
+
+/** Every string (and number) stored under a secret-looking path: what output must never show. */
+export function secretStrings(v: Values): string[] {
+  const out = new Set<string>();
+  const walk = (x: unknown) => {
+    if (typeof x === 'string' || typeof x === 'number') {
+      const s = String(x);
+      if (s.length >= 4) out.add(s);
+    } else if (Array.isArray(x)) x.forEach(walk);
+    else if (isPlainObject(x)) Object.values(x).forEach(walk);
+  };
+  for (const [path, x] of leaves(v)) if (isSecretPath(path)) walk(x);
+  return [...out];
+}
+
+/** Canonical JSON: sorted keys, for digests and equality. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isPlainObject(v)) {
+    const out: Values = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+    return out;
+  }
+  return v;
+}

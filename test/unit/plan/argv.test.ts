@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatArgv, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand } from '../../../src/helm/argv.ts';
+import { parseHelmVersion } from '../../../src/helm/helm.ts';
+
+const up = {
+  releaseName: 'web-internal',
+  namespace: 'accounts',
+  chart: '/charts/demo',
+  values: '{"secrets":{"PW":"hunter2"}}',
+  kubeContext: 'dc-paris',
+  kubeconfig: '/k',
+  labels: { 'managed-by': 'helm-cascade', 'cascade-release': 'web' },
+  rollbackOnFailure: true,
+  timeoutMs: 120_000,
+};
+
+describe('helm argv builders', () => {
+  it('upgrade --install: Helm 3 uses --atomic --wait', () => {
+    const c = upgradeInstallCommand(3, up);
+    assert.deepEqual(c.argv, ['upgrade', '--install', 'web-internal', '/charts/demo', '--namespace', 'accounts', '--create-namespace', '--kube-context', 'dc-paris', '--kubeconfig', '/k', '-f', '-', '--labels', 'managed-by=helm-cascade,cascade-release=web', '--atomic', '--wait', '--timeout', '120s']);
+    assert.equal(c.input, up.values);
+    assert.equal(c.effect, 'write');
+  });
+  it('upgrade --install: Helm 4 uses --rollback-on-failure --wait=watcher', () => {
+    const c = upgradeInstallCommand(4, { ...up, dryRun: 'server' });
+    assert.ok(c.argv.includes('--rollback-on-failure'));
+    assert.ok(c.argv.includes('--wait=watcher'));
+    assert.ok(!c.argv.includes('--atomic'));
+    assert.ok(c.argv.includes('--dry-run=server'));
+    assert.equal(c.effect, 'read');
+  });
+  it('values never reach argv', () => {
+    for (const m of [3, 4] as const) assert.ok(!upgradeInstallCommand(m, up).argv.join(' ').includes('hunter2'));
+  });
+  it('template renders without hooks, with the kube version', () => {
+    assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8' }).argv, ['template', 'a', 'c', '--namespace', 'n', '--no-hooks', '-f', '-', '--kube-version', 'v1.34.8']);
+  });
+  it('rollback and uninstall', () => {
+    const t = { releaseName: 'a', namespace: 'n', kubeContext: 'x', kubeconfig: '/k' };
+    assert.deepEqual(rollbackCommand(4, { ...t, revision: 3, wait: true }).argv, ['rollback', 'a', '3', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait=watcher']);
+    assert.deepEqual(uninstallCommand(3, { ...t, wait: true, timeoutMs: 1500 }).argv, ['uninstall', 'a', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait', '--timeout', '2s']);
+  });
+  it('redacts --set values and stdin values', () => {
+    assert.deepEqual(redactArgv(['--set', 'a.b=pw,c=d', '--set-string=x=y', '-f', '-', '--password', 'p']), ['--set', 'a.b=(hidden),c=(hidden)', '--set-string=x=(hidden)', '-f', '(values from stdin, hidden)', '--password', '(hidden)']);
+    assert.ok(!formatArgv('helm', ['upgrade', '--set', 'pw=hunter2']).includes('hunter2'));
+  });
+  it('checks the helm version', () => {
+    assert.deepEqual(parseHelmVersion('v3.17.3', 'helm'), { version: 'v3.17.3', major: 3, minor: 17 });
+    assert.equal(parseHelmVersion('v4.1.4\n', 'helm').major, 4);
+    assert.throws(() => parseHelmVersion('v3.12.0', 'helm'), /needs Helm 3\.17\+ or Helm 4/);
+    assert.throws(() => parseHelmVersion('v2.16.0', 'helm'), /needs/);
+  });
+});

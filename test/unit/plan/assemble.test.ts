@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
+import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
+import { assemblePlan, planExitCode, summaryLine } from '../../../src/plan/assemble.ts';
+import type { AssembleInput, DesiredUnit } from '../../../src/plan/assemble.ts';
+import type { DeployedRelease, ResolvedChart } from '../../../src/plan/types.ts';
+import type { UnitSpec } from '../../../src/plan/units.ts';
+import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
+
+const pos = { file: 'x', line: 1, col: 1 };
+const cluster = (name: string): ClusterSpec => ({ name, context: name, provider: 'gke', region: 'eu', labels: {}, pos });
+const rel: ReleaseSpec = { name: 'web', namespace: 'ns', file: 'releases/web.yaml', chart: { ref: 'charts/demo', pos }, base: { values: [], set: {}, pos }, clusters: [], health: {}, repositories: [], pos };
+const chart: ResolvedChart = { ref: 'charts/demo', name: 'demo', version: '1.1.0', path: '/c', digest: 'd1' };
+
+const manifest = (replicas: number, pw = 'pw-original') => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec: { replicas: ${replicas} }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: web }
+stringData: { PASSWORD: "${pw}" }
+`;
+
+function unit(c: string, opts: { enabled?: boolean; track?: string } = {}): UnitSpec {
+  return {
+    release: 'web',
+    track: opts.track,
+    cluster: c,
+    namespace: 'ns',
+    helmName: opts.track ? `web-${opts.track}` : 'web',
+    releaseSpec: rel,
+    clusterSpec: cluster(c),
+    waveTrack: opts.track,
+    enabled: opts.enabled ?? true,
+    layers: [],
+    health: DEFAULT_HEALTH,
+  };
+}
+
+function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: string; error?: string } = {}): DesiredUnit {
+  const values = { replicaCount: replicas, secrets: { PASSWORD: opts.pw ?? 'pw-original' } };
+  const d: DesiredUnit = { unit: unit(c, opts), wave: 'w1', step: 0, health: DEFAULT_HEALTH, chart, values };
+  if (opts.error) d.error = opts.error;
+  else d.manifest = manifest(replicas, opts.pw);
+  return d;
+}
+
+function deployed(c: string, name: string, replicas: number, o: { managed?: boolean; version?: string; status?: string; labels?: Record<string, string> } = {}): DeployedRelease {
+  return {
+    cluster: c,
+    namespace: 'ns',
+    name,
+    revision: 4,
+    status: o.status ?? 'deployed',
+    chartName: 'demo',
+    chartVersion: o.version ?? '1.1.0',
+    manifest: manifest(replicas),
+    config: { replicaCount: replicas, secrets: { PASSWORD: 'pw-original' } },
+    labels: o.managed === false ? {} : { 'managed-by': 'helm-cascade', 'cascade-release': name, ...o.labels },
+    managed: o.managed !== false,
+  };
+}
+
+function input(units: DesiredUnit[], dep: DeployedRelease[], extra: Partial<AssembleInput> = {}): AssembleInput {
+  return {
+    clustersFile: 'clusters.yaml',
+    waves: [{ name: 'w1', index: 0, steps: [units] }],
+    deployed: dep,
+    listedIds: new Set(units.map((u) => `${u.unit.cluster}/ns/${u.unit.helmName}`)),
+    clustersRead: new Set(['a', 'b', 'c']),
+    selector: {},
+    prune: false,
+    orphanPlacement: () => ({ wave: 'w1', health: DEFAULT_HEALTH }),
+    createdAt: '2026-11-22T00:00:00Z',
+    ...extra,
+  };
+}
+
+const all = (p: ReturnType<typeof assemblePlan>) => p.waves.flatMap((w) => w.steps.flat());
+
+describe('assemblePlan', () => {
+  it('install when nothing is deployed; unchanged when identical; upgrade with the diff when changed', () => {
+    const plan = assemblePlan(input([desired('a', 1), desired('b', 2), desired('c', 3)], [deployed('b', 'web', 2), deployed('c', 'web', 1)]));
+    assert.deepEqual(all(plan).map((u) => [u.cluster, u.action, u.reasons]), [
+      ['a', 'install', ['new']],
+      ['b', 'unchanged', []],
+      ['c', 'upgrade', ['manifest-changed', 'values-changed']],
+    ]);
+    const up = all(plan)[2]!;
+    assert.equal(up.diffs.length, 1);
+    assert.match(up.diffs[0]!.diff, /-\s+replicas: 1\n\+\s+replicas: 3/);
+    assert.equal(up.deployedRevision, 4);
+    assert.equal(up.digest.deployedRevision, 4);
+    assert.equal(plan.summary.install, 1);
+    assert.equal(summaryLine(plan.summary), 'Plan: 1 to install, 1 to upgrade, 1 unchanged, 0 to uninstall.');
+  });
+  it('chart version change and failed release are upgrades', () => {
+    const plan = assemblePlan(input([desired('a', 1), desired('b', 1)], [deployed('a', 'web', 1, { version: '1.0.0' }), deployed('b', 'web', 1, { status: 'failed' })]));
+    assert.deepEqual(all(plan).map((u) => [u.action, u.reasons, u.fromVersion, u.toVersion]), [
+      ['upgrade', ['chart-changed'], '1.0.0', '1.1.0'],
+      ['upgrade', ['failed-release'], '1.1.0', '1.1.0'],
+    ]);
+  });
+  it('enabled:false plans the uninstall where deployed, nothing where absent', () => {
+    const plan = assemblePlan(input([desired('a', 1, { enabled: false }), desired('b', 1, { enabled: false })], [deployed('a', 'web', 1)]));
+    assert.deepEqual(all(plan).map((u) => [u.cluster, u.action, u.reasons]), [['a', 'uninstall', ['disabled']]]);
+    assert.deepEqual(all(plan)[0]!.diffs.map((d) => [d.kind, d.change]), [['Deployment', 'removed'], ['Secret', 'removed']]);
+    assert.equal(plan.summary.uninstall, 1);
+  });
+  it('a managed release the repository no longer lists is an orphan, uninstalled only with --prune', () => {
+    const dep = [deployed('a', 'web', 1), deployed('a', 'old-svc', 1), deployed('a', 'hand-made', 1, { managed: false })];
+    const kept = assemblePlan(input([desired('a', 1)], dep));
+    assert.deepEqual(kept.orphans.map((o) => [o.helmName, o.action, o.reasons]), [['old-svc', 'unchanged', ['orphaned']]]);
+    assert.equal(kept.summary.uninstall, 0);
+    assert.equal(planExitCode(kept, true), 0);
+    const pruned = assemblePlan(input([desired('a', 1)], dep, { prune: true }));
+    assert.deepEqual(pruned.orphans.map((o) => [o.helmName, o.action]), [['old-svc', 'uninstall']]);
+    assert.equal(pruned.summary.uninstall, 1);
+    assert.equal(planExitCode(pruned, true), 2);
+  });
+  it('orphans respect the selector and the clusters read', () => {
+    const dep = [deployed('a', 'old-svc', 1), deployed('z', 'other', 1)];
+    const p = assemblePlan(input([], dep, { selector: { name: 'web*' } }));
+    assert.equal(p.orphans.length, 0);
+    const q = assemblePlan(input([], dep));
+    assert.deepEqual(q.orphans.map((o) => o.cluster), ['a']);
+  });
+  it('a render error is shown on its unit, others still planned, exit 1', () => {
+    const plan = assemblePlan(input([desired('a', 1, { error: 'Error: template: demo/templates/x.yaml:3:7: bad' }), desired('b', 1)], []));
+    assert.equal(plan.summary.errors, 1);
+    assert.equal(plan.summary.install, 1);
+    assert.equal(planExitCode(plan, false), 1);
+    assert.match(renderPlanText(plan, { color: false }), /x\.yaml:3:7/);
+  });
+  it('detailed exit codes', () => {
+    const same = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)]));
+    assert.equal(planExitCode(same, true), 0);
+    const changed = assemblePlan(input([desired('a', 2)], [deployed('a', 'web', 1)]));
+    assert.equal(planExitCode(changed, true), 2);
+    assert.equal(planExitCode(changed, false), 0);
+  });
+  it('a secret value change shows the key as changed and never the value', () => {
+    const plan = assemblePlan(input([desired('a', 1, { pw: 'pw-rotated-xyz' })], [deployed('a', 'web', 1)]));
+    const u = all(plan)[0]!;
+    assert.equal(u.action, 'upgrade');
+    const text = renderPlanText(plan, { color: false, explain: true }) + JSON.stringify(planForDisplay(plan));
+    assert.match(text, /data\.PASSWORD: \(secret, changed\)/);
+    for (const secret of ['pw-rotated-xyz', 'pw-original']) {
+      assert.ok(!text.includes(secret), `text shows ${secret}`);
+      assert.ok(!JSON.stringify({ ...u, values: undefined, manifest: undefined }).includes(secret), `json shows ${secret}`);
+    }
+  });
+});
+
+describe('plan text', () => {
+  it('ends with exactly the summary line, one line per unchanged release, no colour when off', () => {
+    const plan = assemblePlan(input([desired('a', 1), desired('b', 1)], [deployed('a', 'web', 1)]));
+    const text = renderPlanText(plan, { color: false });
+    const lines = text.trimEnd().split('\n');
+    assert.equal(lines[lines.length - 1], 'Plan: 1 to install, 0 to upgrade, 1 unchanged, 0 to uninstall.');
+    assert.ok(!text.includes('\u001b['));
+    assert.equal(lines.filter((l) => l.includes('web (ns)  unchanged')).length, 1);
+    assert.match(renderPlanText(plan, { color: true }), /\u001b\[32m/);
+  });
+});

@@ -1,0 +1,110 @@
+// makePlan's I/O orchestration with fake helm and fake clusters: value
+// layering, one render per distinct input, bounded concurrency, preflight.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
+import { PreflightError } from '../../../src/errors.ts';
+import type { Helm } from '../../../src/helm/helm.ts';
+import type { TemplateArgs } from '../../../src/helm/argv.ts';
+import { planUnits } from '../../../src/plan/assemble.ts';
+import { makePlan } from '../../../src/plan/make-plan.ts';
+
+const FIXTURE = resolve(import.meta.dirname, '../../e2e/fixtures/plan-repo/clusters.yaml');
+
+function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
+  const calls: TemplateArgs[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const helm = {
+    bin: 'fake-helm',
+    version: async () => ({ version: 'v3.17.3', major: 3 as const, minor: 17 }),
+    template: async (a: TemplateArgs) => {
+      calls.push(a);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+      if (opts.fail?.(a)) throw Object.assign(new Error('boom'), { stderr: 'Error: template: mini/templates/x.yaml:3:1: bad' });
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: ${a.values}\n`;
+    },
+  } as unknown as Helm;
+  return { helm, calls, maxActive: () => maxActive };
+}
+
+function kubeconfig(contexts: string[]): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'hc-kc-')), 'config');
+  writeFileSync(f, `apiVersion: v1\nkind: Config\ncontexts:\n${contexts.map((c) => `- {name: ${c}, context: {cluster: x, user: x}}`).join('\n')}\n`);
+  return f;
+}
+
+const clusters = { readDeployed: async () => [], serverVersion: async () => 'v1.34.8' };
+
+describe('makePlan', () => {
+  it('layers values by SPEC precedence, adds cascade.*, renders each unit once within the concurrency bound', async () => {
+    const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
+    const f = fakeHelm();
+    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, set: ['replicaCount=9'] }, { helm: f.helm, ...clusters });
+    const units = planUnits(plan);
+    assert.equal(units.length, 6);
+    assert.equal(f.calls.length, 6);
+    assert.ok(f.maxActive() <= 2);
+    assert.ok(f.calls.every((c) => c.kubeVersion === 'v1.34.8'));
+    const eu = units.find((u) => u.cluster === 'europe' && u.helmName === 'web-canary')!;
+    assert.deepEqual(eu.values, {
+      config: { logLevel: 'debug' },
+      secrets: { API_KEY: 'original-api-key-0001' },
+      image: { tag: '1.0.0' },
+      replicaCount: 9,
+      cascade: { cluster: 'europe', region: 'europe', provider: 'gke', track: 'canary' },
+    });
+    const src = Object.fromEntries(eu.origins!.map((o) => [o.path, o.source]));
+    assert.equal(src['config.logLevel'], 'values/web/europe.yaml');
+    assert.equal(src['replicaCount'], '--set');
+    assert.match(src['image.tag']!, /releases\/web\.yaml set$/);
+    assert.equal(eu.origins!.find((o) => o.path === 'secrets.API_KEY')!.value, '(secret)');
+    assert.deepEqual(plan.waves.map((w) => [w.name, w.steps.map((s) => s.map((u) => `${u.cluster}/${u.helmName}`))]), [
+      ['canary', [['paris/web-canary'], ['europe/web-canary']]],
+      ['production', [['paris/api', 'paris/web-production'], ['europe/api', 'europe/web-production']]],
+    ]);
+    assert.equal(plan.summary.install, 6);
+  });
+
+  it('selectors and --wave narrow the plan', async () => {
+    const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
+    const f = fakeHelm();
+    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), selector: { cluster: 'paris' }, wave: 'production' }, { helm: f.helm, ...clusters });
+    assert.deepEqual(planUnits(plan).map((u) => `${u.cluster}/${u.helmName}`), ['paris/api', 'paris/web-production']);
+  });
+
+  it('a unit that fails to render carries helm’s message; the others are planned', async () => {
+    const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
+    const f = fakeHelm({ fail: (a) => a.releaseName === 'api' });
+    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: f.helm, ...clusters });
+    assert.equal(plan.summary.errors, 2);
+    assert.equal(plan.summary.install, 4);
+  });
+
+  it('a context missing from the kubeconfig is a PreflightError naming it, before any cluster call', async () => {
+    const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
+    let called = false;
+    await assert.rejects(
+      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris']) }, { helm: fakeHelm().helm, readDeployed: async () => ((called = true), []), serverVersion: async () => 'v1.34.8' }),
+      (e: unknown) => e instanceof PreflightError && /cluster "europe": context "gke_demo_europe-west1_main" is not in the kubeconfig/.test(e.message),
+    );
+    assert.equal(called, false);
+  });
+
+  it('unreachable clusters are reported together as one PreflightError', async () => {
+    const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
+    const down = async (t: { cluster: string }) => {
+      throw new PreflightError(`cluster "${t.cluster}" is unreachable`);
+    };
+    await assert.rejects(
+      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: fakeHelm().helm, readDeployed: down, serverVersion: async () => 'v1' }),
+      (e: unknown) => e instanceof PreflightError && /paris/.test(e.message) && /europe/.test(e.message),
+    );
+  });
+});

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deepMerge, expandDottedKeys, isSecretPath, maskSecretValues, mergeValues, parseSetFlags, secretStrings, splitDottedKey } from '../../../src/plan/values.ts';
+
+describe('dotted set keys', () => {
+  it('expands dotted paths and nested maps', () => {
+    assert.deepEqual(expandDottedKeys({ 'image.tag': '1.4.2', resources: { 'limits.cpu': 1 } }), { image: { tag: '1.4.2' }, resources: { limits: { cpu: 1 } } });
+  });
+  it('keeps escaped dots in a key', () => {
+    assert.deepEqual(splitDottedKey('podAnnotations.prometheus\\.io/scrape'), ['podAnnotations', 'prometheus.io/scrape']);
+    assert.deepEqual(expandDottedKeys({ 'a\\.b': 1 }), { 'a.b': 1 });
+  });
+  it('merges two dotted keys under one parent', () => {
+    assert.deepEqual(expandDottedKeys({ 'image.tag': 't', 'image.repository': 'r' }), { image: { tag: 't', repository: 'r' } });
+  });
+});
+
+describe('deepMerge', () => {
+  it('merges maps key by key and replaces lists and scalars', () => {
+    assert.deepEqual(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: { e: 1 } }), { a: { b: 1, c: [3] }, d: { e: 1 } });
+  });
+  it('does not mutate its inputs', () => {
+    const base = { a: { b: 1 } };
+    deepMerge(base, { a: { b: 2 } });
+    assert.deepEqual(base, { a: { b: 1 } });
+  });
+});
+
+describe('mergeValues with provenance', () => {
+  it('follows precedence and records the last source of every leaf', () => {
+    const { values, origins } = mergeValues([
+      { source: 'values/base.yaml', values: { replicaCount: 1, image: { repository: 'r', tag: '1.0' } } },
+      { source: 'releases/a.yaml set', values: { 'image.tag': '1.4.2' }, fromSet: true },
+      { source: 'releases/a.yaml tracks.internal.set', values: { replicaCount: 2 }, fromSet: true },
+      { source: 'values/gke.yaml', values: { image: { tag: '1.5' } } },
+      { source: '--set', values: { replicaCount: 5 }, fromSet: true },
+    ]);
+    assert.deepEqual(values, { replicaCount: 5, image: { repository: 'r', tag: '1.5' } });
+    assert.deepEqual(
+      origins.map((o) => [o.path, o.source]),
+      [
+        ['image.repository', 'values/base.yaml'],
+        ['image.tag', 'values/gke.yaml'],
+        ['replicaCount', '--set'],
+      ],
+    );
+  });
+  it('a scalar replacing a map drops the map leaves origins', () => {
+    const { origins } = mergeValues([
+      { source: 'a', values: { x: { y: 1, z: 2 } } },
+      { source: 'b', values: { x: 'flat' } },
+    ]);
+    assert.deepEqual(origins, [{ path: 'x', value: 'flat', source: 'b' }]);
+  });
+  it('an empty map over a filled one keeps the older origins', () => {
+    const { origins } = mergeValues([
+      { source: 'a', values: { ann: { x: '1' } } },
+      { source: 'b', values: { ann: {} } },
+    ]);
+    assert.deepEqual(origins, [{ path: 'ann.x', value: '1', source: 'a' }]);
+  });
+  it('masks secret-looking leaves in origins', () => {
+    const { origins } = mergeValues([{ source: 'v.yaml', values: { secrets: { DB_URL: 'postgres://u:hunter2@db' }, auth: { password: 'pw-1234' }, apiToken: 'tok-999', replicaCount: 1 } }]);
+    assert.ok(!JSON.stringify(origins).includes('hunter2'));
+    assert.ok(!JSON.stringify(origins).includes('pw-1234'));
+    assert.ok(!JSON.stringify(origins).includes('tok-999'));
+    assert.equal(origins.find((o) => o.path === 'replicaCount')?.value, 1);
+  });
+});
+
+describe('secrets', () => {
+  it('recognises secret-looking paths', () => {
+    for (const p of ['secrets.DB', 'db.password', 'apiToken', 'tls.privateKey', 'aws.secretAccessKey']) assert.ok(isSecretPath(p), p);
+    for (const p of ['replicaCount', 'image.tag', 'config.logLevel']) assert.ok(!isSecretPath(p), p);
+  });
+  it('masks and lists secret strings', () => {
+    const v = { secrets: { A: 'sekrit-a' }, image: { tag: 'x' } };
+    assert.deepEqual(maskSecretValues(v), { secrets: '(secret)', image: { tag: 'x' } });
+    assert.deepEqual(secretStrings(v), ['sekrit-a']);
+  });
+});
+
+describe('parseSetFlags', () => {
+  it('reads scalars as YAML would', () => {
+    assert.deepEqual(parseSetFlags(['a.b=3', 'c=true', 'd=1.4.2', 'e=', 'f=x=y']), { 'a.b': 3, c: true, d: '1.4.2', e: '', f: 'x=y' });
+  });
+  it('rejects a pair without =', () => {
+    assert.throws(() => parseSetFlags(['novalue']), /expected key=value/);
+  });
+});
