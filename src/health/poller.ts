@@ -33,6 +33,9 @@ export type ListFn = (target: KubeTarget, namespace: string, kinds: readonly str
 interface Entry {
   readAt: number;
   promise: Promise<NamespaceSnapshot>;
+  settled: boolean;
+  /** The read that starts when this one settles, shared by callers that need a fresher one meanwhile. */
+  next?: Promise<NamespaceSnapshot>;
 }
 
 export interface LivePollerOptions {
@@ -65,12 +68,25 @@ export class LivePoller {
     const now = this.#now();
     const hit = this.#entries.get(key);
     if (hit && hit.readAt >= notBefore && now - hit.readAt < this.ttlMs) return hit.promise;
+    // At most one read in flight per namespace: a caller that needs a fresher state
+    // than the read in flight waits for it, then shares the one read that follows.
+    if (hit && !hit.settled) {
+      hit.next ??= hit.promise.then(
+        () => this.get(target, namespace, hit.readAt + 1),
+        () => this.get(target, namespace, hit.readAt + 1),
+      );
+      return hit.next;
+    }
     const readAt = now;
     const promise = this.#read(key, target, namespace, readAt);
-    const entry = { readAt, promise };
+    const entry: Entry = { readAt, promise, settled: false };
     this.#entries.set(key, entry);
+    const settle = () => {
+      entry.settled = true;
+    };
     // A failed read is not cached: the next caller tries again.
-    promise.catch(() => {
+    promise.then(settle, () => {
+      settle();
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
     });
     return promise;

@@ -101,71 +101,83 @@ export async function executePlan(plan: Plan, ops: UnitOps, opts: ExecuteOptions
       for (const step of wave.steps) {
         const todo = step.filter((u) => CHANGING.has(u.action));
         if (todo.length === 0) continue;
-        const baselines = new Map<string, unknown>();
-        // 1. change every unit of the step (lock first; a lock held by another run refuses the wave)
-        const changeUnit = async (u: PlannedUnit) => {
-          if (opts.signal.aborted || failure) return;
+        // Each unit: lock, record the baseline, change (bounded pool), then its gate
+        // right away (outside the pool: gates mostly wait). The first failure of the
+        // step, helm or gate, cancels the step's other gates and starts nothing new.
+        const stepAbort = new AbortController();
+        const onAbort = () => stepAbort.abort();
+        opts.signal.addEventListener('abort', onAbort, { once: true });
+        const stopped = () => opts.signal.aborted || failure !== undefined;
+        const failWith = (u: PlannedUnit, reason: string, kind: RunResult['outcome']) => {
+          failure ??= `${unitId(u)}: ${reason}`;
+          if (outcome === 'succeeded') outcome = kind;
+          stepAbort.abort();
+        };
+
+        /** Returns the baseline to gate with, or undefined when the unit was not (fully) changed. */
+        const changeUnit = async (u: PlannedUnit): Promise<{ baseline: unknown } | undefined> => {
+          if (stopped()) return undefined;
           const r = res(u);
           r.startedAt = iso();
+          let baseline: unknown;
           try {
             if (!opts.dryRun) {
               opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'lock', message: 'taking the lock' });
               locks.push(await ops.lock(u));
-              baselines.set(unitId(u), await ops.prepare(u));
+              baseline = await ops.prepare(u);
             }
           } catch (err) {
-            failure ??= `${unitId(u)}: ${(err as Error).message}`;
-            if (err instanceof PreflightError) outcome = 'lock-refused';
-            else outcome = 'helm-failed';
+            failWith(u, (err as Error).message, err instanceof PreflightError ? 'lock-refused' : 'helm-failed');
             finish(u, { outcome: 'not-started', reason: (err as Error).message });
-            return;
+            return undefined;
           }
+          if (stopped()) return undefined;
           opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'change', message: `${u.action}${opts.dryRun ? ' (dry-run)' : ''}` });
           changed.push(u);
           try {
             const out = await ops.change(u, opts.dryRun);
             r.upgradedAt = iso();
             if (out.revision !== undefined) r.toRevision = out.revision;
-            if (opts.dryRun) finish(u, { outcome: 'dry-run' });
           } catch (err) {
-            failure ??= `${unitId(u)}: ${(err as Error).message}`;
-            outcome = 'helm-failed';
+            failWith(u, (err as Error).message, 'helm-failed');
             finish(u, { outcome: 'helm-failed', reason: (err as Error).message });
+            return undefined;
+          }
+          if (opts.dryRun) {
+            finish(u, { outcome: 'dry-run' });
+            return undefined;
+          }
+          return { baseline };
+        };
+
+        const gateUnit = async (u: PlannedUnit, baseline: unknown) => {
+          if (u.action === 'uninstall') {
+            finish(u, { outcome: 'applied', gatePassedAt: iso() });
+            return;
+          }
+          opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'gate', message: 'waiting for health' });
+          const g = await ops
+            .gate(u, baseline, stepAbort.signal, (message) => opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'gate', message }))
+            .catch((err: unknown): GateOutcome => ({ passed: false, reason: `gate could not read the cluster: ${(err as Error).message}` }));
+          if (g.passed) {
+            res(u).gatePassedAt = iso();
+            finish(u, { outcome: 'applied' });
+          } else if (opts.signal.aborted) {
+            finish(u, { outcome: 'gate-failed', reason: 'gate interrupted' });
+          } else if (stepAbort.signal.aborted && failure) {
+            finish(u, { outcome: 'gate-failed', reason: `gate cancelled: ${failure.split(':')[0]} failed first` });
+          } else {
+            const reason = g.reason ?? 'health gate failed';
+            failWith(u, reason, 'gate-failed');
+            finish(u, { outcome: 'gate-failed', reason });
           }
         };
-        await Promise.all(todo.map((u) => limit(() => changeUnit(u))));
-        if (opts.dryRun || failure || opts.signal.aborted) {
-          if (failure || opts.signal.aborted) break;
-          continue;
-        }
-        // 2. gate every changed unit of the step; the first failure cancels the others
-        const stepAbort = new AbortController();
-        const onAbort = () => stepAbort.abort();
-        opts.signal.addEventListener('abort', onAbort, { once: true });
+
         try {
           await Promise.all(
             todo.map(async (u) => {
-              if (u.action === 'uninstall') {
-                finish(u, { outcome: 'applied', gatePassedAt: iso() });
-                return;
-              }
-              opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'gate', message: 'waiting for health' });
-              const g = await ops
-                .gate(u, baselines.get(unitId(u)), stepAbort.signal, (message) => opts.emit({ type: 'unit-phase', id: unitId(u), phase: 'gate', message }))
-                .catch((err: unknown): GateOutcome => ({ passed: false, reason: `gate could not read the cluster: ${(err as Error).message}` }));
-              if (g.passed) {
-                res(u).gatePassedAt = iso();
-                finish(u, { outcome: 'applied' });
-              } else if (stepAbort.signal.aborted && !opts.signal.aborted && failure) {
-                finish(u, { outcome: 'gate-failed', reason: `gate cancelled: ${failure.split(':')[0]} failed first` });
-              } else if (opts.signal.aborted) {
-                finish(u, { outcome: 'gate-failed', reason: 'gate interrupted' });
-              } else {
-                failure ??= `${unitId(u)}: ${g.reason ?? 'health gate failed'}`;
-                outcome = 'gate-failed';
-                finish(u, { outcome: 'gate-failed', reason: g.reason ?? 'health gate failed' });
-                stepAbort.abort();
-              }
+              const changedUnit = await limit(() => changeUnit(u));
+              if (changedUnit) await gateUnit(u, changedUnit.baseline);
             }),
           );
         } finally {

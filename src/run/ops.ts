@@ -71,10 +71,8 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         timeoutMs: u.health.timeoutMs,
         ...(dryRun ? { dryRun: 'server' as const } : {}),
       });
-      if (dryRun) return {};
-      const hist = await o.helm.history(helmTarget(u), 1);
-      const last = hist[hist.length - 1];
-      return last ? { revision: last.revision } : {};
+      // helm numbers revisions one past the newest record (which the plan read): no extra helm call
+      return dryRun ? {} : { revision: (u.deployedRevision ?? 0) + 1 };
     },
     async gate(u, prep, signal, progress): Promise<GateOutcome> {
       const p = prep as GatePreparation;
