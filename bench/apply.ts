@@ -13,7 +13,7 @@ import { createHelm } from '../src/helm/helm.ts';
 import { planUnits } from '../src/plan/assemble.ts';
 import { makePlan } from '../src/plan/make-plan.ts';
 import { limit } from '../src/plan/pool.ts';
-import { managedLabels } from '../src/run/ops.ts';
+import { markerLabels } from '../src/kube/release-records.ts';
 import { argOf, BENCH_CONTEXTS, generateRepo, ROOT, run } from './repo.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
       pool(async () => {
         const r = await run(
           helmBin,
-          ['upgrade', '--install', u.helmName, u.chart!.path, '-n', u.namespace, '--create-namespace', '--kube-context', ctx.get(u.cluster)!, '--kubeconfig', kubeconfig, '--wait', '--timeout', '5m', '--labels', Object.entries(managedLabels(u)).map(([k, v]) => `${k}=${v}`).join(','), '-f', '-'],
+          ['upgrade', '--install', u.helmName, u.chart!.path, '-n', u.namespace, '--create-namespace', '--kube-context', ctx.get(u.cluster)!, '--kubeconfig', kubeconfig, '--wait', '--timeout', '5m', '--labels', Object.entries(markerLabels(u, baseRepo.config.repoName)).map(([k, v]) => `${k}=${v}`).join(','), '-f', '-'],
           JSON.stringify(u.values),
         );
         if (r.code !== 0) throw new Error(`baseline helm failed: ${r.stderr}`);

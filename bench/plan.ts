@@ -69,7 +69,7 @@ export async function main(args: string[]): Promise<number> {
   const todo = planUnits(first).filter((u) => u.action === 'install' || u.action === 'upgrade');
   log(`applying ${todo.length} releases`);
   const pool = limit(cores * 2);
-  await Promise.all(todo.map((u) => pool(() => helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u) }))));
+  await Promise.all(todo.map((u) => pool(() => helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }))));
 
   // the units as helm sees them, for the baseline
   const units = planUnits(await makePlan(repo, { kubeconfig, concurrency: cores, selector: { namespace: ns } }, { helm })).filter((u) => u.chart !== undefined);

@@ -106,6 +106,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
     kubeconfig,
     contexts,
     runId: newRunId(),
+    repo: repo.config.repoName,
     gateResults,
     lock: (target, u) => acquireLease({ target, namespace: u.namespace, release: u.helmName, holder }),
   });

@@ -3,7 +3,7 @@
 // default made explicit, then runs the cross-file checks (validate.ts).
 // Every problem is collected; nothing stops at the first.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import type {
@@ -193,6 +193,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
   const spec: ClustersFileSpec = {
     file: file.file,
     root,
+    repoName: str(d.name) ?? repoNameOf(root),
     clusters,
     tracks,
     waves,
@@ -204,6 +205,12 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
   return spec;
+}
+
+/** A folder name made into a valid label value (the default repository name). */
+export function repoNameOf(root: string): string {
+  const n = basename(root).replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '').slice(0, 63);
+  return n || 'deploy';
 }
 
 function buildLayer(file: YamlFile, path: YamlPath, v: unknown): ValuesLayer {

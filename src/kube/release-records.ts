@@ -12,6 +12,8 @@ export const MANAGED_BY_VALUE = 'helm-cascade';
 export const RELEASE_LABEL = 'cascade-release';
 export const TRACK_LABEL = 'cascade-track';
 export const CLUSTER_LABEL = 'cascade-cluster';
+/** The deploy repository that made the release (clusters.yaml `name:`): orphans are only ever its own. */
+export const REPO_LABEL = 'cascade-repo';
 
 /** Labels helm itself puts on a record; everything else came from --labels. */
 const SYSTEM_LABELS = new Set(['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt']);
@@ -95,8 +97,8 @@ export function latestReleases(items: RecordObject[], cluster: string): Deployed
 }
 
 /** The release-record labels helm-cascade gives every release it makes (`helm upgrade --labels`). */
-export function markerLabels(u: { release: string; track: string | undefined; cluster: string }): Record<string, string> {
-  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
+export function markerLabels(u: { release: string; track: string | undefined; cluster: string }, repo: string): Record<string, string> {
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [REPO_LABEL]: repo, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
   if (u.track !== undefined) labels[TRACK_LABEL] = u.track;
   return labels;
 }

@@ -69,6 +69,7 @@ export interface ChartRepositorySpec {
 export interface ClustersFileSpec {
   file: string;
   root: string; // folder holding clusters.yaml; every relative path resolves from here
+  repoName: string; // `name:`, default the root folder's name: the cascade-repo label of every release made
   kubeconfig?: string;
   clusters: ClusterSpec[];
   tracks: string[];

@@ -6,7 +6,7 @@ import { unitId } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
-import { RELEASE_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
 import { diffManifests, diffValues } from './diff.ts';
 import { parseManifest } from './manifest.ts';
 import type { DeployedRelease, ObjectDiff, Plan, PlanAction, PlannedUnit, PlanReason, ResolvedChart, UnitDigest, ValueOrigin } from './types.ts';
@@ -42,6 +42,8 @@ export interface AssembleInput {
   listedIds: Set<string>;
   /** Clusters whose records were read: orphans are only looked for there. */
   clustersRead: Set<string>;
+  /** This repository's name: only releases it made (label cascade-repo) can be orphans. */
+  repo: string;
   selector: UnitSelector;
   prune: boolean;
   /** Wave and health an orphan's uninstall belongs to; undefined: not in the selected waves. */
@@ -170,7 +172,7 @@ export function assemblePlan(input: AssembleInput): Plan {
   }));
   const orphans: PlannedUnit[] = [];
   for (const d of input.deployed) {
-    if (!d.managed || !input.clustersRead.has(d.cluster)) continue;
+    if (!d.managed || !input.clustersRead.has(d.cluster) || d.labels[REPO_LABEL] !== input.repo) continue;
     if (input.listedIds.has(releaseKey(d.cluster, d.namespace, d.name))) continue;
     const ref = { release: d.labels[RELEASE_LABEL] ?? d.name, track: d.labels[TRACK_LABEL] || undefined, cluster: d.cluster, namespace: d.namespace };
     if (!matchesUnit(ref, input.selector)) continue;

@@ -202,6 +202,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     deployed: [...states.values()].flatMap((s) => s.deployed),
     listedIds,
     clustersRead: new Set(states.keys()),
+    repo: config.repoName,
     selector,
     prune: opts.prune === true,
     orphanPlacement,

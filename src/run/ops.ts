@@ -2,7 +2,7 @@
 // after each change, a Lease per unit while it is changed and gated.
 import { hostname, userInfo } from 'node:os';
 import type { Helm } from '../helm/helm.ts';
-import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { markerLabels } from '../kube/release-records.ts';
 import type { KubeTarget } from '../kube/live.ts';
 import { prepareGate, runGate } from '../health/gate.ts';
 import type { GatePreparation, GateResult } from '../health/gate.ts';
@@ -29,17 +29,13 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
 }
 
-export function managedLabels(u: PlannedUnit): Record<string, string> {
-  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
-  if (u.track !== undefined) labels[TRACK_LABEL] = u.track;
-  return labels;
-}
 
 export interface OpsOptions {
   helm: Helm;
   kubeconfig: string;
   contexts: Map<string, string>; // cluster -> context
   runId: string;
+  repo: string; // clusters.yaml name: the cascade-repo label
   lock: (target: KubeTarget, u: PlannedUnit) => Promise<LockHandle>;
   kubectl?: string;
   /** Gate results by unit id, for the report (failing pods, events, logs). */
@@ -66,7 +62,7 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         ...helmTarget(u),
         chart: u.chart.path,
         values: JSON.stringify(u.values),
-        labels: managedLabels(u),
+        labels: markerLabels(u, o.repo),
         description: `${RUN_DESCRIPTION_PREFIX}${o.runId} wave ${u.wave}`,
         timeoutMs: u.health.timeoutMs,
         ...(dryRun ? { dryRun: 'server' as const } : {}),

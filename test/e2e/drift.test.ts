@@ -21,6 +21,7 @@ import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import type { DriftReport } from '../../src/drift/types.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { markerLabels } from '../../src/kube/release-records.ts';
+import { repoNameOf } from '../../src/config/load.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import { makePlan } from '../../src/plan/make-plan.ts';
 
@@ -88,7 +89,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
       planUnits(plan)
         .filter((u) => u.action === 'install' || u.action === 'upgrade')
         .map((u) =>
-          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u) }),
+          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
         ),
     );
     return plan;
@@ -167,10 +168,10 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     kubectl('europe', ['patch', 'secret', 'shop-production', '--type=merge', '-p', JSON.stringify({ stringData: { DB_PASSWORD: SECRET_EDITED } })]);
     // skew: a helm upgrade by hand to another chart version (same values, same marker)
     const values = (track: string, cluster: string) => JSON.stringify({ image: { tag: '1.0.0' }, secrets: { DB_PASSWORD: SECRET }, replicaCount: 1, cascade: { cluster, region: 'europe', provider: cluster === 'paris' ? 'onprem' : 'gke', track } });
-    await helm.upgradeInstall({ ...target('europe'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo-next'), values: values('internal', 'europe'), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'europe' }) });
+    await helm.upgradeInstall({ ...target('europe'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo-next'), values: values('internal', 'europe'), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'europe' }, repoNameOf(dir)) });
     // broken: an upgrade the API server refuses leaves the release failed
     await assert.rejects(
-      helm.upgradeInstall({ ...target('paris'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: JSON.stringify({ ...JSON.parse(values('internal', 'paris')), service: { port: 99999999 } }), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'paris' }) }),
+      helm.upgradeInstall({ ...target('paris'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: JSON.stringify({ ...JSON.parse(values('internal', 'paris')), service: { port: 99999999 } }), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'paris' }, repoNameOf(dir)) }),
     );
     // unmanaged: a release nobody told helm-cascade about, in its namespace
     await helm.upgradeInstall({ ...target('paris'), releaseName: 'stray', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: '{}', labels: {} });

@@ -67,7 +67,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
           planUnits(plan)
             .filter((u) => u.action === 'install' || u.action === 'upgrade')
             .map((u) =>
-              helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u) }),
+              helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
             ),
         );
       };

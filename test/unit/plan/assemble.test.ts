@@ -59,7 +59,7 @@ function deployed(c: string, name: string, replicas: number, o: { managed?: bool
     chartVersion: o.version ?? '1.1.0',
     manifest: manifest(replicas),
     config: { replicaCount: replicas, secrets: { PASSWORD: 'pw-original' } },
-    labels: o.managed === false ? {} : { 'managed-by': 'helm-cascade', 'cascade-release': name, ...o.labels },
+    labels: o.managed === false ? {} : { 'managed-by': 'helm-cascade', 'cascade-repo': 'deploy', 'cascade-release': name, ...o.labels },
     managed: o.managed !== false,
   };
 }
@@ -71,6 +71,7 @@ function input(units: DesiredUnit[], dep: DeployedRelease[], extra: Partial<Asse
     deployed: dep,
     listedIds: new Set(units.map((u) => `${u.unit.cluster}/ns/${u.unit.helmName}`)),
     clustersRead: new Set(['a', 'b', 'c']),
+    repo: 'deploy',
     selector: {},
     prune: false,
     orphanPlacement: () => ({ wave: 'w1', health: DEFAULT_HEALTH }),
@@ -120,6 +121,11 @@ describe('assemblePlan', () => {
     assert.deepEqual(pruned.orphans.map((o) => [o.helmName, o.action]), [['old-svc', 'uninstall']]);
     assert.equal(pruned.summary.uninstall, 1);
     assert.equal(planExitCode(pruned, true), 2);
+  });
+  it('releases another deploy repository made (its cascade-repo label) are never our orphans, not even with --prune', () => {
+    const dep = [deployed('a', 'old-svc', 1), deployed('a', 'theirs', 1, { labels: { 'cascade-repo': 'other-repo' } })];
+    const pruned = assemblePlan(input([], dep, { prune: true }));
+    assert.deepEqual(pruned.orphans.map((o) => [o.helmName, o.action]), [['old-svc', 'uninstall']]);
   });
   it('orphans respect the selector and the clusters read', () => {
     const dep = [deployed('a', 'old-svc', 1), deployed('z', 'other', 1)];

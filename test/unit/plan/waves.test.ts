@@ -16,7 +16,7 @@ function cluster(name: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
 }
 
 function config(clusters: ClusterSpec[], tracks: string[], waves?: ClustersFileSpec['waves']): ClustersFileSpec {
-  return { file: 'clusters.yaml', root: '/', clusters, tracks, waves: waves ?? [], wavesGiven: waves !== undefined, health: DEFAULT_HEALTH, onFailure: 'rollback', repositories: [] };
+  return { file: 'clusters.yaml', root: '/', repoName: 'deploy', clusters, tracks, waves: waves ?? [], wavesGiven: waves !== undefined, health: DEFAULT_HEALTH, onFailure: 'rollback', repositories: [] };
 }
 
 function release(name: string, extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
