@@ -60,6 +60,7 @@ export function buildProgram(): Command {
     .option('--from-wave <name>', 'start at this wave')
     .option('--prune', 'uninstall managed releases the repository no longer lists')
     .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first')
+    .option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand')
     .option('--set <key=value...>', 'highest-precedence value overrides')
     .action(lazy(() => import('./commands/apply.ts')));
 

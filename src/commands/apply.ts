@@ -58,6 +58,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
         ...(raw.wave !== undefined ? { wave: raw.wave as string } : {}),
         set,
         prune: raw.prune === true,
+      liveDrift: raw.ignoreLiveDrift !== true,
         concurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
         ...(log ? { log } : {}),
       },

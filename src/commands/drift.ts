@@ -108,6 +108,7 @@ export async function run(raw: Record<string, unknown>, cmd?: Command): Promise<
     ...(plan ? { plan } : {}),
     ...(planError ? { planError } : {}),
     selector: opts.selector,
+    repo: repo.config.repoName,
   });
 
   // 4. report

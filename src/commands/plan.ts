@@ -39,6 +39,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
       ...(wave !== undefined ? { wave } : {}),
       set,
       prune: raw.prune === true,
+      liveDrift: raw.ignoreLiveDrift !== true,
       // rendering is CPU-bound: one helm per core unless told otherwise
       concurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
       ...(log ? { log } : {}),

@@ -1,7 +1,7 @@
 // What was read from the clusters (+ the plan, when there is one) -> the drift
 // report. Pure: every test of drift's logic lives here, on fixtures.
 import semver from 'semver';
-import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
 import type { UnitRef } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
@@ -44,6 +44,8 @@ export interface DriftInput {
   selector?: UnitSelector;
   /** Label that marks helm-cascade's releases (for messages). */
   marker?: string;
+  /** This repository's name (clusters.yaml `name:`): releases labelled with another cascade-repo belong to another repository. */
+  repo?: string;
 }
 
 const BROKEN_EXPLAINED: Record<string, string> = {
@@ -218,15 +220,19 @@ export function assessDrift(input: DriftInput): DriftReport {
       const id = `${read.cluster}/${r.namespace}/${r.name}`;
       if (knownIds.has(id)) continue;
       const madeFor = r.labels[CLUSTER_LABEL];
-      const otherRepo = r.managed && madeFor !== undefined && madeFor !== '' && madeFor !== read.cluster;
-      // someone else's namespace, or another deploy repository's release (it names this cluster differently)
+      const madeBy = r.labels[REPO_LABEL];
+      // another deploy repository's release: its cascade-repo label is not ours (as plan judges orphans);
+      // without a repository name to compare, one that names this cluster differently
+      const otherRepo = r.managed && (input.repo !== undefined ? madeBy !== input.repo : madeFor !== undefined && madeFor !== '' && madeFor !== read.cluster);
       if ((!r.managed || otherRepo) && !repoNamespaces.has(r.namespace)) continue;
       const track = r.labels[TRACK_LABEL] || undefined;
       const release = r.labels[RELEASE_LABEL] || r.name;
       const ref = { release, track, cluster: read.cluster, namespace: r.namespace, helmName: r.name };
       if (!matchesUnit(ref, sel)) continue;
       const summary = otherRepo
-        ? `made by helm-cascade for cluster "${madeFor}" (another deploy repository?), not in this repository`
+        ? input.repo !== undefined
+          ? `made by helm-cascade from ${madeBy ? `deploy repository "${madeBy}"` : 'another deploy repository'}, not this one`
+          : `made by helm-cascade for cluster "${madeFor}" (another deploy repository?), not in this repository`
         : r.managed
         ? `managed by helm-cascade but no longer in the repository (orphaned; \`apply --prune\` uninstalls it)`
         : `helm release ${r.name} (chart ${r.chartName}-${r.chartVersion}) is not managed by helm-cascade and not in the repository`;

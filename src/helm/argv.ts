@@ -45,6 +45,8 @@ export interface UpgradeArgs extends KubeTarget {
   description?: string;
   /** Helm 4 only: "true" | "false" | "auto" (helm's default). */
   serverSide?: 'true' | 'false' | 'auto';
+  /** Helm 4 only, server-side apply: take fields back from other managers (kubectl scale/edit). */
+  forceConflicts?: boolean;
 }
 
 export interface ReleaseArgs extends KubeTarget {
@@ -54,6 +56,8 @@ export interface ReleaseArgs extends KubeTarget {
 
 export interface RollbackArgs extends ReleaseArgs {
   revision?: number; // default: the previous one
+  /** Helm 4 only, server-side apply: take fields back from other managers. */
+  forceConflicts?: boolean;
   wait?: boolean;
   timeoutMs?: number;
   dryRun?: boolean;
@@ -111,6 +115,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (a.dryRun) argv.push(`--dry-run=${a.dryRun}`);
   if (a.description) argv.push('--description', a.description);
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
+  if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   return { argv, input: a.values, effect: a.dryRun ? 'read' : 'write' };
 }
 
@@ -119,6 +124,7 @@ export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand 
   if (a.revision !== undefined) argv.push(String(a.revision));
   argv.push('--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs));
   if (a.dryRun) argv.push('--dry-run');
+  if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   return { argv, effect: a.dryRun ? 'read' : 'write' };
 }
 

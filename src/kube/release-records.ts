@@ -32,6 +32,8 @@ interface HelmReleaseJson {
   chart?: { metadata?: { name?: string; version?: string; appVersion?: string } };
   config?: Record<string, unknown> | null;
   manifest?: string;
+  /** Helm 4: how the revision was applied, "ssa" (server-side) or "csa" (client-side); absent for Helm 3. */
+  apply_method?: string;
 }
 
 /** helm's encodeRelease: JSON -> gzip -> base64 (the Secret's data then base64s it again). */
@@ -70,6 +72,7 @@ export function decodeRecord(obj: RecordObject, cluster: string): DeployedReleas
   };
   if (rel.chart?.metadata?.appVersion) d.appVersion = rel.chart.metadata.appVersion;
   if (rel.info?.last_deployed) d.updated = rel.info.last_deployed;
+  if (rel.apply_method) d.applyMethod = rel.apply_method;
   return d;
 }
 

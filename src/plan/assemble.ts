@@ -33,6 +33,12 @@ export interface DesiredWave {
   steps: DesiredUnit[][];
 }
 
+/** Live drift of a deployed release (drift/live.ts computes it): objects changed by hand. */
+export interface LiveDriftInput {
+  drifted: boolean;
+  objects: { kind: string; namespace: string | undefined; name: string; change: 'missing' | 'changed'; fields: { message: string }[] }[];
+}
+
 export interface AssembleInput {
   clustersFile: string;
   waves: DesiredWave[];
@@ -44,6 +50,8 @@ export interface AssembleInput {
   clustersRead: Set<string>;
   /** This repository's name: only releases it made (label cascade-repo) can be orphans. */
   repo: string;
+  /** Live drift by unit id (cluster/namespace/helmName); a drifted unchanged unit is upgraded to repair it. */
+  liveDrift?: Map<string, LiveDriftInput>;
   selector: UnitSelector;
   prune: boolean;
   /** Wave and health an orphan's uninstall belongs to; undefined: not in the selected waves. */
@@ -75,7 +83,7 @@ function removedObjects(manifest: string, namespace: string): ObjectDiff[] {
   }
 }
 
-export function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined): PlannedUnit | undefined {
+export function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined, live?: LiveDriftInput): PlannedUnit | undefined {
   const u = d.unit;
   const base = {
     release: u.release,
@@ -88,7 +96,7 @@ export function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined):
     health: d.health,
   };
   const deployedInfo: Partial<PlannedUnit> = deployed
-    ? { fromVersion: deployed.chartVersion, deployedRevision: deployed.revision, deployedStatus: deployed.status }
+    ? { fromVersion: deployed.chartVersion, deployedRevision: deployed.revision, deployedStatus: deployed.status, ...(deployed.applyMethod ? { deployedApplyMethod: deployed.applyMethod } : {}) }
     : {};
   if (!u.enabled) {
     if (!deployed) return undefined; // disabled and absent: nothing to do, nothing to show
@@ -135,6 +143,19 @@ export function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined):
     common.valuesDiff = diffValues(deployed.config, d.values, secrets);
   }
   if (deployed.status !== 'deployed') reasons.push('failed-release');
+  if (live?.drifted) {
+    // changed by hand in the cluster: an upgrade with the same manifest puts it back
+    reasons.push('live-drift');
+    for (const o of live.objects) {
+      common.diffs.push({
+        kind: o.kind,
+        namespace: o.namespace ?? '',
+        name: o.name,
+        change: 'changed',
+        diff: `live (changed by hand): ${o.change === 'missing' ? 'object missing' : o.fields.map((f) => f.message).join('; ')}`,
+      });
+    }
+  }
   common.reasons = reasons;
   common.action = reasons.length ? 'upgrade' : 'unchanged';
   return common;
@@ -167,7 +188,7 @@ export function assemblePlan(input: AssembleInput): Plan {
     name: w.name,
     index: w.index,
     steps: w.steps
-      .map((step) => step.map((d) => planUnit(d, byId.get(unitId(d.unit)))).filter((p): p is PlannedUnit => p !== undefined))
+      .map((step) => step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)))).filter((p): p is PlannedUnit => p !== undefined))
       .filter((s) => s.length > 0),
   }));
   const orphans: PlannedUnit[] = [];

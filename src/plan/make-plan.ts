@@ -20,6 +20,8 @@ import { apiVersions, serverVersion } from '../kube/kubectl.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { TRACK_LABEL } from '../kube/release-records.ts';
 import { assemblePlan, sha256 } from './assemble.ts';
+import type { LiveDriftInput } from './assemble.ts';
+import { detectLiveDriftInCluster } from '../drift/read.ts';
 import type { DesiredUnit, DesiredWave } from './assemble.ts';
 import { limit } from './pool.ts';
 import type { DeployedRelease, Plan } from './types.ts';
@@ -37,6 +39,8 @@ export interface MakePlanOptions {
   prune?: boolean;
   concurrency?: number;
   log?: (line: string) => void;
+  /** Also read the live objects of deployed units and plan an upgrade where they were changed by hand. */
+  liveDrift?: boolean;
 }
 
 export interface PlanDeps {
@@ -46,6 +50,8 @@ export interface PlanDeps {
   serverVersion?: (t: KubeTargetRef) => Promise<string>;
   /** The cluster's group/versions, for helm template --api-versions (default: kubectl api-versions; [] when serverVersion is faked). */
   apiVersions?: (t: KubeTargetRef) => Promise<string[]>;
+  /** Live drift of deployed releases of one cluster, keyed namespace/name (default: drift/read.ts, one kubectl per namespace). */
+  detectLiveDrift?: (t: KubeTargetRef, releases: DeployedRelease[]) => Promise<Map<string, LiveDriftInput>>;
   now?: () => Date;
 }
 
@@ -146,6 +152,20 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const renders = new Map<string, Promise<string>>();
   const deployedIds = new Set([...states.values()].flatMap((st) => st.deployed.map((d) => `${d.cluster}/${d.namespace}/${d.name}`)));
 
+  // live drift of the selected, deployed units: read beside the rendering
+  const selectedIds = new Set(selectedWaves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && selected(u)).map((u) => unitId(u))));
+  const liveDrift: Promise<Map<string, LiveDriftInput>> = opts.liveDrift
+    ? Promise.all(
+        [...states.values()].map(async (st) => {
+          const releases = st.deployed.filter((d) => d.status === 'deployed' && selectedIds.has(`${d.cluster}/${d.namespace}/${d.name}`));
+          if (releases.length === 0) return [];
+          const t = { cluster: st.cluster.name, context: st.cluster.context, kubeconfig: opts.kubeconfig };
+          const found = await (deps.detectLiveDrift ?? detectLiveDriftInCluster)(t, releases);
+          return [...found].map(([nsName, r]) => [`${st.cluster.name}/${nsName}`, r] as const);
+        }),
+      ).then((parts) => new Map(parts.flat()))
+    : Promise.resolve(new Map());
+
   async function gather(u: UnitSpec, wave: string, step: number, health: DesiredUnit['health']): Promise<DesiredUnit> {
     const d: DesiredUnit = { unit: u, wave, step, health };
     if (!u.enabled) return d;
@@ -203,6 +223,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     listedIds,
     clustersRead: new Set(states.keys()),
     repo: config.repoName,
+    liveDrift: await liveDrift,
     selector,
     prune: opts.prune === true,
     orphanPlacement,

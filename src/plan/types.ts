@@ -24,6 +24,7 @@ export interface DeployedRelease {
   labels: Record<string, string>; // labels on the release record (manager marker lives here)
   managed: boolean; // made by helm-cascade
   updated?: string; // ISO time of the last deploy
+  applyMethod?: string; // Helm 4: "ssa" | "csa"; absent when Helm 3 made it
 }
 
 export interface ResolvedChart {
@@ -61,6 +62,7 @@ export interface PlannedUnit extends UnitRef {
   toVersion?: string;
   deployedRevision?: number;
   deployedStatus?: string;
+  deployedApplyMethod?: string; // Helm 4 apply method of the deployed revision ("ssa" needs --force-conflicts to repair)
   health: HealthSpec;
   values?: Record<string, unknown>; // merged user values given to helm (secret-bearing: never printed)
   manifest?: string; // rendered

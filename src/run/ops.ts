@@ -65,6 +65,9 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         labels: markerLabels(u, o.repo),
         description: `${RUN_DESCRIPTION_PREFIX}${o.runId} wave ${u.wave}`,
         timeoutMs: u.health.timeoutMs,
+        // Helm 4 server-side apply: the repository wins over hand edits (kubectl scale/edit own fields
+        // then). A Helm 3 (client-side) release keeps its method: helm refuses the flag there.
+        forceConflicts: u.deployedApplyMethod === 'ssa' || u.deployedRevision === undefined,
         ...(dryRun ? { dryRun: 'server' as const } : {}),
       });
       // helm numbers revisions one past the newest record (which the plan read): no extra helm call
@@ -97,7 +100,7 @@ export function createUnitOps(o: OpsOptions): UnitOps {
     },
     async undo(u, how) {
       if (how.kind === 'uninstall') await o.helm.uninstall({ ...helmTarget(u), wait: true, timeoutMs: u.health.timeoutMs });
-      else await o.helm.rollback({ ...helmTarget(u), revision: how.revision, wait: true, timeoutMs: u.health.timeoutMs });
+      else await o.helm.rollback({ ...helmTarget(u), revision: how.revision, wait: true, timeoutMs: u.health.timeoutMs, forceConflicts: u.deployedApplyMethod === 'ssa' });
     },
   };
 }

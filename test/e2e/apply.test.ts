@@ -229,6 +229,30 @@ for (const major of helmMajors()) {
       assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
     });
 
+    it('live drift: a Deployment scaled and a ConfigMap edited by hand are planned as upgrades and repaired by apply; drift is clean after', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris,track=production'];
+      assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
+      await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'scale', 'deployment', 'web-production', '--replicas=4']);
+      await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'patch', 'configmap', 'web-production', '--type=merge', '-p', '{"data":{"LOG_LEVEL":"debug"}}']);
+      const ignored = await run(dir, ['plan', '--detailed-exitcode', '--ignore-live-drift', ...sel]);
+      assert.equal(ignored.exitCode, 0, ignored.stdout);
+      const plan = await run(dir, ['plan', '--detailed-exitcode', ...sel]);
+      assert.equal(plan.exitCode, 2, plan.stdout + plan.stderr);
+      assert.match(plan.stdout, /web-production .*upgrade.*live-drift/);
+      assert.match(plan.stdout, /spec\.replicas: 1 -> 4/);
+      assert.match(plan.stdout, /data\.LOG_LEVEL/);
+      const drift = await run(dir, ['drift', ...sel]);
+      assert.equal(drift.exitCode, 2, drift.stdout);
+      const applied = await run(dir, ['apply', '--yes', ...sel]);
+      assert.equal(applied.exitCode, 0, applied.stdout + applied.stderr);
+      assert.equal((await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'get', 'deployment', 'web-production', '-o', 'jsonpath={.spec.replicas}'])).trim(), '1');
+      assert.equal((await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'get', 'configmap', 'web-production', '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim(), 'info');
+      const clean = await run(dir, ['drift', ...sel]);
+      assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
+    });
+
     it('--dry-run runs helm in server dry-run mode and changes nothing', async () => {
       const ns = newNs();
       const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });

@@ -127,6 +127,16 @@ describe('assemblePlan', () => {
     const pruned = assemblePlan(input([], dep, { prune: true }));
     assert.deepEqual(pruned.orphans.map((o) => [o.helmName, o.action]), [['old-svc', 'uninstall']]);
   });
+  it('an unchanged unit whose live objects were changed by hand is upgraded to repair them (live-drift)', () => {
+    const live = { drifted: true, objects: [{ kind: 'Deployment', namespace: 'ns', name: 'web', change: 'changed' as const, fields: [{ message: 'spec.replicas: 1 -> 5' }] }] };
+    const plan = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)], { liveDrift: new Map([['a/ns/web', live]]) }));
+    const [u] = all(plan);
+    assert.equal(u!.action, 'upgrade');
+    assert.deepEqual(u!.reasons, ['live-drift']);
+    assert.match(u!.diffs[0]!.diff, /spec\.replicas: 1 -> 5/);
+    const clean = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)], { liveDrift: new Map([['a/ns/web', { drifted: false, objects: [] }]]) }));
+    assert.equal(all(clean)[0]!.action, 'unchanged');
+  });
   it('orphans respect the selector and the clusters read', () => {
     const dep = [deployed('a', 'old-svc', 1), deployed('z', 'other', 1)];
     const p = assemblePlan(input([], dep, { selector: { name: 'web*' } }));
