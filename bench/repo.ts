@@ -1,8 +1,19 @@
 // The benchmarks' deploy repository: N releases of charts/cascade-demo over
 // three clusters of the local fleet, and small process helpers.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureFleet } from '../fleet/fleet-api.ts';
+import { loadDeployRepoOrThrow } from '../src/config/load.ts';
+import { createHelm } from '../src/helm/helm.ts';
+import type { Helm } from '../src/helm/helm.ts';
+import { markerLabels } from '../src/kube/release-records.ts';
+import type { DeployRepo } from '../src/model/spec.ts';
+import { planUnits } from '../src/plan/assemble.ts';
+import { makePlan } from '../src/plan/make-plan.ts';
+import { limit } from '../src/plan/pool.ts';
+import type { PlannedUnit } from '../src/plan/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BENCH_CONTEXTS = ['dc-paris', 'dc-amsterdam', 'gke_demo_europe-west1_main'];
@@ -39,3 +50,42 @@ export function argOf(args: string[], k: string, d: string): string {
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export interface AppliedRepo {
+  dir: string;
+  kubeconfig: string;
+  repo: DeployRepo;
+  helm: Helm;
+  /** cluster name -> kubeconfig context */
+  ctx: Map<string, string>;
+  /** The deployed units, as the plan sees them (values included). */
+  units: PlannedUnit[];
+}
+
+/**
+ * The benchmark repository in namespace `ns`, applied on the "bench" fleet
+ * (idempotent across runs: only what is not deployed yet is installed). The
+ * fleet may be shared with other benchmarks, so everything is narrowed to `ns`.
+ */
+export async function prepareAppliedRepo(o: { releases: number; ns: string; helmBin: string; log: (l: string) => void }): Promise<AppliedRepo> {
+  const cores = availableParallelism();
+  const dir = mkdtempSync(join(tmpdir(), `hc-${o.ns}-`));
+  generateRepo(dir, { releases: o.releases, ns: o.ns });
+  o.log(`repo: ${o.releases} releases x ${BENCH_CONTEXTS.length} clusters in ${dir}; helm ${o.helmBin}; ${cores} cores`);
+  const fleet = await ensureFleet({ clustersFile: join(dir, 'clusters.yaml'), name: process.env.HELM_CASCADE_FLEET ?? 'bench', log: () => undefined });
+  const kubeconfig = fleet.kubeconfig;
+  const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
+  const helm = createHelm({ bin: o.helmBin });
+  const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
+  const opts = { kubeconfig, concurrency: cores, selector: { namespace: o.ns } };
+  const todo = planUnits(await makePlan(repo, opts, { helm })).filter((u) => u.action === 'install' || u.action === 'upgrade');
+  o.log(`applying ${todo.length} releases`);
+  const pool = limit(cores * 2);
+  await Promise.all(
+    todo.map((u) =>
+      pool(() => helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) })),
+    ),
+  );
+  const units = planUnits(await makePlan(repo, opts, { helm })).filter((u) => u.chart !== undefined);
+  return { dir, kubeconfig, repo, helm, ctx, units };
+}
