@@ -2,20 +2,15 @@
 // execute the waves with health gates; report (text or listr2 tree, JSON,
 // JUnit). Exit 0 / 3 gate failed / 5 refused / 1 helm failed / 130|143.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { loadDeployRepoOrThrow } from '../config/load.ts';
 import { CascadeError, GateFailedError, InterruptedError, PreflightError, UsageError } from '../errors.ts';
-import { createHelm } from '../helm/helm.ts';
 import type { Helm } from '../helm/helm.ts';
 import { acquireLease } from '../kube/lease.ts';
 import { unitId } from '../model/identity.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
-import { parseSetFlags, SetFlagError } from '../plan/values.ts';
-import { effectiveWaves } from '../plan/waves.ts';
 import { writeJunit } from '../report/junit.ts';
 import { renderPlanText } from '../report/plan-text.ts';
 import { startListrView } from '../report/run-listr.ts';
@@ -25,41 +20,28 @@ import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
-import { commonOptions, resolveKubeconfig } from './common.ts';
+import { checkWaveFlag, commandContext, setFlags } from './common.ts';
 import type { CommonOptions } from './common.ts';
 
 const PENDING = /^pending-/;
 
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
-  const opts = commonOptions(raw);
-  const set = (raw.set as string[] | undefined) ?? [];
-  try {
-    parseSetFlags(set);
-  } catch (err) {
-    if (err instanceof SetFlagError) throw new UsageError(err.message);
-    throw err;
-  }
+  const set = setFlags(raw);
   const dryRun = raw.dryRun === true;
-  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
-  const waveNames = effectiveWaves(repo.config).map((w) => w.name);
-  for (const flag of ['wave', 'fromWave'] as const) {
-    const v = raw[flag] as string | undefined;
-    if (v !== undefined && !waveNames.includes(v)) throw new UsageError(`--${flag === 'wave' ? 'wave' : 'from-wave'} "${v}": no such wave (waves: ${waveNames.join(', ')})`);
-  }
-  const log = opts.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
-  const helm = createHelm({ bin: opts.helmBin, ...(log ? { log } : {}) });
-  const kubeconfig = resolveKubeconfig(opts, repo.config);
+  const { opts, repo, kubeconfig, log, helm, renderConcurrency } = commandContext(raw);
+  const wave = checkWaveFlag(repo, 'wave', raw.wave);
+  const fromWave = checkWaveFlag(repo, 'from-wave', raw.fromWave);
   const planOnce = () =>
     makePlan(
       repo,
       {
         kubeconfig,
         selector: opts.selector,
-        ...(raw.wave !== undefined ? { wave: raw.wave as string } : {}),
+        ...(wave !== undefined ? { wave } : {}),
         set,
         prune: raw.prune === true,
-      liveDrift: raw.ignoreLiveDrift !== true,
-        concurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
+        liveDrift: raw.ignoreLiveDrift !== true,
+        concurrency: renderConcurrency,
         ...(log ? { log } : {}),
       },
       { helm },
@@ -78,8 +60,8 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
     plan = await planOnce();
   }
   if (typeof raw.plan === 'string') plan = checkSavedPlan(raw.plan, plan);
-  if (raw.fromWave !== undefined) {
-    const from = plan.waves.findIndex((w) => w.name === raw.fromWave);
+  if (fromWave !== undefined) {
+    const from = plan.waves.findIndex((w) => w.name === fromWave);
     plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
   }
   const broken = planUnitsOf(plan).filter((u) => u.error);

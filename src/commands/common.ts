@@ -1,10 +1,15 @@
 // Flags shared by every command, turned into typed options once.
 import { availableParallelism, homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { loadDeployRepoOrThrow } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
+import { createHelm } from '../helm/helm.ts';
+import type { Helm } from '../helm/helm.ts';
+import { parseSetFlags, SetFlagError } from '../plan/values.ts';
+import { effectiveWaves } from '../plan/waves.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { ClustersFileSpec } from '../model/spec.ts';
+import type { ClustersFileSpec, DeployRepo } from '../model/spec.ts';
 
 export interface CommonOptions {
   clustersFile: string;
@@ -59,4 +64,51 @@ export function resolveKubeconfig(opts: CommonOptions, config: ClustersFileSpec)
   }
   if (process.env.KUBECONFIG) return process.env.KUBECONFIG;
   return resolve(homedir(), '.kube', 'config');
+}
+
+/** What every cluster-facing command starts from: options, the loaded repository, kubeconfig, helm. */
+export interface CommandContext {
+  opts: CommonOptions;
+  repo: DeployRepo;
+  kubeconfig: string;
+  /** --verbose: every helm/kubectl call on stderr. */
+  log: ((line: string) => void) | undefined;
+  helm: Helm;
+  /** helm template is CPU-bound: one per core unless --concurrency says otherwise. */
+  renderConcurrency: number;
+}
+
+/** Parses the common flags and loads the repository (ConfigError, exit 4, before any cluster call). */
+export function commandContext(raw: Record<string, unknown>): CommandContext {
+  const opts = commonOptions(raw);
+  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
+  const log = opts.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
+  return {
+    opts,
+    repo,
+    kubeconfig: resolveKubeconfig(opts, repo.config),
+    log,
+    helm: createHelm({ bin: opts.helmBin, ...(log ? { log } : {}) }),
+    renderConcurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
+  };
+}
+
+/** --set k=v pairs, checked (bad input is exit 4). */
+export function setFlags(raw: Record<string, unknown>): string[] {
+  const set = (raw.set as string[] | undefined) ?? [];
+  try {
+    parseSetFlags(set);
+  } catch (err) {
+    if (err instanceof SetFlagError) throw new UsageError(err.message);
+    throw err;
+  }
+  return set;
+}
+
+/** --wave / --from-wave must name a wave of the repository. */
+export function checkWaveFlag(repo: DeployRepo, flag: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const names = effectiveWaves(repo.config).map((w) => w.name);
+  if (!names.includes(String(value))) throw new UsageError(`--${flag} "${String(value)}": no such wave (waves: ${names.join(', ')})`);
+  return String(value);
 }

@@ -5,17 +5,14 @@
 // read (after reporting the others); 1 the repository could not be rendered
 // and nothing else drifted (drift was not fully checked).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { loadDeployRepoOrThrow } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { assessDrift, driftExitCode } from '../drift/assess.ts';
 import type { ClusterRead, DesiredUnit } from '../drift/assess.ts';
 import { driftMessage, postWebhook, redactUrl } from '../drift/notify.ts';
 import { readClusterForDrift } from '../drift/read.ts';
 import type { DriftReport } from '../drift/types.ts';
-import { createHelm } from '../helm/helm.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesGlob } from '../model/selectors.ts';
@@ -25,7 +22,7 @@ import { expandUnits } from '../plan/units.ts';
 import { FormatSyntaxError, parseFormats, renderDrift } from '../report/drift-formats.ts';
 import { driftHeadline } from '../report/drift-matrix.ts';
 import type { FormatTarget } from '../report/drift-formats.ts';
-import { commonOptions, resolveKubeconfig } from './common.ts';
+import { commandContext } from './common.ts';
 
 /** --format, plus the common --junit FILE and -o json. */
 export function driftTargets(raw: Record<string, unknown>, cmd?: Command): FormatTarget[] {
@@ -48,13 +45,10 @@ function writeReport(file: string, text: string): void {
 }
 
 export async function run(raw: Record<string, unknown>, cmd?: Command): Promise<number> {
-  const opts = commonOptions(raw);
   const targets = driftTargets(raw, cmd);
   const notifyUrl = (raw.notify as string | undefined) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined);
   if (notifyUrl !== undefined && !/^https?:\/\//.test(notifyUrl)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
-  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
-  const log = opts.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
-  const kubeconfig = resolveKubeconfig(opts, repo.config);
+  const { opts, repo, kubeconfig, log, helm, renderConcurrency } = commandContext(raw);
 
   const clusters = repo.config.clusters.filter((c) => opts.selector.cluster === undefined || matchesGlob(c.name, opts.selector.cluster));
   const units = expandUnits(repo).filter((u) => clusters.some((c) => c.name === u.cluster));
@@ -87,10 +81,10 @@ export async function run(raw: Record<string, unknown>, cmd?: Command): Promise<
         {
           kubeconfig,
           selector: opts.selector,
-          concurrency: raw.concurrency !== undefined ? opts.concurrency : availableParallelism(),
+          concurrency: renderConcurrency,
           ...(log ? { log } : {}),
         },
-        { helm: createHelm({ bin: opts.helmBin, ...(log ? { log } : {}) }), readDeployed: async (t) => deployedBy.get(t.cluster) ?? [] },
+        { helm, readDeployed: async (t) => deployedBy.get(t.cluster) ?? [] },
       );
     } catch (err) {
       planError = err instanceof Error ? err.message.split('\n')[0] : String(err);

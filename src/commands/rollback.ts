@@ -4,9 +4,6 @@
 // local state: the last run is the newest id among the selected releases.
 // Waves are undone in reverse order; a release the run installed is uninstalled.
 import type { Command } from 'commander';
-import { loadDeployRepoOrThrow } from '../config/load.ts';
-import { UsageError } from '../errors.ts';
-import { createHelm } from '../helm/helm.ts';
 import type { HelmHistoryEntry } from '../helm/helm.ts';
 import { acquireLease } from '../kube/lease.ts';
 import { unitId } from '../model/identity.ts';
@@ -14,9 +11,9 @@ import { matchesUnit } from '../model/selectors.ts';
 import { checkContexts } from '../plan/make-plan.ts';
 import { expandUnits } from '../plan/units.ts';
 import type { UnitSpec } from '../plan/units.ts';
-import { assignWaves, effectiveWaves } from '../plan/waves.ts';
+import { assignWaves } from '../plan/waves.ts';
 import { lockHolder, RUN_DESCRIPTION_PREFIX } from '../run/ops.ts';
-import { commonOptions, resolveKubeconfig } from './common.ts';
+import { checkWaveFlag, commandContext } from './common.ts';
 
 export interface RollbackTarget {
   unit: string;
@@ -46,16 +43,11 @@ export function rollbackTargetOf(history: HelmHistoryEntry[], runId: string): nu
 }
 
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
-  const opts = commonOptions(raw);
-  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
-  const wave = raw.wave as string | undefined;
-  const waveNames = effectiveWaves(repo.config).map((w) => w.name);
-  if (wave !== undefined && !waveNames.includes(wave)) throw new UsageError(`--wave "${wave}": no such wave (waves: ${waveNames.join(', ')})`);
-  const kubeconfig = resolveKubeconfig(opts, repo.config);
+  const { opts, repo, kubeconfig, helm } = commandContext(raw);
+  const wave = checkWaveFlag(repo, 'wave', raw.wave);
   const { waves } = assignWaves(repo.config, expandUnits(repo));
   const selected = waves.filter((w) => wave === undefined || w.name === wave).map((w) => ({ name: w.name, units: w.steps.flat().filter((u) => matchesUnit(u, opts.selector)) }));
   checkContexts(repo.config.clusters.filter((c) => selected.some((w) => w.units.some((u) => u.cluster === c.name))), kubeconfig);
-  const helm = createHelm({ bin: opts.helmBin, ...(opts.verbose ? { log: (l: string) => process.stderr.write(`» ${l}\n`) } : {}) });
   const target = (u: UnitSpec) => ({ kubeContext: u.clusterSpec.context, kubeconfig, releaseName: u.helmName, namespace: u.namespace });
 
   const histories = new Map<string, HelmHistoryEntry[]>();

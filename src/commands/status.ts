@@ -2,7 +2,6 @@
 // chart version, helm status, health now. One batched read of release records
 // per cluster and one live read per (cluster, namespace).
 import type { Command } from 'commander';
-import { loadDeployRepoOrThrow } from '../config/load.ts';
 import { evaluateGate } from '../health/evaluate.ts';
 import { ownedRefs } from '../health/owned.ts';
 import { GATE_KINDS } from '../health/poller.ts';
@@ -13,7 +12,7 @@ import { matchesUnit } from '../model/selectors.ts';
 import { checkContexts, readClusters } from '../plan/make-plan.ts';
 import type { DeployedRelease } from '../plan/types.ts';
 import { expandUnits } from '../plan/units.ts';
-import { commonOptions, resolveKubeconfig } from './common.ts';
+import { commandContext } from './common.ts';
 
 export interface StatusRow {
   cluster: string;
@@ -28,9 +27,7 @@ export interface StatusRow {
 }
 
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
-  const opts = commonOptions(raw);
-  const repo = loadDeployRepoOrThrow({ clustersFile: opts.clustersFile, ...(opts.releasesDir ? { releasesDir: opts.releasesDir } : {}) });
-  const kubeconfig = resolveKubeconfig(opts, repo.config);
+  const { opts, repo, kubeconfig } = commandContext(raw);
   const units = expandUnits(repo).filter((u) => matchesUnit(u, opts.selector));
   const clusters = repo.config.clusters.filter((c) => units.some((u) => u.cluster === c.name));
   checkContexts(clusters, kubeconfig);
