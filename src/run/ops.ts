@@ -85,6 +85,8 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         specChanged: p.specChanged,
         health: u.health,
         signal,
+        // one batched read per namespace serves every gate there; every 2s keeps kubectl's CPU for helm
+        pollIntervalMs: 2_000,
         ...(o.kubectl ? { kubectl: o.kubectl } : {}),
         // a line when the phase changes, then at most one every 10s (Jenkins logs stay readable)
         onProgress: (e) => {
