@@ -3,8 +3,11 @@
 // parallel one process per core, `helm template` + `helm get manifest` (what
 // a helm-diff style loop does). Prints both times and the ratio (goal <= 1.0x).
 //   npm run bench -- plan [--releases N] [--helm PATH]
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { cacheDir } from '../fleet/binaries.ts';
 import { limit } from '../src/plan/pool.ts';
 import { argOf, BENCH_CONTEXTS, median, prepareAppliedRepo, ROOT, run } from './repo.ts';
 
@@ -55,5 +58,53 @@ export async function main(args: string[]): Promise<number> {
   process.stdout.write(
     `plan (no-op, ${units.length} helm releases, ${BENCH_CONTEXTS.length} clusters): ${(p / 1000).toFixed(2)}s   baseline (helm template + helm get manifest per release, ${cores} in parallel): ${(b / 1000).toFixed(2)}s   ratio ${(p / b).toFixed(2)}x (goal <= 1.0x)\n`,
   );
-  return p <= b ? 0 : 1;
+
+  // helmfile + helm-diff on the same 60 releases, same values, when they can be built
+  const tools = await helmfileTools(log);
+  if (!tools) {
+    process.stdout.write('helmfile diff: not measured (helmfile v1.4.4 / helm-diff v3.15.11 could not be built from the Go module proxy)\n');
+    return p <= b ? 0 : 1;
+  }
+  const hfDir = join(dir, 'helmfile');
+  mkdirSync(hfDir, { recursive: true });
+  const releasesYaml = units.map((u) => {
+    const values = join(hfDir, `${u.cluster}-${u.helmName}.json`);
+    writeFileSync(values, JSON.stringify(u.values));
+    return { name: u.helmName, namespace: u.namespace, chart: u.chart!.path, kubeContext: ctx.get(u.cluster)!, values: [values] };
+  });
+  writeFileSync(join(hfDir, 'helmfile.yaml'), stringify({ releases: releasesYaml }));
+  const timeHelmfile = async () => {
+    const t = performance.now();
+    const r = await run(tools.helmfile, ['--helm-binary', helmBin, '-f', join(hfDir, 'helmfile.yaml'), 'diff', '--skip-deps', '--concurrency', String(cores), '--detailed-exitcode'], undefined, { KUBECONFIG: kubeconfig, HELM_PLUGINS: tools.plugins });
+    const ms = performance.now() - t;
+    if (r.code !== 0) throw new Error(`helmfile diff exited ${r.code} (expected 0, nothing to change):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+    return ms;
+  };
+  await timeHelmfile(); // warm-up
+  const hf: number[] = [];
+  for (let i = 0; i < rounds; i++) hf.push(await timeHelmfile());
+  const h = median(hf);
+  process.stdout.write(`helmfile diff (helm-diff, same releases and values, --concurrency ${cores}): ${(h / 1000).toFixed(2)}s   plan is ${(h / p).toFixed(1)}x faster (goal >= 4x)\n`);
+  return p <= b && h / p >= 4 ? 0 : 1;
+}
+
+/** helmfile v1.4.4 and helm-diff v3.15.11 (as a helm plugin), built once into the cache with `go install`; undefined without Go. */
+async function helmfileTools(log: (l: string) => void): Promise<{ helmfile: string; plugins: string } | undefined> {
+  const bin = join(cacheDir(), 'baseline');
+  const helmfile = join(bin, 'helmfile');
+  const diff = join(bin, 'helm-diff');
+  const build = async (pkg: string, file: string) => {
+    if (existsSync(file)) return true;
+    log(`building ${pkg} (baseline only; once)`);
+    const r = await run('go', ['install', pkg], undefined, { GOBIN: bin });
+    if (r.code !== 0) log(`go install ${pkg} failed: ${r.stderr.slice(-500)}`);
+    return r.code === 0;
+  };
+  if (!(await build('github.com/helmfile/helmfile@v1.4.4', helmfile)) || !(await build('github.com/databus23/helm-diff/v3@v3.15.11', diff))) return undefined;
+  const plugins = join(bin, 'plugins');
+  mkdirSync(join(plugins, 'diff', 'bin'), { recursive: true });
+  copyFileSync(diff, join(plugins, 'diff', 'bin', 'diff'));
+  chmodSync(join(plugins, 'diff', 'bin', 'diff'), 0o755);
+  writeFileSync(join(plugins, 'diff', 'plugin.yaml'), 'name: diff\nversion: 3.15.11\nusage: Preview helm upgrade changes as a diff\ndescription: helm-diff, for the benchmark baseline\ncommand: "$HELM_PLUGIN_DIR/bin/diff"\n');
+  return { helmfile, plugins };
 }
