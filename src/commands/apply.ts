@@ -20,6 +20,9 @@ import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
+import { LivePoller } from '../health/poller.ts';
+import { listObjects } from '../kube/live.ts';
+import { KubeProxies } from '../kube/proxy.ts';
 import { checkWaveFlag, commandContext, setFlags } from './common.ts';
 import type { CommonOptions } from './common.ts';
 
@@ -84,7 +87,17 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
   const holder = lockHolder();
   const gateResults = new Map<string, GateResult>();
+  // the gates read live state through one `kubectl proxy` per context (an HTTP GET per
+  // kind and poll, no kubectl process per poll); kubectl itself when a proxy cannot start
+  const proxies = new KubeProxies();
+  const poller = new LivePoller({
+    list: async (target, ns, kinds, kopts) => {
+      const proxy = await proxies.for(target).catch(() => undefined);
+      return proxy ? proxy.list(ns, kinds) : listObjects(target, ns, kinds, kopts);
+    },
+  });
   const ops = createUnitOps({
+    poller,
     helm,
     kubeconfig,
     contexts,
@@ -120,6 +133,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   try {
     result = await executePlan(plan, ops, { concurrency: opts.concurrency, onFailure: repo.config.onFailure, dryRun, signal: abort.signal, emit });
   } finally {
+    await proxies.stopAll();
     await view?.close();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

@@ -6,6 +6,7 @@ import { markerLabels } from '../kube/release-records.ts';
 import type { KubeTarget } from '../kube/live.ts';
 import { prepareGate, runGate } from '../health/gate.ts';
 import type { GatePreparation, GateResult } from '../health/gate.ts';
+import type { LivePoller } from '../health/poller.ts';
 import { unitId } from '../model/identity.ts';
 import type { PlannedUnit } from '../plan/types.ts';
 import type { GateOutcome, LockHandle, UnitOps } from './execute.ts';
@@ -40,6 +41,8 @@ export interface OpsOptions {
   kubectl?: string;
   /** Gate results by unit id, for the report (failing pods, events, logs). */
   gateResults: Map<string, GateResult>;
+  /** The live-state reader the gates share (default: the process-wide kubectl poller). */
+  poller?: LivePoller;
 }
 
 export function createUnitOps(o: OpsOptions): UnitOps {
@@ -85,8 +88,9 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         specChanged: p.specChanged,
         health: u.health,
         signal,
-        // one batched read per namespace serves every gate there; every 2s keeps kubectl's CPU for helm
+        // one batched read per namespace serves every gate there; every 2s keeps CPU for helm
         pollIntervalMs: 2_000,
+        ...(o.poller ? { poller: o.poller } : {}),
         ...(o.kubectl ? { kubectl: o.kubectl } : {}),
         // a line when the phase changes, then at most one every 10s (Jenkins logs stay readable)
         onProgress: (e) => {

@@ -1,0 +1,142 @@
+// Reads through `kubectl proxy` on a private unix socket: one long-lived
+// kubectl per context does the authentication (tokens, client certificates,
+// exec plugins such as gke-gcloud-auth-plugin), and each read is an HTTP GET
+// from this process instead of a new kubectl process. The health gates poll
+// through it; the socket lives in a 0700 folder, so no other user can use it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToolError } from '../errors.ts';
+import { kubectlArgv, kubectlBin } from './live.ts';
+import type { KubectlOptions, KubeTarget, LiveObject } from './live.ts';
+
+/** API path and kind of each resource the gates list (kubectl's resource.group names). */
+const RESOURCES: Record<string, { prefix: string; plural: string; kind: string; apiVersion: string }> = {
+  'deployments.apps': { prefix: '/apis/apps/v1', plural: 'deployments', kind: 'Deployment', apiVersion: 'apps/v1' },
+  'statefulsets.apps': { prefix: '/apis/apps/v1', plural: 'statefulsets', kind: 'StatefulSet', apiVersion: 'apps/v1' },
+  'daemonsets.apps': { prefix: '/apis/apps/v1', plural: 'daemonsets', kind: 'DaemonSet', apiVersion: 'apps/v1' },
+  'replicasets.apps': { prefix: '/apis/apps/v1', plural: 'replicasets', kind: 'ReplicaSet', apiVersion: 'apps/v1' },
+  'jobs.batch': { prefix: '/apis/batch/v1', plural: 'jobs', kind: 'Job', apiVersion: 'batch/v1' },
+  services: { prefix: '/api/v1', plural: 'services', kind: 'Service', apiVersion: 'v1' },
+  'endpointslices.discovery.k8s.io': { prefix: '/apis/discovery.k8s.io/v1', plural: 'endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1' },
+  endpoints: { prefix: '/api/v1', plural: 'endpoints', kind: 'Endpoints', apiVersion: 'v1' },
+  pods: { prefix: '/api/v1', plural: 'pods', kind: 'Pod', apiVersion: 'v1' },
+  events: { prefix: '/api/v1', plural: 'events', kind: 'Event', apiVersion: 'v1' },
+};
+
+export class KubeProxy {
+  readonly #child: ChildProcess;
+  readonly #dir: string;
+  readonly socket: string;
+
+  private constructor(child: ChildProcess, dir: string, socket: string) {
+    this.#child = child;
+    this.#dir = dir;
+    this.socket = socket;
+  }
+
+  /** Starts `kubectl proxy --unix-socket` for the target; resolves once it serves. */
+  static start(target: KubeTarget, opts: KubectlOptions = {}, timeoutMs = 15_000): Promise<KubeProxy> {
+    const dir = mkdtempSync(join(tmpdir(), 'helm-cascade-proxy-'));
+    const socket = join(dir, 'kube.sock');
+    const child = spawn(kubectlBin(opts), kubectlArgv(target, ['proxy', `--unix-socket=${socket}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        child.kill();
+        rmSync(dir, { recursive: true, force: true });
+        reject(new ToolError(`kubectl proxy for context ${target.context}: ${why}`, undefined, out));
+      };
+      const timer = setTimeout(() => fail(`not serving after ${timeoutMs}ms`), timeoutMs);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Starting to serve on')) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          resolve(new KubeProxy(child, dir, socket));
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', (err) => fail(err.message));
+      child.on('exit', (code) => fail(`exited with status ${code}`));
+    });
+  }
+
+  /** GET a path of the API; JSON body, or a ToolError naming the status. */
+  get(path: string, timeoutMs = 20_000): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socket, path, method: 'GET', headers: { Accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200) return reject(new ToolError(`GET ${path}: HTTP ${res.statusCode}`, res.statusCode, body.slice(0, 500)));
+          try {
+            resolve(JSON.parse(body));
+          } catch {
+            reject(new ToolError(`GET ${path}: not JSON`, res.statusCode, body.slice(0, 500)));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out after ${timeoutMs}ms`)));
+      req.on('error', (err) => reject(new ToolError(`GET ${path} through kubectl proxy: ${err.message}`, undefined, '')));
+      req.end();
+    });
+  }
+
+  /** Every object of the given kinds in a namespace (kubectl's names, e.g. deployments.apps), one GET per kind. */
+  async list(namespace: string, kinds: readonly string[]): Promise<LiveObject[]> {
+    const lists = await Promise.all(
+      kinds.map(async (k) => {
+        const r = RESOURCES[k];
+        if (!r) throw new ToolError(`kubectl proxy reads do not know the resource "${k}"`, undefined, '');
+        try {
+          const list = (await this.get(`${r.prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`)) as { items?: LiveObject[] };
+          return (list.items ?? []).map((o) => ({ ...o, kind: r.kind, apiVersion: r.apiVersion }));
+        } catch (err) {
+          // what kubectl says for a resource the server does not serve (the poller falls back from EndpointSlices)
+          if (err instanceof ToolError && err.exitCode === 404) throw new ToolError(`${k}: not served`, 1, `error: the server doesn't have a resource type "${r.plural}"`);
+          throw err;
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
+  stop(): void {
+    this.#child.kill();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/** One proxy per (kubeconfig, context), started on first use, all stopped together. */
+export class KubeProxies {
+  readonly #proxies = new Map<string, Promise<KubeProxy>>();
+  readonly #opts: KubectlOptions;
+
+  constructor(opts: KubectlOptions = {}) {
+    this.#opts = opts;
+  }
+
+  for(target: KubeTarget): Promise<KubeProxy> {
+    const key = `${target.kubeconfig ?? ''}\u0000${target.context}`;
+    let p = this.#proxies.get(key);
+    if (!p) {
+      p = KubeProxy.start(target, this.#opts);
+      p.catch(() => this.#proxies.delete(key));
+      this.#proxies.set(key, p);
+    }
+    return p;
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.#proxies.values()];
+    this.#proxies.clear();
+    for (const p of all) (await p.catch(() => undefined))?.stop();
+  }
+}

@@ -1,0 +1,42 @@
+// The gates' reads through `kubectl proxy` on a unix socket return what
+// kubectl itself returns, kinds and apiVersions filled in, and the proxy is
+// gone after stop().
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { GATE_KINDS } from '../../src/health/poller.ts';
+import { listObjects } from '../../src/kube/live.ts';
+import { KubeProxy } from '../../src/kube/proxy.ts';
+import { CONTEXTS, kubectl, sharedFleet, suffix } from './support/cascade.ts';
+
+describe('reads through kubectl proxy', { timeout: 120_000 }, () => {
+  it('lists the same objects as kubectl, then stops without a trace', async () => {
+    const target = { kubeconfig: await sharedFleet(), context: CONTEXTS.paris };
+    const ns = `proxy-${suffix()}`;
+    const k = (args: string[]) => kubectl(target.kubeconfig, target.context, args);
+    await k(['create', 'namespace', ns]);
+    await k(['-n', ns, 'create', 'deployment', 'web', '--image=example/web:1', '--replicas=2']);
+    await k(['-n', ns, 'expose', 'deployment', 'web', '--port=80']);
+    await k(['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+    const proxy = await KubeProxy.start(target);
+    try {
+      const viaProxy = await proxy.list(ns, GATE_KINDS);
+      const viaKubectl = await listObjects(target, ns, GATE_KINDS);
+      const key = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
+      assert.deepEqual(viaProxy.map(key).sort(), viaKubectl.map(key).sort());
+      const kinds = new Set(viaProxy.map((o) => o.kind));
+      for (const kind of ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'EndpointSlice']) assert.ok(kinds.has(kind), `${kind} listed`);
+      assert.equal(viaProxy.filter((o) => o.kind === 'Pod').length, 2);
+      assert.ok(viaProxy.every((o) => o.kind && o.apiVersion));
+      await assert.rejects(proxy.get('/api/v1/namespaces/no-such-namespace-xyz'), /HTTP 404/);
+    } finally {
+      proxy.stop();
+      await k(['delete', 'namespace', ns, '--wait=false']);
+    }
+    assert.equal(existsSync(proxy.socket), false);
+  });
+
+  it('a context that does not exist fails to start, saying so', async () => {
+    await assert.rejects(KubeProxy.start({ kubeconfig: await sharedFleet(), context: 'no-such-context' }), /kubectl proxy for context no-such-context/);
+  });
+});
