@@ -16,6 +16,18 @@ describe('apply when a cluster goes away mid-run', { timeout: 600_000 }, () => {
   let kubeconfig = '';
   after(async () => {
     await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log: () => undefined }); // restarts the killed apiserver
+    // the node controller tainted the nodes while their heartbeats stopped: wait until they are
+    // Ready and untainted again, so later tests can schedule pods there
+    for (let i = 0; i < 240; i++) {
+      const nodes = JSON.parse(await kubectl(kubeconfig, CONTEXTS.us, ['get', 'nodes', '-o', 'json']).catch(() => '{"items":[]}')) as {
+        items: { spec?: { taints?: { key: string }[] }; status?: { conditions?: { type: string; status: string }[] } }[];
+      };
+      const ok =
+        nodes.items.length > 0 &&
+        nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !(n.spec?.taints ?? []).some((x) => x.key.startsWith('node.kubernetes.io/')));
+      if (ok) break;
+      await sleep(500);
+    }
     for (const ctx of [CONTEXTS.paris, CONTEXTS.us]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
   });
 
