@@ -28,6 +28,11 @@ describe('apply when a cluster goes away mid-run', { timeout: 600_000 }, () => {
       if (ok) break;
       await sleep(500);
     }
+    // and the controllers work again: a Deployment there rolls out
+    await kubectl(kubeconfig, CONTEXTS.us, ['create', 'namespace', `${ns}-check`]).catch(() => undefined);
+    await kubectl(kubeconfig, CONTEXTS.us, ['-n', `${ns}-check`, 'create', 'deployment', 'check', '--image=example/check:1']).catch(() => undefined);
+    await kubectl(kubeconfig, CONTEXTS.us, ['-n', `${ns}-check`, 'rollout', 'status', 'deployment/check', '--timeout=180s']);
+    await kubectl(kubeconfig, CONTEXTS.us, ['delete', 'namespace', `${ns}-check`, '--wait=false']);
     for (const ctx of [CONTEXTS.paris, CONTEXTS.us]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
   });
 
