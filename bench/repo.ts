@@ -8,11 +8,10 @@ import { ensureFleet } from '../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
 import type { Helm } from '../src/helm/helm.ts';
-import { markerLabels } from '../src/kube/release-records.ts';
 import type { DeployRepo } from '../src/model/spec.ts';
 import { planUnits } from '../src/plan/assemble.ts';
 import { makePlan } from '../src/plan/make-plan.ts';
-import { limit } from '../src/plan/pool.ts';
+import { deployPlanned } from '../test/e2e/support/deploy.ts';
 import type { PlannedUnit } from '../src/plan/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -78,14 +77,9 @@ export async function prepareAppliedRepo(o: { releases: number; ns: string; helm
   const helm = createHelm({ bin: o.helmBin });
   const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
   const opts = { kubeconfig, concurrency: cores, selector: { namespace: o.ns } };
-  const todo = planUnits(await makePlan(repo, opts, { helm })).filter((u) => u.action === 'install' || u.action === 'upgrade');
-  o.log(`applying ${todo.length} releases`);
-  const pool = limit(cores * 2);
-  await Promise.all(
-    todo.map((u) =>
-      pool(() => helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) })),
-    ),
-  );
+  const first = await makePlan(repo, opts, { helm });
+  o.log(`applying ${first.summary.install + first.summary.upgrade} releases`);
+  await deployPlanned(repo, first, kubeconfig, helm, cores * 2);
   const units = planUnits(await makePlan(repo, opts, { helm })).filter((u) => u.chart !== undefined);
   return { dir, kubeconfig, repo, helm, ctx, units };
 }

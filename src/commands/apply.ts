@@ -23,7 +23,7 @@ import type { GateResult } from '../health/gate.ts';
 import { LivePoller } from '../health/poller.ts';
 import { listObjects } from '../kube/live.ts';
 import { KubeProxies } from '../kube/proxy.ts';
-import { checkWaveFlag, commandContext, setFlags } from './common.ts';
+import { checkWaveFlag, commandContext, planOptions, setFlags } from './common.ts';
 import type { CommonOptions } from './common.ts';
 
 const PENDING = /^pending-/;
@@ -31,24 +31,11 @@ const PENDING = /^pending-/;
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
   const set = setFlags(raw);
   const dryRun = raw.dryRun === true;
-  const { opts, repo, kubeconfig, log, helm, renderConcurrency } = commandContext(raw);
+  const ctx = commandContext(raw);
+  const { opts, repo, kubeconfig, helm } = ctx;
   const wave = checkWaveFlag(repo, 'wave', raw.wave);
   const fromWave = checkWaveFlag(repo, 'from-wave', raw.fromWave);
-  const planOnce = () =>
-    makePlan(
-      repo,
-      {
-        kubeconfig,
-        selector: opts.selector,
-        ...(wave !== undefined ? { wave } : {}),
-        set,
-        prune: raw.prune === true,
-        liveDrift: raw.ignoreLiveDrift !== true,
-        concurrency: renderConcurrency,
-        ...(log ? { log } : {}),
-      },
-      { helm },
-    );
+  const planOnce = () => makePlan(repo, planOptions(ctx, raw, set, wave), { helm });
 
   let plan = await planOnce();
   // preflight: releases stuck in pending-* (a killed helm) must be recovered first

@@ -5,6 +5,7 @@ import { loadDeployRepoOrThrow } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { createHelm } from '../helm/helm.ts';
 import type { Helm } from '../helm/helm.ts';
+import type { MakePlanOptions } from '../plan/make-plan.ts';
 import { parseSetFlags, SetFlagError } from '../plan/values.ts';
 import { effectiveWaves } from '../plan/waves.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
@@ -111,4 +112,18 @@ export function checkWaveFlag(repo: DeployRepo, flag: string, value: unknown): s
   const names = effectiveWaves(repo.config).map((w) => w.name);
   if (!names.includes(String(value))) throw new UsageError(`--${flag} "${String(value)}": no such wave (waves: ${names.join(', ')})`);
   return String(value);
+}
+
+/** makePlan's options from the flags plan and apply share. */
+export function planOptions(ctx: CommandContext, raw: Record<string, unknown>, set: string[], wave: string | undefined): MakePlanOptions {
+  return {
+    kubeconfig: ctx.kubeconfig,
+    selector: ctx.opts.selector,
+    ...(wave !== undefined ? { wave } : {}),
+    set,
+    prune: raw.prune === true,
+    liveDrift: raw.ignoreLiveDrift !== true,
+    concurrency: ctx.renderConcurrency,
+    ...(ctx.log ? { log: ctx.log } : {}),
+  };
 }

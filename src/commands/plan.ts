@@ -6,26 +6,13 @@ import type { Command } from 'commander';
 import { planExitCode } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
-import { checkWaveFlag, commandContext, setFlags } from './common.ts';
+import { checkWaveFlag, commandContext, planOptions, setFlags } from './common.ts';
 
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
   const set = setFlags(raw);
-  const { opts, repo, kubeconfig, log, helm, renderConcurrency } = commandContext(raw);
-  const wave = checkWaveFlag(repo, 'wave', raw.wave);
-  const plan = await makePlan(
-    repo,
-    {
-      kubeconfig,
-      selector: opts.selector,
-      ...(wave !== undefined ? { wave } : {}),
-      set,
-      prune: raw.prune === true,
-      liveDrift: raw.ignoreLiveDrift !== true,
-      concurrency: renderConcurrency,
-      ...(log ? { log } : {}),
-    },
-    { helm },
-  );
+  const ctx = commandContext(raw);
+  const { opts, repo, helm } = ctx;
+  const plan = await makePlan(repo, planOptions(ctx, raw, set, checkWaveFlag(repo, 'wave', raw.wave)), { helm });
   if (typeof raw.out === 'string') {
     // no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)

@@ -22,6 +22,7 @@ import type { DriftReport } from '../../src/drift/types.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { markerLabels } from '../../src/kube/release-records.ts';
 import { repoNameOf } from '../../src/config/load.ts';
+import { deployPlanned } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import { makePlan } from '../../src/plan/make-plan.ts';
 
@@ -84,14 +85,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
   const deployAll = async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
     const plan = await makePlan(repo, { kubeconfig, selector: { namespace: ns } }, { helm });
-    const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-    await Promise.all(
-      planUnits(plan)
-        .filter((u) => u.action === 'install' || u.action === 'upgrade')
-        .map((u) =>
-          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
-        ),
-    );
+    await deployPlanned(repo, plan, kubeconfig, helm);
     return plan;
   };
 

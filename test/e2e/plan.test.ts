@@ -14,7 +14,7 @@ import { ensureFleet } from '../../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { readDeployedReleases } from '../../src/kube/deployed.ts';
-import { markerLabels } from '../../src/kube/release-records.ts';
+import { deployPlanned } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import { makePlan } from '../../src/plan/make-plan.ts';
 import type { Plan } from '../../src/plan/types.ts';
@@ -62,14 +62,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
       const deployAll = async () => {
         const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
         const plan = await makePlan(repo, { kubeconfig, selector: { namespace: ns } }, { helm });
-        const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-        await Promise.all(
-          planUnits(plan)
-            .filter((u) => u.action === 'install' || u.action === 'upgrade')
-            .map((u) =>
-              helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
-            ),
-        );
+        await deployPlanned(repo, plan, kubeconfig, helm);
       };
 
       before(() => {
