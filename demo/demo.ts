@@ -11,7 +11,8 @@ import { ensureFleet } from '../fleet/fleet-api.ts';
 import { helmBin, kubectlBin, repoRoot } from '../fleet/tools.ts';
 
 const bin = join(repoRoot, 'bin', 'helm-cascade.js');
-const say = (s: string) => process.stdout.write(`\n\x1b[1m== ${s}\x1b[0m\n`);
+const bold = process.stdout.isTTY ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
+const say = (s: string) => process.stdout.write(`\n${bold(`== ${s}`)}\n`);
 
 const fleet = await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml') });
 const env = { KUBECONFIG: fleet.kubeconfig, HELM_BIN: process.env.HELM_BIN ?? helmBin(3), KUBECTL_BIN: kubectlBin(), CI: process.env.CI ?? '' };
