@@ -2,7 +2,6 @@
 // The one top-level catch maps every error to SPEC's exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, exitCodeOf, formatDiagnostic } from './errors.ts';
-import type { CommonOptions } from './commands/common.ts';
 
 type Action = (opts: Record<string, unknown>, cmd: Command) => Promise<number>;
 
@@ -114,4 +113,3 @@ function reportError(err: unknown): void {
   process.stderr.write(`helm-cascade: ${String(err)}\n`);
 }
 
-export type { CommonOptions };

@@ -53,11 +53,6 @@ export class InterruptedError extends CascadeError {
   }
 }
 
-/** A command that is not built yet: says so plainly (exit 1). */
-export class NotImplementedError extends CascadeError {
-  override name = 'NotImplementedError';
-}
-
 /** A helm or kubectl call failed; message holds argv (secrets hidden), exit status and stderr. */
 export class ToolError extends CascadeError {
   override name = 'ToolError';
