@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { CascadeError, GateFailedError, InterruptedError, PreflightError, UsageError } from '../errors.ts';
 import type { Helm } from '../helm/helm.ts';
-import { acquireLease } from '../kube/lease.ts';
+import { acquireLeaseVia } from '../kube/lease.ts';
 import { unitId } from '../model/identity.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
@@ -20,6 +20,7 @@ import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
+import type { ListFn } from '../kube/live.ts';
 import { LivePoller } from '../health/poller.ts';
 import { listObjects } from '../kube/live.ts';
 import { KubeProxies } from '../kube/proxy.ts';
@@ -77,21 +78,22 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   // the gates read live state through one `kubectl proxy` per context (an HTTP GET per
   // kind and poll, no kubectl process per poll); kubectl itself when a proxy cannot start
   const proxies = new KubeProxies();
-  const poller = new LivePoller({
-    list: async (target, ns, kinds, kopts) => {
-      const proxy = await proxies.for(target).catch(() => undefined);
-      return proxy ? proxy.list(ns, kinds) : listObjects(target, ns, kinds, kopts);
-    },
-  });
+  const list: ListFn = async (target, ns, kinds, kopts) => {
+    const proxy = await proxies.for(target).catch(() => undefined);
+    return proxy ? proxy.list(ns, kinds) : listObjects(target, ns, kinds, kopts);
+  };
+  const poller = new LivePoller({ list });
   const ops = createUnitOps({
     poller,
+    list,
+    api: (target) => proxies.for(target),
     helm,
     kubeconfig,
     contexts,
     runId: newRunId(),
     repo: repo.config.repoName,
     gateResults,
-    lock: (target, u) => acquireLease({ target, namespace: u.namespace, release: u.helmName, holder }),
+    lock: (target, u) => acquireLeaseVia(proxies, { target, cluster: u.cluster, namespace: u.namespace, release: u.helmName, holder }),
   });
 
   const abort = new AbortController();

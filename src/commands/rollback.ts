@@ -5,7 +5,8 @@
 // Waves are undone in reverse order; a release the run installed is uninstalled.
 import type { Command } from 'commander';
 import type { HelmHistoryEntry } from '../helm/helm.ts';
-import { acquireLease } from '../kube/lease.ts';
+import { acquireLeaseVia } from '../kube/lease.ts';
+import { KubeProxies } from '../kube/proxy.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import { checkContexts } from '../plan/make-plan.ts';
@@ -68,23 +69,28 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   }
   const holder = lockHolder();
   const done: string[] = [];
-  for (const w of [...selected].reverse()) {
-    await Promise.all(
-      w.units.map(async (u) => {
-        const to = rollbackTargetOf(histories.get(unitId(u)) ?? [], runId);
-        if (to === undefined) return;
-        const lease = await acquireLease({ target: { kubeconfig, context: u.clusterSpec.context }, namespace: u.namespace, release: u.helmName, holder });
-        try {
-          if (to === 'uninstall') await helm.uninstall({ ...target(u), wait: true, timeoutMs: u.health.timeoutMs });
-          else await helm.rollback({ ...target(u), revision: to, wait: true, timeoutMs: u.health.timeoutMs });
-        } finally {
-          await lease.release();
-        }
-        const line = `${unitId(u)} [${w.name}]: ${to === 'uninstall' ? 'uninstalled (installed by the run)' : `rolled back to revision ${to}`}`;
-        done.push(line);
-        process.stdout.write(`${line}\n`);
-      }),
-    );
+  const proxies = new KubeProxies(); // the leases go through one kubectl proxy per context
+  try {
+    for (const w of [...selected].reverse()) {
+      await Promise.all(
+        w.units.map(async (u) => {
+          const to = rollbackTargetOf(histories.get(unitId(u)) ?? [], runId);
+          if (to === undefined) return;
+          const lease = await acquireLeaseVia(proxies, { target: { kubeconfig, context: u.clusterSpec.context }, cluster: u.cluster, namespace: u.namespace, release: u.helmName, holder });
+          try {
+            if (to === 'uninstall') await helm.uninstall({ ...target(u), wait: true, timeoutMs: u.health.timeoutMs });
+            else await helm.rollback({ ...target(u), revision: to, wait: true, timeoutMs: u.health.timeoutMs });
+          } finally {
+            await lease.release();
+          }
+          const line = `${unitId(u)} [${w.name}]: ${to === 'uninstall' ? 'uninstalled (installed by the run)' : `rolled back to revision ${to}`}`;
+          done.push(line);
+          process.stdout.write(`${line}\n`);
+        }),
+      );
+    }
+  } finally {
+    await proxies.stopAll();
   }
   process.stdout.write(`Rollback of run ${runId}: ${done.length} release(s) put back.\n`);
   return 0;

@@ -6,7 +6,7 @@
 // recent events and last log lines where the cluster has them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getBaseline, listEvents, podLogs } from '../kube/live.ts';
-import type { Baseline, KubeTarget, LiveObject, ObjectRef } from '../kube/live.ts';
+import type { Baseline, KubeTarget, ListFn, LiveObject, ObjectRef } from '../kube/live.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { evaluateGate } from './evaluate.ts';
 import type { FailingPod, GateEvaluation, GatePhase, LiveSnapshot, ObjectHealth, ProbeResult } from './evaluate.ts';
@@ -80,12 +80,19 @@ export interface GateOptions {
  * manifest), which of those the upgrade changes (old vs new manifest), and
  * their {uid, generation} now. `oldManifest` is undefined for an install.
  */
-export async function prepareGate(target: KubeTarget, namespace: string, newManifest: string | undefined, oldManifest: string | undefined, opts?: { kubectl?: string; signal?: AbortSignal }): Promise<GatePreparation> {
+export async function prepareGate(
+  target: KubeTarget,
+  namespace: string,
+  newManifest: string | undefined,
+  oldManifest: string | undefined,
+  opts?: { kubectl?: string; signal?: AbortSignal; list?: ListFn },
+): Promise<GatePreparation> {
   const owned = ownedRefs(newManifest, namespace);
   const specChanged = specChangedRefs(oldManifest, newManifest, namespace);
   // An install has nothing to compare with: every object it makes is new.
   const workloads = oldManifest === undefined ? [] : owned.filter((r) => BASELINE_KINDS.has(r.kind));
-  const baseline = workloads.length === 0 ? {} : await getBaseline(target, workloads, { ...(opts?.kubectl ? { kubectl: opts.kubectl } : {}), ...(opts?.signal ? { signal: opts.signal } : {}) });
+  const kopts = { ...(opts?.kubectl ? { kubectl: opts.kubectl } : {}), ...(opts?.signal ? { signal: opts.signal } : {}) };
+  const baseline = workloads.length === 0 ? {} : await getBaseline(target, workloads, kopts, opts?.list);
   return { owned, specChanged, baseline };
 }
 

@@ -5,7 +5,7 @@
 // that was read before its own upgrade finished.
 import { ToolError } from '../errors.ts';
 import { listObjects } from '../kube/live.ts';
-import type { KubectlOptions, KubeTarget, LiveObject } from '../kube/live.ts';
+import type { KubectlOptions, KubeTarget, ListFn, LiveObject } from '../kube/live.ts';
 
 /** What the gate reads each poll, in one `kubectl get`. */
 export const GATE_KINDS = [
@@ -28,7 +28,7 @@ export interface NamespaceSnapshot {
   readAt: number;
 }
 
-export type ListFn = (target: KubeTarget, namespace: string, kinds: readonly string[], opts?: KubectlOptions) => Promise<LiveObject[]>;
+export type { ListFn };
 
 interface Entry {
   readAt: number;

@@ -1,9 +1,11 @@
 // What is deployed: helm's release records of a cluster, read in ONE batched
 // list (not one helm call per release) and decoded in process.
+import { ToolError } from '../errors.ts';
 import type { DeployedRelease } from '../plan/types.ts';
 import { kubectl } from './kubectl.ts';
 import type { KubectlOptions, KubeTargetRef } from './kubectl.ts';
-import { latestReleases } from './release-records.ts';
+import type { KubeApi } from './proxy.ts';
+import { decodeRecord, latestReleases } from './release-records.ts';
 import type { RecordObject } from './release-records.ts';
 
 export interface ReadDeployedOptions extends KubectlOptions {
@@ -30,6 +32,20 @@ export async function readDeployedReleases(t: KubeTargetRef, opts: ReadDeployedO
     for (const it of list.items ?? []) items.push({ ...it, kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret' });
   }
   return latestReleases(items, t.cluster);
+}
+
+/**
+ * One revision of one release, read through the API (a kubectl proxy: no
+ * process) from helm's record `sh.helm.release.v1.NAME.vREV`; undefined when
+ * there is no such record.
+ */
+export async function readReleaseRevision(api: KubeApi, cluster: string, namespace: string, name: string, revision: number, driver = process.env.HELM_DRIVER ?? 'secret'): Promise<DeployedRelease | undefined> {
+  const configMaps = driver.toLowerCase().startsWith('configmap');
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${configMaps ? 'configmaps' : 'secrets'}/${encodeURIComponent(`sh.helm.release.v1.${name}.v${revision}`)}`;
+  const res = await api.request('GET', path);
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
+  return decodeRecord({ ...(JSON.parse(res.body) as RecordObject), kind: configMaps ? 'ConfigMap' : 'Secret' }, cluster);
 }
 
 export type { KubeTargetRef };

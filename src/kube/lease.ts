@@ -6,6 +6,11 @@
 // helm-cascade.dev/run-id tells this process's lock from another run with the
 // same holder name (two terminals on one laptop).
 //
+// Every call is one HTTP request through the context's `kubectl proxy` (a
+// KubeApi), so a lock costs no process of its own: the API's status codes say
+// AlreadyExists (409 on create), Conflict (409 on replace or a delete whose
+// preconditions no longer hold) and NotFound (404).
+//
 // Acquire: create; when it exists and another run's lease has not expired ->
 // LockHeldError (a PreflightError: exit 5) naming the holder and since when;
 // when it expired (renewTime + leaseDurationSeconds < now) -> take it over with
@@ -15,8 +20,8 @@
 // still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
-import { kubectl, kubectlRaw } from './live.ts';
 import type { KubeTarget, LiveObject } from './live.ts';
+import type { ApiMethod, ApiResponse, KubeApi, KubeProxies } from './proxy.ts';
 
 export { LockHeldError };
 
@@ -28,6 +33,9 @@ export const DEFAULT_LEASE_SECONDS = 60;
 export const PROCESS_RUN_ID = randomUUID();
 
 export interface AcquireOptions {
+  /** The cluster's API (its kubectl proxy). */
+  api: KubeApi;
+  /** Where the lease lives: the context names it in messages. */
   target: KubeTarget;
   namespace: string;
   /** The helm release name (NAME or NAME-TRACK). */
@@ -42,8 +50,6 @@ export interface AcquireOptions {
   renewEveryMs?: number;
   /** Called once if the lease is lost while held (taken over after renewals failed, or deleted). */
   onLost?: (reason: string) => void;
-  /** kubectl binary. */
-  kubectl?: string;
   /** Tells this holder from others of the same name; default: one id per process. */
   runId?: string;
   now?: () => number;
@@ -79,10 +85,31 @@ export function leaseExpiry(spec: LeaseObject['spec']): number | undefined {
   return t + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
 }
 
-const notFound = (e: unknown) => e instanceof ToolError && /NotFound|not found/.test(e.stderr);
-const alreadyExists = (e: unknown) => e instanceof ToolError && /AlreadyExists|already exists/.test(e.stderr);
-const conflict = (e: unknown) => e instanceof ToolError && /Conflict|the object has been modified/.test(e.stderr);
-const namespaceMissing = (e: unknown) => e instanceof ToolError && /namespaces? "[^"]+" not found/.test(e.stderr);
+/** An answer of the API server other than success. */
+class ApiStatusError extends ToolError {
+  override name = 'ApiStatusError';
+  readonly status: number;
+  constructor(method: ApiMethod, path: string, res: ApiResponse) {
+    const message = statusMessage(res.body);
+    super(`${method} ${path}: HTTP ${res.status}${message ? `: ${message}` : ''}`, res.status, res.body.slice(0, 500));
+    this.status = res.status;
+  }
+}
+
+/** The `message` of a Kubernetes Status body, if it is one. */
+function statusMessage(body: string): string | undefined {
+  try {
+    const s = JSON.parse(body) as { kind?: string; message?: string };
+    return s.kind === 'Status' ? s.message : undefined;
+  } catch {
+    return body.trim().slice(0, 200) || undefined;
+  }
+}
+
+const statusOf = (e: unknown) => (e instanceof ApiStatusError ? e.status : undefined);
+const notFound = (e: unknown) => statusOf(e) === 404;
+const conflict = (e: unknown) => statusOf(e) === 409; // AlreadyExists on create, Conflict on replace/delete
+const namespaceMissing = (e: unknown) => e instanceof ApiStatusError && e.status === 404 && /namespaces? "[^"]+" not found/.test(e.message);
 
 /**
  * Takes the lock of one release in one cluster. Throws LockHeldError when
@@ -94,11 +121,17 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
   const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
   const name = leaseName(o.release);
   const ns = o.namespace;
-  const kopts = { ...(o.kubectl ? { kubectl: o.kubectl } : {}), timeoutMs: 20_000 };
   const lockId = `${o.cluster ?? o.target.context}/${ns}/${o.release}`;
-  const k = (args: string[], input?: string) => kubectl(o.target, args, { ...kopts, ...(input !== undefined ? { input } : {}) });
-  const parse = (stdout: string) => JSON.parse(stdout) as LeaseObject;
-  const getLease = async () => parse((await k(['get', 'lease', name, '-n', ns, '-o', 'json'])).stdout);
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases`;
+  const self = `${leases}/${encodeURIComponent(name)}`;
+
+  /** One request; the JSON body on 2xx, an ApiStatusError otherwise. */
+  const call = async (method: ApiMethod, path: string, body?: unknown): Promise<LeaseObject> => {
+    const res = await o.api.request(method, path, body);
+    if (res.status < 200 || res.status > 299) throw new ApiStatusError(method, path, res);
+    return JSON.parse(res.body) as LeaseObject;
+  };
+  const getLease = () => call('GET', self);
   const ours = (l: LeaseObject) => l.metadata.annotations?.[RUN_ID_ANNOTATION] === runId;
 
   const desired = (prev: LeaseObject | undefined): LeaseObject => {
@@ -133,18 +166,18 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
   };
 
   const create = async (): Promise<LeaseObject> => {
-    const args = ['create', '-f', '-', '-o', 'json'];
     try {
-      return parse((await k(args, JSON.stringify(desired(undefined)))).stdout);
+      return await call('POST', leases, desired(undefined));
     } catch (err) {
       if (!namespaceMissing(err)) throw err;
     }
+    // first install into a new namespace: create it, as `helm --create-namespace` would
     try {
-      await k(['create', 'namespace', ns]);
+      await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     } catch (err) {
-      if (!alreadyExists(err)) throw err;
+      if (!conflict(err)) throw err;
     }
-    return parse((await k(args, JSON.stringify(desired(undefined)))).stdout);
+    return call('POST', leases, desired(undefined));
   };
 
   const take = async (): Promise<LeaseObject> => {
@@ -152,7 +185,7 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
       try {
         return await create();
       } catch (err) {
-        if (!alreadyExists(err)) throw err;
+        if (!conflict(err)) throw err;
       }
       let current: LeaseObject;
       try {
@@ -165,7 +198,7 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
       const free = ours(current) || !current.spec.holderIdentity || exp === undefined || exp < now();
       if (!free) throw refuse(current);
       try {
-        return parse((await k(['replace', '-f', '-', '-o', 'json'], JSON.stringify(desired(current)))).stdout);
+        return await call('PUT', self, desired(current));
       } catch (err) {
         if (conflict(err) || notFound(err)) continue; // someone else moved first: look again
         throw err;
@@ -195,7 +228,7 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
   const renew = async () => {
     const next: LeaseObject = { ...held, metadata: { ...held.metadata }, spec: { ...held.spec, renewTime: microTime(now()) } };
     try {
-      held = parse((await k(['replace', '-f', '-', '-o', 'json'], JSON.stringify(next))).stdout);
+      held = await call('PUT', self, next);
     } catch (err) {
       if (!(conflict(err) || notFound(err))) return; // transient: the next tick tries again
       try {
@@ -225,18 +258,28 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
       clearInterval(timer);
       await inFlight.catch(() => undefined);
       if (lost) return;
-      // Delete only our own lease: the preconditions make the API server refuse if it changed since.
-      const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: held.metadata.uid, resourceVersion: held.metadata.resourceVersion } });
-      const path = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`;
-      const r = await kubectlRaw(o.target, ['delete', '--raw', path, '-f', '-'], { ...kopts, input: body }).catch(() => undefined);
-      if (r === undefined || r.exitCode === 0 || /NotFound|not found/.test(r.stderr)) return;
-      // It changed since our last write: delete it only if it is still ours.
+      // Delete only our own lease: the preconditions make the API server refuse (409) if it changed since.
+      const preconditions = { uid: held.metadata.uid, resourceVersion: held.metadata.resourceVersion };
+      const first = await call('DELETE', self, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions }).then(
+        () => 'deleted' as const,
+        (err: unknown) => (notFound(err) ? ('deleted' as const) : conflict(err) ? ('changed' as const) : ('unreachable' as const)),
+      );
+      if (first !== 'changed') return; // deleted, or the cluster went away: it expires by itself
+      // It changed since our last write (a renewal raced): delete it only if it is still ours.
       try {
         const cur = await getLease();
-        if (ours(cur)) await kubectlRaw(o.target, ['delete', 'lease', name, '-n', ns, '--ignore-not-found'], kopts);
+        if (ours(cur)) await call('DELETE', self, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion } });
       } catch {
-        // gone, or the cluster went away: it expires by itself
+        // gone, changed hands, or the cluster went away: it expires by itself
       }
     },
   };
+}
+
+/** acquireLease through the target's proxy from `proxies` (started on first use; a proxy that cannot start is a PreflightError). */
+export async function acquireLeaseVia(proxies: KubeProxies, o: Omit<AcquireOptions, 'api'>): Promise<LeaseHandle> {
+  const api = await proxies.for(o.target).catch((err: unknown) => {
+    throw new PreflightError(`cannot take the lock of ${o.cluster ?? o.target.context}/${o.namespace}/${o.release}: ${(err as Error).message}`);
+  });
+  return acquireLease({ ...o, api });
 }

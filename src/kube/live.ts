@@ -162,21 +162,24 @@ export function resourceOfKind(kind: string): string {
  * uid and generation of each given ref as it is now (call before the
  * upgrade). Refs that do not exist are left out. One call per namespace.
  */
-export async function getBaseline(target: KubeTarget, refs: readonly ObjectRef[], opts?: KubectlOptions): Promise<Baseline> {
+/** Lists every object of some kinds in one namespace: kubectl (listObjects) or a kubectl proxy. */
+export type ListFn = (target: KubeTarget, namespace: string, kinds: readonly string[], opts?: KubectlOptions) => Promise<LiveObject[]>;
+
+export async function getBaseline(target: KubeTarget, refs: readonly ObjectRef[], opts?: KubectlOptions, list: ListFn = listObjects): Promise<Baseline> {
   const byNs = new Map<string, ObjectRef[]>();
   for (const r of refs) byNs.set(r.namespace, [...(byNs.get(r.namespace) ?? []), r]);
   const out: Baseline = {};
-  for (const [ns, list] of byNs) {
-    const kinds = [...new Set(list.map((r) => resourceOfKind(r.kind)))];
+  for (const [ns, nsRefs] of byNs) {
+    const kinds = [...new Set(nsRefs.map((r) => resourceOfKind(r.kind)))];
     let objects: LiveObject[];
     try {
-      objects = await listObjects(target, ns, kinds, opts);
+      objects = await list(target, ns, kinds, opts);
     } catch (err) {
       // A namespace that does not exist yet holds nothing: every ref is new.
       if (err instanceof ToolError && /namespaces? "[^"]*" not found/.test(err.stderr)) continue;
       throw err;
     }
-    const wanted = new Set(list.map(refKey));
+    const wanted = new Set(nsRefs.map(refKey));
     for (const o of objects) {
       const key = refKey({ kind: o.kind, namespace: o.metadata.namespace ?? ns, name: o.metadata.name });
       if (wanted.has(key) && o.metadata.uid) out[key] = { uid: o.metadata.uid, generation: o.metadata.generation ?? 0 };

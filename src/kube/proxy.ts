@@ -27,7 +27,19 @@ const RESOURCES: Record<string, { prefix: string; plural: string; kind: string; 
   events: { prefix: '/api/v1', plural: 'events', kind: 'Event', apiVersion: 'v1' },
 };
 
-export class KubeProxy {
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ApiResponse {
+  status: number;
+  body: string;
+}
+
+/** The Kubernetes API as raw HTTP: what the lease code needs, served by a KubeProxy. */
+export interface KubeApi {
+  request(method: ApiMethod, path: string, body?: unknown, timeoutMs?: number): Promise<ApiResponse>;
+}
+
+export class KubeProxy implements KubeApi {
   readonly #child: ChildProcess;
   readonly #dir: string;
   readonly socket: string;
@@ -67,26 +79,40 @@ export class KubeProxy {
     });
   }
 
-  /** GET a path of the API; JSON body, or a ToolError naming the status. */
-  get(path: string, timeoutMs = 20_000): Promise<unknown> {
+  /**
+   * One API request through the proxy; resolves with any HTTP status (the
+   * caller decides what a 404 or 409 means), rejects when the proxy cannot be
+   * reached or does not answer in time.
+   */
+  request(method: ApiMethod, path: string, body?: unknown, timeoutMs = 20_000): Promise<ApiResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socket, path, method: 'GET', headers: { Accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+      const req = request({ socketPath: this.socket, path, method, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) return reject(new ToolError(`GET ${path}: HTTP ${res.statusCode}`, res.statusCode, body.slice(0, 500)));
-          try {
-            resolve(JSON.parse(body));
-          } catch {
-            reject(new ToolError(`GET ${path}: not JSON`, res.statusCode, body.slice(0, 500)));
-          }
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', (err) => reject(new ToolError(`${method} ${path} through kubectl proxy: ${err.message}`, undefined, '')));
       });
-      req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out after ${timeoutMs}ms`)));
-      req.on('error', (err) => reject(new ToolError(`GET ${path} through kubectl proxy: ${err.message}`, undefined, '')));
-      req.end();
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
+      req.on('error', (err) => reject(new ToolError(`${method} ${path} through kubectl proxy: ${err.message}`, undefined, '')));
+      req.end(payload);
     });
+  }
+
+  /** GET a path of the API; JSON body, or a ToolError naming the status. */
+  async get(path: string, timeoutMs = 20_000): Promise<unknown> {
+    const res = await this.request('GET', path, undefined, timeoutMs);
+    if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
+    try {
+      return JSON.parse(res.body);
+    } catch {
+      throw new ToolError(`GET ${path}: not JSON`, res.status, res.body.slice(0, 500));
+    }
   }
 
   /** Every object of the given kinds in a namespace (kubectl's names, e.g. deployments.apps), one GET per kind. */

@@ -3,7 +3,9 @@
 import { hostname, userInfo } from 'node:os';
 import type { Helm } from '../helm/helm.ts';
 import { markerLabels } from '../kube/release-records.ts';
-import type { KubeTarget } from '../kube/live.ts';
+import { readReleaseRevision } from '../kube/deployed.ts';
+import type { KubeTarget, ListFn } from '../kube/live.ts';
+import type { KubeApi } from '../kube/proxy.ts';
 import { prepareGate, runGate } from '../health/gate.ts';
 import type { GatePreparation, GateResult } from '../health/gate.ts';
 import type { LivePoller } from '../health/poller.ts';
@@ -43,17 +45,32 @@ export interface OpsOptions {
   gateResults: Map<string, GateResult>;
   /** The live-state reader the gates share (default: the process-wide kubectl poller). */
   poller?: LivePoller;
+  /** How the gate's baseline is listed before a change (default: kubectl). */
+  list?: ListFn;
+  /** The cluster's API (its kubectl proxy): the deployed manifest is read from helm's record through it instead of `helm get manifest`. */
+  api?: (target: KubeTarget) => Promise<KubeApi>;
 }
 
 export function createUnitOps(o: OpsOptions): UnitOps {
   const target = (u: PlannedUnit): KubeTarget => ({ kubeconfig: o.kubeconfig, context: o.contexts.get(u.cluster)! });
   const helmTarget = (u: PlannedUnit) => ({ kubeContext: o.contexts.get(u.cluster)!, kubeconfig: o.kubeconfig, releaseName: u.helmName, namespace: u.namespace });
+  /** The manifest of the revision the plan saw deployed: from helm's record through the API, else `helm get manifest`. */
+  const deployedManifest = async (u: PlannedUnit): Promise<string | undefined> => {
+    if (o.api && u.deployedRevision !== undefined) {
+      const rev = await o
+        .api(target(u))
+        .then((api) => readReleaseRevision(api, u.cluster, u.namespace, u.helmName, u.deployedRevision!))
+        .catch(() => undefined);
+      if (rev) return rev.manifest;
+    }
+    return o.helm.getManifest(helmTarget(u)).catch(() => undefined);
+  };
   return {
     lock: (u) => o.lock(target(u), u),
     async prepare(u) {
       if (u.action === 'uninstall') return undefined;
-      const old = u.action === 'upgrade' ? await o.helm.getManifest(helmTarget(u)).catch(() => undefined) : undefined;
-      return prepareGate(target(u), u.namespace, u.manifest, old, o.kubectl ? { kubectl: o.kubectl } : {});
+      const old = u.action === 'upgrade' ? await deployedManifest(u) : undefined;
+      return prepareGate(target(u), u.namespace, u.manifest, old, { ...(o.kubectl ? { kubectl: o.kubectl } : {}), ...(o.list ? { list: o.list } : {}) });
     },
     async change(u, dryRun) {
       if (u.action === 'uninstall') {

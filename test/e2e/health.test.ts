@@ -14,8 +14,9 @@ import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import { LockHeldError, PreflightError } from '../../src/errors.ts';
 import { formatGateFailure, prepareGate, runGate } from '../../src/health/gate.ts';
 import { LivePoller } from '../../src/health/poller.ts';
-import { acquireLease, leaseName } from '../../src/kube/lease.ts';
+import { acquireLease as acquire, leaseName } from '../../src/kube/lease.ts';
 import { kubectlRaw } from '../../src/kube/live.ts';
+import { KubeProxies } from '../../src/kube/proxy.ts';
 import type { KubeTarget } from '../../src/kube/live.ts';
 import type { HealthSpec } from '../../src/model/spec.ts';
 
@@ -38,7 +39,11 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
     target = { kubeconfig: fleet.kubeconfig, context: CONTEXT };
   });
 
+  const proxies = new KubeProxies();
+  const acquireLease = async (o: Omit<Parameters<typeof acquire>[0], 'api' | 'target'>) => acquire({ ...o, target, api: await proxies.for(target) });
+
   after(async () => {
+    await proxies.stopAll();
     if (!target) return;
     await Promise.all(namespaces.map((ns) => kubectlRaw(target, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])));
   });
@@ -127,14 +132,14 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
   it('leases: acquire, refuse a second holder by name, take over an expired one, release', async () => {
     const ns = `hc-lease-${suffix()}`;
     namespaces.push(ns);
-    const a = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-41', runId: 'run-a' });
+    const a = await acquireLease({ namespace: ns, release: 'web', holder: 'jenkins-deploy-41', runId: 'run-a' });
     const name = leaseName('web');
     const got = await kubectlRaw(target, ['get', 'lease', name, '-n', ns, '-o', 'json']);
     assert.equal(got.exitCode, 0, got.stderr);
     assert.equal(JSON.parse(got.stdout).spec.holderIdentity, 'jenkins-deploy-41');
 
     await assert.rejects(
-      acquireLease({ target, namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' }),
+      acquireLease({ namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' }),
       (err: unknown) => {
         assert.ok(err instanceof LockHeldError);
         assert.ok(err instanceof PreflightError);
@@ -147,9 +152,9 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
     assert.notEqual((await kubectlRaw(target, ['get', 'lease', name, '-n', ns])).exitCode, 0, 'released: the lease is gone');
 
     // A run that died: 1s lease, never renewed -> expired -> taken over.
-    const dead = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-42', runId: 'run-dead', durationSeconds: 1, renewEveryMs: 3_600_000 });
+    const dead = await acquireLease({ namespace: ns, release: 'web', holder: 'jenkins-deploy-42', runId: 'run-dead', durationSeconds: 1, renewEveryMs: 3_600_000 });
     await new Promise((r) => setTimeout(r, 2_500));
-    const b = await acquireLease({ target, namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' });
+    const b = await acquireLease({ namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' });
     const now = JSON.parse((await kubectlRaw(target, ['get', 'lease', name, '-n', ns, '-o', 'json'])).stdout);
     assert.equal(now.spec.holderIdentity, 'alice@laptop');
     assert.equal(now.spec.leaseTransitions, 1);
@@ -163,9 +168,9 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
   it('leases: renewal keeps a short lease alive; the namespace is created when missing', async () => {
     const ns = `hc-renew-${suffix()}`;
     namespaces.push(ns);
-    const a = await acquireLease({ target, namespace: ns, release: 'web', holder: 'jenkins-deploy-43', runId: 'run-c', durationSeconds: 2, renewEveryMs: 500 });
+    const a = await acquireLease({ namespace: ns, release: 'web', holder: 'jenkins-deploy-43', runId: 'run-c', durationSeconds: 2, renewEveryMs: 500 });
     await new Promise((r) => setTimeout(r, 3_000));
-    await assert.rejects(acquireLease({ target, namespace: ns, release: 'web', holder: 'bob@desk', runId: 'run-d' }), LockHeldError);
+    await assert.rejects(acquireLease({ namespace: ns, release: 'web', holder: 'bob@desk', runId: 'run-d' }), LockHeldError);
     assert.equal(a.lost, undefined);
     await a.release();
   });
