@@ -18,6 +18,7 @@ import { formatRunEvent, formatRunSummary } from '../report/run-text.ts';
 import { executePlan } from '../run/execute.ts';
 import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
+import { validateOnServer } from '../run/validate.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
 import type { ListFn } from '../kube/live.ts';
@@ -60,89 +61,99 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
     process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
     throw new CascadeError(`${broken.length} release(s) failed to render; nothing was applied:\n${broken.map((u) => `  ${unitId(u)}: ${u.error}`).join('\n')}`);
   }
-  const changes = planUnitsOf(plan).filter((u) => u.action !== 'unchanged').length;
-  if (!opts.yes && changes > 0 && !dryRun) {
-    process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Apply ${changes} change(s)? Only "yes" is accepted: `);
-    rl.close();
-    if (answer.trim() !== 'yes') {
-      process.stdout.write('Apply cancelled; nothing was changed.\n');
-      return 0;
-    }
-  }
-
-  const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-  const holder = lockHolder();
-  const gateResults = new Map<string, GateResult>();
-  // the gates read live state through one `kubectl proxy` per context (an HTTP GET per
-  // kind and poll, no kubectl process per poll); kubectl itself when a proxy cannot start
+  // One `kubectl proxy` per context serves every API call from here on: the server-side
+  // validation, the leases, the gates' reads (an HTTP request each, no kubectl process).
   const proxies = new KubeProxies();
-  const list: ListFn = async (target, ns, kinds, kopts) => {
-    const proxy = await proxies.for(target).catch(() => undefined);
-    return proxy ? proxy.list(ns, kinds) : listObjects(target, ns, kinds, kopts);
-  };
-  const poller = new LivePoller({ list });
-  const ops = createUnitOps({
-    poller,
-    list,
-    api: (target) => proxies.for(target),
-    helm,
-    kubeconfig,
-    contexts,
-    runId: newRunId(),
-    repo: repo.config.repoName,
-    gateResults,
-    lock: (target, u) => acquireLeaseVia(proxies, { target, cluster: u.cluster, namespace: u.namespace, release: u.helmName, holder }),
-  });
-
-  const abort = new AbortController();
-  let signal: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (s: 'SIGINT' | 'SIGTERM') => () => {
-    if (signal) return; // a second signal changes nothing: in-flight helm calls must finish
-    signal = s;
-    process.stderr.write(`\n${s}: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks\n`);
-    abort.abort();
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-
-  const tty = process.stdout.isTTY === true && opts.output === 'text' && !process.env.CI;
-  const view = tty ? startListrView(plan) : undefined;
-  const out = opts.output === 'json' ? process.stderr : process.stdout;
-  const emit = (e: RunEvent) => {
-    if (view) return view.emit(e);
-    const line = formatRunEvent(e, new Date());
-    if (line) out.write(`${line}\n`);
-  };
-  if (!view) out.write(`${summaryLine(plan.summary)}${dryRun ? ' (dry-run)' : ''}\n`);
-  let result: RunResult;
   try {
-    result = await executePlan(plan, ops, { concurrency: opts.concurrency, onFailure: repo.config.onFailure, dryRun, signal: abort.signal, emit });
+    const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
+    const validation = await validateOnServer(planUnitsOf(plan), (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }));
+    if (opts.verbose) for (const [id, why] of validation.unchecked) process.stderr.write(`» server-side validation left to helm for ${id}: ${why.join('; ')}\n`);
+    if (validation.invalid.size) {
+      const lines = [...validation.invalid].flatMap(([id, objs]) => objs.map((o) => `  ${id}: ${o}`));
+      throw new CascadeError(`${validation.invalid.size} release(s) render objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
+    }
+    const changes = planUnitsOf(plan).filter((u) => u.action !== 'unchanged').length;
+    if (!opts.yes && changes > 0 && !dryRun) {
+      process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`Apply ${changes} change(s)? Only "yes" is accepted: `);
+      rl.close();
+      if (answer.trim() !== 'yes') {
+        process.stdout.write('Apply cancelled; nothing was changed.\n');
+        return 0;
+      }
+    }
+
+    const holder = lockHolder();
+    const gateResults = new Map<string, GateResult>();
+    const list: ListFn = async (target, ns, kinds, kopts) => {
+      const proxy = await proxies.for(target).catch(() => undefined);
+      return proxy ? proxy.list(ns, kinds) : listObjects(target, ns, kinds, kopts);
+    };
+    const poller = new LivePoller({ list });
+    const ops = createUnitOps({
+      poller,
+      list,
+      api: (target) => proxies.for(target),
+      validated: validation.validated,
+      helm,
+      kubeconfig,
+      contexts,
+      runId: newRunId(),
+      repo: repo.config.repoName,
+      gateResults,
+      lock: (target, u) => acquireLeaseVia(proxies, { target, cluster: u.cluster, namespace: u.namespace, release: u.helmName, holder }),
+    });
+
+    const abort = new AbortController();
+    let signal: 'SIGINT' | 'SIGTERM' | undefined;
+    const onSignal = (s: 'SIGINT' | 'SIGTERM') => () => {
+      if (signal) return; // a second signal changes nothing: in-flight helm calls must finish
+      signal = s;
+      process.stderr.write(`\n${s}: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks\n`);
+      abort.abort();
+    };
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+
+    const tty = process.stdout.isTTY === true && opts.output === 'text' && !process.env.CI;
+    const view = tty ? startListrView(plan) : undefined;
+    const out = opts.output === 'json' ? process.stderr : process.stdout;
+    const emit = (e: RunEvent) => {
+      if (view) return view.emit(e);
+      const line = formatRunEvent(e, new Date());
+      if (line) out.write(`${line}\n`);
+    };
+    if (!view) out.write(`${summaryLine(plan.summary)}${dryRun ? ' (dry-run)' : ''}\n`);
+    let result: RunResult;
+    try {
+      result = await executePlan(plan, ops, { concurrency: opts.concurrency, onFailure: repo.config.onFailure, dryRun, signal: abort.signal, emit });
+    } finally {
+      await view?.close();
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+    if (signal) {
+      result.outcome = 'interrupted';
+      result.signal = signal;
+    }
+    writeReports(opts, result, gateResults);
+    switch (result.outcome) {
+      case 'succeeded':
+        return 0;
+      case 'gate-failed':
+        throw new GateFailedError(`health gate failed in wave "${result.failedWave}" (see above)`);
+      case 'lock-refused':
+        throw new PreflightError(`a release is locked by another run (see above); nothing more was changed`);
+      case 'interrupted':
+        throw new InterruptedError(signal ?? 'SIGTERM');
+      case 'helm-failed':
+        throw new CascadeError(`helm failed in wave "${result.failedWave}" (see above)`);
+    }
   } finally {
     await proxies.stopAll();
-    await view?.close();
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-  if (signal) {
-    result.outcome = 'interrupted';
-    result.signal = signal;
-  }
-  writeReports(opts, result, gateResults);
-  switch (result.outcome) {
-    case 'succeeded':
-      return 0;
-    case 'gate-failed':
-      throw new GateFailedError(`health gate failed in wave "${result.failedWave}" (see above)`);
-    case 'lock-refused':
-      throw new PreflightError(`a release is locked by another run (see above); nothing more was changed`);
-    case 'interrupted':
-      throw new InterruptedError(signal ?? 'SIGTERM');
-    case 'helm-failed':
-      throw new CascadeError(`helm failed in wave "${result.failedWave}" (see above)`);
   }
 }
 

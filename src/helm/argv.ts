@@ -47,6 +47,8 @@ export interface UpgradeArgs extends KubeTarget {
   serverSide?: 'true' | 'false' | 'auto';
   /** Helm 4 only, server-side apply: take fields back from other managers (kubectl scale/edit). */
   forceConflicts?: boolean;
+  /** Skip helm's client-side OpenAPI validation (helm-cascade validated every object on the server first). */
+  disableOpenApiValidation?: boolean;
 }
 
 export interface ReleaseArgs extends KubeTarget {
@@ -116,6 +118,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (a.description) argv.push('--description', a.description);
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
+  if (a.disableOpenApiValidation) argv.push('--disable-openapi-validation');
   return { argv, input: a.values, effect: a.dryRun ? 'read' : 'write' };
 }
 

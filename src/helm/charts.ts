@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { isAbsolute, join, relative } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
@@ -76,6 +77,23 @@ export function folderDigest(dir: string): string {
   };
   walk(dir);
   return h.digest('hex');
+}
+
+/**
+ * Whether a chart (folder or packaged .tgz, subcharts included) may define
+ * hooks: any file mentions the `helm.sh/hook` annotation. A packaged chart is
+ * a gzipped tar, whose member files are stored as they are, so the gunzipped
+ * bytes are searched. Conservative: a README that mentions hooks counts.
+ */
+export function chartMayHaveHooks(path: string): boolean {
+  const needle = 'helm.sh/hook';
+  if (statSync(path).isFile()) return gunzipSync(readFileSync(path)).includes(needle);
+  const walk = (d: string): boolean =>
+    readdirSync(d, { withFileTypes: true }).some((e) => {
+      const p = join(d, e.name);
+      return e.isDirectory() ? walk(p) : e.isFile() && readFileSync(p).includes(needle);
+    });
+  return walk(path);
 }
 
 function safeDir(s: string): string {

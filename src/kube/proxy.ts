@@ -34,9 +34,18 @@ export interface ApiResponse {
   body: string;
 }
 
-/** The Kubernetes API as raw HTTP: what the lease code needs, served by a KubeProxy. */
+export interface RequestOptions {
+  /** Default 20s. */
+  timeoutMs?: number;
+  /** Default application/json. */
+  accept?: string;
+  /** The body as given (a string), e.g. application/yaml; default: `body` is JSON-encoded. */
+  contentType?: string;
+}
+
+/** The Kubernetes API as raw HTTP (leases, release records, server-side validation), served by a KubeProxy. */
 export interface KubeApi {
-  request(method: ApiMethod, path: string, body?: unknown, timeoutMs?: number): Promise<ApiResponse>;
+  request(method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions): Promise<ApiResponse>;
 }
 
 export class KubeProxy implements KubeApi {
@@ -84,11 +93,12 @@ export class KubeProxy implements KubeApi {
    * caller decides what a 404 or 409 means), rejects when the proxy cannot be
    * reached or does not answer in time.
    */
-  request(method: ApiMethod, path: string, body?: unknown, timeoutMs = 20_000): Promise<ApiResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  request(method: ApiMethod, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const timeoutMs = opts.timeoutMs ?? 20_000;
+    const payload = body === undefined ? undefined : opts.contentType ? String(body) : JSON.stringify(body);
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (payload !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     return new Promise((resolve, reject) => {
@@ -106,7 +116,7 @@ export class KubeProxy implements KubeApi {
 
   /** GET a path of the API; JSON body, or a ToolError naming the status. */
   async get(path: string, timeoutMs = 20_000): Promise<unknown> {
-    const res = await this.request('GET', path, undefined, timeoutMs);
+    const res = await this.request('GET', path, undefined, { timeoutMs });
     if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
     try {
       return JSON.parse(res.body);

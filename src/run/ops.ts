@@ -49,6 +49,8 @@ export interface OpsOptions {
   list?: ListFn;
   /** The cluster's API (its kubectl proxy): the deployed manifest is read from helm's record through it instead of `helm get manifest`. */
   api?: (target: KubeTarget) => Promise<KubeApi>;
+  /** Units whose every object the API server validated before the run (run/validate.ts): helm skips its own OpenAPI validation. */
+  validated?: ReadonlySet<string>;
 }
 
 export function createUnitOps(o: OpsOptions): UnitOps {
@@ -88,6 +90,7 @@ export function createUnitOps(o: OpsOptions): UnitOps {
         // Helm 4 server-side apply: the repository wins over hand edits (kubectl scale/edit own fields
         // then). A Helm 3 (client-side) release keeps its method: helm refuses the flag there.
         forceConflicts: u.deployedApplyMethod === 'ssa' || u.deployedRevision === undefined,
+        disableOpenApiValidation: o.validated?.has(unitId(u)) === true,
         ...(dryRun ? { dryRun: 'server' as const } : {}),
       });
       // helm numbers revisions one past the newest record (which the plan read): no extra helm call
