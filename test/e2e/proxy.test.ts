@@ -7,6 +7,10 @@ import { describe, it } from 'node:test';
 import { GATE_KINDS } from '../../src/health/poller.ts';
 import { listObjects } from '../../src/kube/live.ts';
 import { KubeProxy } from '../../src/kube/proxy.ts';
+import { readReleaseRevision } from '../../src/kube/deployed.ts';
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import { CONTEXTS, kubectl, sharedFleet, suffix } from './support/cascade.ts';
 
 describe('reads through kubectl proxy', { timeout: 120_000 }, () => {
@@ -34,6 +38,27 @@ describe('reads through kubectl proxy', { timeout: 120_000 }, () => {
       await k(['delete', 'namespace', ns, '--wait=false']);
     }
     assert.equal(existsSync(proxy.socket), false);
+  });
+
+  it("reads a release revision from helm's record, the same manifest as `helm get manifest`", async () => {
+    const target = { kubeconfig: await sharedFleet(), context: CONTEXTS.paris };
+    const ns = `proxy-rel-${suffix()}`;
+    const helm = (args: string[]) => execa(helmBin(3), [...args, '-n', ns, '--kube-context', target.context, '--kubeconfig', target.kubeconfig]);
+    await helm(['install', 'web', join(repoRoot, 'charts', 'cascade-demo'), '--create-namespace', '--set', 'image.tag=1.0.0']);
+    await helm(['upgrade', 'web', join(repoRoot, 'charts', 'cascade-demo'), '--set', 'image.tag=2.0.0']);
+    const proxy = await KubeProxy.start(target);
+    try {
+      const r1 = await readReleaseRevision(proxy, 'paris', ns, 'web', 1);
+      const r2 = await readReleaseRevision(proxy, 'paris', ns, 'web', 2);
+      assert.equal(r1?.revision, 1);
+      assert.equal(r2?.status, 'deployed');
+      assert.equal(r2?.manifest, String((await helm(['get', 'manifest', 'web', '--revision', '2'])).stdout).trimEnd() + '\n');
+      assert.match(r1!.manifest, /1\.0\.0/);
+      assert.equal(await readReleaseRevision(proxy, 'paris', ns, 'web', 3), undefined);
+    } finally {
+      proxy.stop();
+      await kubectl(target.kubeconfig, target.context, ['delete', 'namespace', ns, '--wait=false']);
+    }
   });
 
   it('a context that does not exist fails to start, saying so', async () => {

@@ -30,6 +30,12 @@ describe('helm argv builders', () => {
     assert.ok(c.argv.includes('--dry-run=server'));
     assert.equal(c.effect, 'read');
   });
+  it('upgrade --install skips helm\'s OpenAPI validation only when asked (the server validated first)', () => {
+    for (const m of [3, 4] as const) {
+      assert.ok(!upgradeInstallCommand(m, up).argv.includes('--disable-openapi-validation'));
+      assert.ok(upgradeInstallCommand(m, { ...up, disableOpenApiValidation: true }).argv.includes('--disable-openapi-validation'));
+    }
+  });
   it('values never reach argv', () => {
     for (const m of [3, 4] as const) assert.ok(!upgradeInstallCommand(m, up).argv.join(' ').includes('hunter2'));
   });
