@@ -288,6 +288,41 @@ for (const major of helmMajors()) {
       assert.deepEqual(list.map((r) => [r.name, r.status]).sort(), [['hooked', 'deployed'], ['settings', 'deployed'], ['web', 'deployed']]);
     });
 
+    it('status shows revision, chart, status and health; rollback --wave puts one wave back, then rollback undoes the rest of the last run', async () => {
+      const ns = newNs();
+      const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
+      const sel = ['-l', 'cluster=paris'];
+      assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
+      writeRepoFiles(dir, { 'releases/web.yaml': release(ns).replace('"1.0.0"', '"2.0.0"') });
+      const second = await run(dir, ['apply', '--yes', ...sel]);
+      assert.equal(second.exitCode, 0, second.stdout + second.stderr);
+
+      type Row = { cluster: string; track: string; helmName: string; revision: number | null; chartVersion: string | null; status: string; health: string };
+      const status = await run(dir, ['status', '-o', 'json', ...sel]);
+      assert.equal(status.exitCode, 0, status.stderr);
+      const rows = JSON.parse(status.stdout) as Row[];
+      assert.deepEqual(rows.map((r) => [r.helmName, r.revision, r.status, r.health]).sort(), ['free', 'internal', 'paid', 'production'].map((t) => [`web-${t}`, 2, 'deployed', 'Healthy']));
+      assert.ok(rows.every((r) => r.chartVersion && /^\d+\.\d+\.\d+/.test(r.chartVersion)), JSON.stringify(rows));
+      const table = await run(dir, ['status', ...sel]);
+      assert.match(table.stdout, /^paris +\S+ +web +internal +2 +\S+ +deployed +Healthy$/m);
+
+      const image = async (track: string) => JSON.parse(await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'get', 'deployment', `web-${track}`, '-o', 'json'])).spec.template.spec.containers[0].image as string;
+      const one = await run(dir, ['rollback', '--wave', 'internal', ...sel]);
+      assert.equal(one.exitCode, 0, one.stdout + one.stderr);
+      assert.match(one.stdout, /web-internal \[internal\]: rolled back to revision 1/);
+      assert.match(await image('internal'), /:1\.0\.0$/);
+      assert.match(await image('production'), /:2\.0\.0$/, 'the other waves are left');
+
+      const rest = await run(dir, ['rollback', ...sel]);
+      assert.equal(rest.exitCode, 0, rest.stdout + rest.stderr);
+      assert.match(rest.stdout, /Rollback of run \S+: 3 release\(s\) put back/);
+      for (const t of ['free', 'paid', 'production']) assert.match(await image(t), /:1\.0\.0$/, t);
+      const h = await history('paris', ns, 'web-production');
+      assert.deepEqual(h.map((x) => [x.revision, x.status]), [[1, 'superseded'], [2, 'superseded'], [3, 'deployed']]);
+      const leases = await kubectl(kubeconfig, CONTEXTS.paris, ['-n', ns, 'get', 'leases', '-o', 'name']);
+      assert.equal(leases.trim(), '', 'every lock released');
+    });
+
     it('--dry-run runs helm in server dry-run mode and changes nothing', async () => {
       const ns = newNs();
       const dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': release(ns) });
