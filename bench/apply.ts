@@ -14,6 +14,7 @@ import { planUnits } from '../src/plan/assemble.ts';
 import { makePlan } from '../src/plan/make-plan.ts';
 import { limit } from '../src/plan/pool.ts';
 import { markerLabels } from '../src/kube/release-records.ts';
+import { kubectlBin } from '../fleet/tools.ts';
 import { argOf, BENCH_CONTEXTS, generateRepo, ROOT, run } from './repo.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -73,7 +74,8 @@ export async function main(args: string[]): Promise<number> {
       `no-op apply: helm write calls ${writes} (goal 0)\n`,
   );
   for (const ns of [`bench-apply-hc-${stamp}`, `bench-apply-raw-${stamp}`]) {
-    for (const c of BENCH_CONTEXTS) await run('kubectl', ['--kubeconfig', kubeconfig, '--context', c, 'delete', 'namespace', ns, '--wait=false']);
+    // wait for the deletion: the next run must not share the CPU with this one's garbage collection
+    for (const c of BENCH_CONTEXTS) await run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', c, 'delete', 'namespace', ns, '--wait=true', '--timeout=180s']);
   }
   return overhead <= 0.1 && writes === 0 ? 0 : 1;
 }
