@@ -1,7 +1,10 @@
-// kubectl as the one way to talk to a cluster (it handles every kubeconfig
-// auth: tokens, certs, exec plugins such as gke-gcloud-auth-plugin).
-import { execa } from 'execa';
+// The plan side's kubectl: the runner of live.ts, with the reads' own failure
+// mapping: an unknown context or an unreachable API server is a PreflightError
+// naming the cluster (exit 5), anything else a ToolError with argv, exit
+// status and stderr. kubectl handles every kubeconfig auth (tokens, certs,
+// exec plugins such as gke-gcloud-auth-plugin).
 import { PreflightError, ToolError } from '../errors.ts';
+import { kubectlArgv, kubectlRaw } from './live.ts';
 
 export interface KubeTargetRef {
   cluster: string; // clusters.yaml name, for messages
@@ -25,18 +28,20 @@ export function kubectlBin(opts: KubectlOptions = {}): string {
 /** Runs kubectl against one cluster; unreachable or unknown contexts become PreflightError naming the cluster. */
 export async function kubectl(t: KubeTargetRef, args: string[], opts: KubectlOptions = {}): Promise<string> {
   const bin = kubectlBin(opts);
-  const argv = ['--context', t.context, '--kubeconfig', t.kubeconfig, `--request-timeout=${opts.requestTimeout ?? '20s'}`, ...args];
-  opts.log?.(`${bin} ${argv.join(' ')}`);
-  const r = await execa(bin, argv, { reject: false, maxBuffer: 1024 * 1024 * 1024, stdin: 'ignore' });
-  if (!r.failed) return String(r.stdout);
-  const stderr = String(r.stderr ?? '').trim();
+  const target = { kubeconfig: t.kubeconfig, context: t.context };
+  const full = [`--request-timeout=${opts.requestTimeout ?? '20s'}`, ...args];
+  opts.log?.(`${bin} ${kubectlArgv(target, full).join(' ')}`);
+  // no overall timeout: --request-timeout bounds each request; records of a big cluster can be large
+  const r = await kubectlRaw(target, full, { kubectl: bin, timeoutMs: 0, maxBuffer: 1024 * 1024 * 1024 });
+  if (r.exitCode === 0) return r.stdout;
+  const stderr = r.stderr.trim();
   if (NO_CONTEXT.test(stderr)) {
     throw new PreflightError(`cluster "${t.cluster}": context "${t.context}" is not in the kubeconfig (${t.kubeconfig})`);
   }
-  if (UNREACHABLE.test(stderr) || r.exitCode === undefined) {
-    throw new PreflightError(`cluster "${t.cluster}" (context "${t.context}") is unreachable: ${lastLine(stderr) || r.shortMessage}`);
+  if (UNREACHABLE.test(stderr)) {
+    throw new PreflightError(`cluster "${t.cluster}" (context "${t.context}") is unreachable: ${lastLine(stderr)}`);
   }
-  throw new ToolError(`${bin} ${argv.join(' ')}\n  exit status ${r.exitCode}\n  ${stderr.replace(/\n/g, '\n  ')}`, r.exitCode, stderr);
+  throw new ToolError(`${bin} ${kubectlArgv(target, full).join(' ')}\n  exit status ${r.exitCode}\n  ${stderr.replace(/\n/g, '\n  ')}`, r.exitCode, stderr);
 }
 
 function lastLine(s: string): string {

@@ -69,6 +69,8 @@ export interface KubectlOptions {
   input?: string;
   /** Path of the kubectl binary; default $KUBECTL_BIN, then `kubectl`. */
   kubectl?: string;
+  /** Largest stdout accepted (default: execa's 100 MB); a cluster's every release record can be more. */
+  maxBuffer?: number;
 }
 
 /** The argv of a kubectl call against a target (no secrets ever go in argv). */
@@ -104,6 +106,7 @@ export async function kubectlRaw(target: KubeTarget, args: readonly string[], op
     reject: false,
     ...(opts?.signal ? { cancelSignal: opts.signal } : {}),
     timeout: opts?.timeoutMs ?? 30_000,
+    ...(opts?.maxBuffer !== undefined ? { maxBuffer: opts.maxBuffer } : {}),
     ...(opts?.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     stripFinalNewline: false,
   });

@@ -141,6 +141,8 @@ function statusMessage(body: string): string {
 export function verdictOf(res: ApiResponse): Verdict {
   if ((res.status >= 200 && res.status < 300) || res.status === 409) return { kind: 'valid' };
   const message = statusMessage(res.body);
+  // a webhook registered with side effects refuses every dry run: says nothing about the object
+  if (/does not support dry run/.test(message)) return { kind: 'unchecked', why: message };
   // 400: strict decoding (unknown/duplicate field, wrong type) or a webhook's denial; 422: validation
   if (res.status === 400 || res.status === 422) return { kind: 'invalid', message };
   if (res.status === 404 && /namespaces? "[^"]+" not found/.test(message)) return { kind: 'unchecked', why: message, namespaceMissing: true };

@@ -56,6 +56,7 @@ describe('server-side validation: manifests and verdicts', () => {
     assert.equal(verdictOf(status(404, 'the server could not find the requested resource')).kind, 'unchecked');
     assert.equal(verdictOf(status(403, 'deployments.apps is forbidden: User "ci" cannot create resource')).kind, 'unchecked');
     assert.equal(verdictOf({ status: 502, body: 'Bad Gateway' }).kind, 'unchecked');
+    assert.equal(verdictOf(status(400, 'admission webhook "audit.example.com" does not support dry run')).kind, 'unchecked');
   });
 });
 
