@@ -1,33 +1,10 @@
 // Deployed release vs live objects, pure: parse the release's manifest, find
 // each object among the live ones, compare only what the manifest sets.
 // plan (reason `live-drift`) and apply (repair) call detectLiveDrift too.
-import { parseAllDocuments } from 'yaml';
+import { renderedObjects } from '../plan/manifest.ts';
+import type { RenderedObject } from '../plan/manifest.ts';
 import { compareObject } from './compare.ts';
 import type { KubeObject, LiveDriftResult, ObjectDrift } from './types.ts';
-
-/** Kinds that live outside namespaces (the common ones; unknown kinds are taken as namespaced). */
-export const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'CustomResourceDefinition',
-  'StorageClass',
-  'PriorityClass',
-  'IngressClass',
-  'RuntimeClass',
-  'CSIDriver',
-  'CSINode',
-  'VolumeAttachment',
-  'APIService',
-  'MutatingWebhookConfiguration',
-  'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'PodSecurityPolicy',
-  'ClusterIssuer',
-]);
 
 /** The API group of an apiVersion: "apps/v1" -> "apps", "v1" -> "". */
 export function apiGroup(apiVersion: string | undefined): string {
@@ -47,39 +24,11 @@ export function objectKey(o: { apiVersion?: string; kind?: string; namespace?: s
   return `${apiGroup(o.apiVersion)}/${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
 }
 
-export interface ManifestObject {
-  object: KubeObject;
-  apiVersion: string;
-  kind: string;
-  name: string;
-  /** The object's namespace (the release's when the manifest omits it); undefined when cluster-scoped. */
-  namespace: string | undefined;
-}
+export type ManifestObject = RenderedObject & { object: KubeObject };
 
-/**
- * The objects of a helm manifest (multi-document YAML, `# Source:` comments).
- * YAML 1.1 as helm and the API server read it (0644 is octal, yes is a boolean).
- * `List` documents are flattened; documents without kind or name are skipped.
- */
+/** The objects of a deployed helm manifest (see plan/manifest.ts renderedObjects); unreadable documents are skipped. */
 export function parseManifest(manifest: string, releaseNamespace: string): ManifestObject[] {
-  const out: ManifestObject[] = [];
-  const push = (o: unknown) => {
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return;
-    const obj = o as KubeObject;
-    if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-      for (const item of obj.items as unknown[]) push(item);
-      return;
-    }
-    const name = obj.metadata?.name;
-    if (typeof obj.kind !== 'string' || typeof name !== 'string' || !name) return;
-    const ns = CLUSTER_SCOPED_KINDS.has(obj.kind) ? undefined : (obj.metadata?.namespace ?? releaseNamespace);
-    out.push({ object: obj, apiVersion: String(obj.apiVersion ?? 'v1'), kind: obj.kind, name, namespace: ns });
-  };
-  for (const doc of parseAllDocuments(manifest, { version: '1.1', uniqueKeys: false })) {
-    if (doc.errors.length) continue; // helm rendered it, so this should not happen; skip what cannot be read
-    push(doc.toJS({ maxAliasCount: -1 }));
-  }
-  return out;
+  return renderedObjects(manifest, releaseNamespace, { skipInvalid: true }) as ManifestObject[];
 }
 
 /** Index of live objects by objectKey; cluster-scoped objects also found without a namespace. */

@@ -2,31 +2,19 @@
 // gate checks, and which of them the upgrade changes (their generation must
 // move past the baseline before their status counts).
 import { isDeepStrictEqual } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { renderedObjects } from '../plan/manifest.ts';
 import { refKey } from '../kube/live.ts';
 import type { ObjectRef } from '../kube/live.ts';
 
-interface ManifestObject {
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  spec?: unknown;
-}
+type Owned = { spec?: unknown; ref: ObjectRef };
 
-/** Kinds that live outside namespaces; they are never gated. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService', 'IngressClass']);
-
-function objectsOf(manifest: string | undefined, namespace: string): Map<string, ManifestObject & { ref: ObjectRef }> {
-  const out = new Map<string, ManifestObject & { ref: ObjectRef }>();
-  if (!manifest) return out;
-  for (const doc of parseAllDocuments(manifest)) {
-    if (!('toJS' in doc)) continue;
-    const items: unknown = doc.toJS();
-    const list = (items as { kind?: string; items?: unknown[] } | null)?.kind?.endsWith('List') ? ((items as { items?: unknown[] }).items ?? []) : [items];
-    for (const o of list as Array<ManifestObject | null>) {
-      if (!o?.kind || !o.metadata?.name || CLUSTER_SCOPED.has(o.kind)) continue;
-      const ref = { kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name };
-      out.set(refKey(ref), { ...o, ref });
-    }
+/** Namespaced objects of a manifest by refKey (cluster-scoped ones are never gated). */
+function objectsOf(manifest: string | undefined, namespace: string): Map<string, Owned> {
+  const out = new Map<string, Owned>();
+  for (const o of renderedObjects(manifest, namespace, { skipInvalid: true })) {
+    if (o.namespace === undefined) continue;
+    const ref = { kind: o.kind, namespace: o.namespace, name: o.name };
+    out.set(refKey(ref), { spec: o.object.spec, ref });
   }
   return out;
 }
