@@ -1,8 +1,10 @@
-// Reads through `kubectl proxy` on a private unix socket: one long-lived
-// kubectl per context does the authentication (tokens, client certificates,
-// exec plugins such as gke-gcloud-auth-plugin), and each read is an HTTP GET
-// from this process instead of a new kubectl process. The health gates poll
-// through it; the socket lives in a 0700 folder, so no other user can use it.
+// The Kubernetes API through `kubectl proxy` on a private unix socket: one
+// long-lived kubectl per context does the authentication (tokens, client
+// certificates, exec plugins such as gke-gcloud-auth-plugin), and each call is
+// an HTTP request from this process instead of a new kubectl process. The
+// gates' reads, the leases, release records and the server-side validation go
+// through it; the socket lives in a 0700 folder, so no other user can use it,
+// and the proxy never outlives the process that started it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +28,13 @@ const RESOURCES: Record<string, { prefix: string; plural: string; kind: string; 
   pods: { prefix: '/api/v1', plural: 'pods', kind: 'Pod', apiVersion: 'v1' },
   events: { prefix: '/api/v1', plural: 'events', kind: 'Event', apiVersion: 'v1' },
 };
+
+/**
+ * `sh -c WATCHDOG kubectl args...`: runs kubectl until either it exits (its
+ * status is the sh's) or stdin closes (then it is stopped). fd 3 keeps the
+ * pipe: a background job's stdin is /dev/null in sh.
+ */
+const WATCHDOG = 'exec 3<&0; "$0" "$@" & k=$!; (while read -r _ <&3; do :; done; kill "$k" 2>/dev/null) & w=$!; wait "$k"; s=$?; kill "$w" 2>/dev/null; exit "$s"';
 
 export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -63,12 +72,17 @@ export class KubeProxy implements KubeApi {
   static start(target: KubeTarget, opts: KubectlOptions = {}, timeoutMs = 15_000): Promise<KubeProxy> {
     const dir = mkdtempSync(join(tmpdir(), 'helm-cascade-proxy-'));
     const socket = join(dir, 'kube.sock');
-    const child = spawn(kubectlBin(opts), kubectlArgv(target, ['proxy', `--unix-socket=${socket}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // kubectl runs under a small sh that holds a pipe from this process: when this process ends,
+    // however it ends (SIGKILL included), the pipe closes and the sh stops kubectl, so no proxy
+    // outlives its run. stop() closes the pipe the same way. Its own process group (detached):
+    // a Ctrl-C in the terminal must not take the proxy away while the run rolls back and
+    // releases its locks through it.
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, kubectlBin(opts), ...kubectlArgv(target, ['proxy', `--unix-socket=${socket}`])], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     return new Promise((resolve, reject) => {
       let out = '';
       const fail = (why: string) => {
         clearTimeout(timer);
-        child.kill();
+        child.stdin?.end();
         rmSync(dir, { recursive: true, force: true });
         reject(new ToolError(`kubectl proxy for context ${target.context}: ${why}`, undefined, out));
       };
@@ -145,7 +159,7 @@ export class KubeProxy implements KubeApi {
   }
 
   stop(): void {
-    this.#child.kill();
+    this.#child.stdin?.end(); // the watchdog stops kubectl and exits
     rmSync(this.#dir, { recursive: true, force: true });
   }
 }

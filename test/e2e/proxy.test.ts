@@ -10,6 +10,7 @@ import { KubeProxy } from '../../src/kube/proxy.ts';
 import { readReleaseRevision } from '../../src/kube/deployed.ts';
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import { CONTEXTS, kubectl, sharedFleet, suffix } from './support/cascade.ts';
 
@@ -59,6 +60,29 @@ describe('reads through kubectl proxy', { timeout: 120_000 }, () => {
       proxy.stop();
       await kubectl(target.kubeconfig, target.context, ['delete', 'namespace', ns, '--wait=false']);
     }
+  });
+
+  it('a run killed with SIGKILL leaves no kubectl proxy behind', async () => {
+    const kubeconfig = await sharedFleet();
+    const script = `const { KubeProxy } = await import(${JSON.stringify(join(repoRoot, 'src/kube/proxy.ts'))}); const p = await KubeProxy.start({ kubeconfig: ${JSON.stringify(kubeconfig)}, context: ${JSON.stringify(CONTEXTS.paris)} }); console.log(p.socket); setInterval(() => {}, 1000);`;
+    const child = execa(process.execPath, ['--input-type=module', '-e', script], { reject: false, buffer: false });
+    const socket = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      void child.then(() => reject(new Error('the child ended before its proxy served')));
+    });
+    const served = () => new Promise<boolean>((resolve) => {
+      const c = connect(socket, () => (c.end(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    assert.equal(await served(), true, 'the proxy serves while its run lives');
+    child.kill('SIGKILL');
+    await child;
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = await served();
+    }
+    assert.equal(alive, false, 'the proxy stopped with its run');
   });
 
   it('a context that does not exist fails to start, saying so', async () => {
