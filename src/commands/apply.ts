@@ -8,7 +8,7 @@ import { CascadeError, GateFailedError, InterruptedError, PreflightError, UsageE
 import type { Helm } from '../helm/helm.ts';
 import { acquireLeaseVia } from '../kube/lease.ts';
 import { unitId } from '../model/identity.ts';
-import { summaryLine } from '../plan/assemble.ts';
+import { summaryLine, withRefusedObjects } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 import { writeJunit } from '../report/junit.ts';
@@ -18,7 +18,7 @@ import { formatRunEvent, formatRunSummary } from '../report/run-text.ts';
 import { executePlan } from '../run/execute.ts';
 import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
-import { validateOnServer } from '../run/validate.ts';
+import { validateOnServer } from '../plan/validate-on-server.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
 import type { ListFn } from '../kube/live.ts';
@@ -56,11 +56,6 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
     const from = plan.waves.findIndex((w) => w.name === fromWave);
     plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
   }
-  const broken = planUnitsOf(plan).filter((u) => u.error);
-  if (broken.length) {
-    process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
-    throw new CascadeError(`${broken.length} release(s) failed to render; nothing was applied:\n${broken.map((u) => `  ${unitId(u)}: ${u.error}`).join('\n')}`);
-  }
   // One `kubectl proxy` per context serves every API call from here on: the server-side
   // validation, the leases, the gates' reads (an HTTP request each, no kubectl process).
   const proxies = new KubeProxies();
@@ -68,9 +63,12 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
     const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
     const validation = await validateOnServer(planUnitsOf(plan), (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }));
     if (opts.verbose) for (const [id, why] of validation.unchecked) process.stderr.write(`» server-side validation left to helm for ${id}: ${why.join('; ')}\n`);
-    if (validation.invalid.size) {
-      const lines = [...validation.invalid].flatMap(([id, objs]) => objs.map((o) => `  ${id}: ${o}`));
-      throw new CascadeError(`${validation.invalid.size} release(s) render objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
+    plan = withRefusedObjects(plan, validation.invalid);
+    const broken = planUnitsOf(plan).filter((u) => u.error);
+    if (broken.length) {
+      process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
+      const lines = broken.flatMap((u) => u.error!.split('\n').map((l) => `  ${unitId(u)}: ${l}`));
+      throw new CascadeError(`${broken.length} release(s) failed to render or have objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
     }
     const changes = planUnitsOf(plan).filter((u) => u.action !== 'unchanged').length;
     if (!opts.yes && changes > 0 && !dryRun) {

@@ -1,9 +1,13 @@
-// helm-cascade plan: render every unit, diff against what is deployed, print
+// helm-cascade plan: render every unit, diff against what is deployed, have
+// the API servers validate what would be installed or upgraded (dry-run), print
 // the waves. Exit: 0; 2 with --detailed-exitcode when changes are pending;
-// 1 when a unit failed to render (the rest of the plan is still shown).
+// 1 when a unit failed to render or an object was refused (the rest of the
+// plan is still shown).
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { planExitCode } from '../plan/assemble.ts';
+import { KubeProxies } from '../kube/proxy.ts';
+import { planExitCode, withRefusedObjects } from '../plan/assemble.ts';
+import { validateOnServer } from '../plan/validate-on-server.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { checkWaveFlag, commandContext, planOptions, setFlags } from './common.ts';
@@ -11,8 +15,16 @@ import { checkWaveFlag, commandContext, planOptions, setFlags } from './common.t
 export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise<number> {
   const set = setFlags(raw);
   const ctx = commandContext(raw);
-  const { opts, repo, helm } = ctx;
-  const plan = await makePlan(repo, planOptions(ctx, raw, set, checkWaveFlag(repo, 'wave', raw.wave)), { helm });
+  const { opts, repo, helm, kubeconfig } = ctx;
+  let plan = await makePlan(repo, planOptions(ctx, raw, set, checkWaveFlag(repo, 'wave', raw.wave)), { helm });
+  const proxies = new KubeProxies();
+  try {
+    const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
+    const units = [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];
+    plan = withRefusedObjects(plan, (await validateOnServer(units, (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }))).invalid);
+  } finally {
+    await proxies.stopAll();
+  }
   if (typeof raw.out === 'string') {
     // no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)

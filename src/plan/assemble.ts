@@ -225,6 +225,21 @@ export function hasChanges(plan: Plan): boolean {
   return s.install + s.upgrade + s.uninstall > 0;
 }
 
+/**
+ * The plan with the objects the API server refused (plan/validate-on-server.ts) as unit
+ * errors, one line per object, like a render error: the unit is not applied.
+ */
+export function withRefusedObjects(plan: Plan, refused: ReadonlyMap<string, readonly string[]>): Plan {
+  if (refused.size === 0) return plan;
+  const mark = (u: PlannedUnit): PlannedUnit => {
+    const lines = refused.get(unitId(u));
+    return lines ? { ...u, error: [...(u.error ? [u.error] : []), ...lines].join('\n') } : u;
+  };
+  const waves = plan.waves.map((w) => ({ ...w, steps: w.steps.map((step) => step.map(mark)) }));
+  const orphans = plan.orphans.map(mark);
+  return { ...plan, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
+}
+
 /** `plan` exit code: 1 when a unit failed to render; with --detailed-exitcode 2 when changes are pending; else 0. */
 export function planExitCode(plan: Plan, detailed: boolean): number {
   if (plan.summary.errors > 0) return 1;

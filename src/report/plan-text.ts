@@ -108,7 +108,7 @@ export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
     }
     lines.push('');
   }
-  if (plan.summary.errors) lines.push(paint('red', `${plan.summary.errors} release${plan.summary.errors === 1 ? '' : 's'} failed to render; see "error" above.`));
+  if (plan.summary.errors) lines.push(paint('red', `${plan.summary.errors} release${plan.summary.errors === 1 ? '' : 's'} failed to render or ${plan.summary.errors === 1 ? 'has' : 'have'} objects the API server refuses; see "error" above.`));
   lines.push(summaryLine(plan.summary));
   return `${lines.join('\n')}\n`;
 }

@@ -49,7 +49,7 @@ export interface OpsOptions {
   list?: ListFn;
   /** The cluster's API (its kubectl proxy): the deployed manifest is read from helm's record through it instead of `helm get manifest`. */
   api?: (target: KubeTarget) => Promise<KubeApi>;
-  /** Units whose every object the API server validated before the run (run/validate.ts): helm skips its own OpenAPI validation. */
+  /** Units whose every object the API server validated before the run (plan/validate-on-server.ts): helm skips its own OpenAPI validation. */
   validated?: ReadonlySet<string>;
 }
 

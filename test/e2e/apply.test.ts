@@ -253,7 +253,7 @@ for (const major of helmMajors()) {
       assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
     });
 
-    it('an object the API server refuses stops apply before any change, naming object, template and field; validated units skip helm\'s own OpenAPI validation, charts with hooks keep it', async () => {
+    it('an object the API server refuses: plan shows it, apply stops before any change, naming object, template and field; validated units skip helm\'s own OpenAPI validation, charts with hooks keep it', async () => {
       const ns = newNs();
       const chart = (name: string, cm: string) => ({
         [`charts/${name}/Chart.yaml`]: `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`,
@@ -269,6 +269,10 @@ for (const major of helmMajors()) {
         ...chart('hooked', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked-pre\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\ndata:\n  a: b\n'),
       };
       const dir = scratchRepo(files);
+      const plan = await run(dir, ['plan']);
+      assert.equal(plan.exitCode, 1, plan.stdout + plan.stderr);
+      assert.match(plan.stdout, /settings \(\S+\) +error[\s\S]*ConfigMap\/settings \(settings\/templates\/cm\.yaml\): .*unknown field "dat"/);
+      assert.match(plan.stdout, /1 release failed to render or has objects the API server refuses/);
       const bad = await run(dir, ['apply', '--yes']);
       assert.equal(bad.exitCode, 1, bad.stdout + bad.stderr);
       assert.match(bad.stderr, /paris\/[a-z0-9-]+\/settings: ConfigMap\/settings \(settings\/templates\/cm\.yaml\): .*unknown field "dat"/);

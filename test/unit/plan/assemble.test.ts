@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
-import { assemblePlan, planExitCode, summaryLine } from '../../../src/plan/assemble.ts';
+import { assemblePlan, planExitCode, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
 import type { AssembleInput, DesiredUnit } from '../../../src/plan/assemble.ts';
 import type { DeployedRelease, ResolvedChart } from '../../../src/plan/types.ts';
 import type { UnitSpec } from '../../../src/plan/units.ts';
@@ -150,6 +150,17 @@ describe('assemblePlan', () => {
     assert.equal(plan.summary.install, 1);
     assert.equal(planExitCode(plan, false), 1);
     assert.match(renderPlanText(plan, { color: false }), /x\.yaml:3:7/);
+  });
+  it('objects the API server refused become the unit\'s error, counted like a render error', () => {
+    const plan = assemblePlan(input([desired('a', 1), desired('b', 1)], []));
+    assert.equal(withRefusedObjects(plan, new Map()), plan);
+    const refused = withRefusedObjects(plan, new Map([['a/ns/web', ['ConfigMap/web (demo/templates/cm.yaml): strict decoding error: unknown field "dat"']]]));
+    assert.deepEqual(refused.summary, { install: 1, upgrade: 0, unchanged: 0, uninstall: 0, errors: 1 });
+    assert.match(all(refused)[0]!.error!, /unknown field "dat"/);
+    assert.equal(all(refused)[1]!.error, undefined);
+    assert.equal(all(plan)[0]!.error, undefined, 'the plan given is left as it was');
+    assert.equal(planExitCode(refused, false), 1);
+    assert.match(renderPlanText(refused, { color: false }), /1 release failed to render or has objects the API server refuses/);
   });
   it('detailed exit codes', () => {
     const same = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)]));

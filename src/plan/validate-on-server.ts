@@ -1,8 +1,9 @@
-// Before any change: every object of every unit about to be installed or
-// upgraded is validated by its own cluster's API server (dry-run create,
-// strict field validation; see kube/server-validate.ts). An invalid object
-// stops the run before anything is touched, naming the object, its template
-// and the server's message. A unit whose objects were all validated, and whose
+// The last step of planning, before any change: every object of every unit
+// to be installed or upgraded is validated by its own cluster's API server
+// (dry-run create, strict field validation; see kube/server-validate.ts).
+// `plan` shows an invalid object as the unit's error, and `apply` stops
+// before anything is touched, naming the object, its template and the
+// server's message. A unit whose objects were all validated, and whose
 // chart defines no hooks (the plan renders without them), lets helm skip its
 // own client-side OpenAPI validation.
 import pLimit from 'p-limit';
@@ -11,7 +12,7 @@ import { discoverResources, validateManifest } from '../kube/server-validate.ts'
 import type { ResourceMap } from '../kube/server-validate.ts';
 import type { KubeApi } from '../kube/proxy.ts';
 import { unitId } from '../model/identity.ts';
-import type { PlannedUnit } from '../plan/types.ts';
+import type { PlannedUnit } from './types.ts';
 
 export interface ServerValidation {
   /** unit id -> one line per invalid object. */
