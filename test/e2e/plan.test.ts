@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { ensureFleet } from '../../fleet/fleet-api.ts';
+import { ensureFleet, fleetStatus, stopFleet } from '../../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { readDeployedReleases } from '../../src/kube/deployed.ts';
@@ -32,10 +32,18 @@ interface Run {
 
 describe('plan on the local fleet', { timeout: 600_000 }, () => {
   let kubeconfig = '';
+  const fleetName = process.env.HELM_CASCADE_FLEET ?? 'plan-e2e';
+  let startedHere = false;
   before(async () => {
     // a fleet of our own: other suites restart theirs
-    const fleet = await ensureFleet({ clustersFile: join(FIXTURE, 'clusters.yaml'), name: process.env.HELM_CASCADE_FLEET ?? 'plan-e2e', log: () => undefined });
+    const was = await fleetStatus(fleetName).catch(() => undefined);
+    startedHere = !was || !was.clusters.some((c) => c.apiserver === 'ready');
+    const fleet = await ensureFleet({ clustersFile: join(FIXTURE, 'clusters.yaml'), name: fleetName, log: () => undefined });
     kubeconfig = fleet.kubeconfig;
+  });
+  after(async () => {
+    // CI leaves no process behind: stop the fleet this suite started
+    if (startedHere && process.env.HELM_CASCADE_KEEP_FLEET !== '1') await stopFleet(fleetName, { log: () => undefined });
   });
 
   for (const { label, bin } of helmBins()) {
