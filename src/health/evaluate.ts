@@ -9,7 +9,9 @@
 //   within maxRestarts, the http/prometheus checks pass;
 // - fail fast, at any time, when a current pod is CrashLoopBackOff,
 //   ImagePullBackOff, ErrImagePull, CreateContainerConfigError or
-//   Unschedulable, when restarts exceed maxRestarts, or an object is Degraded;
+//   Unschedulable, when restarts exceed maxRestarts, or an object is Degraded
+//   (except an Unschedulable pod the cluster autoscaler is adding a node for:
+//   its last autoscaler event is TriggeredScaleUp; that one waits);
 // - otherwise fail at timeoutMs with what is still missing.
 //
 // "Current" pods are the ones of the workload's newest revision (the new
@@ -169,14 +171,31 @@ interface EventLike {
 }
 
 /** The last `limit` events about a pod, formatted, oldest first. */
-export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
+/** The events about one pod, oldest first. */
+function eventsOfPod(pod: LiveObject, events: readonly LiveObject[] | undefined): EventLike[] {
   const mine = ((events ?? []) as unknown as EventLike[]).filter((e) => {
     const about = e.involvedObject ?? e.regarding;
     if (about?.kind !== 'Pod' || about.name !== pod.metadata.name) return false;
     return !about.uid || !pod.metadata.uid || about.uid === pod.metadata.uid;
   });
   const when = (e: EventLike) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
-  mine.sort((a, b) => when(a).localeCompare(when(b)));
+  return mine.sort((a, b) => when(a).localeCompare(when(b)));
+}
+
+/**
+ * The cluster autoscaler's last word on an Unschedulable pod: "TriggeredScaleUp"
+ * means a node is being added for it (wait: it may still fit before the
+ * timeout); "NotTriggerScaleUp" or "FailedScaleUp" mean none will come.
+ */
+export function scaleUpUnderWay(pod: LiveObject, events: readonly LiveObject[] | undefined): string | undefined {
+  const last = eventsOfPod(pod, events)
+    .filter((e) => e.reason === 'TriggeredScaleUp' || e.reason === 'NotTriggerScaleUp' || e.reason === 'FailedScaleUp')
+    .at(-1);
+  return last?.reason === 'TriggeredScaleUp' ? (last.message ?? last.note ?? 'scale-up triggered') : undefined;
+}
+
+export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
+  const mine = eventsOfPod(pod, events);
   return mine.slice(-limit).map((e) => {
     const count = e.count ?? e.series?.count ?? e.deprecatedCount ?? 1;
     return `${e.type ?? 'Normal'} ${e.reason ?? ''}: ${e.message ?? e.note ?? ''}${count > 1 ? ` (x${count})` : ''}`;
@@ -246,9 +265,18 @@ export function evaluateGate(input: GateInput): GateEvaluation {
   const restartsByPod = pods.map((p) => ({ pod: p, n: Math.max(0, podRestarts(p) - (input.restartBaseline[p.metadata.uid ?? ''] ?? 0)) }));
   const restarts = restartsByPod.reduce((n, r) => n + r.n, 0);
 
-  // 1. Fail fast on pod states that never heal by waiting.
+  // 1. Fail fast on pod states that never heal by waiting. An Unschedulable pod for
+  // which the cluster autoscaler is adding a node may still heal: it waits (timeout).
+  const scalingUp: string[] = [];
   const broken = pods.flatMap((p) => {
     const problem = podFailFast(p);
+    if (problem?.reason === 'Unschedulable') {
+      const scaleUp = scaleUpUnderWay(p, snapshot.events);
+      if (scaleUp) {
+        scalingUp.push(`pod ${p.metadata.name} is Unschedulable, the cluster autoscaler is adding a node (${scaleUp})`);
+        return [];
+      }
+    }
     return problem ? [report(p, problem.reason, problem.container ? `container ${problem.container}: ${problem.message}` : problem.message)] : [];
   });
   if (broken.length > 0) {
@@ -285,10 +313,11 @@ export function evaluateGate(input: GateInput): GateEvaluation {
       const who = lost.length > 0 ? `pod ${lost.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
       return { ...base, phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs!)} of soak: ${what}`, failingPods: lost, restarts };
     }
+    const waitingFor = [what, ...scalingUp].join('; ');
     if (input.elapsedMs >= health.timeoutMs) {
-      return { ...base, phase: 'failed', reason: `timed out after ${fmtDuration(health.timeoutMs)} waiting for rollout: ${what}`, failingPods: notReadyPods(), restarts };
+      return { ...base, phase: 'failed', reason: `timed out after ${fmtDuration(health.timeoutMs)} waiting for rollout: ${waitingFor}`, failingPods: notReadyPods(), restarts };
     }
-    return { ...base, phase: 'rolling-out', reason: what, failingPods: [], restarts };
+    return { ...base, phase: 'rolling-out', reason: waitingFor, failingPods: [], restarts };
   }
 
   // Everything is rolled out. Pods must be Ready throughout the soak.

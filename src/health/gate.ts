@@ -179,6 +179,11 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
 
       let elapsed = now() - start;
       let e = evaluate(elapsed);
+      if (e.phase === 'failed' && e.failingPods.some((p) => p.reason === 'Unschedulable')) {
+        // the cluster autoscaler may be adding a node for it: its events on the pod decide
+        snapshot = { ...snapshot, events: await untilAborted(readEvents(opts, e.failingPods), signal) };
+        e = evaluate(elapsed);
+      }
       if (e.phase === 'soaking') {
         if (soakStartedMs === undefined) soakStartedMs = elapsed;
         if (elapsed - lastProbeAt >= probeInterval && (health.http.length > 0 || health.prometheus)) {
@@ -202,18 +207,7 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
   // Events and logs of the failing pods (first 5), fetched once, when the gate fails.
   async function explainFailure(o: GateOptions, e: GateEvaluation, elapsedMs: number): Promise<FailingPodReport[]> {
     if (e.failingPods.length === 0) return [];
-    const nss = [...new Set(e.failingPods.map((p) => p.namespace))];
-    const events: LiveObject[] = [];
-    await Promise.all(
-      nss.map(async (ns) => {
-        try {
-          events.push(...(await listEvents(o.target, ns, { timeoutMs: 10_000, ...(o.kubectl ? { kubectl: o.kubectl } : {}) })));
-        } catch {
-          // events are a courtesy; the failure stands without them
-        }
-      }),
-    );
-    snapshot = { ...snapshot, events };
+    snapshot = { ...snapshot, events: snapshot.events ?? (await readEvents(o, e.failingPods)) };
     const again = evaluate(elapsedMs);
     const pods = (again.phase === 'failed' ? again.failingPods : e.failingPods).slice(0, 5);
     return Promise.all(
@@ -226,6 +220,21 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
       }),
     );
   }
+}
+
+/** The events of the failing pods' namespaces; none when they cannot be read (events are a courtesy). */
+async function readEvents(o: GateOptions, pods: readonly { namespace: string }[]): Promise<LiveObject[]> {
+  const events: LiveObject[] = [];
+  await Promise.all(
+    [...new Set(pods.map((p) => p.namespace))].map(async (ns) => {
+      try {
+        events.push(...(await listEvents(o.target, ns, { timeoutMs: 10_000, ...(o.kubectl ? { kubectl: o.kubectl } : {}) })));
+      } catch {
+        // the failure stands without them
+      }
+    }),
+  );
+  return events;
 }
 
 /** One line per failing pod plus its events and logs, for text reports. */

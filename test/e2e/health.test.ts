@@ -118,6 +118,50 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
     assert.equal(result.failingPods[0]?.reason, 'NotReady');
   });
 
+  it('an Unschedulable pod fails fast; while the cluster autoscaler adds a node for it, the gate waits (here: until the timeout)', async () => {
+    const values = { nodeSelector: { 'pool.example.com/name': 'gpu' } }; // no node of the fleet has it
+    const ns = `hc-unsched-${suffix()}`;
+    namespaces.push(ns);
+    const fast = await deployAndGate('demo', ns, values, health({ timeoutMs: 60_000 }));
+    assert.equal(fast.result.phase, 'failed', fast.result.reason);
+    assert.match(fast.result.reason, /is in Unschedulable/);
+    assert.ok(fast.result.durationMs < 30_000, `failed after ${fast.result.durationMs}ms, the timeout is 60s`);
+
+    // the same, with a scale-up under way: what cluster-autoscaler records on the pod
+    const ns2 = `hc-scaleup-${suffix()}`;
+    namespaces.push(ns2);
+    const { manifest, valuesFile } = await render('demo', ns2, values);
+    const prep = await prepareGate(target, ns2, manifest, undefined);
+    await helmUpgrade('demo', ns2, valuesFile);
+    let pod: { metadata: { name: string; uid: string } } | undefined;
+    for (let i = 0; i < 100 && !pod; i++) {
+      const r = await kubectlRaw(target, ['-n', ns2, 'get', 'pods', '-o', 'json']);
+      const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string; uid: string }; status?: { conditions?: { reason?: string }[] } }[] }).items;
+      pod = items.find((p) => p.status?.conditions?.some((c) => c.reason === 'Unschedulable'));
+      if (!pod) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(pod, 'the pod is Unschedulable');
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${pod.metadata.name}.scaleup`, namespace: ns2 },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace: ns2, uid: pod.metadata.uid },
+      reason: 'TriggeredScaleUp',
+      message: 'pod triggered scale-up: [{gpu-pool 0->1 (max: 3)}]',
+      source: { component: 'cluster-autoscaler' },
+      type: 'Normal',
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    const created = await kubectlRaw(target, ['create', '-f', '-'], { input: JSON.stringify(event) });
+    assert.equal(created.exitCode, 0, created.stderr);
+    const waited = await runGate({ unit: `${CONTEXT}/${ns2}/demo`, target, ...prep, health: health({ timeoutMs: 6_000 }), poller: new LivePoller() });
+    assert.equal(waited.phase, 'failed');
+    assert.match(waited.reason, /^timed out after 6s waiting for rollout: .*the cluster autoscaler is adding a node \(pod triggered scale-up/);
+  });
+
   it('restarts during the soak beyond maxRestarts fail the gate, naming the pod', async () => {
     const ns = `hc-restart-${suffix()}`;
     namespaces.push(ns);

@@ -87,6 +87,38 @@ describe('evaluateGate: fail fast', () => {
     });
   }
 
+  it('an Unschedulable pod the cluster autoscaler is adding a node for waits, until the timeout; NotTriggerScaleUp after it fails fast again', () => {
+    const pod = fixture('pod-unschedulable');
+    const autoscaler = (reason: string, at: string, message: string): LiveObject => ({
+      kind: 'Event',
+      metadata: { name: `web-7d9f-unsched.${reason}`, namespace: 'shop' },
+      involvedObject: { kind: 'Pod', name: pod.metadata.name, namespace: 'shop', uid: pod.metadata.uid! },
+      type: 'Normal',
+      reason,
+      message,
+      source: { component: 'cluster-autoscaler' },
+      lastTimestamp: at,
+    });
+    const triggered = autoscaler('TriggeredScaleUp', '2026-11-22T01:00:02Z', 'pod triggered scale-up: [{pool-b 1->2 (max: 5)}]');
+    const waiting = input('deployment-progressing', [pod], { elapsedMs: 3_000 });
+    waiting.snapshot = { ...waiting.snapshot, events: [triggered] };
+    const r = evaluateGate(waiting);
+    assert.equal(r.phase, 'rolling-out');
+    assert.match(r.reason, /pod web-7d9f-unsched is Unschedulable, the cluster autoscaler is adding a node \(pod triggered scale-up: \[\{pool-b 1->2/);
+
+    const late = evaluateGate({ ...waiting, elapsedMs: waiting.health.timeoutMs });
+    assert.equal(late.phase, 'failed');
+    assert.match(late.reason, /^timed out after .* the cluster autoscaler is adding a node/);
+
+    const gaveUp = input('deployment-progressing', [pod], { elapsedMs: 3_000 });
+    gaveUp.snapshot = { ...gaveUp.snapshot, events: [triggered, autoscaler('NotTriggerScaleUp', '2026-11-22T01:00:09Z', "pod didn't trigger scale-up: 1 max node group size reached")] };
+    assert.equal(evaluateGate(gaveUp).phase, 'failed');
+    // another pod's scale-up says nothing about this one
+    const other = input('deployment-progressing', [pod], { elapsedMs: 3_000 });
+    other.snapshot = { ...other.snapshot, events: [{ ...triggered, involvedObject: { kind: 'Pod', name: 'someone-else', namespace: 'shop' } }] };
+    assert.equal(evaluateGate(other).phase, 'failed');
+  });
+
   it('ignores a crashing pod of the previous revision (it is being replaced)', () => {
     const old = withPod('pod-crashloop', (p) => (p.metadata.labels = { app: 'web', 'pod-template-hash': '6c5b' }));
     const r = evaluateGate(input('deployment-progressing', [old], { elapsedMs: 3_000 }));
