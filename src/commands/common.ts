@@ -123,6 +123,7 @@ export function planOptions(ctx: CommandContext, raw: Record<string, unknown>, s
     set,
     prune: raw.prune === true,
     liveDrift: raw.ignoreLiveDrift !== true,
+    explain: raw.explain === true,
     concurrency: ctx.renderConcurrency,
     ...(ctx.log ? { log: ctx.log } : {}),
   };

@@ -27,7 +27,7 @@ import { limit } from './pool.ts';
 import type { DeployedRelease, Plan } from './types.ts';
 import { expandUnits } from './units.ts';
 import type { UnitSpec } from './units.ts';
-import { mergeValues, parseSetFlags } from './values.ts';
+import { mergeValues, parseSetFlags, withChartDefaults } from './values.ts';
 import type { Values, ValueSource } from './values.ts';
 import { assignWaves, effectiveWaves, waveHealth, waveHolds } from './waves.ts';
 
@@ -41,6 +41,8 @@ export interface MakePlanOptions {
   log?: (line: string) => void;
   /** Also read the live objects of deployed units and plan an upgrade where they were changed by hand. */
   liveDrift?: boolean;
+  /** `--explain`: list the chart's own defaults among the value origins too (one `helm show values` per chart). */
+  explain?: boolean;
 }
 
 export interface PlanDeps {
@@ -166,6 +168,20 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       ).then((parts) => new Map(parts.flat()))
     : Promise.resolve(new Map());
 
+  const defaults = new Map<string, Promise<Values>>();
+  /** The chart's values.yaml (`helm show values`, folder or package), once per chart. */
+  const chartDefaults = (path: string): Promise<Values> => {
+    let v = defaults.get(path);
+    if (!v) {
+      v = deps.helm.show({ chart: path, what: 'values' }).then((text) => {
+        const doc: unknown = parse(text);
+        return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Values) : {};
+      });
+      defaults.set(path, v);
+    }
+    return v;
+  };
+
   async function gather(u: UnitSpec, wave: string, step: number, health: DesiredUnit['health']): Promise<DesiredUnit> {
     const d: DesiredUnit = { unit: u, wave, step, health };
     if (!u.enabled) return d;
@@ -175,6 +191,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       d.origins = merged.origins;
       const chart = await charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories);
       d.chart = chart;
+      if (opts.explain) d.origins = withChartDefaults(merged.origins, await chartDefaults(chart.path));
       const state = states.get(u.cluster);
       const kubeVersion = state?.kubeVersion;
       const apis = state?.apiVersions ?? [];

@@ -119,6 +119,22 @@ export function mergeValues(sources: ValueSource[]): MergedValues {
   return { values, origins };
 }
 
+/**
+ * `plan --explain` with the chart's own defaults: every leaf of the chart's
+ * values.yaml that no layer overrides, as "chart default" (secrets masked).
+ * A default is overridden when a layer set the same path, a path above it
+ * (a scalar or list replacing the map) or below it (a map replacing a scalar).
+ * Only the explanation changes: helm applies the defaults itself.
+ */
+export function withChartDefaults(origins: readonly ValueOrigin[], defaults: Values): ValueOrigin[] {
+  const set = origins.map((o) => o.path);
+  const overridden = (p: string) => set.some((s) => s === p || p.startsWith(`${s}.`) || s.startsWith(`${p}.`));
+  const fromChart = leaves(defaults)
+    .filter(([path]) => !overridden(path))
+    .map(([path, value]) => ({ path, value: isSecretPath(path) ? SECRET_MASK : value, source: 'chart default' }));
+  return [...origins, ...fromChart].sort((a, b) => a.path.localeCompare(b.path));
+}
+
 /** Leaves of a value tree as [dotted path, value]; arrays and empty maps are leaves. */
 export function leaves(v: Values, prefix = ''): [string, unknown][] {
   const out: [string, unknown][] = [];

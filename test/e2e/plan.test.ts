@@ -127,6 +127,11 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
         const r = cli('--explain', '--detailed-exitcode');
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stdout, /~ data\.API_KEY: \(secret, changed\)/);
+        // --explain: each value and what set it, the chart's own defaults included
+        assert.match(r.stdout, /^ +image\.repository +\= "example\/web" +# chart default$/m);
+        assert.match(r.stdout, /^ +image\.tag +\= "1\.0\.0" +# \S*releases\/web\.yaml set$/m);
+        assert.match(r.stdout, /^ +secrets\.API_KEY +\= "\(secret\)" +# values\/web\/base\.yaml$/m);
+        assert.doesNotMatch(r.stdout, /^ +image\.tag +\= "latest"/m, 'an overridden default is not listed');
         const j = cli('-o', 'json');
         for (const out of [r.stdout, r.stderr, j.stdout]) {
           assert.ok(!out.includes('original-api-key-0001'), 'old secret shown');

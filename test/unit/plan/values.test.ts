@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deepMerge, expandDottedKeys, isSecretPath, maskSecretValues, mergeValues, parseSetFlags, secretStrings, splitDottedKey } from '../../../src/plan/values.ts';
+import { deepMerge, expandDottedKeys, isSecretPath, maskSecretValues, mergeValues, parseSetFlags, secretStrings, splitDottedKey, withChartDefaults } from '../../../src/plan/values.ts';
 
 describe('dotted set keys', () => {
   it('expands dotted paths and nested maps', () => {
@@ -86,5 +86,23 @@ describe('parseSetFlags', () => {
   });
   it('rejects a pair without =', () => {
     assert.throws(() => parseSetFlags(['novalue']), /expected key=value/);
+  });
+});
+
+describe('--explain with chart defaults', () => {
+  it('lists the defaults no layer overrides, as "chart default", secrets masked', () => {
+    const { origins } = mergeValues([
+      { source: 'releases/web.yaml set', values: { 'image.tag': '2.0.0', 'resources': 'none' }, fromSet: true },
+      { source: 'values/web.yaml', values: { probe: { path: '/ready' } } },
+    ]);
+    const defaults = { image: { repository: 'example/web', tag: 'latest' }, replicaCount: 1, resources: { requests: { cpu: '10m' } }, probe: '', auth: { apiToken: 'default-token' } };
+    assert.deepEqual(withChartDefaults(origins, defaults), [
+      { path: 'auth.apiToken', value: '(secret)', source: 'chart default' },
+      { path: 'image.repository', value: 'example/web', source: 'chart default' },
+      { path: 'image.tag', value: '2.0.0', source: 'releases/web.yaml set' },
+      { path: 'probe.path', value: '/ready', source: 'values/web.yaml' },
+      { path: 'replicaCount', value: 1, source: 'chart default' },
+      { path: 'resources', value: 'none', source: 'releases/web.yaml set' },
+    ]);
   });
 });
