@@ -8,7 +8,7 @@ import { CascadeError, GateFailedError, InterruptedError, PreflightError, UsageE
 import type { Helm } from '../helm/helm.ts';
 import { acquireLeaseVia } from '../kube/lease.ts';
 import { unitId } from '../model/identity.ts';
-import { summaryLine, withRefusedObjects } from '../plan/assemble.ts';
+import { planUnits, summaryLine } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 import { writeJunit } from '../report/junit.ts';
@@ -18,7 +18,7 @@ import { formatRunEvent, formatRunSummary } from '../report/run-text.ts';
 import { executePlan } from '../run/execute.ts';
 import type { RunEvent } from '../run/execute.ts';
 import { createUnitOps, lockHolder, newRunId } from '../run/ops.ts';
-import { validateOnServer } from '../plan/validate-on-server.ts';
+import { validatePlan } from '../plan/validate-on-server.ts';
 import type { RunResult } from '../run/types.ts';
 import type { GateResult } from '../health/gate.ts';
 import type { ListFn } from '../kube/live.ts';
@@ -41,7 +41,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
 
   let plan = await planOnce();
   // preflight: releases stuck in pending-* (a killed helm) must be recovered first
-  const stuck = planUnitsOf(plan).filter((u) => u.deployedStatus !== undefined && PENDING.test(u.deployedStatus));
+  const stuck = planUnits(plan).filter((u) => u.deployedStatus !== undefined && PENDING.test(u.deployedStatus));
   if (stuck.length) {
     if (raw.recover !== true || dryRun) {
       throw new PreflightError(
@@ -60,17 +60,17 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   // validation, the leases, the gates' reads (an HTTP request each, no kubectl process).
   const proxies = new KubeProxies();
   try {
-    const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-    const validation = await validateOnServer(planUnitsOf(plan), (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }));
+    const checked = await validatePlan(plan, repo.config.clusters, kubeconfig, proxies);
+    plan = checked.plan;
+    const { validation } = checked;
     if (opts.verbose) for (const [id, why] of validation.unchecked) process.stderr.write(`» server-side validation left to helm for ${id}: ${why.join('; ')}\n`);
-    plan = withRefusedObjects(plan, validation.invalid);
-    const broken = planUnitsOf(plan).filter((u) => u.error);
+    const broken = planUnits(plan).filter((u) => u.error);
     if (broken.length) {
       process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
       const lines = broken.flatMap((u) => u.error!.split('\n').map((l) => `  ${unitId(u)}: ${l}`));
       throw new CascadeError(`${broken.length} release(s) failed to render or have objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
     }
-    const changes = planUnitsOf(plan).filter((u) => u.action !== 'unchanged').length;
+    const changes = planUnits(plan).filter((u) => u.action !== 'unchanged').length;
     if (!opts.yes && changes > 0 && !dryRun) {
       process.stdout.write(renderPlanText(plan, { color: opts.color, explain: false }));
       const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -82,6 +82,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
       }
     }
 
+    const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
     const holder = lockHolder();
     const gateResults = new Map<string, GateResult>();
     const list: ListFn = async (target, ns, kinds, kopts) => {
@@ -155,10 +156,6 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   }
 }
 
-function planUnitsOf(plan: Plan): PlannedUnit[] {
-  return [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];
-}
-
 function writeReports(opts: CommonOptions, result: RunResult, gates: Map<string, GateResult>): void {
   const details = result.units.map((u) => {
     const g = gates.get(u.id);
@@ -228,10 +225,10 @@ function checkSavedPlan(file: string, fresh: Plan): Plan {
     throw new UsageError(`--plan ${file}: cannot read the plan (${(err as Error).message})`);
   }
   if (saved.version !== 1 || !Array.isArray(saved.waves)) throw new UsageError(`--plan ${file}: not a helm-cascade plan`);
-  const freshById = new Map(planUnitsOf(fresh).map((u) => [unitId(u), u]));
+  const freshById = new Map(planUnits(fresh).map((u) => [unitId(u), u]));
   const savedIds = new Set<string>();
   const moved: string[] = [];
-  for (const s of planUnitsOf(saved)) {
+  for (const s of planUnits(saved)) {
     const id = unitId(s);
     savedIds.add(id);
     const f = freshById.get(id);

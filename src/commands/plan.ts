@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KubeProxies } from '../kube/proxy.ts';
-import { planExitCode, withRefusedObjects } from '../plan/assemble.ts';
-import { validateOnServer } from '../plan/validate-on-server.ts';
+import { planExitCode } from '../plan/assemble.ts';
+import { validatePlan } from '../plan/validate-on-server.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { checkWaveFlag, commandContext, planOptions, setFlags } from './common.ts';
@@ -19,9 +19,7 @@ export async function run(raw: Record<string, unknown>, _cmd?: Command): Promise
   let plan = await makePlan(repo, planOptions(ctx, raw, set, checkWaveFlag(repo, 'wave', raw.wave)), { helm });
   const proxies = new KubeProxies();
   try {
-    const contexts = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-    const units = [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];
-    plan = withRefusedObjects(plan, (await validateOnServer(units, (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }))).invalid);
+    plan = (await validatePlan(plan, repo.config.clusters, kubeconfig, proxies)).plan;
   } finally {
     await proxies.stopAll();
   }

@@ -10,9 +10,10 @@ import pLimit from 'p-limit';
 import { chartMayHaveHooks } from '../helm/charts.ts';
 import { discoverResources, validateManifest } from '../kube/server-validate.ts';
 import type { ResourceMap } from '../kube/server-validate.ts';
-import type { KubeApi } from '../kube/proxy.ts';
+import type { KubeApi, KubeProxies } from '../kube/proxy.ts';
 import { unitId } from '../model/identity.ts';
-import type { PlannedUnit } from './types.ts';
+import { planUnits, withRefusedObjects } from './assemble.ts';
+import type { Plan, PlannedUnit } from './types.ts';
 
 export interface ServerValidation {
   /** unit id -> one line per invalid object. */
@@ -68,4 +69,11 @@ export async function validateOnServer(units: readonly PlannedUnit[], apiFor: (c
     })),
   );
   return out;
+}
+
+/** The plan with the refused objects as unit errors (plan and apply), and what helm may skip (apply). */
+export async function validatePlan(plan: Plan, clusters: readonly { name: string; context: string }[], kubeconfig: string, proxies: KubeProxies): Promise<{ plan: Plan; validation: ServerValidation }> {
+  const contexts = new Map(clusters.map((c) => [c.name, c.context]));
+  const validation = await validateOnServer(planUnits(plan), (cluster) => proxies.for({ kubeconfig, context: contexts.get(cluster)! }));
+  return { plan: withRefusedObjects(plan, validation.invalid), validation };
 }
