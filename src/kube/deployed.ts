@@ -1,9 +1,9 @@
 // What is deployed: helm's release records of a cluster, read in ONE batched
 // list (not one helm call per release) and decoded in process.
-import { ToolError } from '../errors.ts';
 import type { DeployedRelease } from '../plan/types.ts';
 import { kubectl } from './kubectl.ts';
 import type { KubectlOptions, KubeTargetRef } from './kubectl.ts';
+import { ApiStatusError, apiJson } from './proxy.ts';
 import type { KubeApi } from './proxy.ts';
 import { decodeRecord, latestReleases } from './release-records.ts';
 import type { RecordObject } from './release-records.ts';
@@ -15,21 +15,26 @@ export interface ReadDeployedOptions extends KubectlOptions {
   namespaces?: string[];
 }
 
+/** Where helm's storage driver keeps release records: Secrets (default) or ConfigMaps (HELM_DRIVER=configmap). */
+function recordStore(driver: string | undefined): { resource: 'secrets' | 'configmaps'; kind: 'Secret' | 'ConfigMap' } {
+  const configMaps = (driver ?? process.env.HELM_DRIVER ?? 'secret').toLowerCase().startsWith('configmap');
+  return configMaps ? { resource: 'configmaps', kind: 'ConfigMap' } : { resource: 'secrets', kind: 'Secret' };
+}
+
 /**
  * The latest revision of every helm release in the cluster. Superseded
  * revisions are filtered server-side (`status!=superseded`) so the list stays
  * small; the newest revision of a release is never superseded.
  */
 export async function readDeployedReleases(t: KubeTargetRef, opts: ReadDeployedOptions = {}): Promise<DeployedRelease[]> {
-  const driver = (opts.driver ?? process.env.HELM_DRIVER ?? 'secret').toLowerCase();
-  const resource = driver.startsWith('configmap') ? 'configmaps' : 'secrets';
+  const { resource, kind } = recordStore(opts.driver);
   const selector = 'owner=helm,status!=superseded';
   const scopes = opts.namespaces?.length ? opts.namespaces.map((n) => ['-n', n]) : [['--all-namespaces']];
   const items: RecordObject[] = [];
   for (const scope of scopes) {
     const out = await kubectl(t, ['get', resource, ...scope, '-l', selector, '-o', 'json'], opts);
     const list = JSON.parse(out) as { items?: RecordObject[] };
-    for (const it of list.items ?? []) items.push({ ...it, kind: resource === 'configmaps' ? 'ConfigMap' : 'Secret' });
+    for (const it of list.items ?? []) items.push({ ...it, kind });
   }
   return latestReleases(items, t.cluster);
 }
@@ -39,13 +44,14 @@ export async function readDeployedReleases(t: KubeTargetRef, opts: ReadDeployedO
  * process) from helm's record `sh.helm.release.v1.NAME.vREV`; undefined when
  * there is no such record.
  */
-export async function readReleaseRevision(api: KubeApi, cluster: string, namespace: string, name: string, revision: number, driver = process.env.HELM_DRIVER ?? 'secret'): Promise<DeployedRelease | undefined> {
-  const configMaps = driver.toLowerCase().startsWith('configmap');
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${configMaps ? 'configmaps' : 'secrets'}/${encodeURIComponent(`sh.helm.release.v1.${name}.v${revision}`)}`;
-  const res = await api.request('GET', path);
-  if (res.status === 404) return undefined;
-  if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
-  return decodeRecord({ ...(JSON.parse(res.body) as RecordObject), kind: configMaps ? 'ConfigMap' : 'Secret' }, cluster);
+export async function readReleaseRevision(api: KubeApi, cluster: string, namespace: string, name: string, revision: number, driver?: string): Promise<DeployedRelease | undefined> {
+  const { resource, kind } = recordStore(driver);
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}/${encodeURIComponent(`sh.helm.release.v1.${name}.v${revision}`)}`;
+  const record = await apiJson<RecordObject>(api, 'GET', path).catch((err: unknown) => {
+    if (err instanceof ApiStatusError && err.status === 404) return undefined;
+    throw err;
+  });
+  return record && decodeRecord({ ...record, kind }, cluster);
 }
 
 export type { KubeTargetRef };

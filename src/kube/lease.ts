@@ -21,7 +21,8 @@
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
 import type { KubeTarget, LiveObject } from './live.ts';
-import type { ApiMethod, ApiResponse, KubeApi, KubeProxies } from './proxy.ts';
+import { ApiStatusError, apiJson } from './proxy.ts';
+import type { ApiMethod, KubeApi, KubeProxies } from './proxy.ts';
 
 export { LockHeldError };
 
@@ -85,27 +86,6 @@ export function leaseExpiry(spec: LeaseObject['spec']): number | undefined {
   return t + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
 }
 
-/** An answer of the API server other than success. */
-class ApiStatusError extends ToolError {
-  override name = 'ApiStatusError';
-  readonly status: number;
-  constructor(method: ApiMethod, path: string, res: ApiResponse) {
-    const message = statusMessage(res.body);
-    super(`${method} ${path}: HTTP ${res.status}${message ? `: ${message}` : ''}`, res.status, res.body.slice(0, 500));
-    this.status = res.status;
-  }
-}
-
-/** The `message` of a Kubernetes Status body, if it is one. */
-function statusMessage(body: string): string | undefined {
-  try {
-    const s = JSON.parse(body) as { kind?: string; message?: string };
-    return s.kind === 'Status' ? s.message : undefined;
-  } catch {
-    return body.trim().slice(0, 200) || undefined;
-  }
-}
-
 const statusOf = (e: unknown) => (e instanceof ApiStatusError ? e.status : undefined);
 const notFound = (e: unknown) => statusOf(e) === 404;
 const conflict = (e: unknown) => statusOf(e) === 409; // AlreadyExists on create, Conflict on replace/delete
@@ -125,12 +105,7 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
   const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases`;
   const self = `${leases}/${encodeURIComponent(name)}`;
 
-  /** One request; the JSON body on 2xx, an ApiStatusError otherwise. */
-  const call = async (method: ApiMethod, path: string, body?: unknown): Promise<LeaseObject> => {
-    const res = await o.api.request(method, path, body);
-    if (res.status < 200 || res.status > 299) throw new ApiStatusError(method, path, res);
-    return JSON.parse(res.body) as LeaseObject;
-  };
+  const call = (method: ApiMethod, path: string, body?: unknown) => apiJson<LeaseObject>(o.api, method, path, body);
   const getLease = () => call('GET', self);
   const ours = (l: LeaseObject) => l.metadata.annotations?.[RUN_ID_ANNOTATION] === runId;
 

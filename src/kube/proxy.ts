@@ -57,6 +57,39 @@ export interface KubeApi {
   request(method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions): Promise<ApiResponse>;
 }
 
+/** The `message` of a Kubernetes Status body; else the body's own text (trimmed, at most 500 characters). */
+export function statusMessage(body: string): string {
+  try {
+    const s = JSON.parse(body) as { kind?: string; message?: string };
+    if (s.kind === 'Status' && s.message) return s.message;
+  } catch {
+    // not a Status: the text itself
+  }
+  return body.trim().slice(0, 500);
+}
+
+/** An answer of the API server other than 2xx: `status` (also the exit code) and the server's message. */
+export class ApiStatusError extends ToolError {
+  override name = 'ApiStatusError';
+  readonly status: number;
+  constructor(method: ApiMethod, path: string, res: ApiResponse) {
+    const message = statusMessage(res.body);
+    super(`${method} ${path}: HTTP ${res.status}${message ? `: ${message}` : ''}`, res.status, res.body.slice(0, 500));
+    this.status = res.status;
+  }
+}
+
+/** One request whose answer is JSON: the parsed body on 2xx, an ApiStatusError otherwise (a ToolError when it is not JSON). */
+export async function apiJson<T = unknown>(api: KubeApi, method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+  const res = await api.request(method, path, body, opts);
+  if (res.status < 200 || res.status > 299) throw new ApiStatusError(method, path, res);
+  try {
+    return JSON.parse(res.body) as T;
+  } catch {
+    throw new ToolError(`${method} ${path}: not JSON`, res.status, res.body.slice(0, 500));
+  }
+}
+
 export class KubeProxy implements KubeApi {
   readonly #child: ChildProcess;
   readonly #dir: string;
@@ -128,15 +161,9 @@ export class KubeProxy implements KubeApi {
     });
   }
 
-  /** GET a path of the API; JSON body, or a ToolError naming the status. */
-  async get(path: string, timeoutMs = 20_000): Promise<unknown> {
-    const res = await this.request('GET', path, undefined, { timeoutMs });
-    if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
-    try {
-      return JSON.parse(res.body);
-    } catch {
-      throw new ToolError(`GET ${path}: not JSON`, res.status, res.body.slice(0, 500));
-    }
+  /** GET a path of the API; JSON body, or an ApiStatusError naming the status. */
+  get(path: string, timeoutMs = 20_000): Promise<unknown> {
+    return apiJson(this, 'GET', path, undefined, { timeoutMs });
   }
 
   /** Every object of the given kinds in a namespace (kubectl's names, e.g. deployments.apps), one GET per kind. */

@@ -17,7 +17,7 @@
 // validation on for that unit.
 import pLimit from 'p-limit';
 import { parseAllDocuments } from 'yaml';
-import { ToolError } from '../errors.ts';
+import { apiJson, statusMessage } from './proxy.ts';
 import type { ApiResponse, KubeApi } from './proxy.ts';
 
 /** Where objects of one kind are created. */
@@ -69,11 +69,7 @@ export function resourcesFromList(prefix: string, apiVersion: string, list: { re
   return into;
 }
 
-async function getJson(api: KubeApi, path: string, accept?: string): Promise<unknown> {
-  const res = await api.request('GET', path, undefined, accept ? { accept } : {});
-  if (res.status !== 200) throw new ToolError(`GET ${path}: HTTP ${res.status}`, res.status, res.body.slice(0, 500));
-  return JSON.parse(res.body);
-}
+const getJson = (api: KubeApi, path: string, accept?: string) => apiJson(api, 'GET', path, undefined, accept ? { accept } : {});
 
 /** Every kind the cluster serves and where it is created: aggregated discovery, else one request per group/version. */
 export async function discoverResources(api: KubeApi): Promise<ResourceMap> {
@@ -126,16 +122,6 @@ export function splitManifest(manifest: string): ManifestDoc[] {
 
 /** What a dry-run create says about one object. */
 export type Verdict = { kind: 'valid' } | { kind: 'invalid'; message: string } | { kind: 'unchecked'; why: string; namespaceMissing?: boolean };
-
-function statusMessage(body: string): string {
-  try {
-    const s = JSON.parse(body) as { kind?: string; message?: string };
-    if (s.kind === 'Status' && s.message) return s.message;
-  } catch {
-    // not a Status: the text itself
-  }
-  return body.trim().slice(0, 500);
-}
 
 /** The verdict of a dry-run create's answer (pure). */
 export function verdictOf(res: ApiResponse): Verdict {
