@@ -13,7 +13,7 @@ import { createHelm } from '../src/helm/helm.ts';
 import { planUnits } from '../src/plan/assemble.ts';
 import { makePlan } from '../src/plan/make-plan.ts';
 import { limit } from '../src/plan/pool.ts';
-import { markerLabels } from '../src/kube/release-records.ts';
+import { markerLabels } from '../src/model/release.ts';
 import { kubectlBin } from '../fleet/tools.ts';
 import { argOf, BENCH_CONTEXTS, generateRepo, ROOT, run } from './repo.ts';
 

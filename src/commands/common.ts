@@ -7,7 +7,7 @@ import { createHelm } from '../helm/helm.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
 import { parseSetFlags, SetFlagError } from '../plan/values.ts';
-import { effectiveWaves } from '../plan/waves.ts';
+import { effectiveWaves } from '../model/waves.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClustersFileSpec, DeployRepo } from '../model/spec.ts';

@@ -10,9 +10,9 @@ import { KubeProxies } from '../kube/proxy.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import { checkContexts } from '../plan/make-plan.ts';
-import { expandUnits } from '../plan/units.ts';
-import type { UnitSpec } from '../plan/units.ts';
-import { assignWaves } from '../plan/waves.ts';
+import { expandUnits } from '../model/units.ts';
+import type { UnitSpec } from '../model/units.ts';
+import { assignWaves } from '../model/waves.ts';
 import { lockHolder, RUN_DESCRIPTION_PREFIX } from '../run/ops.ts';
 import { checkWaveFlag, commandContext } from './common.ts';
 

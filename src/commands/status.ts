@@ -7,11 +7,11 @@ import { ownedRefs } from '../health/owned.ts';
 import { GATE_KINDS } from '../health/poller.ts';
 import { readDeployedReleases } from '../kube/deployed.ts';
 import { listObjects } from '../kube/live.ts';
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import { checkContexts, readClusters } from '../plan/make-plan.ts';
-import type { DeployedRelease } from '../plan/types.ts';
-import { expandUnits } from '../plan/units.ts';
+import type { DeployedRelease } from '../model/release.ts';
+import { expandUnits } from '../model/units.ts';
 import { commandContext } from './common.ts';
 
 export interface StatusRow {

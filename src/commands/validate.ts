@@ -3,8 +3,8 @@ import { loadDeployRepo } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
-import { expandUnits } from '../plan/units.ts';
-import { assignWaves } from '../plan/waves.ts';
+import { expandUnits } from '../model/units.ts';
+import { assignWaves } from '../model/waves.ts';
 import { commonOptions, resolveKubeconfig } from './common.ts';
 
 export async function run(raw: Record<string, unknown>): Promise<number> {

@@ -9,8 +9,9 @@ import type { Diagnostic } from '../errors.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesGlob, matchesSelector } from '../model/selectors.ts';
 import type { DeployRepo, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
-import { expandUnits } from '../plan/units.ts';
-import { effectiveWaves, waveHolds } from '../plan/waves.ts';
+import { chartRefKind } from '../model/chart-ref.ts';
+import { expandUnits } from '../model/units.ts';
+import { effectiveWaves, waveHolds } from '../model/waves.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
 
 function didYouMean(name: string, known: string[]): string {
@@ -19,16 +20,6 @@ function didYouMean(name: string, known: string[]): string {
   if (prefixed) return ` (did you mean "${prefixed}"?)`;
   const guess = closest(name, known);
   return distance(name, guess) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${guess}"?)` : ` (known: ${known.join(', ')})`;
-}
-
-export type ChartRefKind = 'oci' | 'local' | 'repo';
-
-/** How a chart ref is read: oci://..., an existing local folder, or repo/name. */
-export function chartRefKind(ref: string, root: string): ChartRefKind {
-  if (ref.startsWith('oci://')) return 'oci';
-  if (ref.startsWith('./') || ref.startsWith('../') || isAbsolute(ref)) return 'local';
-  if (existsSync(join(root, ref))) return 'local';
-  return 'repo';
 }
 
 export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFile>): Diagnostic[] {

@@ -1,14 +1,16 @@
 // What was read from the clusters (+ the plan, when there is one) -> the drift
 // report. Pure: every test of drift's logic lives here, on fixtures.
 import semver from 'semver';
-import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../model/release.ts';
 import { unitId } from '../model/identity.ts';
 import type { UnitRef } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { DeployedRelease, Plan, PlannedUnit } from '../plan/types.ts';
+import type { Plan, PlannedUnit } from '../plan/types.ts';
+import type { DeployedRelease } from '../model/release.ts';
 import { detectLiveDrift, LiveObjects, objectDriftLines } from './live.ts';
-import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, KubeObject, SkewGroup } from './types.ts';
+import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
+import type { KubeObject } from '../model/objects.ts';
 import { worstState } from './types.ts';
 
 /** A unit the repository describes. */

@@ -3,7 +3,8 @@
 // managedFields and annotations added by controllers never count. Secret
 // contents are compared but never shown (key names only).
 import { createTwoFilesPatch } from 'diff';
-import type { FieldDrift, KubeObject } from './types.ts';
+import type { FieldDrift } from './types.ts';
+import type { KubeObject } from '../model/objects.ts';
 
 /** Paths (from the object root) never compared even when a manifest sets them. */
 const IGNORED_PATHS = new Set([

@@ -1,10 +1,11 @@
 // Deployed release vs live objects, pure: parse the release's manifest, find
 // each object among the live ones, compare only what the manifest sets.
 // plan (reason `live-drift`) and apply (repair) call detectLiveDrift too.
-import { renderedObjects } from '../plan/manifest.ts';
-import type { RenderedObject } from '../plan/manifest.ts';
+import { renderedObjects } from '../model/manifest.ts';
+import type { RenderedObject } from '../model/manifest.ts';
 import { compareObject } from './compare.ts';
-import type { KubeObject, LiveDriftResult, ObjectDrift } from './types.ts';
+import type { LiveDriftResult, ObjectDrift } from './types.ts';
+import type { KubeObject } from '../model/objects.ts';
 
 /** The API group of an apiVersion: "apps/v1" -> "apps", "v1" -> "". */
 export function apiGroup(apiVersion: string | undefined): string {

@@ -6,12 +6,13 @@ import { ToolError } from '../errors.ts';
 import { readDeployedReleases } from '../kube/deployed.ts';
 import { kubectl as runKubectl } from '../kube/kubectl.ts';
 import type { KubectlOptions, KubeTargetRef } from '../kube/kubectl.ts';
-import type { DeployedRelease } from '../plan/types.ts';
+import type { DeployedRelease } from '../model/release.ts';
 import { limit } from '../plan/pool.ts';
 import type { ClusterRead } from './assess.ts';
 import { latestReleases } from './assess.ts';
 import { detectLiveDrift, liveReadRequests, LiveObjects } from './live.ts';
-import type { KubeObject, LiveDriftResult } from './types.ts';
+import type { LiveDriftResult } from './types.ts';
+import type { KubeObject } from '../model/objects.ts';
 
 export interface DriftReadOptions {
   kubectl?: KubectlOptions;

@@ -24,14 +24,6 @@ export function worstState(states: Iterable<DriftState>): DriftState {
   return worst;
 }
 
-/** A Kubernetes object as JSON (manifest document or live object). */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
-
 /** One field of one object that differs. Values are display strings; for Secrets they are never set. */
 export interface FieldDrift {
   /** Readable path: spec.replicas, data.LOG_LEVEL, spec.template.spec.containers[web].image */

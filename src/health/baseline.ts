@@ -4,7 +4,7 @@
 // object only counts once it is a NEW object (another uid) or its generation
 // has moved past the recorded one; until then its status still describes the
 // previous revision, however healthy it looks.
-import type { LiveIdentity, LiveObject } from '../kube/live.ts';
+import type { LiveIdentity, LiveObject } from '../model/objects.ts';
 import { progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 

@@ -1,6 +1,6 @@
 // DaemonSet health, after gitops-engine's health_daemonset.go and
 // `kubectl rollout status daemonset`.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { observedCurrent, staleAgainstBaseline } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { healthy, progressing } from './status.ts';

@@ -1,7 +1,7 @@
 // Deployment health, after gitops-engine's health_deployment.go and
 // `kubectl rollout status`: observedGeneration current, then
 // updated = desired = available replicas, no old replicas left.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { conditionOf, observedCurrent, staleAgainstBaseline } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { degraded, healthy, progressing, suspended } from './status.ts';

@@ -20,8 +20,8 @@
 // being replaced never fail the gate, and while the controller has not
 // observed the new spec there are no current pods at all.
 import type { HealthSpec } from '../model/spec.ts';
-import { refKey } from '../kube/live.ts';
-import type { Baseline, LiveObject, ObjectRef } from '../kube/live.ts';
+import { refKey } from '../model/objects.ts';
+import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
 import { observedCurrent } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { assessDaemonSet } from './daemonset.ts';

@@ -6,7 +6,8 @@
 // recent events and last log lines where the cluster has them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getBaseline, listEvents, podLogs } from '../kube/live.ts';
-import type { Baseline, KubeTarget, ListFn, LiveObject, ObjectRef } from '../kube/live.ts';
+import type { KubeTarget, ListFn } from '../kube/live.ts';
+import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { evaluateGate } from './evaluate.ts';
 import type { FailingPod, GateEvaluation, GatePhase, LiveSnapshot, ObjectHealth, ProbeResult } from './evaluate.ts';

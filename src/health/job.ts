@@ -1,6 +1,6 @@
 // Job health, after gitops-engine's health_job.go: Complete is Healthy,
 // Failed is Degraded, a suspended Job is Suspended, anything else runs.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { conditionOf, staleAgainstBaseline } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { degraded, healthy, progressing, suspended } from './status.ts';

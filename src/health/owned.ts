@@ -2,9 +2,9 @@
 // gate checks, and which of them the upgrade changes (their generation must
 // move past the baseline before their status counts).
 import { isDeepStrictEqual } from 'node:util';
-import { renderedObjects } from '../plan/manifest.ts';
-import { refKey } from '../kube/live.ts';
-import type { ObjectRef } from '../kube/live.ts';
+import { renderedObjects } from '../model/manifest.ts';
+import { refKey } from '../model/objects.ts';
+import type { ObjectRef } from '../model/objects.ts';
 
 type Owned = { spec?: unknown; ref: ObjectRef };
 

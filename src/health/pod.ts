@@ -1,7 +1,7 @@
 // Pod health, after gitops-engine's health_pod.go, plus what the gate needs:
 // the reasons that fail a gate at once (SPEC "Health gates"), restart counts
 // and readiness.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { conditionOf } from './baseline.ts';
 import { degraded, healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';

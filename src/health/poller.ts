@@ -5,7 +5,8 @@
 // that was read before its own upgrade finished.
 import { ToolError } from '../errors.ts';
 import { listObjects } from '../kube/live.ts';
-import type { KubectlOptions, KubeTarget, ListFn, LiveObject } from '../kube/live.ts';
+import type { KubectlOptions, KubeTarget, ListFn } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 
 /** What the gate reads each poll, in one `kubectl get`. */
 export const GATE_KINDS = [

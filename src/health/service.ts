@@ -1,7 +1,7 @@
 // Service health for a gate: the number of ready endpoints behind it, from
 // EndpointSlices (discovery.k8s.io/v1, conditions.ready; unset means ready),
 // falling back to v1 Endpoints when the cluster serves no slices.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 

@@ -1,6 +1,6 @@
 // StatefulSet health, after gitops-engine's health_statefulset.go and
 // `kubectl rollout status statefulset`.
-import type { LiveObject } from '../kube/live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { observedCurrent, staleAgainstBaseline } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { healthy, progressing } from './status.ts';

@@ -11,9 +11,9 @@ import { isAbsolute, join, relative } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { CascadeError } from '../errors.ts';
-import { chartRefKind } from '../config/validate.ts';
+import { chartRefKind } from '../model/chart-ref.ts';
 import type { ChartRepositorySpec, ChartSpec } from '../model/spec.ts';
-import type { ResolvedChart } from '../plan/types.ts';
+import type { ResolvedChart } from '../model/release.ts';
 import type { Helm } from './helm.ts';
 
 /** A chart that cannot be resolved or fetched (exit 1; the unit shows it). */

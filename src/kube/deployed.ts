@@ -1,6 +1,6 @@
 // What is deployed: helm's release records of a cluster, read in ONE batched
 // list (not one helm call per release) and decoded in process.
-import type { DeployedRelease } from '../plan/types.ts';
+import type { DeployedRelease } from '../model/release.ts';
 import { kubectl } from './kubectl.ts';
 import type { KubectlOptions, KubeTargetRef } from './kubectl.ts';
 import { ApiStatusError, apiJson } from './proxy.ts';

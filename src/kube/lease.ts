@@ -20,7 +20,8 @@
 // still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
-import type { KubeTarget, LiveObject } from './live.ts';
+import type { KubeTarget } from './live.ts';
+import type { LiveObject } from '../model/objects.ts';
 import { ApiStatusError, apiJson } from './proxy.ts';
 import type { ApiMethod, KubeApi, KubeProxies } from './proxy.ts';
 

@@ -3,59 +3,8 @@
 // of an object is carried along untouched.
 import { execa } from 'execa';
 import { ToolError } from '../errors.ts';
-
-export interface LiveOwnerReference {
-  apiVersion?: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-}
-
-export interface LiveObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: LiveOwnerReference[];
-}
-
-/** Any object as kubectl prints it with -o json. spec/status are read defensively by each assessor. */
-export interface LiveObject {
-  apiVersion?: string;
-  kind: string;
-  metadata: LiveObjectMeta;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  spec?: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  status?: any;
-  [field: string]: unknown;
-}
-
-/** An object named by a manifest: what a release owns. */
-export interface ObjectRef {
-  kind: string;
-  namespace: string;
-  name: string;
-}
-
-export function refKey(r: ObjectRef): string {
-  return `${r.kind}/${r.namespace}/${r.name}`;
-}
-
-/** uid and generation of an object, recorded before an upgrade. */
-export interface LiveIdentity {
-  uid: string;
-  generation: number;
-}
-
-/** refKey -> identity; refs that did not exist before the upgrade are absent. */
-export type Baseline = Record<string, LiveIdentity>;
+import { refKey } from '../model/objects.ts';
+import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
 
 /** Where kubectl points: a kubeconfig (path list allowed) and a context. */
 export interface KubeTarget {

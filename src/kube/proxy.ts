@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToolError } from '../errors.ts';
 import { kubectlArgv, kubectlBin } from './live.ts';
-import type { KubectlOptions, KubeTarget, LiveObject } from './live.ts';
+import type { KubectlOptions, KubeTarget } from './live.ts';
+import type { LiveObject } from '../model/objects.ts';
 
 /** API path and kind of each resource the gates list (kubectl's resource.group names). */
 const RESOURCES: Record<string, { prefix: string; plural: string; kind: string; apiVersion: string }> = {

@@ -4,16 +4,8 @@
 // version; its `release` field is base64(gzip(JSON)), and a Secret's data adds
 // one more base64 on top. Custom labels (`helm --labels`) live on the object.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { DeployedRelease } from '../plan/types.ts';
-
-/** Release-record labels that say helm-cascade made the release. */
-export const MANAGED_BY_LABEL = 'managed-by';
-export const MANAGED_BY_VALUE = 'helm-cascade';
-export const RELEASE_LABEL = 'cascade-release';
-export const TRACK_LABEL = 'cascade-track';
-export const CLUSTER_LABEL = 'cascade-cluster';
-/** The deploy repository that made the release (clusters.yaml `name:`): orphans are only ever its own. */
-export const REPO_LABEL = 'cascade-repo';
+import type { DeployedRelease } from '../model/release.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../model/release.ts';
 
 /** Labels helm itself puts on a record; everything else came from --labels. */
 const SYSTEM_LABELS = new Set(['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt']);
@@ -97,11 +89,4 @@ export function latestReleases(items: RecordObject[], cluster: string): Deployed
     out.push(decodeRecord(obj, cluster));
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-}
-
-/** The release-record labels helm-cascade gives every release it makes (`helm upgrade --labels`). */
-export function markerLabels(u: { release: string; track: string | undefined; cluster: string }, repo: string): Record<string, string> {
-  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [REPO_LABEL]: repo, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
-  if (u.track !== undefined) labels[TRACK_LABEL] = u.track;
-  return labels;
 }

@@ -6,13 +6,15 @@ import { unitId } from '../model/identity.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
-import { RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../kube/release-records.ts';
+import { RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../model/release.ts';
 import { diffManifests, diffValues } from './diff.ts';
-import { parseManifest } from './manifest.ts';
-import type { DeployedRelease, ObjectDiff, Plan, PlanAction, PlannedUnit, PlanReason, ResolvedChart, UnitDigest, ValueOrigin } from './types.ts';
-import type { UnitSpec } from './units.ts';
-import { canonicalJson, secretStrings } from './values.ts';
-import type { Values } from './values.ts';
+import { parseManifest } from '../model/manifest.ts';
+import type { ObjectDiff, Plan, PlanAction, PlannedUnit, PlanReason, UnitDigest, ValueOrigin } from './types.ts';
+import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
+import type { UnitSpec } from '../model/units.ts';
+import { canonicalJson } from '../model/json.ts';
+import { secretStrings } from './values.ts';
+import type { Values } from '../model/json.ts';
 
 /** One unit as gathered: rendered (or failed), not yet compared. */
 export interface DesiredUnit {

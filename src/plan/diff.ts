@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
 import { stringify } from 'yaml';
-import { parseManifest } from './manifest.ts';
-import type { ManifestObject } from './manifest.ts';
+import { parseManifest } from '../model/manifest.ts';
+import type { ManifestObject } from '../model/manifest.ts';
 import type { ObjectDiff } from './types.ts';
-import { canonicalJson, isPlainObject, isSecretPath, leaves, maskSecretValues, SECRET_MASK } from './values.ts';
-import type { Values } from './values.ts';
+import { canonicalJson, isPlainObject } from '../model/json.ts';
+import { isSecretPath, leaves, maskSecretValues, SECRET_MASK } from './values.ts';
+import type { Values } from '../model/json.ts';
 
 const SECRET_KINDS = new Set(['Secret']);
 

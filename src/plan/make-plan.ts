@@ -18,18 +18,20 @@ import { readDeployedReleases } from '../kube/deployed.ts';
 import type { KubeTargetRef } from '../kube/kubectl.ts';
 import { apiVersions, serverVersion } from '../kube/kubectl.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
-import { TRACK_LABEL } from '../kube/release-records.ts';
+import { TRACK_LABEL } from '../model/release.ts';
 import { assemblePlan, sha256 } from './assemble.ts';
 import type { LiveDriftInput } from './assemble.ts';
 import { detectLiveDriftInCluster } from '../drift/read.ts';
 import type { DesiredUnit, DesiredWave } from './assemble.ts';
 import { limit } from './pool.ts';
-import type { DeployedRelease, Plan } from './types.ts';
-import { expandUnits } from './units.ts';
-import type { UnitSpec } from './units.ts';
+import type { Plan } from './types.ts';
+import type { DeployedRelease } from '../model/release.ts';
+import { expandUnits } from '../model/units.ts';
+import type { UnitSpec } from '../model/units.ts';
 import { mergeValues, parseSetFlags, withChartDefaults } from './values.ts';
-import type { Values, ValueSource } from './values.ts';
-import { assignWaves, effectiveWaves, waveHealth, waveHolds } from './waves.ts';
+import type { Values } from '../model/json.ts';
+import type { ValueSource } from './values.ts';
+import { assignWaves, effectiveWaves, waveHealth, waveHolds } from '../model/waves.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;

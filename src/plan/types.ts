@@ -2,39 +2,13 @@
 // plan/assemble (pure, from desired x deployed), printed by report/, saved by
 // `plan --out`, executed by run/.
 import type { UnitRef } from '../model/identity.ts';
+import type { ResolvedChart } from '../model/release.ts';
 import type { HealthSpec } from '../model/spec.ts';
 
 export type PlanAction = 'install' | 'upgrade' | 'unchanged' | 'uninstall';
 
 /** Why a unit is planned as it is (shown in the plan; upgrade reasons may combine). */
 export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'disabled' | 'orphaned';
-
-/** A release as helm's own record (sh.helm.release.v1 Secret) says it is deployed. */
-export interface DeployedRelease {
-  cluster: string;
-  namespace: string;
-  name: string;
-  revision: number;
-  status: string; // deployed | failed | pending-install | pending-upgrade | pending-rollback | superseded | uninstalling ...
-  chartName: string;
-  chartVersion: string;
-  appVersion?: string;
-  manifest: string;
-  config: Record<string, unknown>; // user-supplied values of that revision
-  labels: Record<string, string>; // labels on the release record (manager marker lives here)
-  managed: boolean; // made by helm-cascade
-  updated?: string; // ISO time of the last deploy
-  applyMethod?: string; // Helm 4: "ssa" | "csa"; absent when Helm 3 made it
-}
-
-export interface ResolvedChart {
-  ref: string; // as written
-  name: string;
-  version: string; // resolved exact version
-  /** What helm is given: a local folder or a packaged .tgz already fetched into the cache. */
-  path: string;
-  digest: string; // sha256 of the chart content
-}
 
 /** One line of `plan --explain`: a leaf value and what set it. */
 export interface ValueOrigin {

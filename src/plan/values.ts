@@ -4,11 +4,9 @@
 // `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested
 // maps. Every leaf remembers which file or flag set it (for `plan --explain`).
 import { parse } from 'yaml';
+import { isPlainObject } from '../model/json.ts';
+import type { Values } from '../model/json.ts';
 import type { ValueOrigin } from './types.ts';
-
-export type Values = Record<string, unknown>;
-
-export const isPlainObject = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One source of values, already read: a file's content, a `set` map, or `--set` pairs. */
 export interface ValueSource {
@@ -180,19 +178,4 @@ export function secretStrings(v: Values): string[] {
   };
   for (const [path, x] of leaves(v)) if (isSecretPath(path)) walk(x);
   return [...out];
-}
-
-/** Canonical JSON: sorted keys, for digests and equality. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v));
-}
-
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isPlainObject(v)) {
-    const out: Values = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
 }

@@ -2,7 +2,7 @@
 // after each change, a Lease per unit while it is changed and gated.
 import { hostname, userInfo } from 'node:os';
 import type { Helm } from '../helm/helm.ts';
-import { markerLabels } from '../kube/release-records.ts';
+import { markerLabels } from '../model/release.ts';
 import { readReleaseRevision } from '../kube/deployed.ts';
 import type { KubeTarget, ListFn } from '../kube/live.ts';
 import type { KubeApi } from '../kube/proxy.ts';

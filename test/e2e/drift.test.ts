@@ -20,7 +20,7 @@ import { ensureFleet } from '../../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import type { DriftReport } from '../../src/drift/types.ts';
 import { createHelm } from '../../src/helm/helm.ts';
-import { markerLabels } from '../../src/kube/release-records.ts';
+import { markerLabels } from '../../src/model/release.ts';
 import { repoNameOf } from '../../src/config/load.ts';
 import { deployPlanned } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';

@@ -2,7 +2,7 @@
 // upgrade through the real helm, with the marker labels apply puts on its
 // releases, but without apply's locks and gates.
 import type { Helm } from '../../../src/helm/helm.ts';
-import { markerLabels } from '../../../src/kube/release-records.ts';
+import { markerLabels } from '../../../src/model/release.ts';
 import type { DeployRepo } from '../../../src/model/spec.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import { limit } from '../../../src/plan/pool.ts';

@@ -1,8 +1,8 @@
 // Fixtures: a cascade-demo-like release as helm records it (manifest) and as
 // the API server returns it (live objects with defaults, status, managedFields).
 import type { ClusterRead, DesiredUnit } from '../../../src/drift/assess.ts';
-import type { KubeObject } from '../../../src/drift/types.ts';
-import type { DeployedRelease } from '../../../src/plan/types.ts';
+import type { KubeObject } from '../../../src/model/objects.ts';
+import type { DeployedRelease } from '../../../src/model/release.ts';
 
 export const SECRET_VALUE = 'hunter2-super-secret';
 export const SECRET_VALUE_EDITED = 'edited-by-hand-0xDEADBEEF';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateGate } from '../../../src/health/evaluate.ts';
 import type { GateInput } from '../../../src/health/evaluate.ts';
-import type { LiveObject, ObjectRef } from '../../../src/kube/live.ts';
+import type { LiveObject, ObjectRef } from '../../../src/model/objects.ts';
 import type { HealthSpec } from '../../../src/model/spec.ts';
 import { fixture, loadFixture } from './fixtures.ts';
 

@@ -1,7 +1,7 @@
 // Loads the one-YAML-per-state fixtures of this folder.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { LiveObject } from '../../../src/kube/live.ts';
+import type { LiveObject } from '../../../src/model/objects.ts';
 
 const dir = new URL('./fixtures/', import.meta.url);
 

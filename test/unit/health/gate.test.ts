@@ -7,7 +7,7 @@ import type { GateOptions } from '../../../src/health/gate.ts';
 import { ownedRefs, specChangedRefs } from '../../../src/health/owned.ts';
 import { LivePoller } from '../../../src/health/poller.ts';
 import { checkHttp, checkPrometheus } from '../../../src/health/probes.ts';
-import type { LiveObject } from '../../../src/kube/live.ts';
+import type { LiveObject } from '../../../src/model/objects.ts';
 import type { HealthSpec } from '../../../src/model/spec.ts';
 import { fixture, loadFixture } from './fixtures.ts';
 

@@ -4,8 +4,8 @@ import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import { assemblePlan, planExitCode, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
 import type { AssembleInput, DesiredUnit } from '../../../src/plan/assemble.ts';
-import type { DeployedRelease, ResolvedChart } from '../../../src/plan/types.ts';
-import type { UnitSpec } from '../../../src/plan/units.ts';
+import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.ts';
+import type { UnitSpec } from '../../../src/model/units.ts';
 import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
 
 const pos = { file: 'x', line: 1, col: 1 };

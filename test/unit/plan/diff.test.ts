@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diffManifests, diffValues, makeScrubber, unifiedDiff } from '../../../src/plan/diff.ts';
-import { normaliseObject, parseManifest } from '../../../src/plan/manifest.ts';
+import { normaliseObject, parseManifest } from '../../../src/model/manifest.ts';
 
 const cm = (level: string, extra = '') => `---
 # Source: demo/templates/configmap.yaml

@@ -5,8 +5,8 @@ import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
 import { unitId } from '../../../src/model/identity.ts';
 import type { ClusterSpec, ClustersFileSpec, DeployRepo, ReleaseSpec } from '../../../src/model/spec.ts';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
-import { expandUnits } from '../../../src/plan/units.ts';
-import { assignWaves, waveHealth } from '../../../src/plan/waves.ts';
+import { expandUnits } from '../../../src/model/units.ts';
+import { assignWaves, waveHealth } from '../../../src/model/waves.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const pos = { file: 't', line: 1, col: 1 };

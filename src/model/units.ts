@@ -1,9 +1,9 @@
 // model -> units: one (release, track, cluster) per helm release, with its
 // value layers in precedence order and its merged health settings. Pure.
-import { helmReleaseName } from '../model/identity.ts';
-import type { UnitRef } from '../model/identity.ts';
-import { matchesGlob } from '../model/selectors.ts';
-import type { ClusterSpec, DeployRepo, HealthSpec, ReleaseClusterOverride, ReleaseSpec, ValuesLayer } from '../model/spec.ts';
+import { helmReleaseName } from './identity.ts';
+import type { UnitRef } from './identity.ts';
+import { matchesGlob } from './selectors.ts';
+import type { ClusterSpec, DeployRepo, HealthSpec, ReleaseClusterOverride, ReleaseSpec, ValuesLayer } from './spec.ts';
 
 /** A layer of values with a label saying where it comes from (for --explain). */
 export interface LabelledLayer {

@@ -1,7 +1,7 @@
 // units -> waves: which wave each unit rolls out in, and in which step of it
 // (a failover cluster goes one step after its primary). Pure, stable order.
-import type { ClustersFileSpec, HealthSpec, WaveSpec } from '../model/spec.ts';
-import { matchesSelector } from '../model/selectors.ts';
+import type { ClustersFileSpec, HealthSpec, WaveSpec } from './spec.ts';
+import { matchesSelector } from './selectors.ts';
 import type { UnitSpec } from './units.ts';
 
 export interface WavePlan<U extends UnitSpec = UnitSpec> {

@@ -1,0 +1,132 @@
+// THE manifest parser: helm's rendered manifests -> objects, for plan diffs,
+// live drift, the gates' owned objects and the server-side validation. Plus
+// the one list of fields that never count as a difference (pure).
+import { parseAllDocuments } from 'yaml';
+import { isPlainObject, sortKeys } from './json.ts';
+import type { Values } from './json.ts';
+import { isClusterScoped } from './resources.ts';
+
+/** One object of a rendered manifest, as helm and the API server read it. */
+export interface RenderedObject {
+  object: Values;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  /** The object's namespace (the release's when the manifest omits it); undefined when cluster-scoped. */
+  namespace: string | undefined;
+  /** metadata.namespace exactly as the template set it (undefined when it did not). */
+  explicitNamespace: string | undefined;
+  /** The document's own text, as helm will send it (undefined for an item of a *List document). */
+  text: string | undefined;
+  /** The template it came from (helm's `# Source:` comment). */
+  source: string | undefined;
+  /** Named by metadata.generateName only: the API server picks the name (no drift or diff can find it). */
+  generated: boolean;
+}
+
+/**
+ * The objects of a helm manifest (multi-document YAML, `# Source:` comments),
+ * read as YAML 1.1 as helm and the API server read it (0644 is octal, yes is a
+ * boolean). `*List` documents are flattened; documents without kind or name
+ * are skipped (an object named by generateName only is kept, marked `generated`). A document that is not valid
+ * YAML throws, or is skipped with `skipInvalid` (a deployed manifest helm
+ * itself rendered).
+ */
+export function renderedObjects(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean } = {}): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  const text = manifest ?? '';
+  for (const doc of parseAllDocuments(text, { version: '1.1', uniqueKeys: false })) {
+    if (doc.errors.length) {
+      if (opts.skipInvalid) continue;
+      throw new Error(`manifest is not valid YAML: ${doc.errors[0]!.message}`);
+    }
+    const docText = text.slice(doc.range[0], doc.range[2]);
+    const source = /^# Source: (\S+)/m.exec(docText)?.[1];
+    collect(doc.toJS({ maxAliasCount: -1 }), releaseNamespace, docText, source, out);
+  }
+  return out;
+}
+
+function collect(o: unknown, releaseNamespace: string, text: string | undefined, source: string | undefined, out: RenderedObject[]): void {
+  if (!isPlainObject(o)) return;
+  if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
+    for (const item of o.items as unknown[]) collect(item, releaseNamespace, undefined, source, out);
+    return;
+  }
+  const meta = isPlainObject(o.metadata) ? o.metadata : {};
+  const generated = !(typeof meta.name === 'string' && meta.name) && typeof meta.generateName === 'string';
+  const name = generated ? String(meta.generateName) : typeof meta.name === 'string' ? meta.name : '';
+  if (typeof o.kind !== 'string' || !o.kind || !name) return;
+  const explicitNamespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : undefined;
+  out.push({
+    object: o,
+    apiVersion: typeof o.apiVersion === 'string' ? o.apiVersion : 'v1',
+    kind: o.kind,
+    name,
+    namespace: isClusterScoped(o.kind) ? undefined : (explicitNamespace ?? releaseNamespace),
+    explicitNamespace,
+    text,
+    source,
+    generated,
+  });
+}
+
+export interface ManifestObject {
+  key: string; // kind/namespace/name
+  kind: string;
+  namespace: string;
+  name: string;
+  object: Values; // normalised
+}
+
+/** Parses a multi-document manifest into normalised objects keyed kind/namespace/name (cluster-scoped: empty namespace). */
+export function parseManifest(manifest: string, defaultNamespace: string): ManifestObject[] {
+  return renderedObjects(manifest, defaultNamespace).filter((r) => !r.generated).map((r) => {
+    const namespace = r.namespace ?? '';
+    return { key: objectKey(r.kind, namespace, r.name), kind: r.kind, namespace, name: r.name, object: normaliseObject(r.object) };
+  });
+}
+
+export function objectKey(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/**
+ * THE list of what never counts as a difference, in plan diffs and live drift:
+ * metadata the API server, helm or controllers write, and annotations clients
+ * and controllers add.
+ */
+export const IGNORED_METADATA: readonly string[] = [
+  'creationTimestamp', 'resourceVersion', 'uid', 'generation', 'managedFields', 'selfLink',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences', 'finalizers',
+];
+export const IGNORED_ANNOTATIONS: readonly string[] = [
+  'meta.helm.sh/release-name', 'meta.helm.sh/release-namespace', 'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision', 'kubectl.kubernetes.io/restartedAt',
+];
+
+/** Sorted keys, the ignored metadata dropped, status dropped, empty metadata maps removed. */
+export function normaliseObject(obj: Values): Values {
+  const o = structuredClone(obj);
+  delete o.status;
+  if (isPlainObject(o.metadata)) {
+    const meta = o.metadata;
+    for (const k of IGNORED_METADATA) delete meta[k];
+    if (isPlainObject(meta.annotations)) {
+      for (const k of IGNORED_ANNOTATIONS) delete meta.annotations[k];
+      if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+    }
+    if (isPlainObject(meta.labels) && Object.keys(meta.labels).length === 0) delete meta.labels;
+  }
+  return sortKeys(dropNulls(o)) as Values;
+}
+
+/** `key: null` / `key:` in templates means "unset": the API server never stores it. */
+function dropNulls(v: Values): Values {
+  const out: Values = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined) continue;
+    out[k] = isPlainObject(x) ? dropNulls(x) : Array.isArray(x) ? x.map((i) => (isPlainObject(i) ? dropNulls(i) : i)) : x;
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// A helm release as helm's own record says it is deployed, a chart as
+// resolved for rendering, and the labels helm-cascade puts on every release
+// record it makes.
+import { unitId } from './identity.ts';
+
+/** A release as helm's own record (sh.helm.release.v1 Secret) says it is deployed. */
+export interface DeployedRelease {
+  cluster: string;
+  namespace: string;
+  name: string;
+  revision: number;
+  status: string; // deployed | failed | pending-install | pending-upgrade | pending-rollback | superseded | uninstalling ...
+  chartName: string;
+  chartVersion: string;
+  appVersion?: string;
+  manifest: string;
+  config: Record<string, unknown>; // user-supplied values of that revision
+  labels: Record<string, string>; // labels on the release record (manager marker lives here)
+  managed: boolean; // made by helm-cascade
+  updated?: string; // ISO time of the last deploy
+  description?: string; // helm's revision description ("helm-cascade run <id> wave <name>")
+  applyMethod?: string; // Helm 4: "ssa" | "csa"; absent when Helm 3 made it
+}
+
+/** `cluster/namespace/name` of a deployed release: the same key as unitId of the unit that made it. */
+export function releaseId(d: Pick<DeployedRelease, 'cluster' | 'namespace' | 'name'>): string {
+  return unitId({ cluster: d.cluster, namespace: d.namespace, helmName: d.name });
+}
+
+export interface ResolvedChart {
+  ref: string; // as written
+  name: string;
+  version: string; // resolved exact version
+  /** What helm is given: a local folder or a packaged .tgz already fetched into the cache. */
+  path: string;
+  digest: string; // sha256 of the chart content
+}
+
+/** Release-record labels that say helm-cascade made the release. */
+export const MANAGED_BY_LABEL = 'managed-by';
+export const MANAGED_BY_VALUE = 'helm-cascade';
+export const RELEASE_LABEL = 'cascade-release';
+export const TRACK_LABEL = 'cascade-track';
+export const CLUSTER_LABEL = 'cascade-cluster';
+/** The deploy repository that made the release (clusters.yaml `name:`): orphans are only ever its own. */
+export const REPO_LABEL = 'cascade-repo';
+
+/** The release-record labels helm-cascade gives every release it makes (`helm upgrade --labels`). */
+export function markerLabels(u: { release: string; track: string | undefined; cluster: string }, repo: string): Record<string, string> {
+  const labels: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [REPO_LABEL]: repo, [RELEASE_LABEL]: u.release, [CLUSTER_LABEL]: u.cluster };
+  if (u.track !== undefined) labels[TRACK_LABEL] = u.track;
+  return labels;
+}
+
+/** A deployed release is this repository's own: made by helm-cascade and labelled with this repository's name. */
+export function ownedByRepo(d: Pick<DeployedRelease, 'managed' | 'labels'>, repo: string): boolean {
+  return d.managed && d.labels[REPO_LABEL] === repo;
+}
+
+/** The unit a deployed release stands for, read from its labels (a release without them: its own name, no track). */
+export function deployedUnitRef(d: Pick<DeployedRelease, 'cluster' | 'namespace' | 'name' | 'labels'>): { release: string; track: string | undefined; cluster: string; namespace: string; helmName: string } {
+  return { release: d.labels[RELEASE_LABEL] || d.name, track: d.labels[TRACK_LABEL] || undefined, cluster: d.cluster, namespace: d.namespace, helmName: d.name };
+}
