@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { ensureFleet } from '../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
-import { planUnits } from '../src/plan/assemble.ts';
-import { makePlan } from '../src/plan/make-plan.ts';
-import { limit } from '../src/plan/pool.ts';
+import pLimit from 'p-limit';
+import { planOnce, renderedUnits } from '../test/e2e/support/deploy.ts';
 import { markerLabels } from '../src/model/release.ts';
 import { kubectlBin } from '../fleet/tools.ts';
 import { argOf, BENCH_CONTEXTS, generateRepo, ROOT, run } from './repo.ts';
@@ -37,15 +36,15 @@ export async function main(args: string[]): Promise<number> {
   const helm = createHelm({ bin: helmBin });
   const baseRepo = loadDeployRepoOrThrow({ clustersFile: join(baseDir, 'clusters.yaml') });
   const ctx = new Map(baseRepo.config.clusters.map((c) => [c.name, c.context]));
-  const units = planUnits(await makePlan(baseRepo, { kubeconfig, concurrency: availableParallelism() }, { helm })).filter((u) => u.action === 'install');
+  const units = renderedUnits(await planOnce(baseRepo, { kubeconfig, concurrency: availableParallelism() }, helm)).filter((u) => u.action === 'install');
   const t0 = performance.now();
-  const pool = limit(concurrency);
+  const pool = pLimit(concurrency);
   await Promise.all(
     units.map((u) =>
       pool(async () => {
         const r = await run(
           helmBin,
-          ['upgrade', '--install', u.helmName, u.chart!.path, '-n', u.namespace, '--create-namespace', '--kube-context', ctx.get(u.cluster)!, '--kubeconfig', kubeconfig, '--wait', '--timeout', '5m', '--labels', Object.entries(markerLabels(u, baseRepo.config.repoName)).map(([k, v]) => `${k}=${v}`).join(','), '-f', '-'],
+          ['upgrade', '--install', u.helmName, u.chart.path, '-n', u.namespace, '--create-namespace', '--kube-context', ctx.get(u.cluster)!, '--kubeconfig', kubeconfig, '--wait', '--timeout', '5m', '--labels', Object.entries(markerLabels(u, baseRepo.config.repoName)).map(([k, v]) => `${k}=${v}`).join(','), '-f', '-'],
           JSON.stringify(u.values),
         );
         if (r.code !== 0) throw new Error(`baseline helm failed: ${r.stderr}`);

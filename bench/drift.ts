@@ -5,8 +5,9 @@
 // drift <= plan + live reads.
 //   npm run bench -- drift [--releases N] [--helm PATH] [--rounds N]
 import { join } from 'node:path';
-import { detectLiveDriftInCluster } from '../src/drift/read.ts';
-import { readDeployedReleases } from '../src/kube/deployed.ts';
+import { KubeClients } from '../src/kube/client.ts';
+import { readDeployedReleases } from '../src/kube/release-records.ts';
+import { readLiveDrift } from '../src/plan/make-plan.ts';
 import { argOf, BENCH_CONTEXTS, median, prepareAppliedRepo, ROOT, run } from './repo.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -32,13 +33,18 @@ export async function main(args: string[]): Promise<number> {
     });
   const liveReads = () =>
     time('live', async () => {
-      await Promise.all(
-        repo.config.clusters.map(async (c) => {
-          const t = { cluster: c.name, context: c.context, kubeconfig };
-          const deployed = (await readDeployedReleases(t, { namespaces: [ns] })).filter((d) => d.namespace === ns);
-          await detectLiveDriftInCluster(t, deployed);
-        }),
-      );
+      const clients = new KubeClients({ kubeconfig });
+      try {
+        await Promise.all(
+          repo.config.clusters.map(async (c) => {
+            const client = clients.for(c);
+            const deployed = (await readDeployedReleases(client, { namespaces: [ns] })).filter((d) => d.namespace === ns);
+            await readLiveDrift(client, deployed);
+          }),
+        );
+      } finally {
+        await clients.close();
+      }
     });
   const drift = () =>
     time('drift', async () => {

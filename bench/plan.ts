@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cacheDir } from '../fleet/binaries.ts';
-import { limit } from '../src/plan/pool.ts';
+import pLimit from 'p-limit';
 import { argOf, BENCH_CONTEXTS, median, prepareAppliedRepo, ROOT, run } from './repo.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -30,11 +30,11 @@ export async function main(args: string[]): Promise<number> {
   };
   const timeBaseline = async () => {
     const t = performance.now();
-    const p = limit(cores);
+    const p = pLimit(cores);
     await Promise.all(
       units.map((u) =>
         p(async () => {
-          const a = await run(helmBin, ['template', u.helmName, u.chart!.path, '--namespace', u.namespace, '-f', '-'], JSON.stringify(u.values));
+          const a = await run(helmBin, ['template', u.helmName, u.chart.path, '--namespace', u.namespace, '-f', '-'], JSON.stringify(u.values));
           const b = await run(helmBin, ['get', 'manifest', u.helmName, '--namespace', u.namespace, '--kube-context', ctx.get(u.cluster)!, '--kubeconfig', kubeconfig]);
           if (a.code !== 0 || b.code !== 0) throw new Error(`baseline helm failed: ${a.stderr}${b.stderr}`);
         }),
@@ -70,7 +70,7 @@ export async function main(args: string[]): Promise<number> {
   const releasesYaml = units.map((u) => {
     const values = join(hfDir, `${u.cluster}-${u.helmName}.json`);
     writeFileSync(values, JSON.stringify(u.values));
-    return { name: u.helmName, namespace: u.namespace, chart: u.chart!.path, kubeContext: ctx.get(u.cluster)!, values: [values] };
+    return { name: u.helmName, namespace: u.namespace, chart: u.chart.path, kubeContext: ctx.get(u.cluster)!, values: [values] };
   });
   writeFileSync(join(hfDir, 'helmfile.yaml'), stringify({ releases: releasesYaml }));
   const timeHelmfile = async () => {

@@ -9,10 +9,8 @@ import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
 import type { Helm } from '../src/helm/helm.ts';
 import type { DeployRepo } from '../src/model/spec.ts';
-import { planUnits } from '../src/plan/assemble.ts';
-import { makePlan } from '../src/plan/make-plan.ts';
-import { deployPlanned } from '../test/e2e/support/deploy.ts';
-import type { PlannedUnit } from '../src/plan/types.ts';
+import { deployPlanned, planOnce, renderedUnits } from '../test/e2e/support/deploy.ts';
+import type { RenderedUnit } from '../src/plan/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BENCH_CONTEXTS = ['dc-paris', 'dc-amsterdam', 'gke_demo_europe-west1_main'];
@@ -58,7 +56,7 @@ export interface AppliedRepo {
   /** cluster name -> kubeconfig context */
   ctx: Map<string, string>;
   /** The deployed units, as the plan sees them (values included). */
-  units: PlannedUnit[];
+  units: RenderedUnit[];
 }
 
 /**
@@ -77,9 +75,9 @@ export async function prepareAppliedRepo(o: { releases: number; ns: string; helm
   const helm = createHelm({ bin: o.helmBin });
   const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
   const opts = { kubeconfig, concurrency: cores, selector: { namespace: o.ns } };
-  const first = await makePlan(repo, opts, { helm });
+  const first = await planOnce(repo, opts, helm);
   o.log(`applying ${first.summary.install + first.summary.upgrade} releases`);
   await deployPlanned(repo, first, kubeconfig, helm, cores * 2);
-  const units = planUnits(await makePlan(repo, opts, { helm })).filter((u) => u.chart !== undefined);
+  const units = renderedUnits(await planOnce(repo, opts, helm));
   return { dir, kubeconfig, repo, helm, ctx, units };
 }

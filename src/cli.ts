@@ -1,85 +1,143 @@
-// The commander program: flags -> options -> lazily imported command module.
-// The one top-level catch maps every error to SPEC's exit codes.
+// The commander program, built from one table of commands: each names the
+// flags it takes (and only those), parses them once into its typed options,
+// and lazily imports its handler, so `--help` loads no command code. The one
+// top-level catch maps every error to its exit code through errors.ts.
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, exitCodeOf, formatDiagnostic } from './errors.ts';
+import * as options from './commands/options.ts';
+import type { RawFlags } from './commands/options.ts';
+import type { CommandResult } from './commands/io.ts';
+import { CascadeError, ConfigError, EXIT_CODES, exitCodeOf, formatDiagnostic } from './errors.ts';
+import type { Outcome } from './errors.ts';
 
-type Action = (opts: Record<string, unknown>, cmd: Command) => Promise<number>;
+export const VERSION = '0.1.0';
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--clusters <file>', 'clusters.yaml of the deploy repository', './clusters.yaml')
-    .option('--releases <dir>', 'folder of release files (default: releases/ beside clusters.yaml)')
-    .option('-l, --selector <sel>', 'only units matching name=x,track=y,cluster=z (globs allowed)')
-    .option('--concurrency <n>', 'helm/kube operations in flight at once (default: 4 x cores)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--junit <file>', 'write a JUnit XML report')
-    .option('--no-color', 'no ANSI colours (also when not a TTY or NO_COLOR is set)')
-    .option('--helm <path>', 'helm binary (default: $HELM_BIN, then helm on PATH)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: clusters.yaml kubeconfig, $KUBECONFIG, ~/.kube/config)')
-    .option('--yes', 'no confirmation prompt (implied without a TTY)')
-    .option('--verbose', 'log every helm and kubectl call');
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Every flag any command takes; each command lists the ones it uses. */
+const FLAGS = {
+  clusters: () => new Option('--clusters <file>', 'clusters.yaml of the deploy repository').default('./clusters.yaml'),
+  releases: () => new Option('--releases <dir>', 'folder of release files (default: releases/ beside clusters.yaml)'),
+  selector: () => new Option('-l, --selector <sel>', 'only units matching name=x,track=y,cluster=z (globs allowed)'),
+  concurrency: () => new Option('--concurrency <n>', 'operations in flight at once (default: renders one per core, helm and kube calls 4 x cores)'),
+  output: () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
+  junit: () => new Option('--junit <file>', 'write a JUnit XML report'),
+  color: () => new Option('--no-color', 'no ANSI colours (also when not a TTY or NO_COLOR is set)'),
+  helm: () => new Option('--helm <path>', 'helm binary (default: $HELM_BIN, then helm on PATH)'),
+  kubeconfig: () => new Option('--kubeconfig <file>', 'kubeconfig (default: clusters.yaml kubeconfig, $KUBECONFIG, ~/.kube/config)'),
+  yes: () => new Option('--yes', 'apply without asking (CI set counts as yes; without a TTY and without either, apply refuses)'),
+  verbose: () => new Option('--verbose', 'log every helm call and API request'),
+  set: () => new Option('--set <key=value>', 'highest-precedence value (repeatable; as helm parses it)').argParser(collect),
+  wave: () => new Option('--wave <name>', 'only this wave'),
+  prune: () => new Option('--prune', 'uninstall managed releases the repository no longer lists'),
+  ignoreLiveDrift: () => new Option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand'),
+  lockTimeout: () => new Option('--lock-timeout <duration>', 'wait this long for another run\'s lock (e.g. 10m) instead of refusing'),
+} as const;
+type FlagName = keyof typeof FLAGS;
+
+const REPO: FlagName[] = ['clusters', 'releases', 'output', 'color', 'verbose'];
+const CLUSTER: FlagName[] = [...REPO, 'selector', 'kubeconfig', 'helm', 'concurrency'];
+const RENDER: FlagName[] = [...CLUSTER, 'set', 'wave', 'prune', 'ignoreLiveDrift'];
+
+interface CommandSpec {
+  name: string;
+  description: string;
+  examples: string[];
+  flags: FlagName[];
+  extra?: (cmd: Command) => Command;
+  /** Parses the flags and runs the handler (lazily imported). */
+  run: (raw: RawFlags, cmd: Command) => Promise<CommandResult>;
 }
 
-function lazy(load: () => Promise<{ run: Action }>): (...args: unknown[]) => Promise<void> {
-  return async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    const mod = await load();
-    process.exitCode = await mod.run(cmd.opts() as Record<string, unknown>, cmd);
-  };
+const COMMANDS: CommandSpec[] = [
+  {
+    name: 'validate',
+    description: 'parse and check every file; report every problem as file:line:col',
+    examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
+    flags: [...REPO, 'kubeconfig'],
+    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig'),
+    run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
+  },
+  {
+    name: 'plan',
+    description: 'render every (release, track, cluster), diff against what is deployed, print the waves',
+    examples: ['helm-cascade plan', 'helm-cascade plan -l name=account-service,cluster=gke-* --explain', 'helm-cascade plan --out plan.json --detailed-exitcode'],
+    flags: RENDER,
+    extra: (c) =>
+      c
+        .option('--out <file>', 'save the plan (with digests) for apply --plan')
+        .option('--explain', 'show which file or flag set each value')
+        .option('--detailed-exitcode', 'exit 2 when changes are pending, 0 when none'),
+    run: async (raw) => (await import('./commands/plan.ts')).run(options.planOptions(raw)),
+  },
+  {
+    name: 'apply',
+    description: 'execute the waves in order, gate every wave on health, stop at the first failed gate',
+    examples: ['helm-cascade apply --yes --junit apply.xml', 'helm-cascade apply --dry-run', 'helm-cascade apply --plan plan.json --yes', 'helm-cascade apply --wave canary --lock-timeout 10m'],
+    flags: [...RENDER, 'yes', 'junit', 'lockTimeout'],
+    extra: (c) =>
+      c
+        .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
+        .option('--plan <file>', 'apply exactly this saved plan; refuse if the cluster moved since')
+        .option('--from-wave <name>', 'start at this wave')
+        .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first'),
+    run: async (raw) => (await import('./commands/apply.ts')).run(options.applyOptions(raw)),
+  },
+  {
+    name: 'drift',
+    description: 'report every release that differs from the repository, was changed by hand, or is broken',
+    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"'],
+    flags: [...CLUSTER, 'junit'],
+    extra: (c) =>
+      c
+        .option('--format <formats>', 'text,json,junit,markdown,html (name=file to write a file)', 'text')
+        .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
+        .option('--notify-always', 'post even when nothing drifted'),
+    run: async (raw, cmd) => (await import('./commands/drift.ts')).run(options.driftOptions(raw, cmd.getOptionValueSource('format') === 'cli')),
+  },
+  {
+    name: 'status',
+    description: 'cluster x release x track: revision, chart version, status, health',
+    examples: ['helm-cascade status', 'helm-cascade status -l name=account-service -o json'],
+    flags: CLUSTER.filter((f) => f !== 'helm'),
+    run: async (raw) => (await import('./commands/status.ts')).run(options.statusOptions(raw)),
+  },
+  {
+    name: 'rollback',
+    description: 'roll a wave, a release or everything back to the revisions before the last apply',
+    examples: ['helm-cascade rollback', 'helm-cascade rollback --wave canary', 'helm-cascade rollback -l name=account-service --run 20261122T020241Z'],
+    flags: [...CLUSTER.filter((f) => f !== 'output'), 'wave', 'lockTimeout'],
+    extra: (c) => c.option('--run <id>', 'the apply run to undo (default: the last one)'),
+    run: async (raw) => (await import('./commands/rollback.ts')).run(options.rollbackOptions(raw)),
+  },
+  {
+    name: 'version',
+    description: "the tool's, node's, helm's and kubectl's versions",
+    examples: ['helm-cascade version', 'helm-cascade version -o json'],
+    flags: ['output', 'helm'],
+    run: async (raw) => (await import('./commands/version.ts')).run({ output: raw.output === 'json' ? 'json' : 'text', helmBin: typeof raw.helm === 'string' ? raw.helm : undefined, version: VERSION }),
+  },
+];
+
+function register(program: Command, spec: CommandSpec): void {
+  const cmd = program.command(spec.name).description(spec.description);
+  for (const f of spec.flags) cmd.addOption(FLAGS[f]());
+  spec.extra?.(cmd);
+  cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  cmd.action(async (...args: unknown[]) => {
+    const c = args[args.length - 1] as Command;
+    const result = await spec.run(c.opts() as RawFlags, c);
+    if (result.output) process.stdout.write(result.output);
+    process.exitCode = EXIT_CODES[result.outcome];
+  });
 }
 
 export function buildProgram(): Command {
   const program = new Command('helm-cascade')
     .description('Multi-cluster Helm release orchestrator: plan, diff and roll out releases cluster by cluster, track by track, in health-gated waves.')
-    .version('0.1.0')
+    .version(VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-
-  common(program.command('validate'))
-    .description('parse and check every file; report every problem as file:line:col')
-    .option('--online', 'also check that every context exists in the kubeconfig')
-    .action(lazy(() => import('./commands/validate.ts')));
-
-  common(program.command('plan'))
-    .description('render every (release, track, cluster), diff against what is deployed, print the waves')
-    .option('--out <file>', 'save the plan (with digests) for apply --plan')
-    .option('--explain', 'show which file or flag set each value')
-    .option('--detailed-exitcode', 'exit 2 when changes are pending, 0 when none')
-    .option('--prune', 'plan uninstalls of managed releases the repository no longer lists')
-    .option('--wave <name>', 'only this wave')
-    .option('--set <key=value...>', 'highest-precedence value overrides')
-    .option('--ignore-live-drift', 'do not plan upgrades for releases whose live objects drifted')
-    .action(lazy(() => import('./commands/plan.ts')));
-
-  common(program.command('apply'))
-    .description('execute the waves in order, gate every wave on health, stop at the first failed gate')
-    .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
-    .option('--plan <file>', 'apply exactly this saved plan; refuse if the cluster moved since')
-    .option('--wave <name>', 'only this wave')
-    .option('--from-wave <name>', 'start at this wave')
-    .option('--prune', 'uninstall managed releases the repository no longer lists')
-    .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first')
-    .option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand')
-    .option('--set <key=value...>', 'highest-precedence value overrides')
-    .action(lazy(() => import('./commands/apply.ts')));
-
-  common(program.command('drift'))
-    .description('report every release that differs from the repository, was changed by hand, or is broken')
-    .option('--format <formats>', 'text,json,junit,markdown,html (name=file to write a file)', 'text')
-    .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
-    .option('--notify-always', 'post even when nothing drifted')
-    .action(lazy(() => import('./commands/drift.ts')));
-
-  common(program.command('status'))
-    .description('cluster x release x track: revision, chart version, status, health')
-    .action(lazy(() => import('./commands/status.ts')));
-
-  common(program.command('rollback'))
-    .description('roll a wave, a release or everything back to the revisions before the last apply')
-    .option('--wave <name>', 'only the releases of this wave')
-    .option('--run <id>', 'the apply run to undo (default: the last one)')
-    .action(lazy(() => import('./commands/rollback.ts')));
-
+  for (const spec of COMMANDS) register(program, spec);
   return program;
 }
 
@@ -89,8 +147,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version exit 0; usage mistakes are bad input (exit 4)
-      process.exitCode = err.exitCode === 0 ? 0 : 4;
+      // help and version exit 0; usage mistakes are bad input
+      process.exitCode = err.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES['bad-input'];
       return;
     }
     reportError(err);
@@ -106,10 +164,12 @@ function reportError(err: unknown): void {
     return;
   }
   if (err instanceof Error) {
-    const known = err.name !== 'Error' && err.name !== 'TypeError' && err.name !== 'RangeError';
+    const known = err instanceof CascadeError;
     process.stderr.write(`helm-cascade: ${known ? err.message : (err.stack ?? err.message)}\n`);
+    if (err instanceof CascadeError && err.hint) process.stderr.write(`hint: ${err.hint}\n`);
     return;
   }
   process.stderr.write(`helm-cascade: ${String(err)}\n`);
 }
 
+export type { Outcome };

@@ -16,6 +16,12 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export class CascadeError extends Error {
   override name = 'CascadeError';
+  /** The fix, shown on its own line ("hint: ..."), never pasted into the message. */
+  readonly hint: string | undefined;
+  constructor(message: string, opts: { hint?: string } = {}) {
+    super(message);
+    this.hint = opts.hint;
+  }
 }
 
 /** Bad input: configuration invalid, nothing was touched (exit 4). */
@@ -26,6 +32,15 @@ export class ConfigError extends CascadeError {
     super(message ?? diagnostics.map(formatDiagnostic).join('\n'));
     this.diagnostics = diagnostics;
   }
+}
+
+/**
+ * Bad input found after the files were read: a chart that fails to render, an
+ * object its API server refuses in validation, a house rule broken (exit 4,
+ * nothing was changed).
+ */
+export class BadInputError extends CascadeError {
+  override name = 'BadInputError';
 }
 
 /** Bad command-line usage (exit 4: bad input, nothing touched). */
@@ -39,12 +54,12 @@ export class PreflightError extends CascadeError {
 }
 
 /** A health gate failed during apply (exit 3). */
-export class GateFailedError extends CascadeError {
+class GateFailedError extends CascadeError {
   override name = 'GateFailedError';
 }
 
 /** Interrupted by SIGINT (130) or SIGTERM (143). */
-export class InterruptedError extends CascadeError {
+class InterruptedError extends CascadeError {
   override name = 'InterruptedError';
   readonly signal: 'SIGINT' | 'SIGTERM';
   constructor(signal: 'SIGINT' | 'SIGTERM') {
@@ -65,15 +80,42 @@ export class ToolError extends CascadeError {
   }
 }
 
-/** Result codes that are not failures: plan --detailed-exitcode / drift found. */
-export const EXIT_CHANGES = 2;
+/**
+ * How a command ended, whether it returned or threw. THE map from outcomes to
+ * SPEC's exit codes: nothing else in the tool picks an exit code.
+ */
+export type Outcome =
+  | 'success' // 0
+  | 'failed' // 1: unexpected error
+  | 'changes' // 2: plan --detailed-exitcode with changes pending; drift found
+  | 'gate-failed' // 3: apply halted by a health gate
+  | 'bad-input' // 4: configuration, render or server refusal; nothing was changed
+  | 'refused' // 5: preflight refused (unreachable, locked, stuck, stale plan)
+  | 'sigint' // 130
+  | 'sigterm'; // 143
+
+export const EXIT_CODES: Readonly<Record<Outcome, number>> = {
+  success: 0,
+  failed: 1,
+  changes: 2,
+  'gate-failed': 3,
+  'bad-input': 4,
+  refused: 5,
+  sigint: 130,
+  sigterm: 143,
+};
+
+/** The outcome of a thrown error. */
+function outcomeOf(err: unknown): Outcome {
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof BadInputError) return 'bad-input';
+  if (err instanceof PreflightError) return 'refused';
+  if (err instanceof GateFailedError) return 'gate-failed';
+  if (err instanceof InterruptedError) return err.signal === 'SIGINT' ? 'sigint' : 'sigterm';
+  return 'failed';
+}
 
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof UsageError) return 4;
-  if (err instanceof PreflightError) return 5;
-  if (err instanceof GateFailedError) return 3;
-  if (err instanceof InterruptedError) return err.signal === 'SIGINT' ? 130 : 143;
-  return 1;
+  return EXIT_CODES[outcomeOf(err)];
 }
 
 /** Another run holds the lock (Lease) of a release (exit 5, as every PreflightError). */
@@ -85,10 +127,13 @@ export class LockHeldError extends PreflightError {
   readonly holder: string;
   /** When the other run took the lock (ISO), if the Lease says. */
   readonly since: string | undefined;
-  constructor(message: string, lock: string, holder: string, since: string | undefined) {
+  /** What the holder published on the Lease (its run id, the repository). */
+  readonly annotations: Record<string, string>;
+  constructor(message: string, lock: string, holder: string, since: string | undefined, annotations: Record<string, string> = {}) {
     super(message);
     this.lock = lock;
     this.holder = holder;
     this.since = since;
+    this.annotations = annotations;
   }
 }

@@ -9,12 +9,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return total;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = Math.round(ms / 100) / 10;
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return rest ? `${m}m${rest}s` : `${m}m`;
-}

@@ -35,7 +35,7 @@ export function readYamlFile(absPath: string, shownAs: string): YamlFile {
   return parseYamlText(text, shownAs);
 }
 
-export function parseYamlText(text: string, shownAs: string): YamlFile {
+function parseYamlText(text: string, shownAs: string): YamlFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];

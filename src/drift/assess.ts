@@ -1,16 +1,17 @@
 // What was read from the clusters (+ the plan, when there is one) -> the drift
 // report. Pure: every test of drift's logic lives here, on fixtures.
 import semver from 'semver';
-import { CLUSTER_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../model/release.ts';
-import { unitId } from '../model/identity.ts';
+import type { Outcome } from '../errors.ts';
+import { unitId, unitRefOf } from '../model/identity.ts';
 import type { UnitRef } from '../model/identity.ts';
+import type { KubeObject } from '../model/objects.ts';
+import { deployedUnitRef, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ownedByRepo, releaseId, REPO_LABEL } from '../model/release.ts';
+import type { DeployedRelease } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
+import { detectLiveDrift, LiveObjects, objectDriftLines } from '../plan/live-drift.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
-import type { DeployedRelease } from '../model/release.ts';
-import { detectLiveDrift, LiveObjects, objectDriftLines } from './live.ts';
 import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
-import type { KubeObject } from '../model/objects.ts';
 import { worstState } from './types.ts';
 
 /** A unit the repository describes. */
@@ -47,7 +48,7 @@ export interface DriftInput {
   /** Label that marks helm-cascade's releases (for messages). */
   marker?: string;
   /** This repository's name (clusters.yaml `name:`): releases labelled with another cascade-repo belong to another repository. */
-  repo?: string;
+  repo: string;
 }
 
 const BROKEN_EXPLAINED: Record<string, string> = {
@@ -89,11 +90,12 @@ function plannedUnits(plan: Plan | undefined): Map<string, PlannedUnit> {
 const PENDING_REASONS = new Set(['new', 'manifest-changed', 'chart-changed', 'values-changed', 'disabled', 'orphaned']);
 
 function pendingFinding(p: PlannedUnit): DriftFinding | undefined {
-  if (p.error) return { kind: 'pending', summary: `cannot be compared: rendering failed: ${firstLine(p.error)}`, details: p.error.split('\n').slice(1, 6) };
+  if (p.kind === 'failed') return { kind: 'pending', summary: `cannot be compared: rendering failed: ${firstLine(p.error)}`, details: p.error.split('\n').slice(1, 6) };
   if (p.action === 'unchanged') return undefined;
   const reasons = p.reasons.filter((r) => PENDING_REASONS.has(r));
   if (p.action === 'upgrade' && reasons.length === 0) return undefined; // only live drift / failed: reported as such
-  const versions = p.fromVersion && p.toVersion && p.fromVersion !== p.toVersion ? ` ${p.fromVersion} -> ${p.toVersion}` : p.toVersion && p.action === 'install' ? ` ${p.toVersion}` : '';
+  const to = p.kind === 'rendered' ? p.toVersion : undefined;
+  const versions = p.fromVersion && to && p.fromVersion !== to ? ` ${p.fromVersion} -> ${to}` : to && p.action === 'install' ? ` ${to}` : '';
   const why = reasons.length ? ` (${reasons.join(', ')})` : '';
   const summary =
     p.action === 'install'
@@ -130,171 +132,174 @@ function compareVersions(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-export function assessDrift(input: DriftInput): DriftReport {
-  const marker = input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-  const sel = input.selector ?? {};
-  const planned = plannedUnits(input.plan);
-  const readByCluster = new Map(input.reads.map((r) => [r.cluster, r] as const));
-  const notes: string[] = [];
-  if (!input.plan) {
-    notes.push(
-      `the repository was not rendered and compared${input.planError ? ` (${input.planError})` : ''}: "pending" covers only releases not yet installed or disabled but still installed`,
-    );
-  }
+/** A `live` finding when the deployed revision's objects differ from what runs. */
+function liveFinding(dep: DeployedRelease, live: LiveObjects): DriftFinding | undefined {
+  const r = detectLiveDrift(dep, live);
+  if (!r.drifted) return undefined;
+  const missing = r.objects.filter((o) => o.change === 'missing').length;
+  const changedN = r.objects.length - missing;
+  const parts = [changedN ? `${changedN} object${changedN === 1 ? '' : 's'} changed` : '', missing ? `${missing} missing` : ''].filter(Boolean);
+  return { kind: 'live', summary: `live objects differ from revision ${dep.revision}: ${parts.join(', ')}`, details: r.objects.flatMap(objectDriftLines), objects: r.objects };
+}
 
-  const units: DriftUnit[] = [];
-  const knownIds = new Set<string>();
+/** What the cluster says about a deployed release: broken status, not ours, changed live. */
+function deployedFindings(dep: DeployedRelease, read: ClusterRead, live: () => LiveObjects, marker: string): DriftFinding[] {
+  const findings: DriftFinding[] = [];
+  if (dep.status !== 'deployed') {
+    const note = BROKEN_EXPLAINED[dep.status];
+    // live: against a deployed revision only; a failed or pending one was never fully applied
+    findings.push({ kind: 'broken', summary: `status ${dep.status} (revision ${dep.revision})${note ? `: ${note}` : ''}`, details: [`live objects not compared: revision ${dep.revision} was never fully applied`] });
+  }
+  if (!dep.managed) findings.push({ kind: 'unmanaged', summary: `installed without helm-cascade's marker (${marker}): someone deployed it by hand`, details: [] });
+  if (dep.status !== 'deployed') return findings;
+  const liveErr = read.liveErrors?.[dep.namespace];
+  if (liveErr) findings.push({ kind: 'unreadable', summary: `live objects in namespace ${dep.namespace} could not be read: ${firstLine(liveErr)}`, details: [] });
+  else {
+    const f = liveFinding(dep, live());
+    if (f) findings.push(f);
+  }
+  return findings;
+}
+
+/** The `pending` finding of a unit: from the plan when there is one, else what the records alone tell. */
+function pendingOf(u: DesiredUnit, dep: DeployedRelease | undefined, p: PlannedUnit | undefined): DriftFinding | undefined {
+  if (p) return pendingFinding(p);
+  if (!dep && u.enabled) return { kind: 'pending', summary: 'not deployed: the repository lists it, the cluster has no such helm release', details: [] };
+  if (dep && !u.enabled) return { kind: 'pending', summary: 'enabled: false in the repository, but still installed', details: [] };
+  return undefined;
+}
+
+interface AssessContext {
+  planned: Map<string, PlannedUnit>;
+  reads: Map<string, ClusterRead>;
+  deployed: Map<string, DeployedRelease>;
+  liveOf: (read: ClusterRead) => LiveObjects;
+  marker: string;
+}
+
+/** One unit the repository lists; undefined when it is disabled and absent, as wanted. */
+function knownUnit(u: DesiredUnit, c: AssessContext): DriftUnit | undefined {
+  const id = unitId(u);
+  const read = c.reads.get(u.cluster);
+  const base = { ...unitRefOf(u), id, known: true, wanted: u.enabled };
+  if (!read || read.error) {
+    return { ...base, state: 'unreadable', findings: [{ kind: 'unreadable', summary: `cluster ${u.cluster} could not be read${read?.error ? `: ${firstLine(read.error)}` : ''}`, details: [] }] };
+  }
+  const dep = c.deployed.get(id);
+  const p = c.planned.get(id);
+  if (!dep && !u.enabled && (!p || p.action === 'unchanged')) return undefined;
+  const pending = pendingOf(u, dep, p);
+  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : [])];
+  const unit: DriftUnit = { ...base, state: 'clean', findings };
+  if (dep) unit.deployed = summaryOf(dep);
+  if (p && p.kind !== 'orphan' && p.toVersion) unit.desiredVersion = p.toVersion;
+  return unit;
+}
+
+/** Releases the repository does not know, or another repository made, in the namespaces it uses (and its own orphans anywhere). */
+function unknownReleases(input: DriftInput, knownIds: Set<string>, sel: UnitSelector): DriftUnit[] {
   const repoNamespaces = new Set(input.units.map((u) => u.namespace));
-  const liveIndex = new Map<string, LiveObjects>();
-  const liveOf = (read: ClusterRead): LiveObjects => {
-    let idx = liveIndex.get(read.cluster);
-    if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));
-    return idx;
-  };
-  const deployedIndex = new Map<string, DeployedRelease>();
-  for (const read of input.reads) {
-    if (read.error) continue;
-    for (const r of latestReleases(read.releases)) deployedIndex.set(`${read.cluster}/${r.namespace}/${r.name}`, r);
-  }
-
-  // 1. Units the repository knows.
-  for (const u of input.units) {
-    const id = unitId(u);
-    knownIds.add(id);
-    if (!matchesUnit(u, sel)) continue;
-    const read = readByCluster.get(u.cluster);
-    const base = { release: u.release, track: u.track, cluster: u.cluster, namespace: u.namespace, helmName: u.helmName, id, known: true, wanted: u.enabled };
-    if (!read || read.error) {
-      units.push({ ...base, state: 'unreadable', findings: [{ kind: 'unreadable', summary: `cluster ${u.cluster} could not be read${read?.error ? `: ${firstLine(read.error)}` : ''}`, details: [] }] });
-      continue;
-    }
-    const dep = deployedIndex.get(id);
-    const p = planned.get(id);
-    if (!dep && !u.enabled && (!p || p.action === 'unchanged')) continue; // disabled and absent: as wanted
-    const findings: DriftFinding[] = [];
-    const unit: DriftUnit = { ...base, state: 'clean', findings };
-    if (dep) unit.deployed = summaryOf(dep);
-    if (p?.toVersion) unit.desiredVersion = p.toVersion;
-
-    // pending
-    if (p) {
-      const f = pendingFinding(p);
-      if (f) findings.push(f);
-    } else if (!dep && u.enabled) {
-      findings.push({ kind: 'pending', summary: 'not deployed: the repository lists it, the cluster has no such helm release', details: [] });
-    } else if (dep && !u.enabled) {
-      findings.push({ kind: 'pending', summary: 'enabled: false in the repository, but still installed', details: [] });
-    }
-
-    if (dep) {
-      // broken
-      if (dep.status !== 'deployed') {
-        findings.push({ kind: 'broken', summary: `status ${dep.status} (revision ${dep.revision})${BROKEN_EXPLAINED[dep.status] ? `: ${BROKEN_EXPLAINED[dep.status]}` : ''}`, details: [] });
-      }
-      // not ours
-      if (!dep.managed) {
-        findings.push({ kind: 'unmanaged', summary: `installed without helm-cascade's marker (${marker}): someone deployed it by hand`, details: [] });
-      }
-      // live: against a deployed revision only; a failed or pending one was never fully applied
-      const liveErr = read.liveErrors?.[dep.namespace];
-      if (dep.status !== 'deployed') {
-        const broken = findings.find((f) => f.kind === 'broken');
-        broken?.details.push(`live objects not compared: revision ${dep.revision} was never fully applied`);
-      } else if (liveErr) {
-        findings.push({ kind: 'unreadable', summary: `live objects in namespace ${dep.namespace} could not be read: ${firstLine(liveErr)}`, details: [] });
-      } else {
-        const live = detectLiveDrift(dep, liveOf(read));
-        if (live.drifted) {
-          const missing = live.objects.filter((o) => o.change === 'missing').length;
-          const changedN = live.objects.length - missing;
-          const parts = [changedN ? `${changedN} object${changedN === 1 ? '' : 's'} changed` : '', missing ? `${missing} missing` : ''].filter(Boolean);
-          findings.push({ kind: 'live', summary: `live objects differ from revision ${dep.revision}: ${parts.join(', ')}`, details: live.objects.flatMap(objectDriftLines), objects: live.objects });
-        }
-      }
-    }
-    units.push(unit);
-  }
-
-  // 2. Releases the repository does not know, or does not manage, in the namespaces it uses.
+  const out: DriftUnit[] = [];
   for (const read of input.reads) {
     if (read.error) continue;
     for (const r of latestReleases(read.releases)) {
-      const id = `${read.cluster}/${r.namespace}/${r.name}`;
+      const id = releaseId(r);
       if (knownIds.has(id)) continue;
-      const madeFor = r.labels[CLUSTER_LABEL];
-      const madeBy = r.labels[REPO_LABEL];
-      // another deploy repository's release: its cascade-repo label is not ours (as plan judges orphans);
-      // without a repository name to compare, one that names this cluster differently
-      const otherRepo = r.managed && (input.repo !== undefined ? madeBy !== input.repo : madeFor !== undefined && madeFor !== '' && madeFor !== read.cluster);
-      if ((!r.managed || otherRepo) && !repoNamespaces.has(r.namespace)) continue;
-      const track = r.labels[TRACK_LABEL] || undefined;
-      const release = r.labels[RELEASE_LABEL] || r.name;
-      const ref = { release, track, cluster: read.cluster, namespace: r.namespace, helmName: r.name };
+      const ours = ownedByRepo(r, input.repo);
+      // another deploy repository's release (its cascade-repo label is not ours, as plan judges orphans)
+      const otherRepo = r.managed && !ours;
+      if (!ours && !repoNamespaces.has(r.namespace)) continue;
+      const ref = deployedUnitRef(r);
       if (!matchesUnit(ref, sel)) continue;
+      const madeBy = r.labels[REPO_LABEL];
       const summary = otherRepo
-        ? input.repo !== undefined
-          ? `made by helm-cascade from ${madeBy ? `deploy repository "${madeBy}"` : 'another deploy repository'}, not this one`
-          : `made by helm-cascade for cluster "${madeFor}" (another deploy repository?), not in this repository`
+        ? `made by helm-cascade from ${madeBy ? `deploy repository "${madeBy}"` : 'another deploy repository'}, not this one`
         : r.managed
-        ? `managed by helm-cascade but no longer in the repository (orphaned; \`apply --prune\` uninstalls it)`
-        : `helm release ${r.name} (chart ${r.chartName}-${r.chartVersion}) is not managed by helm-cascade and not in the repository`;
+          ? `managed by helm-cascade but no longer in the repository (orphaned; \`apply --prune\` uninstalls it)`
+          : `helm release ${r.name} (chart ${r.chartName}-${r.chartVersion}) is not managed by helm-cascade and not in the repository`;
       const findings: DriftFinding[] = [{ kind: 'unmanaged', summary, details: [] }];
       if (r.status !== 'deployed') findings.push({ kind: 'broken', summary: `status ${r.status} (revision ${r.revision})`, details: [] });
-      const unit: DriftUnit = { ...ref, id, known: false, wanted: false, deployed: summaryOf(r), state: 'clean', findings };
-      units.push(unit);
+      out.push({ ...ref, id, known: false, wanted: false, deployed: summaryOf(r), state: 'clean', findings });
     }
   }
+  return out;
+}
 
-  // 3. Version skew: the same release and track on different chart versions across clusters.
+/** Version skew: the same release and track on different chart versions across clusters; adds a finding to each outlier. */
+function skewGroups(units: DriftUnit[]): SkewGroup[] {
   const groups = new Map<string, DriftUnit[]>();
   for (const u of units) {
     if (!u.known || !u.deployed) continue;
     const key = `${u.release}\u0000${u.track ?? ''}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(u);
+    groups.set(key, [...(groups.get(key) ?? []), u]);
   }
   const skew: SkewGroup[] = [];
   for (const g of groups.values()) {
     const versions: Record<string, string[]> = {};
     for (const u of g) (versions[`${u.deployed?.chartVersion}`] ??= []).push(u.cluster);
     if (Object.keys(versions).length < 2) continue;
-    const first = g[0] as DriftUnit;
+    const first = g[0]!;
     const desired = g.find((u) => u.desiredVersion)?.desiredVersion;
-    const group: SkewGroup = { release: first.release, track: first.track, helmName: first.helmName, versions };
-    if (desired) group.desiredVersion = desired;
-    skew.push(group);
+    skew.push({ release: first.release, track: first.track, helmName: first.helmName, versions, ...(desired ? { desiredVersion: desired } : {}) });
     const ref = referenceVersion(versions, desired);
-    const spread = Object.entries(versions)
-      .map(([v, cs]) => `${v} on ${cs.join(', ')}`)
-      .join('; ');
+    const spread = Object.entries(versions).map(([v, cs]) => `${v} on ${cs.join(', ')}`).join('; ');
     for (const u of g) {
       const v = u.deployed?.chartVersion ?? '';
-      if (v === ref) continue;
-      u.findings.push({ kind: 'skew', summary: `chart ${v} here, ${ref} on ${(versions[ref] ?? []).join(', ')}`, details: [`${u.helmName}: ${spread}`] });
+      if (v !== ref) u.findings.push({ kind: 'skew', summary: `chart ${v} here, ${ref} on ${(versions[ref] ?? []).join(', ')}`, details: [`${u.helmName}: ${spread}`] });
     }
   }
+  return skew;
+}
 
-  for (const u of units) u.state = worstState(u.findings.map((f) => f.kind));
-
+function summarise(units: readonly DriftUnit[]): DriftSummary {
   const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0 };
   for (const u of units) {
     if (u.state === 'clean') summary.clean++;
     else summary.drifted++;
     for (const k of new Set(u.findings.map((f) => f.kind))) summary[k]++;
   }
-  const clusters = input.clusters.map((name) => {
-    const read = readByCluster.get(name);
-    if (read && !read.error) return { name, readable: true };
-    return { name, readable: false, error: read?.error ?? 'not read' };
-  });
-  return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, clusters, units, skew, summary, pendingChecked: input.plan !== undefined, notes };
+  return summary;
 }
 
-/** SPEC exit codes for drift: 5 when a cluster could not be read, 2 when something drifted, else 0. */
-export function driftExitCode(report: DriftReport): number {
-  if (report.clusters.some((c) => !c.readable)) return 5;
-  return report.summary.drifted > 0 ? 2 : 0;
+function contextOf(input: DriftInput): AssessContext {
+  const liveIndex = new Map<string, LiveObjects>();
+  const deployed = new Map<string, DeployedRelease>();
+  for (const read of input.reads) if (!read.error) for (const r of latestReleases(read.releases)) deployed.set(releaseId(r), r);
+  return {
+    planned: plannedUnits(input.plan),
+    reads: new Map(input.reads.map((r) => [r.cluster, r] as const)),
+    deployed,
+    marker: input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    liveOf: (read) => {
+      let idx = liveIndex.get(read.cluster);
+      if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));
+      return idx;
+    },
+  };
+}
+
+export function assessDrift(input: DriftInput): DriftReport {
+  const sel = input.selector ?? {};
+  const c = contextOf(input);
+  const notes: string[] = [];
+  if (!input.plan) {
+    notes.push(`the repository was not rendered and compared${input.planError ? ` (${input.planError})` : ''}: "pending" covers only releases not yet installed or disabled but still installed`);
+  }
+  const known = input.units.filter((u) => matchesUnit(u, sel)).map((u) => knownUnit(u, c)).filter((u): u is DriftUnit => u !== undefined);
+  const units = [...known, ...unknownReleases(input, new Set(input.units.map(unitId)), sel)];
+  const skew = skewGroups(units);
+  for (const u of units) u.state = worstState(u.findings.map((f) => f.kind));
+  const clusters = input.clusters.map((name) => {
+    const read = c.reads.get(name);
+    return read && !read.error ? { name, readable: true } : { name, readable: false, error: read?.error ?? 'not read' };
+  });
+  return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, clusters, units, skew, summary: summarise(units), pendingChecked: input.plan !== undefined, notes };
+}
+
+/** What drift found, for the exit code (errors.ts maps it): a cluster unreadable (refused), drift (changes), or clean. */
+export function driftOutcome(report: DriftReport): Outcome {
+  if (report.clusters.some((c) => !c.readable)) return 'refused';
+  return report.summary.drifted > 0 ? 'changes' : 'success';
 }
 
 /** The worst units first (for notifications and summaries). */

@@ -1,6 +1,7 @@
 // What `helm-cascade drift` finds, as plain data: made by assessDrift (pure),
 // printed by the drift reporters in report/, posted by notify.
 import type { UnitRef } from '../model/identity.ts';
+import type { ObjectDrift } from '../plan/types.ts';
 
 /**
  * Kinds of drift, one per question drift answers:
@@ -11,49 +12,17 @@ import type { UnitRef } from '../model/identity.ts';
  * - unmanaged:  a helm release helm-cascade does not manage, or the repository does not know
  * - unreadable: the cluster could not be read; nothing is known about the unit
  */
-export type DriftKind = 'unreadable' | 'broken' | 'live' | 'pending' | 'skew' | 'unmanaged';
+type DriftKind = 'unreadable' | 'broken' | 'live' | 'pending' | 'skew' | 'unmanaged';
 
 export type DriftState = DriftKind | 'clean';
 
 /** Worst first: a unit's state is its worst finding. */
-export const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
 
 export function worstState(states: Iterable<DriftState>): DriftState {
   let worst: DriftState = 'clean';
   for (const s of states) if (DRIFT_SEVERITY.indexOf(s) < DRIFT_SEVERITY.indexOf(worst)) worst = s;
   return worst;
-}
-
-/** One field of one object that differs. Values are display strings; for Secrets they are never set. */
-export interface FieldDrift {
-  /** Readable path: spec.replicas, data.LOG_LEVEL, spec.template.spec.containers[web].image */
-  path: string;
-  change: 'changed' | 'removed' | 'added';
-  /** As the deployed manifest says (undefined for Secret data and for `added`). */
-  deployed?: string;
-  /** As the cluster says (undefined for Secret data and for `removed`). */
-  live?: string;
-  /** A person-readable line: "spec.replicas: 3 -> 5", "key DB_PASSWORD changed". */
-  message: string;
-  /** Unified diff of a multi-line value (never for Secrets). */
-  diff?: string;
-}
-
-/** One object of a release that differs from its deployed manifest. */
-export interface ObjectDrift {
-  apiVersion: string;
-  kind: string;
-  namespace: string | undefined; // undefined: cluster-scoped
-  name: string;
-  change: 'missing' | 'changed';
-  fields: FieldDrift[];
-}
-
-export interface LiveDriftResult {
-  drifted: boolean;
-  objects: ObjectDrift[];
-  /** Objects checked (manifest documents with a kind and a name). */
-  checked: number;
 }
 
 export interface DriftFinding {
@@ -90,7 +59,7 @@ export interface DriftUnit extends UnitRef {
   findings: DriftFinding[];
 }
 
-export interface ClusterReadSummary {
+interface ClusterReadSummary {
   name: string;
   readable: boolean;
   error?: string;

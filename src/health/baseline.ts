@@ -4,7 +4,8 @@
 // object only counts once it is a NEW object (another uid) or its generation
 // has moved past the recorded one; until then its status still describes the
 // previous revision, however healthy it looks.
-import type { LiveIdentity, LiveObject } from '../model/objects.ts';
+import { refKey } from '../model/objects.ts';
+import type { Baseline, LiveIdentity, LiveObject, ObjectRef } from '../model/objects.ts';
 import { progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 
@@ -37,4 +38,15 @@ export function conditionOf(obj: LiveObject, type: string): { type: string; stat
   const conds = obj.status?.conditions;
   if (!Array.isArray(conds)) return undefined;
   return conds.find((c: { type?: string }) => c?.type === type);
+}
+
+/** uid and generation of each ref among the objects just read (call before the upgrade); refs that do not exist are left out. */
+export function baselineOf(refs: readonly ObjectRef[], objects: readonly LiveObject[]): Baseline {
+  const wanted = new Set(refs.map(refKey));
+  const out: Baseline = {};
+  for (const o of objects) {
+    const key = refKey({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name });
+    if (wanted.has(key) && o.metadata.uid) out[key] = { uid: o.metadata.uid, generation: o.metadata.generation ?? 0 };
+  }
+  return out;
 }

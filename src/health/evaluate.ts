@@ -96,7 +96,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']
 const GATED_KINDS = new Set([...WORKLOAD_KINDS, 'Service', 'Pod']);
 
 /** Does a label selector (matchLabels + matchExpressions) select these labels? An empty selector selects nothing. */
-export function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
+function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const ml = selector.matchLabels ?? {};
   const me = selector.matchExpressions ?? [];
@@ -125,7 +125,7 @@ const isTerminating = (o: LiveObject) => Boolean(o.metadata.deletionTimestamp);
 const sameNs = (o: LiveObject, ns: string | undefined) => (o.metadata.namespace ?? ns) === ns;
 
 /** Pods of a workload's newest revision (see the header); [] while the controller lags. */
-export function currentPodsOf(workload: LiveObject, objects: readonly LiveObject[]): LiveObject[] {
+function currentPodsOf(workload: LiveObject, objects: readonly LiveObject[]): LiveObject[] {
   const ns = workload.metadata.namespace;
   const selected = objects.filter((o) => o.kind === 'Pod' && sameNs(o, ns) && !isTerminating(o) && selectorMatches(workload.spec?.selector, o.metadata.labels));
   if (workload.kind === 'Job') return selected;
@@ -187,14 +187,14 @@ function eventsOfPod(pod: LiveObject, events: readonly LiveObject[] | undefined)
  * means a node is being added for it (wait: it may still fit before the
  * timeout); "NotTriggerScaleUp" or "FailedScaleUp" mean none will come.
  */
-export function scaleUpUnderWay(pod: LiveObject, events: readonly LiveObject[] | undefined): string | undefined {
+function scaleUpUnderWay(pod: LiveObject, events: readonly LiveObject[] | undefined): string | undefined {
   const last = eventsOfPod(pod, events)
     .filter((e) => e.reason === 'TriggeredScaleUp' || e.reason === 'NotTriggerScaleUp' || e.reason === 'FailedScaleUp')
     .at(-1);
   return last?.reason === 'TriggeredScaleUp' ? (last.message ?? last.note ?? 'scale-up triggered') : undefined;
 }
 
-export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
+function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
   const mine = eventsOfPod(pod, events);
   return mine.slice(-limit).map((e) => {
     const count = e.count ?? e.series?.count ?? e.deprecatedCount ?? 1;
@@ -203,7 +203,7 @@ export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undef
 }
 
 /** 0.4s, 2s, 1m30s, 5m: tenths below 10s so a short soak does not read "1s of 1s" before it is over. */
-export function fmtDuration(ms: number): string {
+function fmtDuration(ms: number): string {
   if (ms < 10_000) {
     const tenths = Math.floor(ms / 100) / 10;
     return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
@@ -238,40 +238,30 @@ function assessRef(ref: ObjectRef, obj: LiveObject | undefined, input: GateInput
   }
 }
 
-export function evaluateGate(input: GateInput): GateEvaluation {
-  const { health, snapshot } = input;
+/** The owned objects' health, and the current pods of the owned workloads and bare pods. */
+function assessOwned(input: GateInput): { objects: ObjectHealth[]; pods: LiveObject[] } {
   const objects: ObjectHealth[] = [];
   const podsByUid = new Map<string, LiveObject>();
   for (const ref of input.owned) {
-    const obj = findObject(snapshot.objects, ref);
+    const obj = findObject(input.snapshot.objects, ref);
     const r = assessRef(ref, obj, input);
     if (!r) continue;
     objects.push({ ...ref, ...r });
-    if (obj && WORKLOAD_KINDS.has(ref.kind)) for (const p of currentPodsOf(obj, snapshot.objects)) podsByUid.set(p.metadata.uid ?? p.metadata.name, p);
+    if (obj && WORKLOAD_KINDS.has(ref.kind)) for (const p of currentPodsOf(obj, input.snapshot.objects)) podsByUid.set(p.metadata.uid ?? p.metadata.name, p);
     if (obj && ref.kind === 'Pod' && !isTerminating(obj)) podsByUid.set(obj.metadata.uid ?? obj.metadata.name, obj);
   }
-  const pods = [...podsByUid.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-  const report = (pod: LiveObject, reason: string, message: string): FailingPod => ({
-    namespace: pod.metadata.namespace ?? '',
-    name: pod.metadata.name,
-    reason,
-    message,
-    restarts: podRestarts(pod),
-    events: podEvents(pod, snapshot.events),
-  });
-  const base = { objects, pods: pods.length };
+  return { objects, pods: [...podsByUid.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)) };
+}
 
-  // Restarts of current pods since the gate started.
-  const restartsByPod = pods.map((p) => ({ pod: p, n: Math.max(0, podRestarts(p) - (input.restartBaseline[p.metadata.uid ?? ''] ?? 0)) }));
-  const restarts = restartsByPod.reduce((n, r) => n + r.n, 0);
+type Reporter = (pod: LiveObject, reason: string, message: string) => FailingPod;
 
-  // 1. Fail fast on pod states that never heal by waiting. An Unschedulable pod for
-  // which the cluster autoscaler is adding a node may still heal: it waits (timeout).
+/** 1. Pod states that never heal by waiting (an Unschedulable pod the autoscaler is adding a node for waits). */
+function failFast(pods: readonly LiveObject[], events: LiveSnapshot['events'], report: Reporter): { broken: FailingPod[]; scalingUp: string[] } {
   const scalingUp: string[] = [];
   const broken = pods.flatMap((p) => {
     const problem = podFailFast(p);
     if (problem?.reason === 'Unschedulable') {
-      const scaleUp = scaleUpUnderWay(p, snapshot.events);
+      const scaleUp = scaleUpUnderWay(p, events);
       if (scaleUp) {
         scalingUp.push(`pod ${p.metadata.name} is Unschedulable, the cluster autoscaler is adding a node (${scaleUp})`);
         return [];
@@ -279,68 +269,72 @@ export function evaluateGate(input: GateInput): GateEvaluation {
     }
     return problem ? [report(p, problem.reason, problem.container ? `container ${problem.container}: ${problem.message}` : problem.message)] : [];
   });
-  if (broken.length > 0) {
-    const first = broken[0]!;
-    const more = broken.length > 1 ? ` (and ${broken.length - 1} more pod${broken.length > 2 ? 's' : ''})` : '';
-    return { ...base, phase: 'failed', reason: `pod ${first.name} is in ${first.reason}: ${first.message}${more}`, failingPods: broken, restarts };
+  return { broken, scalingUp };
+}
+
+/** The phase while something is still not Healthy: rolling out, timed out, or (during the soak) lost. */
+function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: string[], lost: () => FailingPod[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
+  const what = pending.map((o) => `${o.kind} ${o.name}: ${o.message}`).join('; ');
+  if (input.soakStartedMs !== undefined) {
+    const l = lost();
+    const who = l.length > 0 ? `pod ${l.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
+    return { phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs)} of soak: ${what}`, failingPods: l };
   }
+  const waitingFor = [what, ...scalingUp].join('; ');
+  if (input.elapsedMs >= input.health.timeoutMs) return { phase: 'failed', reason: `timed out after ${fmtDuration(input.health.timeoutMs)} waiting for rollout: ${waitingFor}`, failingPods: lost() };
+  return { phase: 'rolling-out', reason: waitingFor, failingPods: [] };
+}
 
-  // 2. Too many restarts.
-  if (restarts > health.maxRestarts) {
-    const culprits = restartsByPod.filter((r) => r.n > 0);
-    const list = culprits.map((r) => `${r.pod.metadata.name} (${r.n})`).join(', ');
-    return {
-      ...base,
-      phase: 'failed',
-      reason: `${restarts} container restart${restarts === 1 ? '' : 's'} since the gate started, more than maxRestarts ${health.maxRestarts}: ${list}`,
-      failingPods: culprits.map((r) => report(r.pod, 'Restarts', `restarted ${r.n} time${r.n === 1 ? '' : 's'} since the gate started`)),
-      restarts,
-    };
-  }
-
-  // 3. An object that is Degraded will not heal by waiting either.
-  const degradedObj = objects.find((o) => o.status === 'Degraded');
-  if (degradedObj) return { ...base, phase: 'failed', reason: `${degradedObj.kind} ${degradedObj.name}: ${degradedObj.message}`, failingPods: [], restarts };
-
-  const notReadyPods = () => pods.filter((p) => !isPodReady(p) && p.status?.phase !== 'Succeeded').map((p) => report(p, 'NotReady', assessPod(p).message));
-  const pending = objects.filter((o) => o.status !== 'Healthy');
+/** Everything rolled out: pods must be Ready throughout the soak, the probes pass, then the soak ends. */
+function rolledOut(input: GateInput, objects: ObjectHealth[], pods: number, restarts: number, lost: FailingPod[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
+  const { health } = input;
   const inSoak = input.soakStartedMs !== undefined;
-
-  if (pending.length > 0) {
-    const what = pending.map((o) => `${o.kind} ${o.name}: ${o.message}`).join('; ');
-    if (inSoak) {
-      const lost = notReadyPods();
-      const who = lost.length > 0 ? `pod ${lost.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
-      return { ...base, phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs!)} of soak: ${what}`, failingPods: lost, restarts };
-    }
-    const waitingFor = [what, ...scalingUp].join('; ');
-    if (input.elapsedMs >= health.timeoutMs) {
-      return { ...base, phase: 'failed', reason: `timed out after ${fmtDuration(health.timeoutMs)} waiting for rollout: ${waitingFor}`, failingPods: notReadyPods(), restarts };
-    }
-    return { ...base, phase: 'rolling-out', reason: waitingFor, failingPods: [], restarts };
-  }
-
-  // Everything is rolled out. Pods must be Ready throughout the soak.
-  const lost = notReadyPods();
-  if (inSoak && lost.length > 0) {
-    return { ...base, phase: 'failed', reason: `pod ${lost.map((p) => p.name).join(', ')} lost Ready during the soak: ${lost[0]!.message}`, failingPods: lost, restarts };
-  }
+  const names = lost.map((p) => p.name).join(', ');
+  if (inSoak && lost.length > 0) return { phase: 'failed', reason: `pod ${names} lost Ready during the soak: ${lost[0]!.message}`, failingPods: lost };
   if (!inSoak && lost.length > 0) {
     // Rolled out per the controllers but a current pod is not Ready yet (e.g. maxUnavailable slack): keep waiting.
-    if (input.elapsedMs >= health.timeoutMs) {
-      return { ...base, phase: 'failed', reason: `timed out after ${fmtDuration(health.timeoutMs)}: pod ${lost.map((p) => p.name).join(', ')} not Ready`, failingPods: lost, restarts };
-    }
-    return { ...base, phase: 'rolling-out', reason: `waiting for pod ${lost.map((p) => p.name).join(', ')} to be Ready`, failingPods: [], restarts };
+    if (input.elapsedMs >= health.timeoutMs) return { phase: 'failed', reason: `timed out after ${fmtDuration(health.timeoutMs)}: pod ${names} not Ready`, failingPods: lost };
+    return { phase: 'rolling-out', reason: `waiting for pod ${names} to be Ready`, failingPods: [] };
   }
-  if (!inSoak) return { ...base, phase: 'soaking', reason: `rolled out; soaking for ${fmtDuration(health.soakMs)}`, failingPods: [], restarts };
-
+  if (!inSoak) return { phase: 'soaking', reason: `rolled out; soaking for ${fmtDuration(health.soakMs)}`, failingPods: [] };
   const failedProbe = input.probes?.find((p) => !p.ok);
-  if (failedProbe) return { ...base, phase: 'failed', reason: `${failedProbe.name} failed during the soak: ${failedProbe.message}`, failingPods: [], restarts };
+  if (failedProbe) return { phase: 'failed', reason: `${failedProbe.name} failed during the soak: ${failedProbe.message}`, failingPods: [] };
   const soaked = input.elapsedMs - input.soakStartedMs!;
   const wantsProbes = health.http.length > 0 || health.prometheus !== undefined;
   if (soaked >= health.soakMs && (!wantsProbes || input.probes !== undefined)) {
     const summary = worst(objects).status === 'Healthy' ? `${objects.length} object${objects.length === 1 ? '' : 's'} healthy` : '';
-    return { ...base, phase: 'passed', reason: `${summary}, ${pods.length} pod${pods.length === 1 ? '' : 's'} Ready, ${restarts} restart${restarts === 1 ? '' : 's'} after a ${fmtDuration(health.soakMs)} soak`, failingPods: [], restarts };
+    return { phase: 'passed', reason: `${summary}, ${pods} pod${pods === 1 ? '' : 's'} Ready, ${restarts} restart${restarts === 1 ? '' : 's'} after a ${fmtDuration(health.soakMs)} soak`, failingPods: [] };
   }
-  return { ...base, phase: 'soaking', reason: `soaking: ${fmtDuration(soaked)} of ${fmtDuration(health.soakMs)}`, failingPods: [], restarts };
+  return { phase: 'soaking', reason: `soaking: ${fmtDuration(soaked)} of ${fmtDuration(health.soakMs)}`, failingPods: [] };
+}
+
+export function evaluateGate(input: GateInput): GateEvaluation {
+  const { health, snapshot } = input;
+  const { objects, pods } = assessOwned(input);
+  const report: Reporter = (pod, reason, message) => ({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, reason, message, restarts: podRestarts(pod), events: podEvents(pod, snapshot.events) });
+  const restartsByPod = pods.map((p) => ({ pod: p, n: Math.max(0, podRestarts(p) - (input.restartBaseline[p.metadata.uid ?? ''] ?? 0)) }));
+  const restarts = restartsByPod.reduce((n, r) => n + r.n, 0);
+  const base = { objects, pods: pods.length, restarts };
+
+  const { broken, scalingUp } = failFast(pods, snapshot.events, report);
+  if (broken.length > 0) {
+    const first = broken[0]!;
+    const more = broken.length > 1 ? ` (and ${broken.length - 1} more pod${broken.length > 2 ? 's' : ''})` : '';
+    return { ...base, phase: 'failed', reason: `pod ${first.name} is in ${first.reason}: ${first.message}${more}`, failingPods: broken };
+  }
+  // 2. Too many restarts.
+  if (restarts > health.maxRestarts) {
+    const culprits = restartsByPod.filter((r) => r.n > 0);
+    const list = culprits.map((r) => `${r.pod.metadata.name} (${r.n})`).join(', ');
+    const failingPods = culprits.map((r) => report(r.pod, 'Restarts', `restarted ${r.n} time${r.n === 1 ? '' : 's'} since the gate started`));
+    return { ...base, phase: 'failed', reason: `${restarts} container restart${restarts === 1 ? '' : 's'} since the gate started, more than maxRestarts ${health.maxRestarts}: ${list}`, failingPods };
+  }
+  // 3. An object that is Degraded will not heal by waiting either.
+  const degradedObj = objects.find((o) => o.status === 'Degraded');
+  if (degradedObj) return { ...base, phase: 'failed', reason: `${degradedObj.kind} ${degradedObj.name}: ${degradedObj.message}`, failingPods: [] };
+
+  const notReady = () => pods.filter((p) => !isPodReady(p) && p.status?.phase !== 'Succeeded').map((p) => report(p, 'NotReady', assessPod(p).message));
+  const pending = objects.filter((o) => o.status !== 'Healthy');
+  if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, scalingUp, notReady) };
+  return { ...base, ...rolledOut(input, objects, pods.length, restarts, notReady()) };
 }

@@ -1,30 +1,28 @@
-// The gate loop (I/O): after a unit's upgrade, poll its namespaces about once
-// a second (one shared, batched kubectl read per context+namespace, see
-// poller.ts), hand each snapshot to the pure evaluator, run the http and
-// prometheus checks during the soak, and stop at passed, failed (fast or at
-// the timeout) or an interrupt. A failure report carries the failing pods'
-// recent events and last log lines where the cluster has them.
+// The gate loop (I/O): after a unit's upgrade, read its namespaces about once
+// a second (one shared, batched read per cluster+namespace, see poller.ts),
+// hand each snapshot to the pure evaluator, run the http and prometheus
+// checks during the soak, and stop at passed, failed (fast or at the timeout)
+// or an interrupt. A failure report carries the failing pods' recent events
+// and last log lines where the cluster has them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getBaseline, listEvents, podLogs } from '../kube/live.ts';
-import type { KubeTarget, ListFn } from '../kube/live.ts';
 import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
 import type { HealthSpec } from '../model/spec.ts';
+import { baselineOf } from './baseline.ts';
 import { evaluateGate } from './evaluate.ts';
 import type { FailingPod, GateEvaluation, GatePhase, LiveSnapshot, ObjectHealth, ProbeResult } from './evaluate.ts';
 import { ownedRefs, specChangedRefs } from './owned.ts';
 import { podRestarts } from './pod.ts';
-import { sharedPoller } from './poller.ts';
-import type { LivePoller } from './poller.ts';
+import type { ClusterReader } from './poller.ts';
 import { checkHttp, checkPrometheus } from './probes.ts';
 import type { FetchFn } from './probes.ts';
 
 /** Kinds whose uid/generation the baseline records. */
-export const BASELINE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+const BASELINE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 /** Kinds the gate reads at all; a unit owning none of them only soaks (and runs its http/prometheus checks). */
 const GATED_KINDS = new Set([...BASELINE_KINDS, 'Service', 'Pod']);
 
-export interface FailingPodReport extends FailingPod {
-  /** Last log lines (kubectl logs --tail=20), or "no logs" when the cluster has none. */
+interface FailingPodReport extends FailingPod {
+  /** Last log lines, or "no logs" when the cluster has none. */
   logs: string;
 }
 
@@ -54,7 +52,8 @@ export interface GatePreparation {
 export interface GateOptions {
   /** unitId(): cluster/namespace/helmName. */
   unit: string;
-  target: KubeTarget;
+  /** The cluster's live state. */
+  reader: ClusterReader;
   owned: readonly ObjectRef[];
   baseline: Baseline;
   /** refKeys the upgrade changed the spec of; 'all' when unknown (strictest). */
@@ -65,14 +64,11 @@ export interface GateOptions {
   pollIntervalMs?: number;
   /** Default 5000: how often the http/prometheus checks run during the soak. */
   probeIntervalMs?: number;
-  /** Default: the process-wide poller, shared by concurrent gates. */
-  poller?: LivePoller;
   /** Called after every evaluation (progress display). */
   onProgress?: (e: GateEvaluation, elapsedMs: number) => void;
   /** Give up after this long without a successful read (default 15s; the timeout still applies). */
   maxReadErrorMs?: number;
   fetch?: FetchFn;
-  kubectl?: string;
   now?: () => number;
 }
 
@@ -81,20 +77,15 @@ export interface GateOptions {
  * manifest), which of those the upgrade changes (old vs new manifest), and
  * their {uid, generation} now. `oldManifest` is undefined for an install.
  */
-export async function prepareGate(
-  target: KubeTarget,
-  namespace: string,
-  newManifest: string | undefined,
-  oldManifest: string | undefined,
-  opts?: { kubectl?: string; signal?: AbortSignal; list?: ListFn },
-): Promise<GatePreparation> {
+export async function prepareGate(reader: ClusterReader, namespace: string, newManifest: string | undefined, oldManifest: string | undefined): Promise<GatePreparation> {
   const owned = ownedRefs(newManifest, namespace);
   const specChanged = specChangedRefs(oldManifest, newManifest, namespace);
   // An install has nothing to compare with: every object it makes is new.
   const workloads = oldManifest === undefined ? [] : owned.filter((r) => BASELINE_KINDS.has(r.kind));
-  const kopts = { ...(opts?.kubectl ? { kubectl: opts.kubectl } : {}), ...(opts?.signal ? { signal: opts.signal } : {}) };
-  const baseline = workloads.length === 0 ? {} : await getBaseline(target, workloads, kopts, opts?.list);
-  return { owned, specChanged, baseline };
+  const namespaces = [...new Set(workloads.map((r) => r.namespace))];
+  const now = Date.now();
+  const snapshots = await Promise.all(namespaces.map((ns) => reader.snapshot(ns, now)));
+  return { owned, specChanged, baseline: baselineOf(workloads, snapshots.flatMap((s) => s.objects)) };
 }
 
 class Interrupted extends Error {}
@@ -114,128 +105,159 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promis
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Gates one unit after its upgrade. Never throws for a gate failure: read `passed`. */
-export async function runGate(opts: GateOptions): Promise<GateResult> {
-  const now = opts.now ?? Date.now;
-  const poller = opts.poller ?? sharedPoller;
-  const interval = opts.pollIntervalMs ?? 1_000;
-  const probeInterval = opts.probeIntervalMs ?? 5_000;
-  const maxReadErrorMs = opts.maxReadErrorMs ?? 15_000;
-  const { health, signal } = opts;
-  const start = now();
-  const namespaces = [...new Set(opts.owned.filter((r) => GATED_KINDS.has(r.kind)).map((r) => r.namespace))].sort();
+/** The state of one gate between polls. */
+class GateRun {
+  readonly o: GateOptions;
+  readonly now: () => number;
+  readonly start: number;
+  readonly namespaces: string[];
+  soakStartedMs: number | undefined;
+  restartBaseline: Record<string, number> | undefined;
+  probes: ProbeResult[] | undefined;
+  lastProbeAt = -Infinity;
+  last: GateEvaluation | undefined;
+  snapshot: LiveSnapshot;
+  readErrorSince: number | undefined;
 
-  let soakStartedMs: number | undefined;
-  let restartBaseline: Record<string, number> | undefined;
-  let probes: ProbeResult[] | undefined;
-  let lastProbeAt = -Infinity;
-  let last: GateEvaluation | undefined;
-  let snapshot: LiveSnapshot = { objects: [], fetchedAt: start };
-  let readErrorSince: number | undefined;
+  constructor(o: GateOptions) {
+    this.o = o;
+    this.now = o.now ?? Date.now;
+    this.start = this.now();
+    this.namespaces = [...new Set(o.owned.filter((r) => GATED_KINDS.has(r.kind)).map((r) => r.namespace))].sort();
+    this.snapshot = { objects: [], fetchedAt: this.start };
+  }
 
-  const finish = (phase: GateResult['phase'], reason: string, failingPods: FailingPodReport[] = []): GateResult => {
-    const end = now();
+  elapsed(): number {
+    return this.now() - this.start;
+  }
+
+  result(phase: GateResult['phase'], reason: string, failingPods: FailingPodReport[] = []): GateResult {
+    const end = this.now();
     return {
-      unit: opts.unit,
+      unit: this.o.unit,
       passed: phase === 'passed',
       phase,
       reason,
-      startedAt: new Date(start).toISOString(),
+      startedAt: new Date(this.start).toISOString(),
       finishedAt: new Date(end).toISOString(),
-      durationMs: end - start,
+      durationMs: end - this.start,
       failingPods,
-      objects: last?.objects ?? [],
-      probes: probes ?? [],
-      restarts: last?.restarts ?? 0,
+      objects: this.last?.objects ?? [],
+      probes: this.probes ?? [],
+      restarts: this.last?.restarts ?? 0,
     };
-  };
-  const interrupted = () => finish('interrupted', `interrupted while ${last?.phase ?? 'rolling-out'}${last ? `: ${last.reason}` : ''}`);
-
-  const runProbes = async (): Promise<ProbeResult[]> => {
-    const p = { signal, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
-    return Promise.all([...health.http.map((h) => checkHttp(h, p)), ...(health.prometheus ? [checkPrometheus(health.prometheus, p)] : [])]);
-  };
-
-  const evaluate = (elapsedMs: number) =>
-    evaluateGate({ owned: opts.owned, snapshot, baseline: opts.baseline, specChanged: opts.specChanged, health, elapsedMs, soakStartedMs, restartBaseline: restartBaseline ?? {}, probes });
-
-  try {
-    for (;;) {
-      if (signal?.aborted) return interrupted();
-      const readStart = now();
-      try {
-        const parts = await untilAborted(Promise.all(namespaces.map((ns) => poller.get(opts.target, ns, start))), signal);
-        snapshot = { objects: parts.flatMap((p) => p.objects), fetchedAt: Math.min(readStart, ...parts.map((p) => p.readAt)) };
-        readErrorSince = undefined;
-      } catch (err) {
-        if (err instanceof Interrupted) throw err;
-        const elapsed = now() - start;
-        readErrorSince ??= elapsed;
-        const why = `cannot read the live state of ${namespaces.join(', ')}: ${errText(err)}`;
-        if (elapsed - readErrorSince >= maxReadErrorMs || (soakStartedMs === undefined && elapsed >= health.timeoutMs)) return finish('failed', why);
-        await sleep(interval, undefined, { signal });
-        continue;
-      }
-      restartBaseline ??= Object.fromEntries(snapshot.objects.filter((o) => o.kind === 'Pod' && o.metadata.uid).map((p) => [p.metadata.uid!, podRestarts(p)]));
-
-      let elapsed = now() - start;
-      let e = evaluate(elapsed);
-      if (e.phase === 'failed' && e.failingPods.some((p) => p.reason === 'Unschedulable')) {
-        // the cluster autoscaler may be adding a node for it: its events on the pod decide
-        snapshot = { ...snapshot, events: await untilAborted(readEvents(opts, e.failingPods), signal) };
-        e = evaluate(elapsed);
-      }
-      if (e.phase === 'soaking') {
-        if (soakStartedMs === undefined) soakStartedMs = elapsed;
-        if (elapsed - lastProbeAt >= probeInterval && (health.http.length > 0 || health.prometheus)) {
-          probes = await untilAborted(runProbes(), signal);
-          lastProbeAt = elapsed;
-        }
-        elapsed = now() - start;
-        e = evaluate(elapsed);
-      }
-      last = e;
-      opts.onProgress?.(e, elapsed);
-      if (e.phase === 'passed') return finish('passed', e.reason);
-      if (e.phase === 'failed') return finish('failed', e.reason, await untilAborted(explainFailure(opts, e, elapsed), signal));
-      await sleep(Math.max(0, interval - (now() - readStart)), undefined, { signal });
-    }
-  } catch (err) {
-    if (err instanceof Interrupted || (err instanceof Error && err.name === 'AbortError')) return interrupted();
-    throw err;
   }
 
-  // Events and logs of the failing pods (first 5), fetched once, when the gate fails.
-  async function explainFailure(o: GateOptions, e: GateEvaluation, elapsedMs: number): Promise<FailingPodReport[]> {
+  interrupted(): GateResult {
+    return this.result('interrupted', `interrupted while ${this.last?.phase ?? 'rolling-out'}${this.last ? `: ${this.last.reason}` : ''}`);
+  }
+
+  evaluate(elapsedMs: number): GateEvaluation {
+    const o = this.o;
+    return evaluateGate({ owned: o.owned, snapshot: this.snapshot, baseline: o.baseline, specChanged: o.specChanged, health: o.health, elapsedMs, soakStartedMs: this.soakStartedMs, restartBaseline: this.restartBaseline ?? {}, probes: this.probes });
+  }
+
+  /** One read of every namespace; a failure is remembered, and after too long (or the timeout) ends the gate. */
+  async read(): Promise<GateResult | 'read' | 'retry'> {
+    const readStart = this.now();
+    try {
+      const parts = await untilAborted(Promise.all(this.namespaces.map((ns) => this.o.reader.snapshot(ns, this.start))), this.o.signal);
+      this.snapshot = { objects: parts.flatMap((p) => p.objects), fetchedAt: Math.min(readStart, ...parts.map((p) => p.readAt)) };
+      this.readErrorSince = undefined;
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      const elapsed = this.elapsed();
+      this.readErrorSince ??= elapsed;
+      const why = `cannot read the live state of ${this.namespaces.join(', ')}: ${errText(err)}`;
+      const tooLong = elapsed - this.readErrorSince >= (this.o.maxReadErrorMs ?? 15_000);
+      return tooLong || (this.soakStartedMs === undefined && elapsed >= this.o.health.timeoutMs) ? this.result('failed', why) : 'retry';
+    }
+    this.restartBaseline ??= Object.fromEntries(this.snapshot.objects.filter((x) => x.kind === 'Pod' && x.metadata.uid).map((p) => [p.metadata.uid!, podRestarts(p)]));
+    return 'read';
+  }
+
+  /** The evaluation of the snapshot just read: autoscaler events for Unschedulable pods, probes during the soak. */
+  async step(): Promise<GateEvaluation> {
+    const { health, signal } = this.o;
+    let elapsed = this.elapsed();
+    let e = this.evaluate(elapsed);
+    if (e.phase === 'failed' && e.failingPods.some((p) => p.reason === 'Unschedulable')) {
+      // the cluster autoscaler may be adding a node for it: its events on the pod decide
+      this.snapshot = { ...this.snapshot, events: await untilAborted(readEvents(this.o.reader, e.failingPods), signal) };
+      e = this.evaluate(elapsed);
+    }
+    if (e.phase !== 'soaking') return e;
+    this.soakStartedMs ??= elapsed;
+    if (elapsed - this.lastProbeAt >= (this.o.probeIntervalMs ?? 5_000) && (health.http.length > 0 || health.prometheus)) {
+      const p = { signal, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) };
+      this.probes = await untilAborted(Promise.all([...health.http.map((h) => checkHttp(h, p)), ...(health.prometheus ? [checkPrometheus(health.prometheus, p)] : [])]), signal);
+      this.lastProbeAt = elapsed;
+    }
+    elapsed = this.elapsed();
+    return this.evaluate(elapsed);
+  }
+
+  /** Events and logs of the failing pods (first 5), fetched once, when the gate fails. */
+  async explain(e: GateEvaluation): Promise<FailingPodReport[]> {
     if (e.failingPods.length === 0) return [];
-    snapshot = { ...snapshot, events: snapshot.events ?? (await readEvents(o, e.failingPods)) };
-    const again = evaluate(elapsedMs);
+    this.snapshot = { ...this.snapshot, events: this.snapshot.events ?? (await readEvents(this.o.reader, e.failingPods)) };
+    const again = this.evaluate(this.elapsed());
     const pods = (again.phase === 'failed' ? again.failingPods : e.failingPods).slice(0, 5);
-    return Promise.all(
-      pods.map(async (p) => {
-        const k = o.kubectl ? { kubectl: o.kubectl } : {};
-        const crashed = p.reason === 'CrashLoopBackOff' || p.reason === 'Restarts';
-        let logs = crashed ? await podLogs(o.target, p.namespace, p.name, { tail: 20, previous: true }, { timeoutMs: 8_000, ...k }) : undefined;
-        logs ??= await podLogs(o.target, p.namespace, p.name, { tail: 20 }, { timeoutMs: 8_000, ...k });
-        return { ...p, logs: logs ?? 'no logs' };
-      }),
-    );
+    return Promise.all(pods.map(async (p) => ({ ...p, logs: (await podLogs(this.o.reader, this.snapshot.objects, p)) ?? 'no logs' })));
+  }
+}
+
+/** Gates one unit after its upgrade. Never throws for a gate failure: read `passed`. */
+export async function runGate(opts: GateOptions): Promise<GateResult> {
+  const g = new GateRun(opts);
+  const interval = opts.pollIntervalMs ?? 1_000;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) return g.interrupted();
+      const readStart = g.now();
+      const read = await g.read();
+      if (typeof read === 'object') return read;
+      if (read === 'retry') {
+        await sleep(interval, undefined, { signal: opts.signal });
+        continue;
+      }
+      const e = await g.step();
+      g.last = e;
+      opts.onProgress?.(e, g.elapsed());
+      if (e.phase === 'passed') return g.result('passed', e.reason);
+      if (e.phase === 'failed') return g.result('failed', e.reason, await untilAborted(g.explain(e), opts.signal));
+      await sleep(Math.max(0, interval - (g.now() - readStart)), undefined, { signal: opts.signal });
+    }
+  } catch (err) {
+    if (err instanceof Interrupted || (err instanceof Error && err.name === 'AbortError')) return g.interrupted();
+    throw err;
   }
 }
 
 /** The events of the failing pods' namespaces; none when they cannot be read (events are a courtesy). */
-async function readEvents(o: GateOptions, pods: readonly { namespace: string }[]): Promise<LiveObject[]> {
-  const events: LiveObject[] = [];
-  await Promise.all(
-    [...new Set(pods.map((p) => p.namespace))].map(async (ns) => {
-      try {
-        events.push(...(await listEvents(o.target, ns, { timeoutMs: 10_000, ...(o.kubectl ? { kubectl: o.kubectl } : {}) })));
-      } catch {
-        // the failure stands without them
-      }
+async function readEvents(reader: ClusterReader, pods: readonly { namespace: string }[]): Promise<LiveObject[]> {
+  const lists = await Promise.all([...new Set(pods.map((p) => p.namespace))].map((ns) => reader.events(ns).catch(() => [])));
+  return lists.flat();
+}
+
+/**
+ * Last log lines of a failing pod, every container prefixed as `kubectl logs
+ * --prefix` does; a crashed container's previous instance (what it printed
+ * before it died) first. Undefined when the cluster has none.
+ */
+async function podLogs(reader: ClusterReader, objects: readonly LiveObject[], p: { namespace: string; name: string; reason: string }): Promise<string | undefined> {
+  const pod = objects.find((x) => x.kind === 'Pod' && x.metadata.name === p.name && (x.metadata.namespace ?? p.namespace) === p.namespace);
+  const containers: string[] = (pod?.spec?.containers ?? []).map((c: { name: string }) => c.name);
+  const crashed = p.reason === 'CrashLoopBackOff' || p.reason === 'Restarts';
+  const parts = await Promise.all(
+    containers.map(async (c) => {
+      let text = crashed ? await reader.logs(p.namespace, p.name, c, { tail: 20, previous: true }) : undefined;
+      text ??= await reader.logs(p.namespace, p.name, c, { tail: 20 });
+      return text?.split('\n').map((l) => `[pod/${p.name}/${c}] ${l}`).join('\n');
     }),
   );
-  return events;
+  const text = parts.filter((x): x is string => x !== undefined).join('\n');
+  return text === '' ? undefined : text;
 }
 
 /** One line per failing pod plus its events and logs, for text reports. */

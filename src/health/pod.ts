@@ -7,8 +7,8 @@ import { degraded, healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 
 /** Pod states that fail a gate without waiting for the timeout. */
-export const FAIL_FAST_REASONS = ['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable'] as const;
-export type FailFastReason = (typeof FAIL_FAST_REASONS)[number];
+const FAIL_FAST_REASONS = ['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable'] as const;
+type FailFastReason = (typeof FAIL_FAST_REASONS)[number];
 
 export interface PodProblem {
   reason: FailFastReason;

@@ -33,7 +33,7 @@ export async function checkHttp(spec: HttpGateSpec, opts: ProbeOptions = {}): Pr
 }
 
 /** The URL of an instant query against a Prometheus base URL. */
-export function prometheusQueryUrl(spec: PrometheusGateSpec): string {
+function prometheusQueryUrl(spec: PrometheusGateSpec): string {
   return `${spec.url.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(spec.query)}`;
 }
 

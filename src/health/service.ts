@@ -5,7 +5,7 @@ import type { LiveObject } from '../model/objects.ts';
 import { healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export interface EndpointCount {
   ready: number;

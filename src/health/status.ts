@@ -4,19 +4,19 @@
 export type HealthStatusCode = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown';
 
 /** Best first: Healthy < Suspended < Progressing < Missing < Degraded < Unknown. */
-export const HEALTH_ORDER: readonly HealthStatusCode[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
+const HEALTH_ORDER: readonly HealthStatusCode[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
 
 export interface HealthResult {
   status: HealthStatusCode;
   message: string;
 }
 
-export function healthRank(status: HealthStatusCode): number {
+function healthRank(status: HealthStatusCode): number {
   return HEALTH_ORDER.indexOf(status);
 }
 
 /** True when `a` is worse than `b`. */
-export function isWorse(a: HealthStatusCode, b: HealthStatusCode): boolean {
+function isWorse(a: HealthStatusCode, b: HealthStatusCode): boolean {
   return healthRank(a) > healthRank(b);
 }
 
@@ -35,4 +35,3 @@ export const progressing = (message: string): HealthResult => ({ status: 'Progre
 export const degraded = (message: string): HealthResult => ({ status: 'Degraded', message });
 export const suspended = (message: string): HealthResult => ({ status: 'Suspended', message });
 export const missing = (message: string): HealthResult => ({ status: 'Missing', message });
-export const unknown = (message: string): HealthResult => ({ status: 'Unknown', message });

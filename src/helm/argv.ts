@@ -7,6 +7,8 @@
 //   - Helm 4 applies server-side by default (`--server-side=auto`); we keep its default
 // Values never go on the command line: they are piped to `-f -`.
 
+import type { KubeTarget } from '../model/identity.ts';
+
 export type HelmMajor = 3 | 4;
 
 export interface HelmCommand {
@@ -17,10 +19,6 @@ export interface HelmCommand {
   effect: 'read' | 'write';
 }
 
-export interface KubeTarget {
-  kubeContext: string;
-  kubeconfig: string;
-}
 
 export interface TemplateArgs {
   releaseName: string;
@@ -84,7 +82,7 @@ export interface ShowArgs {
 }
 
 function target(t: KubeTarget): string[] {
-  return ['--kube-context', t.kubeContext, '--kubeconfig', t.kubeconfig];
+  return ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
 }
 
 function timeout(ms: number | undefined): string[] {

@@ -17,30 +17,30 @@ import type { ResolvedChart } from '../model/release.ts';
 import type { Helm } from './helm.ts';
 
 /** A chart that cannot be resolved or fetched (exit 1; the unit shows it). */
-export class ChartError extends CascadeError {
+class ChartError extends CascadeError {
   override name = 'ChartError';
 }
 
 const FETCH_TIMEOUT_MS = 60_000;
 
-export interface RepoIndexEntry {
+interface RepoIndexEntry {
   name: string;
   version: string;
   urls: string[];
   digest?: string;
 }
 
-export interface RepoIndex {
+interface RepoIndex {
   entries: Record<string, RepoIndexEntry[]>;
 }
 
-export function defaultChartCache(): string {
+function defaultChartCache(): string {
   const base = process.env.HELM_CASCADE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'helm-cascade');
   return join(base, 'charts');
 }
 
 /** Highest version satisfying the range (no range: highest stable). */
-export function pickVersion(versions: string[], range: string | undefined): string | undefined {
+function pickVersion(versions: string[], range: string | undefined): string | undefined {
   const valid = versions.filter((v) => semver.valid(v) !== null);
   if (range === undefined || range === '' || range === 'latest') return semver.maxSatisfying(valid, '*') ?? undefined;
   if (semver.valid(range) !== null) return valid.find((v) => semver.eq(v, range));
@@ -48,7 +48,7 @@ export function pickVersion(versions: string[], range: string | undefined): stri
 }
 
 /** `oci://host:port/path/name` -> the registry v2 API base and repository path. */
-export function parseOciRef(ref: string): { host: string; repository: string; name: string; baseUrl: string; plainHttp: boolean } {
+function parseOciRef(ref: string): { host: string; repository: string; name: string; baseUrl: string; plainHttp: boolean } {
   const rest = ref.slice('oci://'.length);
   const slash = rest.indexOf('/');
   const host = slash < 0 ? rest : rest.slice(0, slash);
@@ -63,7 +63,7 @@ function sha256(data: Buffer | string): string {
 }
 
 /** Content digest of a chart folder: every file's relative path and bytes, in sorted order. */
-export function folderDigest(dir: string): string {
+function folderDigest(dir: string): string {
   const h = createHash('sha256');
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
@@ -113,167 +113,161 @@ export interface ChartResolver {
   resolve(chart: ChartSpec, releaseRepos: ChartRepositorySpec[]): Promise<ResolvedChart>;
 }
 
-export function createChartResolver(o: ChartResolverOptions): ChartResolver {
-  const cacheDir = o.cacheDir ?? defaultChartCache();
-  const doFetch = o.fetch ?? fetch;
-  const indexes = new Map<string, Promise<RepoIndex>>();
-  const tagLists = new Map<string, Promise<string[]>>();
-  const resolved = new Map<string, Promise<ResolvedChart>>();
-  const fetches = new Map<string, Promise<Buffer>>(); // one download per cache path, however many ranges pick it
-  const once = (path: string, get: () => Promise<Buffer>): Promise<Buffer> => {
-    let p = fetches.get(path);
-    if (!p) {
-      p = get();
-      fetches.set(path, p);
-    }
-    return p;
-  };
+async function httpGet(doFetch: typeof fetch, url: string, headers: Record<string, string> = {}): Promise<Response> {
+  try {
+    return await doFetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause;
+    throw new ChartError(`GET ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
+  }
+}
 
-  async function httpGet(url: string, headers: Record<string, string> = {}): Promise<Response> {
-    let res: Response;
-    try {
-      res = await doFetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    } catch (err) {
-      throw new ChartError(`GET ${url}: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`);
-    }
-    return res;
+function storeAtomically(path: string, data: Buffer): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Each index, tag list, chart and download once per resolver (= once per run). */
+class Resolver implements ChartResolver {
+  readonly #o: ChartResolverOptions;
+  readonly #cacheDir: string;
+  readonly #fetch: typeof fetch;
+  readonly #indexes = new Map<string, Promise<RepoIndex>>();
+  readonly #tagLists = new Map<string, Promise<string[]>>();
+  readonly #resolved = new Map<string, Promise<ResolvedChart>>();
+  /** One download per cache path, however many ranges pick it. */
+  readonly #fetches = new Map<string, Promise<Buffer>>();
+
+  constructor(o: ChartResolverOptions) {
+    this.#o = o;
+    this.#cacheDir = o.cacheDir ?? defaultChartCache();
+    this.#fetch = o.fetch ?? fetch;
   }
 
-  function repoIndex(url: string): Promise<RepoIndex> {
-    let p = indexes.get(url);
-    if (!p) {
-      p = (async () => {
-        const indexUrl = `${url.replace(/\/+$/, '')}/index.yaml`;
-        o.log?.(`GET ${indexUrl}`);
-        const res = await httpGet(indexUrl);
-        if (!res.ok) throw new ChartError(`GET ${indexUrl}: HTTP ${res.status}`);
-        const doc = parse(await res.text()) as RepoIndex | null;
-        if (!doc || typeof doc.entries !== 'object' || doc.entries === null) throw new ChartError(`${indexUrl} is not a chart repository index (no entries)`);
-        return doc;
-      })();
-      indexes.set(url, p);
-    }
+  #once<T>(cache: Map<string, Promise<T>>, key: string, get: () => Promise<T>): Promise<T> {
+    let p = cache.get(key);
+    if (!p) cache.set(key, (p = get()));
     return p;
   }
 
-  async function registryGet(url: string): Promise<Response> {
-    let res = await httpGet(url);
-    if (res.status === 401) {
-      // anonymous bearer token (public registries): WWW-Authenticate: Bearer realm="..",service="..",scope=".."
-      const h = res.headers.get('www-authenticate') ?? '';
-      const params = Object.fromEntries([...h.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-      if (/^bearer/i.test(h) && params.realm) {
-        const q = new URLSearchParams();
-        if (params.service) q.set('service', params.service);
-        if (params.scope) q.set('scope', params.scope);
-        const tr = await httpGet(`${params.realm}?${q}`);
-        if (tr.ok) {
-          const tok = (await tr.json()) as { token?: string; access_token?: string };
-          const token = tok.token ?? tok.access_token;
-          if (token) res = await httpGet(url, { authorization: `Bearer ${token}` });
-        }
-      }
-    }
-    return res;
+  #cachePath(source: string, name: string, version: string): string {
+    return join(this.#cacheDir, safeDir(source), `${name}-${version}.tgz`);
   }
 
-  function ociTags(ref: string): Promise<string[]> {
-    let p = tagLists.get(ref);
-    if (!p) {
-      p = (async () => {
-        const { baseUrl, repository } = parseOciRef(ref);
-        const url = `${baseUrl}/v2/${repository}/tags/list?n=10000`;
-        o.log?.(`GET ${url}`);
-        const res = await registryGet(url);
-        if (!res.ok) throw new ChartError(`${ref}: listing tags (GET ${url}) failed: HTTP ${res.status}`);
-        const body = (await res.json()) as { tags?: string[] | null };
-        // OCI tags cannot hold "+": helm pushes 1.0.0+build as 1.0.0_build
-        return (body.tags ?? []).map((t) => t.replace(/_/g, '+'));
-      })();
-      tagLists.set(ref, p);
-    }
-    return p;
+  #repoIndex(url: string): Promise<RepoIndex> {
+    return this.#once(this.#indexes, url, async () => {
+      const indexUrl = `${url.replace(/\/+$/, '')}/index.yaml`;
+      this.#o.log?.(`GET ${indexUrl}`);
+      const res = await httpGet(this.#fetch, indexUrl);
+      if (!res.ok) throw new ChartError(`GET ${indexUrl}: HTTP ${res.status}`);
+      const doc = parse(await res.text()) as RepoIndex | null;
+      if (!doc || typeof doc.entries !== 'object' || doc.entries === null) throw new ChartError(`${indexUrl} is not a chart repository index (no entries)`);
+      return doc;
+    });
   }
 
-  function cachePath(source: string, name: string, version: string): string {
-    return join(cacheDir, safeDir(source), `${name}-${version}.tgz`);
+  /** A registry GET, with the anonymous bearer token public registries ask for (WWW-Authenticate: Bearer realm=..,service=..,scope=..). */
+  async #registryGet(url: string): Promise<Response> {
+    const res = await httpGet(this.#fetch, url);
+    if (res.status !== 401) return res;
+    const h = res.headers.get('www-authenticate') ?? '';
+    const params = Object.fromEntries([...h.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    if (!/^bearer/i.test(h) || !params.realm) return res;
+    const q = new URLSearchParams();
+    if (params.service) q.set('service', params.service);
+    if (params.scope) q.set('scope', params.scope);
+    const tr = await httpGet(this.#fetch, `${params.realm}?${q}`);
+    if (!tr.ok) return res;
+    const tok = (await tr.json()) as { token?: string; access_token?: string };
+    const token = tok.token ?? tok.access_token;
+    return token ? httpGet(this.#fetch, url, { authorization: `Bearer ${token}` }) : res;
   }
 
-  function storeAtomically(path: string, data: Buffer): void {
-    mkdirSync(join(path, '..'), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+  #ociTags(ref: string): Promise<string[]> {
+    return this.#once(this.#tagLists, ref, async () => {
+      const { baseUrl, repository } = parseOciRef(ref);
+      const url = `${baseUrl}/v2/${repository}/tags/list?n=10000`;
+      this.#o.log?.(`GET ${url}`);
+      const res = await this.#registryGet(url);
+      if (!res.ok) throw new ChartError(`${ref}: listing tags (GET ${url}) failed: HTTP ${res.status}`);
+      const body = (await res.json()) as { tags?: string[] | null };
+      // OCI tags cannot hold "+": helm pushes 1.0.0+build as 1.0.0_build
+      return (body.tags ?? []).map((t) => t.replace(/_/g, '+'));
+    });
   }
 
-  async function fromRepo(chart: ChartSpec, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
+  async #download(chart: ChartSpec, version: string, entry: RepoIndexEntry, repoUrl: string, path: string): Promise<Buffer> {
+    const cached = existsSync(path) ? readFileSync(path) : undefined;
+    if (cached && (!entry.digest || sha256(cached) === entry.digest)) return cached; // else stale or corrupt: fetch again
+    const u = entry.urls[0];
+    if (!u) throw new ChartError(`chart "${chart.ref}" ${version}: the index lists no download URL`);
+    const url = new URL(u, repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`).toString();
+    this.#o.log?.(`GET ${url}`);
+    const res = await httpGet(this.#fetch, url);
+    if (!res.ok) throw new ChartError(`chart "${chart.ref}" ${version}: GET ${url}: HTTP ${res.status}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (entry.digest && sha256(body) !== entry.digest) throw new ChartError(`chart "${chart.ref}" ${version}: downloaded file does not match the index digest`);
+    storeAtomically(path, body);
+    return body;
+  }
+
+  async #fromRepo(chart: ChartSpec, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
     const [repoName, name] = chart.ref.split('/') as [string, string];
     const repo = repos.find((r) => r.name === repoName);
     if (!repo) throw new ChartError(`chart "${chart.ref}": no repository "${repoName}" in repositories`);
-    const index = await repoIndex(repo.url);
-    const entries = index.entries[name] ?? [];
+    const entries = (await this.#repoIndex(repo.url)).entries[name] ?? [];
     if (!entries.length) throw new ChartError(`chart "${chart.ref}": repository ${repo.url} has no chart "${name}"`);
     const version = pickVersion(entries.map((e) => e.version), chart.version);
     if (!version) throw new ChartError(`chart "${chart.ref}": no version matches "${chart.version}" (available: ${entries.map((e) => e.version).slice(0, 10).join(', ')})`);
     const entry = entries.find((e) => e.version === version)!;
-    const path = cachePath(repo.url, name, version);
-    const data = await once(path, async () => {
-      const cached = existsSync(path) ? readFileSync(path) : undefined;
-      if (cached && (!entry.digest || sha256(cached) === entry.digest)) return cached; // else stale or corrupt: fetch again
-      const u = entry.urls[0];
-      if (!u) throw new ChartError(`chart "${chart.ref}" ${version}: the index lists no download URL`);
-      const url = new URL(u, repo.url.endsWith('/') ? repo.url : `${repo.url}/`).toString();
-      o.log?.(`GET ${url}`);
-      const res = await httpGet(url);
-      if (!res.ok) throw new ChartError(`chart "${chart.ref}" ${version}: GET ${url}: HTTP ${res.status}`);
-      const body = Buffer.from(await res.arrayBuffer());
-      if (entry.digest && sha256(body) !== entry.digest) throw new ChartError(`chart "${chart.ref}" ${version}: downloaded file does not match the index digest`);
+    const path = this.#cachePath(repo.url, name, version);
+    const data = await this.#once(this.#fetches, path, () => this.#download(chart, version, entry, repo.url, path));
+    return { ref: chart.ref, name, version, path, digest: sha256(data) };
+  }
+
+  async #pull(chart: ChartSpec, version: string, path: string): Promise<Buffer> {
+    if (existsSync(path)) return readFileSync(path);
+    const tmp = mkdtempSync(join(tmpdir(), 'helm-cascade-pull-'));
+    try {
+      await this.#o.helm.pull({ ref: chart.ref, version, destination: tmp, plainHttp: parseOciRef(chart.ref).plainHttp });
+      const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+      if (!tgz) throw new ChartError(`chart "${chart.ref}" ${version}: helm pull wrote no .tgz`);
+      const body = readFileSync(join(tmp, tgz));
       storeAtomically(path, body);
       return body;
-    });
-    return { ref: chart.ref, name, version, path, digest: sha256(data) };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
-  async function fromOci(chart: ChartSpec): Promise<ResolvedChart> {
-    const { name, host, repository, plainHttp } = parseOciRef(chart.ref);
-    const tags = await ociTags(chart.ref);
+  async #fromOci(chart: ChartSpec): Promise<ResolvedChart> {
+    const { name, host, repository } = parseOciRef(chart.ref);
+    const tags = await this.#ociTags(chart.ref);
     const version = pickVersion(tags, chart.version);
     if (!version) throw new ChartError(`chart "${chart.ref}": no tag matches "${chart.version}" (available: ${tags.slice(0, 10).join(', ') || 'none'})`);
-    const path = cachePath(`${host}/${repository}`, name, version);
-    const data = await once(path, async () => {
-      if (existsSync(path)) return readFileSync(path);
-      const tmp = mkdtempSync(join(tmpdir(), 'helm-cascade-pull-'));
-      try {
-        await o.helm.pull({ ref: chart.ref, version, destination: tmp, plainHttp });
-        const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-        if (!tgz) throw new ChartError(`chart "${chart.ref}" ${version}: helm pull wrote no .tgz`);
-        const body = readFileSync(join(tmp, tgz));
-        storeAtomically(path, body);
-        return body;
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-    });
+    const path = this.#cachePath(`${host}/${repository}`, name, version);
+    const data = await this.#once(this.#fetches, path, () => this.#pull(chart, version, path));
     return { ref: chart.ref, name, version, path, digest: sha256(data) };
   }
 
-  function fromFolder(chart: ChartSpec): ResolvedChart {
-    const path = isAbsolute(chart.ref) ? chart.ref : join(o.root, chart.ref);
+  #fromFolder(chart: ChartSpec): ResolvedChart {
+    const path = isAbsolute(chart.ref) ? chart.ref : join(this.#o.root, chart.ref);
     const meta = parse(readFileSync(join(path, 'Chart.yaml'), 'utf8')) as { name?: string; version?: string };
     return { ref: chart.ref, name: meta.name ?? '', version: String(meta.version ?? ''), path, digest: folderDigest(path) };
   }
 
-  return {
-    resolve(chart, releaseRepos) {
-      const repos = [...releaseRepos, ...o.repositories];
-      const key = `${chart.ref}@${chart.version ?? ''}@${repos.map((r) => `${r.name}=${r.url}`).join(',')}`;
-      let p = resolved.get(key);
-      if (!p) {
-        const kind = chartRefKind(chart.ref, o.root);
-        p = kind === 'oci' ? fromOci(chart) : kind === 'repo' ? fromRepo(chart, repos) : Promise.resolve().then(() => fromFolder(chart));
-        resolved.set(key, p);
-      }
-      return p;
-    },
-  };
+  resolve(chart: ChartSpec, releaseRepos: ChartRepositorySpec[]): Promise<ResolvedChart> {
+    const repos = [...releaseRepos, ...this.#o.repositories];
+    const key = `${chart.ref}@${chart.version ?? ''}@${repos.map((r) => `${r.name}=${r.url}`).join(',')}`;
+    return this.#once(this.#resolved, key, () => {
+      const kind = chartRefKind(chart.ref, this.#o.root);
+      return kind === 'oci' ? this.#fromOci(chart) : kind === 'repo' ? this.#fromRepo(chart, repos) : Promise.resolve().then(() => this.#fromFolder(chart));
+    });
+  }
+}
+
+export function createChartResolver(o: ChartResolverOptions): ChartResolver {
+  return new Resolver(o);
 }

@@ -24,7 +24,7 @@ export interface HelmVersion {
   minor: number;
 }
 
-export interface HelmHistoryEntry {
+interface HelmHistoryEntry {
   revision: number;
   updated: string;
   status: string;
@@ -58,7 +58,14 @@ export interface HelmOptions {
   env?: Record<string, string>;
 }
 
-export const MIN_HELM3_MINOR = 17;
+const MIN_HELM3_MINOR = 17;
+
+/** The helm binary is not there: say how to point at one (exit 4: bad input, nothing touched). */
+function missingHelm(bin: string): UsageError {
+  return new UsageError(`helm binary "${bin}" not found`, {
+    hint: 'install Helm 3.17+ or Helm 4 on PATH, or point at one with --helm PATH or HELM_BIN=PATH (a checkout has both under node_modules/.helm-cascade/helm-v3/helm and helm-v4/helm after npm ci)',
+  });
+}
 
 /** "v3.17.3" -> version info; throws UsageError for unsupported helms. */
 export function parseHelmVersion(text: string, bin: string): HelmVersion {
@@ -85,6 +92,7 @@ export function createHelm(opts: HelmOptions): Helm {
     } catch (err) {
       throw new ToolError(`${formatArgv(bin, cmd.argv)}\n  could not run: ${(err as Error).message}`, undefined, '');
     }
+    if (r.code === 'ENOENT') throw missingHelm(bin);
     if (r.failed) {
       const stderr = String(r.stderr ?? '').trim();
       const status = r.exitCode !== undefined ? `exit status ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : (r.code ?? 'failed to start');
@@ -133,9 +141,4 @@ export function createHelm(opts: HelmOptions): Helm {
     },
   };
   return helm;
-}
-
-/** --helm, then $HELM_BIN, then `helm` on PATH. */
-export function helmBinFrom(flag: string | undefined): string {
-  return flag ?? process.env.HELM_BIN ?? 'helm';
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { parse } from 'yaml';
+import { PreflightError } from '../errors.ts';
 
 /** Context names defined across every file of a KUBECONFIG-style path list. */
 export function kubeconfigContexts(kubeconfig: string): { contexts: Set<string>; missingFiles: string[] } {
@@ -16,4 +17,12 @@ export function kubeconfigContexts(kubeconfig: string): { contexts: Set<string>;
     for (const c of doc?.contexts ?? []) if (c.name) contexts.add(c.name);
   }
   return { contexts, missingFiles };
+}
+
+/** Contexts missing from the kubeconfig: one PreflightError naming every one (no cluster is called). */
+export function checkContexts(clusters: readonly { name: string; context: string }[], kubeconfig: string): void {
+  const { contexts, missingFiles } = kubeconfigContexts(kubeconfig);
+  const problems: string[] = missingFiles.map((f) => `kubeconfig not found: ${f}`);
+  for (const c of clusters) if (!contexts.has(c.context)) problems.push(`cluster "${c.name}": context "${c.context}" is not in the kubeconfig (${kubeconfig})`);
+  if (problems.length) throw new PreflightError(problems.join('\n'));
 }

@@ -1,64 +1,64 @@
-// The plan side's kubectl: the runner of live.ts, with the reads' own failure
-// mapping: an unknown context or an unreachable API server is a PreflightError
-// naming the cluster (exit 5), anything else a ToolError with argv, exit
-// status and stderr. kubectl handles every kubeconfig auth (tokens, certs,
-// exec plugins such as gke-gcloud-auth-plugin).
-import { PreflightError, ToolError } from '../errors.ts';
-import { kubectlArgv, kubectlRaw } from './live.ts';
+// The one kubectl runner, private to kube/: it starts each context's
+// `kubectl proxy` (proxy.ts) and is the client's fallback when no proxy can
+// run (raw requests through `kubectl get|create|replace|delete --raw`).
+// kubectl does the kubeconfig authentication (tokens, certificates, exec
+// plugins such as gke-gcloud-auth-plugin), so helm-cascade never handles a credential.
+import { execa } from 'execa';
+import { ToolError } from '../errors.ts';
+import type { KubeTarget } from '../model/identity.ts';
 
-export interface KubeTargetRef {
-  cluster: string; // clusters.yaml name, for messages
-  context: string;
-  kubeconfig: string;
+/** $KUBECTL_BIN, then kubectl on PATH. */
+export function kubectlBin(): string {
+  return process.env.KUBECTL_BIN ?? 'kubectl';
 }
 
-export interface KubectlOptions {
-  bin?: string; // default: $KUBECTL_BIN, then kubectl on PATH
-  requestTimeout?: string; // default 20s
-  log?: (line: string) => void;
+/** The argv of a kubectl call against a target (no secret ever goes in argv). */
+export function kubectlArgv(target: Pick<KubeTarget, 'kubeconfig' | 'context'>, args: readonly string[]): string[] {
+  return ['--kubeconfig', target.kubeconfig, '--context', target.context, ...args];
 }
 
-const UNREACHABLE = /Unable to connect to the server|was refused|connection refused|no such host|i\/o timeout|context deadline exceeded|TLS handshake timeout|dial tcp|EOF$|the server has asked for the client to provide credentials|Client\.Timeout/;
-const NO_CONTEXT = /context "([^"]*)" does not exist|context was not found for specified context/;
-
-export function kubectlBin(opts: KubectlOptions = {}): string {
-  return opts.bin ?? process.env.KUBECTL_BIN ?? 'kubectl';
+interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
 }
 
-/** Runs kubectl against one cluster; unreachable or unknown contexts become PreflightError naming the cluster. */
-export async function kubectl(t: KubeTargetRef, args: string[], opts: KubectlOptions = {}): Promise<string> {
-  const bin = kubectlBin(opts);
-  const target = { kubeconfig: t.kubeconfig, context: t.context };
-  const full = [`--request-timeout=${opts.requestTimeout ?? '20s'}`, ...args];
-  opts.log?.(`${bin} ${kubectlArgv(target, full).join(' ')}`);
-  // no overall timeout: --request-timeout bounds each request; records of a big cluster can be large
-  const r = await kubectlRaw(target, full, { kubectl: bin, timeoutMs: 0, maxBuffer: 1024 * 1024 * 1024 });
-  if (r.exitCode === 0) return r.stdout;
-  const stderr = r.stderr.trim();
-  if (NO_CONTEXT.test(stderr)) {
-    throw new PreflightError(`cluster "${t.cluster}": context "${t.context}" is not in the kubeconfig (${t.kubeconfig})`);
+/** Runs kubectl and returns whatever happened; throws (ToolError) only when it could not start or timed out. */
+async function runKubectl(target: Pick<KubeTarget, 'kubeconfig' | 'context'>, args: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  const bin = kubectlBin();
+  const argv = kubectlArgv(target, args);
+  const r = await execa(bin, argv, {
+    reject: false,
+    timeout: o.timeoutMs ?? 60_000,
+    maxBuffer: 1024 * 1024 * 1024,
+    ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+    stripFinalNewline: false,
+  });
+  if (r.failed && r.exitCode === undefined) {
+    const why = r.timedOut ? `timed out after ${o.timeoutMs ?? 60_000}ms` : r.code === 'ENOENT' ? `not found (set KUBECTL_BIN or put kubectl on PATH)` : r.shortMessage;
+    throw new ToolError(`${bin} ${argv.join(' ')}: ${why}`, undefined, String(r.stderr ?? ''));
   }
-  if (UNREACHABLE.test(stderr)) {
-    throw new PreflightError(`cluster "${t.cluster}" (context "${t.context}") is unreachable: ${lastLine(stderr)}`);
-  }
-  throw new ToolError(`${bin} ${kubectlArgv(target, full).join(' ')}\n  exit status ${r.exitCode}\n  ${stderr.replace(/\n/g, '\n  ')}`, r.exitCode, stderr);
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 };
 }
 
-function lastLine(s: string): string {
-  const lines = s.split('\n').filter((l) => l.trim());
-  return lines[lines.length - 1] ?? '';
-}
+/** kubectl's "Error from server (Reason)" as the HTTP status the API server sent. */
+const REASON_STATUS: Record<string, number> = {
+  BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, MethodNotAllowed: 405, AlreadyExists: 409, Conflict: 409,
+  Gone: 410, Invalid: 422, TooManyRequests: 429, InternalError: 500, ServiceUnavailable: 503, Timeout: 504,
+};
 
-/** The API server's version (gitVersion, e.g. v1.34.8): helm template's --kube-version. */
-export async function serverVersion(t: KubeTargetRef, opts: KubectlOptions = {}): Promise<string> {
-  const out = await kubectl(t, ['get', '--raw', '/version'], opts);
-  const v = JSON.parse(out) as { gitVersion?: string; major?: string; minor?: string };
-  if (v.gitVersion && /^v?\d+\.\d+/.test(v.gitVersion) && !v.gitVersion.startsWith('v0.0.0')) return v.gitVersion.replace(/^v?/, 'v').replace(/[-+].*$/, '');
-  return `v${v.major ?? '1'}.${(v.minor ?? '0').replace(/\D/g, '')}.0`;
-}
+const RAW_VERB: Record<'GET' | 'POST' | 'PUT' | 'DELETE', string> = { GET: 'get', POST: 'create', PUT: 'replace', DELETE: 'delete' };
 
-/** The cluster's served group/versions (`kubectl api-versions`): helm template's --api-versions. */
-export async function apiVersions(t: KubeTargetRef, opts: KubectlOptions = {}): Promise<string[]> {
-  const out = await kubectl(t, ['api-versions'], opts);
-  return out.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+/**
+ * One API request through kubectl's --raw (the fallback when no proxy can
+ * run): the status is read back from kubectl's "Error from server (Reason)".
+ */
+export async function kubectlRaw(target: KubeTarget, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const args = [RAW_VERB[method], '--raw', path, `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`];
+  if (body !== undefined && method !== 'GET') args.push('-f', '-');
+  const r = await runKubectl(target, args, { ...(body !== undefined ? { input: body } : {}), timeoutMs: timeoutMs + 5_000 });
+  if (r.exitCode === 0) return { status: 200, body: r.stdout };
+  const reason = /Error from server \((\w+)\)/.exec(r.stderr)?.[1];
+  const status = reason ? (REASON_STATUS[reason] ?? 500) : 502;
+  return { status, body: JSON.stringify({ kind: 'Status', message: r.stderr.trim().split('\n').at(-1) ?? '' }) };
 }

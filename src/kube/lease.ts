@@ -1,15 +1,14 @@
-// The lock of a release (SPEC "Safety"): a coordination.k8s.io/v1 Lease named
+// Locks as coordination.k8s.io/v1 Leases (SPEC "Safety"). A release's lock is
 // `helm-cascade.<helm release>` in the release's own namespace, so whoever may
-// deploy the release may lock it without extra RBAC. When the namespace does
-// not exist yet (first install), it is created, as `helm --create-namespace`
+// deploy the release may lock it without extra RBAC; when the namespace does
+// not exist yet (first install) it is created, as `helm --create-namespace`
 // would. holderIdentity is $BUILD_TAG or user@host; the annotation
 // helm-cascade.dev/run-id tells this process's lock from another run with the
 // same holder name (two terminals on one laptop).
 //
-// Every call is one HTTP request through the context's `kubectl proxy` (a
-// KubeApi), so a lock costs no process of its own: the API's status codes say
-// AlreadyExists (409 on create), Conflict (409 on replace or a delete whose
-// preconditions no longer hold) and NotFound (404).
+// Every call is one request through the cluster's KubeClient; the API's status
+// codes say AlreadyExists (409 on create), Conflict (409 on replace or a
+// delete whose preconditions no longer hold) and NotFound (404).
 //
 // Acquire: create; when it exists and another run's lease has not expired ->
 // LockHeldError (a PreflightError: exit 5) naming the holder and since when;
@@ -20,32 +19,30 @@
 // still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
-import type { KubeTarget } from './live.ts';
 import type { LiveObject } from '../model/objects.ts';
-import { ApiStatusError, apiJson } from './proxy.ts';
-import type { ApiMethod, KubeApi, KubeProxies } from './proxy.ts';
+import { ApiStatusError, isStatus } from './client.ts';
+import type { ApiMethod, KubeClient } from './client.ts';
 
-export { LockHeldError };
-
-export const LEASE_PREFIX = 'helm-cascade.';
-export const RUN_ID_ANNOTATION = 'helm-cascade.dev/run-id';
-export const DEFAULT_LEASE_SECONDS = 60;
+const RUN_ID_ANNOTATION = 'helm-cascade.dev/run-id';
+const DEFAULT_LEASE_SECONDS = 60;
 
 /** This process's identity in leases. */
-export const PROCESS_RUN_ID = randomUUID();
+const PROCESS_RUN_ID = randomUUID();
 
-export interface AcquireOptions {
-  /** The cluster's API (its kubectl proxy). */
-  api: KubeApi;
-  /** Where the lease lives: the context names it in messages. */
-  target: KubeTarget;
+export interface LeaseOptions {
+  /** The cluster's API. */
+  client: KubeClient;
   namespace: string;
-  /** The helm release name (NAME or NAME-TRACK). */
-  release: string;
-  /** $BUILD_TAG or user@host (see run/ops.ts lockHolder). */
+  /** The Lease's name. */
+  name: string;
+  /** What the lock protects, for messages (e.g. cluster/namespace/release). */
+  what: string;
+  /** $BUILD_TAG or user@host (see run/identity.ts lockHolder). */
   holder: string;
-  /** clusters.yaml name, for messages; default the context. */
-  cluster?: string;
+  /** Extra annotations the holder publishes (e.g. the run id, the repository). */
+  annotations?: Record<string, string>;
+  /** Create the namespace when it does not exist (a release's first install). */
+  createNamespace?: boolean;
   /** Default 60. */
   durationSeconds?: number;
   /** Default durationSeconds * 1000 / 3. */
@@ -68,7 +65,7 @@ export interface LeaseHandle {
 }
 
 export function leaseName(release: string): string {
-  return `${LEASE_PREFIX}${release}`;
+  return `helm-cascade.${release}`;
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
@@ -76,7 +73,7 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-interface LeaseObject extends LiveObject {
+export interface LeaseObject extends LiveObject {
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
@@ -87,143 +84,179 @@ export function leaseExpiry(spec: LeaseObject['spec']): number | undefined {
   return t + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
 }
 
-const statusOf = (e: unknown) => (e instanceof ApiStatusError ? e.status : undefined);
-const notFound = (e: unknown) => statusOf(e) === 404;
-const conflict = (e: unknown) => statusOf(e) === 409; // AlreadyExists on create, Conflict on replace/delete
+const conflict = (e: unknown) => isStatus(e, 409); // AlreadyExists on create, Conflict on replace/delete
 const namespaceMissing = (e: unknown) => e instanceof ApiStatusError && e.status === 404 && /namespaces? "[^"]+" not found/.test(e.message);
 
-/**
- * Takes the lock of one release in one cluster. Throws LockHeldError when
- * another live run holds it, PreflightError when the cluster cannot be asked.
- */
-export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
-  const now = o.now ?? Date.now;
-  const runId = o.runId ?? PROCESS_RUN_ID;
-  const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
-  const name = leaseName(o.release);
-  const ns = o.namespace;
-  const lockId = `${o.cluster ?? o.target.context}/${ns}/${o.release}`;
-  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/leases`;
-  const self = `${leases}/${encodeURIComponent(name)}`;
+/** The requests of one Lease, with the holder's identity filled in. */
+class LeaseApi {
+  readonly o: LeaseOptions;
+  readonly runId: string;
+  readonly now: () => number;
+  readonly collection: string;
+  readonly self: string;
 
-  const call = (method: ApiMethod, path: string, body?: unknown) => apiJson<LeaseObject>(o.api, method, path, body);
-  const getLease = () => call('GET', self);
-  const ours = (l: LeaseObject) => l.metadata.annotations?.[RUN_ID_ANNOTATION] === runId;
+  constructor(o: LeaseOptions) {
+    this.o = o;
+    this.runId = o.runId ?? PROCESS_RUN_ID;
+    this.now = o.now ?? Date.now;
+    this.collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(o.namespace)}/leases`;
+    this.self = `${this.collection}/${encodeURIComponent(o.name)}`;
+  }
 
-  const desired = (prev: LeaseObject | undefined): LeaseObject => {
-    const t = microTime(now());
+  call(method: ApiMethod, path: string, body?: unknown): Promise<LeaseObject> {
+    return this.o.client.json<LeaseObject>(method, path, body);
+  }
+
+  get(): Promise<LeaseObject> {
+    return this.call('GET', this.self);
+  }
+
+  ours(l: LeaseObject): boolean {
+    return l.metadata.annotations?.[RUN_ID_ANNOTATION] === this.runId;
+  }
+
+  desired(prev: LeaseObject | undefined): LeaseObject {
+    const t = microTime(this.now());
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
-        name,
-        namespace: ns,
+        name: this.o.name,
+        namespace: this.o.namespace,
         labels: { 'app.kubernetes.io/managed-by': 'helm-cascade' },
-        annotations: { [RUN_ID_ANNOTATION]: runId },
+        annotations: { ...this.o.annotations, [RUN_ID_ANNOTATION]: this.runId },
         ...(prev?.metadata.resourceVersion ? { resourceVersion: prev.metadata.resourceVersion } : {}),
       },
-      spec: { holderIdentity: o.holder, leaseDurationSeconds: duration, acquireTime: t, renewTime: t, leaseTransitions: prev ? (prev.spec.leaseTransitions ?? 0) + 1 : 0 },
+      spec: { holderIdentity: this.o.holder, leaseDurationSeconds: this.o.durationSeconds ?? DEFAULT_LEASE_SECONDS, acquireTime: t, renewTime: t, leaseTransitions: prev ? (prev.spec.leaseTransitions ?? 0) + 1 : 0 },
     };
-  };
+  }
 
-  const refuse = (l: LeaseObject): LockHeldError => {
-    const holder = l.spec.holderIdentity ?? 'unknown';
-    const since = l.spec.acquireTime;
-    const exp = leaseExpiry(l.spec);
-    const sameName = holder === o.holder ? ' (another helm-cascade run under the same name)' : '';
-    const expires = exp === undefined ? '' : `; it expires at ${new Date(exp).toISOString()} unless renewed`;
-    return new LockHeldError(
-      `${lockId} is locked by "${holder}"${sameName} since ${since ?? 'an unknown time'} (Lease ${ns}/${name}${expires}). ` +
-        `Wait for that run to finish; if it died, its lock expires by itself, or remove it: kubectl --context ${o.target.context} -n ${ns} delete lease ${name}`,
-      lockId,
-      holder,
-      since,
-    );
-  };
-
-  const create = async (): Promise<LeaseObject> => {
+  async create(): Promise<LeaseObject> {
     try {
-      return await call('POST', leases, desired(undefined));
+      return await this.call('POST', this.collection, this.desired(undefined));
     } catch (err) {
-      if (!namespaceMissing(err)) throw err;
+      if (!(this.o.createNamespace && namespaceMissing(err))) throw err;
     }
     // first install into a new namespace: create it, as `helm --create-namespace` would
     try {
-      await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await this.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.o.namespace } });
     } catch (err) {
       if (!conflict(err)) throw err;
     }
-    return call('POST', leases, desired(undefined));
-  };
-
-  const take = async (): Promise<LeaseObject> => {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        return await create();
-      } catch (err) {
-        if (!conflict(err)) throw err;
-      }
-      let current: LeaseObject;
-      try {
-        current = await getLease();
-      } catch (err) {
-        if (notFound(err)) continue; // released meanwhile: create again
-        throw err;
-      }
-      const exp = leaseExpiry(current.spec);
-      const free = ours(current) || !current.spec.holderIdentity || exp === undefined || exp < now();
-      if (!free) throw refuse(current);
-      try {
-        return await call('PUT', self, desired(current));
-      } catch (err) {
-        if (conflict(err) || notFound(err)) continue; // someone else moved first: look again
-        throw err;
-      }
-    }
-    throw new PreflightError(`cannot take the lock of ${lockId}: it kept changing under us (another run is taking it at the same moment); try again`);
-  };
-
-  let held: LeaseObject;
-  try {
-    held = await take();
-  } catch (err) {
-    if (err instanceof PreflightError) throw err;
-    if (err instanceof ToolError) throw new PreflightError(`cannot take the lock of ${lockId}: ${err.message}`);
-    throw err;
+    return this.call('POST', this.collection, this.desired(undefined));
   }
 
+  refusal(l: LeaseObject): LockHeldError {
+    const holder = l.spec.holderIdentity ?? 'unknown';
+    const since = l.spec.acquireTime;
+    const exp = leaseExpiry(l.spec);
+    const sameName = holder === this.o.holder ? ' (another helm-cascade run under the same name)' : '';
+    const expires = exp === undefined ? '' : `; it expires at ${new Date(exp).toISOString()} unless renewed`;
+    const { namespace, name } = this.o;
+    const context = this.o.client.target.context;
+    return new LockHeldError(
+      `${this.o.what} is locked by "${holder}"${sameName} since ${since ?? 'an unknown time'} (Lease ${namespace}/${name}${expires}). ` +
+        `Wait for that run to finish; if it died, its lock expires by itself, or remove it: kubectl --context ${context} -n ${namespace} delete lease ${name}`,
+      this.o.what,
+      holder,
+      since,
+      l.metadata.annotations ?? {},
+    );
+  }
+}
+
+/** Create, or take over an expired (or our own) lease; LockHeldError when another live run holds it. */
+async function take(api: LeaseApi): Promise<LeaseObject> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await api.create();
+    } catch (err) {
+      if (!conflict(err)) throw err;
+    }
+    const current = await api.get().catch((err: unknown) => {
+      if (isStatus(err, 404)) return undefined; // released meanwhile: create again
+      throw err;
+    });
+    if (!current) continue;
+    const exp = leaseExpiry(current.spec);
+    const free = api.ours(current) || !current.spec.holderIdentity || exp === undefined || exp < api.now();
+    if (!free) throw api.refusal(current);
+    try {
+      return await api.call('PUT', api.self, api.desired(current));
+    } catch (err) {
+      if (!(conflict(err) || isStatus(err, 404))) throw err; // someone else moved first: look again
+    }
+  }
+  throw new PreflightError(`cannot take the lock of ${api.o.what}: it kept changing under us (another run is taking it at the same moment); try again`);
+}
+
+/** One renewal: a replace of our object; a conflict or a missing lease says whether it is still ours. */
+async function renewOnce(api: LeaseApi, held: LeaseObject): Promise<{ held: LeaseObject; lost?: string }> {
+  const next: LeaseObject = { ...held, metadata: { ...held.metadata }, spec: { ...held.spec, renewTime: microTime(api.now()) } };
+  try {
+    return { held: await api.call('PUT', api.self, next) };
+  } catch (err) {
+    if (!(conflict(err) || isStatus(err, 404))) return { held }; // transient: the next tick tries again
+  }
+  try {
+    const cur = await api.get();
+    // our object moved on (a retried write): renew on the next tick
+    return api.ours(cur) ? { held: cur } : { held, lost: `the lock of ${api.o.what} was taken by ${cur.spec.holderIdentity ?? 'another run'}` };
+  } catch (err) {
+    return isStatus(err, 404) ? { held, lost: `the lock of ${api.o.what} was deleted` } : { held };
+  }
+}
+
+/** Deletes the lease only while it is still ours (preconditions on uid and resourceVersion). */
+async function deleteIfOurs(api: LeaseApi, held: LeaseObject): Promise<void> {
+  const del = (l: LeaseObject) => api.call('DELETE', api.self, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: l.metadata.uid, resourceVersion: l.metadata.resourceVersion } });
+  const first = await del(held).then(
+    () => 'deleted' as const,
+    (err: unknown) => (isStatus(err, 404) ? ('deleted' as const) : conflict(err) ? ('changed' as const) : ('unreachable' as const)),
+  );
+  if (first !== 'changed') return; // deleted, or the cluster went away: it expires by itself
+  // It changed since our last write (a renewal raced): delete it only if it is still ours.
+  try {
+    const cur = await api.get();
+    if (api.ours(cur)) await del(cur);
+  } catch {
+    // gone, changed hands, or the cluster went away: it expires by itself
+  }
+}
+
+/**
+ * Takes a lock in one cluster. Throws LockHeldError when another live run
+ * holds it, PreflightError when the cluster cannot be asked.
+ */
+export async function acquireLease(o: LeaseOptions): Promise<LeaseHandle> {
+  const api = new LeaseApi(o);
+  let held: LeaseObject;
+  try {
+    held = await take(api);
+  } catch (err) {
+    if (err instanceof PreflightError) throw err;
+    if (err instanceof ToolError) throw new PreflightError(`cannot take the lock of ${o.what}: ${err.message}`);
+    throw err;
+  }
   let lost: string | undefined;
   let released = false;
   let inFlight: Promise<void> = Promise.resolve();
-  const markLost = (why: string) => {
-    if (lost) return;
-    lost = why;
-    o.onLost?.(why);
-  };
-
   const renew = async () => {
-    const next: LeaseObject = { ...held, metadata: { ...held.metadata }, spec: { ...held.spec, renewTime: microTime(now()) } };
-    try {
-      held = await call('PUT', self, next);
-    } catch (err) {
-      if (!(conflict(err) || notFound(err))) return; // transient: the next tick tries again
-      try {
-        const cur = await getLease();
-        if (ours(cur)) held = cur; // our object moved on (a retried write): renew on the next tick
-        else markLost(`the lock of ${lockId} was taken by ${cur.spec.holderIdentity ?? 'another run'}`);
-      } catch (e2) {
-        if (notFound(e2)) markLost(`the lock of ${lockId} was deleted`);
-      }
+    const r = await renewOnce(api, held);
+    held = r.held;
+    if (r.lost && !lost) {
+      lost = r.lost;
+      o.onLost?.(r.lost);
     }
   };
+  const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
   const timer = setInterval(() => {
     if (!released && !lost) inFlight = inFlight.then(renew, renew);
   }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 3));
   timer.unref();
-
   return {
-    name,
-    namespace: ns,
+    name: o.name,
+    namespace: o.namespace,
     holder: o.holder,
     get lost() {
       return lost;
@@ -233,29 +266,7 @@ export async function acquireLease(o: AcquireOptions): Promise<LeaseHandle> {
       released = true;
       clearInterval(timer);
       await inFlight.catch(() => undefined);
-      if (lost) return;
-      // Delete only our own lease: the preconditions make the API server refuse (409) if it changed since.
-      const preconditions = { uid: held.metadata.uid, resourceVersion: held.metadata.resourceVersion };
-      const first = await call('DELETE', self, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions }).then(
-        () => 'deleted' as const,
-        (err: unknown) => (notFound(err) ? ('deleted' as const) : conflict(err) ? ('changed' as const) : ('unreachable' as const)),
-      );
-      if (first !== 'changed') return; // deleted, or the cluster went away: it expires by itself
-      // It changed since our last write (a renewal raced): delete it only if it is still ours.
-      try {
-        const cur = await getLease();
-        if (ours(cur)) await call('DELETE', self, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion } });
-      } catch {
-        // gone, changed hands, or the cluster went away: it expires by itself
-      }
+      if (!lost) await deleteIfOurs(api, held);
     },
   };
-}
-
-/** acquireLease through the target's proxy from `proxies` (started on first use; a proxy that cannot start is a PreflightError). */
-export async function acquireLeaseVia(proxies: KubeProxies, o: Omit<AcquireOptions, 'api'>): Promise<LeaseHandle> {
-  const api = await proxies.for(o.target).catch((err: unknown) => {
-    throw new PreflightError(`cannot take the lock of ${o.cluster ?? o.target.context}/${o.namespace}/${o.release}: ${(err as Error).message}`);
-  });
-  return acquireLease({ ...o, api });
 }

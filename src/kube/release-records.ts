@@ -3,9 +3,13 @@
 // or a ConfigMap (HELM_DRIVER=configmap) labelled owner=helm, name, status,
 // version; its `release` field is base64(gzip(JSON)), and a Secret's data adds
 // one more base64 on top. Custom labels (`helm --labels`) live on the object.
+// They are read through the cluster's KubeClient: every latest record of a
+// cluster in ONE list (not one helm call per release), or one revision by name.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DeployedRelease } from '../model/release.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../model/release.ts';
+import { builtinResource, objectPath } from '../model/resources.ts';
+import type { KubeClient } from './client.ts';
 
 /** Labels helm itself puts on a record; everything else came from --labels. */
 const SYSTEM_LABELS = new Set(['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt']);
@@ -20,7 +24,7 @@ interface HelmReleaseJson {
   name?: string;
   namespace?: string;
   version?: number;
-  info?: { status?: string; last_deployed?: string };
+  info?: { status?: string; last_deployed?: string; description?: string };
   chart?: { metadata?: { name?: string; version?: string; appVersion?: string } };
   config?: Record<string, unknown> | null;
   manifest?: string;
@@ -34,7 +38,7 @@ export function encodeReleaseJson(release: unknown): string {
 }
 
 /** The inverse of helm's encodeRelease; non-gzipped payloads (very old helm) pass through. */
-export function decodeReleaseString(s: string): HelmReleaseJson {
+function decodeReleaseString(s: string): HelmReleaseJson {
   let b = Buffer.from(s, 'base64');
   if (b[0] === 0x1f && b[1] === 0x8b) b = gunzipSync(b);
   return JSON.parse(b.toString('utf8')) as HelmReleaseJson;
@@ -64,6 +68,7 @@ export function decodeRecord(obj: RecordObject, cluster: string): DeployedReleas
   };
   if (rel.chart?.metadata?.appVersion) d.appVersion = rel.chart.metadata.appVersion;
   if (rel.info?.last_deployed) d.updated = rel.info.last_deployed;
+  if (rel.info?.description) d.description = rel.info.description;
   if (rel.apply_method) d.applyMethod = rel.apply_method;
   return d;
 }
@@ -89,4 +94,45 @@ export function latestReleases(items: RecordObject[], cluster: string): Deployed
     out.push(decodeRecord(obj, cluster));
   }
   return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+/** Where helm's storage driver keeps release records: Secrets (default) or ConfigMaps (HELM_DRIVER=configmap). */
+function recordStore(driver: string | undefined): { kind: 'Secret' | 'ConfigMap' } {
+  const configMaps = (driver ?? process.env.HELM_DRIVER ?? 'secret').toLowerCase().startsWith('configmap');
+  return { kind: configMaps ? 'ConfigMap' : 'Secret' };
+}
+
+export interface ReadDeployedOptions {
+  /** helm's storage driver: secret (default) or configmap; default from $HELM_DRIVER. */
+  driver?: string;
+  /** Only these namespaces (one list per namespace); default: all namespaces in one list. */
+  namespaces?: string[];
+}
+
+/**
+ * The latest revision of every helm release in the cluster. Superseded
+ * revisions are filtered server-side (`status!=superseded`) so the list stays
+ * small; the newest revision of a release is never superseded.
+ */
+export async function readDeployedReleases(client: KubeClient, opts: ReadDeployedOptions = {}): Promise<DeployedRelease[]> {
+  const { kind } = recordStore(opts.driver);
+  const resource = builtinResource(kind)!;
+  const labelSelector = 'owner=helm,status!=superseded';
+  const scopes: (string | undefined)[] = opts.namespaces?.length ? opts.namespaces : [undefined];
+  const lists = await Promise.all(scopes.map((ns) => client.list(resource, ns, { labelSelector, timeoutMs: 120_000 })));
+  return latestReleases(lists.flat() as RecordObject[], client.cluster);
+}
+
+/** One revision of one release from helm's record `sh.helm.release.v1.NAME.vREV`; undefined when there is no such record. */
+export async function readReleaseRevision(client: KubeClient, namespace: string, name: string, revision: number, driver?: string): Promise<DeployedRelease | undefined> {
+  const { kind } = recordStore(driver);
+  const record = await client.getObject<RecordObject>(objectPath(builtinResource(kind)!, namespace, `sh.helm.release.v1.${name}.v${revision}`));
+  return record && decodeRecord({ ...record, kind }, client.cluster);
+}
+
+/** Every revision of one release still recorded (helm keeps --history-max of them), oldest first. */
+export async function readReleaseHistory(client: KubeClient, namespace: string, name: string, driver?: string): Promise<DeployedRelease[]> {
+  const { kind } = recordStore(driver);
+  const items = await client.list(builtinResource(kind)!, namespace, { labelSelector: `owner=helm,name=${name}` });
+  return items.map((o) => decodeRecord({ ...(o as RecordObject), kind }, client.cluster)).sort((a, b) => a.revision - b.revision);
 }

@@ -16,109 +16,12 @@
 // installs; an explicit namespace that does not exist; RBAC) leaves helm's own
 // validation on for that unit.
 import pLimit from 'p-limit';
-import { parseAllDocuments } from 'yaml';
-import { apiJson, statusMessage } from './proxy.ts';
-import type { ApiResponse, KubeApi } from './proxy.ts';
-
-/** Where objects of one kind are created. */
-export interface ResourceInfo {
-  /** API prefix of the group/version: /api/v1, /apis/apps/v1. */
-  prefix: string;
-  plural: string;
-  namespaced: boolean;
-}
-
-/** Keyed by `${apiVersion} ${kind}`, e.g. "apps/v1 Deployment". */
-export type ResourceMap = Map<string, ResourceInfo>;
-
-export const resourceKey = (apiVersion: string, kind: string) => `${apiVersion} ${kind}`;
-
-/** Aggregated discovery (one request per prefix), with plain JSON as the server's fallback. */
-export const DISCOVERY_ACCEPT =
-  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
-
-interface AggregatedList {
-  kind?: string;
-  items?: { metadata?: { name?: string }; versions?: { version: string; resources?: { resource: string; responseKind?: { kind?: string }; scope?: string }[] }[] }[];
-}
-
-/** Resources out of an APIGroupDiscoveryList of /api or /apis (pure). */
-export function resourcesFromAggregated(prefix: '/api' | '/apis', list: AggregatedList, into: ResourceMap = new Map()): ResourceMap {
-  for (const group of list.items ?? []) {
-    const name = group.metadata?.name ?? '';
-    for (const v of group.versions ?? []) {
-      const apiVersion = name ? `${name}/${v.version}` : v.version;
-      for (const r of v.resources ?? []) {
-        const kind = r.responseKind?.kind;
-        if (!kind) continue;
-        const key = resourceKey(apiVersion, kind);
-        if (!into.has(key)) into.set(key, { prefix: `${prefix}/${apiVersion}`, plural: r.resource, namespaced: r.scope !== 'Cluster' });
-      }
-    }
-  }
-  return into;
-}
-
-/** Resources out of one APIResourceList (/api/v1, /apis/apps/v1), subresources left out (pure). */
-export function resourcesFromList(prefix: string, apiVersion: string, list: { resources?: { name: string; kind: string; namespaced: boolean }[] }, into: ResourceMap = new Map()): ResourceMap {
-  for (const r of list.resources ?? []) {
-    if (r.name.includes('/')) continue;
-    const key = resourceKey(apiVersion, r.kind);
-    if (!into.has(key)) into.set(key, { prefix, plural: r.name, namespaced: r.namespaced });
-  }
-  return into;
-}
-
-const getJson = (api: KubeApi, path: string, accept?: string) => apiJson(api, 'GET', path, undefined, accept ? { accept } : {});
-
-/** Every kind the cluster serves and where it is created: aggregated discovery, else one request per group/version. */
-export async function discoverResources(api: KubeApi): Promise<ResourceMap> {
-  const out: ResourceMap = new Map();
-  for (const prefix of ['/api', '/apis'] as const) {
-    const doc = (await getJson(api, prefix, DISCOVERY_ACCEPT)) as AggregatedList & { versions?: string[]; groups?: { versions?: { groupVersion: string }[] }[] };
-    if (doc.kind === 'APIGroupDiscoveryList') {
-      resourcesFromAggregated(prefix, doc, out);
-      continue;
-    }
-    const gvs = prefix === '/api' ? (doc.versions ?? []) : (doc.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion));
-    const lists = await Promise.all(gvs.map(async (gv) => ({ gv, list: (await getJson(api, `${prefix}/${gv}`)) as Parameters<typeof resourcesFromList>[2] })));
-    for (const { gv, list } of lists) resourcesFromList(`${prefix}/${gv}`, gv, list, out);
-  }
-  return out;
-}
-
-/** One document of a rendered manifest, its text as helm will send it. */
-export interface ManifestDoc {
-  text: string;
-  apiVersion: string;
-  kind: string;
-  name: string;
-  /** metadata.namespace when the template sets it. */
-  namespace?: string;
-  /** The template it came from (helm's `# Source:` comment). */
-  source?: string;
-}
-
-/** The documents of a manifest that are Kubernetes objects (pure). */
-export function splitManifest(manifest: string): ManifestDoc[] {
-  const out: ManifestDoc[] = [];
-  for (const doc of parseAllDocuments(manifest)) {
-    const obj: unknown = doc.toJS();
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
-    const o = obj as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; generateName?: unknown; namespace?: unknown } };
-    const d: ManifestDoc = {
-      text: manifest.slice(doc.range[0], doc.range[2]),
-      apiVersion: typeof o.apiVersion === 'string' ? o.apiVersion : '',
-      kind: typeof o.kind === 'string' ? o.kind : '',
-      name: typeof o.metadata?.name === 'string' ? o.metadata.name : typeof o.metadata?.generateName === 'string' ? o.metadata.generateName : '',
-    };
-    if (typeof o.metadata?.namespace === 'string' && o.metadata.namespace) d.namespace = o.metadata.namespace;
-    const source = /^# Source: (\S+)/m.exec(d.text)?.[1];
-    if (source) d.source = source;
-    out.push(d);
-  }
-  return out;
-}
+import { renderedObjects } from '../model/manifest.ts';
+import type { RenderedObject } from '../model/manifest.ts';
+import { collectionPath } from '../model/resources.ts';
+import type { ResourceInfo } from '../model/resources.ts';
+import { statusMessage } from './client.ts';
+import type { ApiResponse, KubeClient } from './client.ts';
 
 /** What a dry-run create says about one object. */
 export type Verdict = { kind: 'valid' } | { kind: 'invalid'; message: string } | { kind: 'unchecked'; why: string; namespaceMissing?: boolean };
@@ -137,8 +40,7 @@ export function verdictOf(res: ApiResponse): Verdict {
 
 /** The dry-run create path of an object in a namespace (pure). */
 export function dryRunPath(r: ResourceInfo, namespace: string): string {
-  const ns = r.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${r.prefix}${ns}/${r.plural}?dryRun=All&fieldValidation=Strict`;
+  return `${collectionPath(r, namespace)}?dryRun=All&fieldValidation=Strict`;
 }
 
 export interface ManifestValidation {
@@ -151,27 +53,28 @@ export interface ManifestValidation {
 /** Namespace to validate in when the release's own does not exist yet (a first install). */
 const FALLBACK_NAMESPACE = 'default';
 
+/** The body sent for an object: its document's text as helm rendered it, or (an item of a List) its JSON. */
+function bodyOf(o: RenderedObject): { body: string; contentType: string } {
+  return o.text !== undefined ? { body: o.text, contentType: 'application/yaml' } : { body: JSON.stringify(o.object), contentType: 'application/json' };
+}
+
+async function validateObject(client: KubeClient, o: RenderedObject, namespace: string): Promise<{ invalid?: string; unchecked?: string }> {
+  const what = `${o.kind}/${o.name}${o.source ? ` (${o.source})` : ''}`;
+  const r = await client.resourceOf(o.apiVersion, o.kind);
+  if (!r) return { unchecked: `${what}: the cluster does not serve ${o.apiVersion} ${o.kind} (yet)` };
+  const { body, contentType } = bodyOf(o);
+  const post = (ns: string) => client.request('POST', dryRunPath(r, ns), body, { contentType }).then(verdictOf);
+  let v = await post(o.explicitNamespace ?? namespace);
+  // a first install into a new namespace: the object is as valid in another one (unless it names its own)
+  if (v.kind === 'unchecked' && v.namespaceMissing && r.namespaced && o.explicitNamespace === undefined) v = await post(FALLBACK_NAMESPACE);
+  if (v.kind === 'invalid') return { invalid: `${what}: ${v.message}` };
+  if (v.kind === 'unchecked') return { unchecked: `${what}: ${v.why}` };
+  return {};
+}
+
 /** Dry-run creates every object of a manifest (in `namespace` unless an object sets its own). */
-export async function validateManifest(api: KubeApi, resources: ResourceMap, manifest: string, namespace: string, concurrency = 4): Promise<ManifestValidation> {
-  const out: ManifestValidation = { invalid: [], unchecked: [] };
+export async function validateManifest(client: KubeClient, manifest: string, namespace: string, concurrency = 4): Promise<ManifestValidation> {
   const limit = pLimit(concurrency);
-  await Promise.all(
-    splitManifest(manifest).map((d) =>
-      limit(async () => {
-        const what = `${d.kind || '(no kind)'}/${d.name || '(no name)'}${d.source ? ` (${d.source})` : ''}`;
-        const r = resources.get(resourceKey(d.apiVersion, d.kind));
-        if (!r) {
-          out.unchecked.push(`${what}: the cluster does not serve ${d.apiVersion} ${d.kind} (yet)`);
-          return;
-        }
-        const post = (ns: string) => api.request('POST', dryRunPath(r, ns), d.text, { contentType: 'application/yaml' }).then(verdictOf);
-        let v = await post(d.namespace ?? namespace);
-        // a first install into a new namespace: the object is as valid in another one (unless it names its own)
-        if (v.kind === 'unchecked' && v.namespaceMissing && r.namespaced && d.namespace === undefined) v = await post(FALLBACK_NAMESPACE);
-        if (v.kind === 'invalid') out.invalid.push(`${what}: ${v.message}`);
-        else if (v.kind === 'unchecked') out.unchecked.push(`${what}: ${v.why}`);
-      }),
-    ),
-  );
-  return out;
+  const results = await Promise.all(renderedObjects(manifest, namespace).map((o) => limit(() => validateObject(client, o, namespace))));
+  return { invalid: results.flatMap((r) => (r.invalid ? [r.invalid] : [])), unchecked: results.flatMap((r) => (r.unchecked ? [r.unchecked] : [])) };
 }

@@ -17,3 +17,15 @@ export function helmReleaseName(release: string, track: string | undefined): str
 export function unitId(u: Pick<UnitRef, 'cluster' | 'namespace' | 'helmName'>): string {
   return `${u.cluster}/${u.namespace}/${u.helmName}`;
 }
+
+/** Where a cluster is reached: its clusters.yaml name (for messages), kubeconfig context and kubeconfig path (a list allowed). */
+export interface KubeTarget {
+  cluster: string;
+  context: string;
+  kubeconfig: string;
+}
+
+/** The UnitRef fields of anything that carries them (a planned unit, a run result, a unit spec). */
+export function unitRefOf(u: UnitRef): UnitRef {
+  return { release: u.release, track: u.track, cluster: u.cluster, namespace: u.namespace, helmName: u.helmName };
+}

@@ -87,7 +87,7 @@ export function parseManifest(manifest: string, defaultNamespace: string): Manif
   });
 }
 
-export function objectKey(kind: string, namespace: string, name: string): string {
+function objectKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
 

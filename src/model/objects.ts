@@ -10,7 +10,7 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
-export interface LiveOwnerReference {
+interface LiveOwnerReference {
   apiVersion?: string;
   kind: string;
   name: string;
@@ -18,7 +18,7 @@ export interface LiveOwnerReference {
   controller?: boolean;
 }
 
-export interface LiveObjectMeta {
+interface LiveObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;

@@ -39,9 +39,9 @@ export interface ResolvedChart {
 /** Release-record labels that say helm-cascade made the release. */
 export const MANAGED_BY_LABEL = 'managed-by';
 export const MANAGED_BY_VALUE = 'helm-cascade';
-export const RELEASE_LABEL = 'cascade-release';
+const RELEASE_LABEL = 'cascade-release';
 export const TRACK_LABEL = 'cascade-track';
-export const CLUSTER_LABEL = 'cascade-cluster';
+const CLUSTER_LABEL = 'cascade-cluster';
 /** The deploy repository that made the release (clusters.yaml `name:`): orphans are only ever its own. */
 export const REPO_LABEL = 'cascade-repo';
 

@@ -18,7 +18,7 @@ const core = (kind: string, plural: string, namespaced = true): ResourceInfo => 
 const grouped = (apiVersion: string, kind: string, plural: string, namespaced = true): ResourceInfo => ({ kind, apiVersion, plural, namespaced });
 
 /** Kinds every cluster serves, as used by gates, leases, release records and drift. */
-export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
+const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   core('Pod', 'pods'),
   core('Service', 'services'),
   core('Endpoints', 'endpoints'),

@@ -1,7 +1,7 @@
 import type { ClusterSelector, ClusterSpec } from './spec.ts';
 
 /** Shell-style glob (`*`, `?`) to an anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = '';
   for (const ch of glob) {
     if (ch === '*') re += '.*';

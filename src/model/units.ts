@@ -6,7 +6,7 @@ import { matchesGlob } from './selectors.ts';
 import type { ClusterSpec, DeployRepo, HealthSpec, ReleaseClusterOverride, ReleaseSpec, ValuesLayer } from './spec.ts';
 
 /** A layer of values with a label saying where it comes from (for --explain). */
-export interface LabelledLayer {
+interface LabelledLayer {
   source: string; // e.g. "release", "track internal", "cluster gke-*"
   file: string; // the release file that declares it
   layer: ValuesLayer;
@@ -24,7 +24,7 @@ export interface UnitSpec extends UnitRef {
 }
 
 /** Cluster overrides that apply to a cluster, least specific first (globs before exact names, then file order). */
-export function overridesFor(rel: ReleaseSpec, cluster: string): ReleaseClusterOverride[] {
+function overridesFor(rel: ReleaseSpec, cluster: string): ReleaseClusterOverride[] {
   const matching = rel.clusters.filter((o) => matchesGlob(cluster, o.pattern));
   const isGlob = (p: string) => /[*?]/.test(p);
   return matching
@@ -34,7 +34,7 @@ export function overridesFor(rel: ReleaseSpec, cluster: string): ReleaseClusterO
 }
 
 /** Tracks a release is made for: its own tracks in config order, or [undefined]. */
-export function releaseTracks(rel: ReleaseSpec, configTracks: string[]): (string | undefined)[] {
+function releaseTracks(rel: ReleaseSpec, configTracks: string[]): (string | undefined)[] {
   if (!rel.tracks) return [undefined];
   const own = Object.keys(rel.tracks);
   return [...configTracks.filter((t) => own.includes(t)), ...own.filter((t) => !configTracks.includes(t))];

@@ -26,11 +26,16 @@ export function waveHolds(wave: WaveSpec, track: string | undefined, cluster: Un
   return trackOk && matchesSelector(cluster, wave.clusters);
 }
 
-/** Health for a unit in a wave: clusters.yaml < release < wave (soak, health). */
-export function waveHealth(unit: UnitSpec, wave: WaveSpec): HealthSpec {
-  const h: HealthSpec = { ...unit.health, ...(wave.health ?? {}) };
+/** Health in a wave: the base (clusters.yaml < release) < wave (health, then soak). */
+export function waveHealthOf(base: HealthSpec, wave: WaveSpec): HealthSpec {
+  const h: HealthSpec = { ...base, ...wave.health };
   if (wave.soakMs !== undefined) h.soakMs = wave.soakMs;
   return h;
+}
+
+/** Health for a unit in a wave: clusters.yaml < release < wave (soak, health). */
+export function waveHealth(unit: UnitSpec, wave: WaveSpec): HealthSpec {
+  return waveHealthOf(unit.health, wave);
 }
 
 /**
@@ -72,7 +77,7 @@ export function assignWaves<U extends UnitSpec>(config: ClustersFileSpec, units:
 }
 
 /** For each cluster present in a wave: how many of its primaries (transitively) are in the same wave. */
-export function failoverDepths(config: ClustersFileSpec, present: Set<string>): Map<string, number> {
+function failoverDepths(config: ClustersFileSpec, present: Set<string>): Map<string, number> {
   const byName = new Map(config.clusters.map((c) => [c.name, c]));
   const out = new Map<string, number>();
   for (const name of present) {

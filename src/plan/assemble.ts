@@ -2,32 +2,26 @@
 // here; the I/O around it (make-plan.ts) only gathers charts, values,
 // renders and release records.
 import { createHash } from 'node:crypto';
-import { unitId } from '../model/identity.ts';
+import { unitId, unitRefOf } from '../model/identity.ts';
+import { canonicalJson } from '../model/json.ts';
+import type { Values } from '../model/json.ts';
+import { parseManifest } from '../model/manifest.ts';
+import { deployedUnitRef, ownedByRepo, releaseId } from '../model/release.ts';
+import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
-import { RELEASE_LABEL, REPO_LABEL, TRACK_LABEL } from '../model/release.ts';
-import { diffManifests, diffValues } from './diff.ts';
-import { parseManifest } from '../model/manifest.ts';
-import type { ObjectDiff, Plan, PlanAction, PlannedUnit, PlanReason, UnitDigest, ValueOrigin } from './types.ts';
-import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import type { UnitSpec } from '../model/units.ts';
-import { canonicalJson } from '../model/json.ts';
+import { diffManifests, diffValues } from './diff.ts';
+import type { FailedUnit, ObjectDiff, OrphanUnit, Plan, PlannedUnit, PlanReason, RenderedUnit, UnitDigest, ValueOrigin } from './types.ts';
 import { secretStrings } from './values.ts';
-import type { Values } from '../model/json.ts';
 
-/** One unit as gathered: rendered (or failed), not yet compared. */
-export interface DesiredUnit {
-  unit: UnitSpec;
-  wave: string;
-  step: number;
-  health: HealthSpec;
-  chart?: ResolvedChart;
-  values?: Values;
-  origins?: ValueOrigin[];
-  manifest?: string;
-  error?: string;
-}
+/** One unit as gathered: rendered, failed, or disabled for its cluster; not yet compared. */
+export type DesiredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
+  | { state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; manifest: string }
+  | { state: 'failed'; error: string; chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }
+  | { state: 'disabled' }
+);
 
 export interface DesiredWave {
   name: string;
@@ -35,7 +29,7 @@ export interface DesiredWave {
   steps: DesiredUnit[][];
 }
 
-/** Live drift of a deployed release (drift/live.ts computes it): objects changed by hand. */
+/** Live drift of a deployed release (plan/live-drift.ts computes it): objects changed by hand. */
 export interface LiveDriftInput {
   drifted: boolean;
   objects: { kind: string; namespace: string | undefined; name: string; change: 'missing' | 'changed'; fields: { message: string }[] }[];
@@ -65,7 +59,7 @@ export function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-export function digestOf(chart: ResolvedChart | undefined, values: Values | undefined, manifest: string | undefined, deployedRevision: number): UnitDigest {
+function digestOf(chart: ResolvedChart | undefined, values: Values | undefined, manifest: string | undefined, deployedRevision: number): UnitDigest {
   return {
     chart: chart?.digest ?? '',
     values: values ? sha256(canonicalJson(values)) : '',
@@ -73,8 +67,6 @@ export function digestOf(chart: ResolvedChart | undefined, values: Values | unde
     deployedRevision,
   };
 }
-
-const releaseKey = (cluster: string, namespace: string, name: string) => `${cluster}/${namespace}/${name}`;
 
 /** Objects of a manifest listed as removed (an uninstall shows what goes, not every field). */
 function removedObjects(manifest: string, namespace: string): ObjectDiff[] {
@@ -85,107 +77,107 @@ function removedObjects(manifest: string, namespace: string): ObjectDiff[] {
   }
 }
 
-export function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined, live?: LiveDriftInput): PlannedUnit | undefined {
-  const u = d.unit;
-  const base = {
-    release: u.release,
-    track: u.track,
-    cluster: u.cluster,
-    namespace: u.namespace,
-    helmName: u.helmName,
-    wave: d.wave,
-    step: d.step,
-    health: d.health,
-  };
-  const deployedInfo: Partial<PlannedUnit> = deployed
-    ? { fromVersion: deployed.chartVersion, deployedRevision: deployed.revision, deployedStatus: deployed.status, ...(deployed.applyMethod ? { deployedApplyMethod: deployed.applyMethod } : {}) }
-    : {};
-  if (!u.enabled) {
-    if (!deployed) return undefined; // disabled and absent: nothing to do, nothing to show
-    return {
-      ...base,
-      ...deployedInfo,
-      action: 'uninstall',
-      reasons: ['disabled'],
-      diffs: removedObjects(deployed.manifest, u.namespace),
-      digest: digestOf(undefined, undefined, undefined, deployed.revision),
-    };
-  }
-  const common: PlannedUnit = {
-    ...base,
-    ...deployedInfo,
-    action: deployed ? 'unchanged' : 'install',
-    reasons: [],
-    diffs: [],
-    digest: digestOf(d.chart, d.values, d.manifest, deployed?.revision ?? 0),
-  };
-  if (d.chart) {
-    common.chart = d.chart;
-    common.toVersion = d.chart.version;
-  }
-  if (d.values) common.values = d.values;
-  if (d.origins) common.origins = d.origins;
-  if (d.manifest !== undefined) common.manifest = d.manifest;
-  if (d.error !== undefined || d.manifest === undefined) {
-    common.error = d.error ?? 'not rendered';
-    common.action = deployed ? 'unchanged' : 'install';
-    return common;
-  }
-  const secrets = [...secretStrings(d.values ?? {}), ...secretStrings(deployed?.config ?? {})];
-  common.diffs = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
-  if (!deployed) {
-    common.reasons = ['new'];
-    return common;
-  }
-  const reasons: PlanReason[] = [];
-  if (common.diffs.length) reasons.push('manifest-changed');
-  if (d.chart && (deployed.chartName !== d.chart.name || deployed.chartVersion !== d.chart.version)) reasons.push('chart-changed');
-  if (canonicalJson(deployed.config ?? {}) !== canonicalJson(d.values ?? {})) {
-    reasons.push('values-changed');
-    common.valuesDiff = diffValues(deployed.config, d.values, secrets);
-  }
-  if (deployed.status !== 'deployed') reasons.push('failed-release');
-  if (live?.drifted) {
-    // changed by hand in the cluster: an upgrade with the same manifest puts it back
-    reasons.push('live-drift');
-    for (const o of live.objects) {
-      common.diffs.push({
-        kind: o.kind,
-        namespace: o.namespace ?? '',
-        name: o.name,
-        change: 'changed',
-        diff: `live (changed by hand): ${o.change === 'missing' ? 'object missing' : o.fields.map((f) => f.message).join('; ')}`,
-      });
-    }
-  }
-  common.reasons = reasons;
-  common.action = reasons.length ? 'upgrade' : 'unchanged';
-  return common;
+/** What a planned unit says about the deployed release. */
+function deployedInfo(deployed: DeployedRelease | undefined) {
+  if (!deployed) return {};
+  return { fromVersion: deployed.chartVersion, deployedRevision: deployed.revision, deployedStatus: deployed.status, ...(deployed.applyMethod ? { deployedApplyMethod: deployed.applyMethod } : {}) };
 }
 
-function planOrphan(d: DeployedRelease, prune: boolean, wave: string, health: HealthSpec): PlannedUnit {
-  const track = d.labels[TRACK_LABEL] || undefined;
+/** The upgrade reasons of a rendered unit against what is deployed. */
+function upgradeReasons(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease, diffs: ObjectDiff[], live: LiveDriftInput | undefined): PlanReason[] {
+  const reasons: PlanReason[] = [];
+  if (diffs.length) reasons.push('manifest-changed');
+  if (deployed.chartName !== d.chart.name || deployed.chartVersion !== d.chart.version) reasons.push('chart-changed');
+  if (canonicalJson(deployed.config ?? {}) !== canonicalJson(d.values)) reasons.push('values-changed');
+  if (deployed.status !== 'deployed') reasons.push('failed-release');
+  // changed by hand in the cluster: an upgrade with the same manifest puts it back
+  if (live?.drifted) reasons.push('live-drift');
+  return reasons;
+}
+
+/** The objects changed by hand, as diff entries of the unit. */
+function liveDiffs(live: LiveDriftInput): ObjectDiff[] {
+  return live.objects.map((o) => ({
+    kind: o.kind,
+    namespace: o.namespace ?? '',
+    name: o.name,
+    change: 'changed' as const,
+    diff: `live (changed by hand): ${o.change === 'missing' ? 'object missing' : o.fields.map((f) => f.message).join('; ')}`,
+  }));
+}
+
+function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
+  const u = d.unit;
+  const secrets = [...secretStrings(d.values), ...secretStrings(deployed?.config ?? {})];
+  const diffs = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
+  const base: RenderedUnit = {
+    kind: 'rendered',
+    ...refOf(d),
+    ...deployedInfo(deployed),
+    action: deployed ? 'unchanged' : 'install',
+    reasons: deployed ? [] : ['new'],
+    chart: d.chart,
+    toVersion: d.chart.version,
+    values: d.values,
+    origins: d.origins,
+    manifest: d.manifest,
+    diffs,
+    digest: digestOf(d.chart, d.values, d.manifest, deployed?.revision ?? 0),
+  };
+  if (!deployed) return base;
+  const reasons = upgradeReasons(d, deployed, diffs, live);
+  if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, secrets);
+  if (live?.drifted) base.diffs = [...diffs, ...liveDiffs(live)];
+  return { ...base, reasons, action: reasons.length ? 'upgrade' : 'unchanged' };
+}
+
+function refOf(d: DesiredUnit) {
+  const u = d.unit;
+  return { ...unitRefOf(u), wave: d.wave, step: d.step, health: d.health };
+}
+
+function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined, live?: LiveDriftInput): PlannedUnit | undefined {
+  if (d.state === 'disabled') {
+    if (!deployed) return undefined; // disabled and absent: nothing to do, nothing to show
+    return { kind: 'orphan', ...refOf(d), ...deployedInfo(deployed), action: 'uninstall', reasons: ['disabled'], diffs: removedObjects(deployed.manifest, d.unit.namespace), digest: digestOf(undefined, undefined, undefined, deployed.revision) };
+  }
+  if (d.state === 'failed') {
+    const { chart, values, origins } = d;
+    const f: FailedUnit = { kind: 'failed', ...refOf(d), ...deployedInfo(deployed), action: deployed ? 'unchanged' : 'install', reasons: [], diffs: [], error: d.error, digest: digestOf(chart, values, undefined, deployed?.revision ?? 0) };
+    return { ...f, ...(chart ? { chart, toVersion: chart.version } : {}), ...(values ? { values } : {}), ...(origins ? { origins } : {}) };
+  }
+  return planRendered(d, deployed, live);
+}
+
+function planOrphan(d: DeployedRelease, prune: boolean, wave: string, health: HealthSpec): OrphanUnit {
+  const ref = deployedUnitRef(d);
   return {
-    release: d.labels[RELEASE_LABEL] ?? d.name,
-    track,
-    cluster: d.cluster,
-    namespace: d.namespace,
-    helmName: d.name,
+    kind: 'orphan',
+    ...ref,
     wave,
     step: 0,
     action: prune ? 'uninstall' : 'unchanged',
     reasons: ['orphaned'],
-    fromVersion: d.chartVersion,
-    deployedRevision: d.revision,
-    deployedStatus: d.status,
+    ...deployedInfo(d),
     health,
     diffs: prune ? removedObjects(d.manifest, d.namespace) : [],
     digest: digestOf(undefined, undefined, undefined, d.revision),
   };
 }
 
+function orphansOf(input: AssembleInput): OrphanUnit[] {
+  const orphans: OrphanUnit[] = [];
+  for (const d of input.deployed) {
+    if (!input.clustersRead.has(d.cluster) || !ownedByRepo(d, input.repo) || input.listedIds.has(releaseId(d))) continue;
+    if (!matchesUnit(deployedUnitRef(d), input.selector)) continue;
+    const place = input.orphanPlacement(d);
+    if (place) orphans.push(planOrphan(d, input.prune, place.wave, place.health));
+  }
+  return orphans.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.namespace.localeCompare(b.namespace) || a.helmName.localeCompare(b.helmName));
+}
+
 export function assemblePlan(input: AssembleInput): Plan {
-  const byId = new Map(input.deployed.map((d) => [releaseKey(d.cluster, d.namespace, d.name), d]));
+  const byId = new Map(input.deployed.map((d) => [releaseId(d), d]));
   const waves = input.waves.map((w) => ({
     name: w.name,
     index: w.index,
@@ -193,24 +185,14 @@ export function assemblePlan(input: AssembleInput): Plan {
       .map((step) => step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)))).filter((p): p is PlannedUnit => p !== undefined))
       .filter((s) => s.length > 0),
   }));
-  const orphans: PlannedUnit[] = [];
-  for (const d of input.deployed) {
-    if (!d.managed || !input.clustersRead.has(d.cluster) || d.labels[REPO_LABEL] !== input.repo) continue;
-    if (input.listedIds.has(releaseKey(d.cluster, d.namespace, d.name))) continue;
-    const ref = { release: d.labels[RELEASE_LABEL] ?? d.name, track: d.labels[TRACK_LABEL] || undefined, cluster: d.cluster, namespace: d.namespace };
-    if (!matchesUnit(ref, input.selector)) continue;
-    const place = input.orphanPlacement(d);
-    if (!place) continue;
-    orphans.push(planOrphan(d, input.prune, place.wave, place.health));
-  }
-  orphans.sort((a, b) => a.cluster.localeCompare(b.cluster) || a.namespace.localeCompare(b.namespace) || a.helmName.localeCompare(b.helmName));
+  const orphans = orphansOf(input);
   return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
 }
 
-export function summarise(units: PlannedUnit[], orphans: PlannedUnit[]): Plan['summary'] {
+function summarise(units: readonly PlannedUnit[], orphans: readonly PlannedUnit[]): Plan['summary'] {
   const s = { install: 0, upgrade: 0, unchanged: 0, uninstall: 0, errors: 0 };
   for (const u of units) {
-    if (u.error !== undefined) s.errors++;
+    if (u.kind === 'failed') s.errors++;
     else s[u.action]++;
   }
   for (const o of orphans) if (o.action === 'uninstall') s.uninstall++;
@@ -222,7 +204,7 @@ export function planUnits(plan: Plan): PlannedUnit[] {
   return [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];
 }
 
-export function hasChanges(plan: Plan): boolean {
+function hasChanges(plan: Plan): boolean {
   const s = plan.summary;
   return s.install + s.upgrade + s.uninstall > 0;
 }
@@ -233,23 +215,25 @@ export function hasChanges(plan: Plan): boolean {
  */
 export function withRefusedObjects(plan: Plan, refused: ReadonlyMap<string, readonly string[]>): Plan {
   if (refused.size === 0) return plan;
-  const mark = (u: PlannedUnit): PlannedUnit => {
+  const mark = <U extends PlannedUnit>(u: U): U | FailedUnit => {
     const lines = refused.get(unitId(u));
-    return lines ? { ...u, error: [...(u.error ? [u.error] : []), ...lines].join('\n') } : u;
+    if (!lines) return u;
+    if (u.kind === 'failed') return { ...u, error: [u.error, ...lines].join('\n') };
+    if (u.kind === 'orphan') return u; // uninstalls send no object
+    const { manifest: _m, valuesDiff: _v, ...rest } = u;
+    return { ...rest, kind: 'failed', action: u.deployedRevision !== undefined ? 'unchanged' : 'install', error: lines.join('\n') };
   };
   const waves = plan.waves.map((w) => ({ ...w, steps: w.steps.map((step) => step.map(mark)) }));
-  const orphans = plan.orphans.map(mark);
-  return { ...plan, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
+  return { ...plan, waves, summary: summarise(waves.flatMap((w) => w.steps.flat()), plan.orphans) };
 }
 
-/** `plan` exit code: 1 when a unit failed to render; with --detailed-exitcode 2 when changes are pending; else 0. */
-export function planExitCode(plan: Plan, detailed: boolean): number {
-  if (plan.summary.errors > 0) return 1;
-  return detailed && hasChanges(plan) ? 2 : 0;
+/** What `plan` found, for the exit code (errors.ts maps it): a unit failed, changes pending, or nothing to do. */
+export function planOutcome(plan: Plan): 'bad-input' | 'changes' | 'success' {
+  if (plan.summary.errors > 0) return 'bad-input';
+  return hasChanges(plan) ? 'changes' : 'success';
 }
 
 export function summaryLine(s: Plan['summary']): string {
   return `Plan: ${s.install} to install, ${s.upgrade} to upgrade, ${s.unchanged} unchanged, ${s.uninstall} to uninstall.`;
 }
 
-export type { PlanAction };

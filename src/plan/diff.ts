@@ -16,7 +16,7 @@ import type { Values } from '../model/json.ts';
 const SECRET_KINDS = new Set(['Secret']);
 
 /** The decoded key -> value map of a Secret (data is base64, stringData plain; stringData wins as the API server does). */
-export function secretEntries(obj: Values): Map<string, string> {
+function secretEntries(obj: Values): Map<string, string> {
   const out = new Map<string, string>();
   if (isPlainObject(obj.data)) {
     for (const [k, v] of Object.entries(obj.data)) out.set(k, Buffer.from(String(v ?? ''), 'base64').toString('utf8'));
@@ -51,7 +51,7 @@ function secretKeyChanges(before: Map<string, string>, after: Map<string, string
   return lines;
 }
 
-export function toYaml(obj: Values): string {
+function toYaml(obj: Values): string {
   return stringify(obj, { lineWidth: 0, sortMapEntries: true });
 }
 

@@ -3,6 +3,7 @@
 // `plan --out`, executed by run/.
 import type { UnitRef } from '../model/identity.ts';
 import type { ResolvedChart } from '../model/release.ts';
+import type { Values } from '../model/json.ts';
 import type { HealthSpec } from '../model/spec.ts';
 
 export type PlanAction = 'install' | 'upgrade' | 'unchanged' | 'uninstall';
@@ -26,27 +27,62 @@ export interface ObjectDiff {
   diff: string;
 }
 
-export interface PlannedUnit extends UnitRef {
+/** What every planned unit carries: where it runs, how it is gated, what is deployed now. */
+interface PlannedBase extends UnitRef {
   wave: string;
   step: number; // failover ordering inside the wave
-  action: PlanAction;
   reasons: PlanReason[];
-  chart?: ResolvedChart; // undefined for uninstall of orphans
+  health: HealthSpec;
   fromVersion?: string; // deployed chart version
-  toVersion?: string;
   deployedRevision?: number;
   deployedStatus?: string;
   deployedApplyMethod?: string; // Helm 4 apply method of the deployed revision ("ssa" needs --force-conflicts to repair)
-  health: HealthSpec;
-  values?: Record<string, unknown>; // merged user values given to helm (secret-bearing: never printed)
-  manifest?: string; // rendered
   diffs: ObjectDiff[];
+  digest: UnitDigest;
+}
+
+/** A unit the repository lists, rendered: installed, upgraded or left as it is. */
+export interface RenderedUnit extends PlannedBase {
+  kind: 'rendered';
+  action: 'install' | 'upgrade' | 'unchanged';
+  chart: ResolvedChart;
+  toVersion: string;
+  values: Values; // merged user values given to helm (secret-bearing: never printed)
+  manifest: string; // rendered
   /** `plan --explain`: every leaf of `values` and what set it (secrets masked). */
   origins?: ValueOrigin[];
   /** Deployed user values -> planned values, unified diff, secret leaves masked. */
   valuesDiff?: string;
-  error?: string; // rendering failed: helm's message with file and line; the unit is not applied
-  digest: UnitDigest;
+}
+
+/** A unit that failed to render, or whose objects its API server refuses: never applied. */
+export interface FailedUnit extends PlannedBase {
+  kind: 'failed';
+  /** What it would have been. */
+  action: 'install' | 'unchanged';
+  /** helm's message with file and line, or one line per refused object. */
+  error: string;
+  chart?: ResolvedChart;
+  toVersion?: string;
+  values?: Values;
+  origins?: ValueOrigin[];
+}
+
+/**
+ * A deployed release with nothing to render: orphaned (the repository no
+ * longer lists it; uninstalled only with --prune) or disabled (`enabled:
+ * false` for its cluster: uninstalled).
+ */
+export interface OrphanUnit extends PlannedBase {
+  kind: 'orphan';
+  action: 'uninstall' | 'unchanged';
+}
+
+export type PlannedUnit = RenderedUnit | FailedUnit | OrphanUnit;
+
+/** The unit's chart name, when it has one. */
+export function chartNameOf(u: PlannedUnit): string | undefined {
+  return u.kind === 'orphan' ? undefined : u.chart?.name;
 }
 
 /** What `apply --plan` re-checks before touching anything. */
@@ -68,6 +104,40 @@ export interface Plan {
   createdAt: string;
   clustersFile: string;
   waves: PlanWave[];
-  orphans: PlannedUnit[]; // managed releases the repository no longer lists (action uninstall only with --prune)
+  orphans: OrphanUnit[]; // managed releases the repository no longer lists (action uninstall only with --prune)
   summary: { install: number; upgrade: number; unchanged: number; uninstall: number; errors: number };
+}
+
+// ---- live drift: deployed manifest vs live objects (plan/live-drift.ts)
+
+/** One field of one object that differs. Values are display strings; for Secrets they are never set. */
+export interface FieldDrift {
+  /** Readable path: spec.replicas, data.LOG_LEVEL, spec.template.spec.containers[web].image */
+  path: string;
+  change: 'changed' | 'removed' | 'added';
+  /** As the deployed manifest says (undefined for Secret data and for `added`). */
+  deployed?: string;
+  /** As the cluster says (undefined for Secret data and for `removed`). */
+  live?: string;
+  /** A person-readable line: "spec.replicas: 3 -> 5", "key DB_PASSWORD changed". */
+  message: string;
+  /** Unified diff of a multi-line value (never for Secrets). */
+  diff?: string;
+}
+
+/** One object of a release that differs from its deployed manifest. */
+export interface ObjectDrift {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined; // undefined: cluster-scoped
+  name: string;
+  change: 'missing' | 'changed';
+  fields: FieldDrift[];
+}
+
+export interface LiveDriftResult {
+  drifted: boolean;
+  objects: ObjectDrift[];
+  /** Objects checked (manifest documents with a kind and a name). */
+  checked: number;
 }

@@ -84,7 +84,7 @@ export function parseSetFlags(pairs: string[]): Values {
   return out;
 }
 
-export class SetFlagError extends Error {
+class SetFlagError extends Error {
   override name = 'SetFlagError';
 }
 

@@ -2,10 +2,10 @@
 // by state; each cell opens that release's findings and diffs below it.
 // No external assets; a few lines of inline script only open the right panel.
 import type { DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
-import { objectTitle } from '../drift/live.ts';
+import { objectTitle } from '../plan/live-drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
-export function htmlEscape(s: string): string {
+function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 

@@ -1,7 +1,8 @@
 // drift -> JSON for machines: the DriftReport itself, plus the exit code it implies.
-import { driftExitCode } from '../drift/assess.ts';
+import { driftOutcome } from '../drift/assess.ts';
 import type { DriftReport } from '../drift/types.ts';
+import { EXIT_CODES } from '../errors.ts';
 
 export function renderDriftJson(report: DriftReport): string {
-  return `${JSON.stringify({ ...report, exitCode: driftExitCode(report) }, null, 2)}\n`;
+  return `${JSON.stringify({ ...report, exitCode: EXIT_CODES[driftOutcome(report)] }, null, 2)}\n`;
 }

@@ -1,7 +1,7 @@
 // drift -> Markdown for a pull request or a chat: headline, the releases x
 // clusters matrix, then the drifted releases with their details folded.
 import type { DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
-import { objectTitle } from '../drift/live.ts';
+import { objectTitle } from '../plan/live-drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
 const ICON: Record<DriftState, string> = {

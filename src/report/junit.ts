@@ -2,7 +2,7 @@
 // servers read): <testsuites><testsuite><testcase><failure|error|skipped>.
 // Used by drift and apply; knows nothing about either.
 
-export interface JunitProblem {
+interface JunitProblem {
   /** One line: shown as the failure's title. */
   message: string;
   type?: string;

@@ -2,6 +2,7 @@
 // unchanged release; coloured unified diffs (no colour without a TTY or with
 // --no-color); the last line is exactly the summary.
 import { summaryLine } from '../plan/assemble.ts';
+import { chartNameOf } from '../plan/types.ts';
 import type { ObjectDiff, Plan, PlannedUnit } from '../plan/types.ts';
 
 export interface PlanTextOptions {
@@ -22,10 +23,11 @@ const SYMBOL: Record<PlannedUnit['action'], string> = { install: '+', upgrade: '
 const ACTION_STYLE: Record<PlannedUnit['action'], Style> = { install: 'green', upgrade: 'yellow', unchanged: 'dim', uninstall: 'red' };
 
 function versionText(u: PlannedUnit): string {
-  const name = u.chart?.name ?? '';
-  if (u.action === 'uninstall' || !u.toVersion) return u.fromVersion ? `${name ? `${name} ` : ''}${u.fromVersion}` : '';
-  if (u.fromVersion && u.fromVersion !== u.toVersion) return `${name} ${u.fromVersion} -> ${u.toVersion}`;
-  return `${name} ${u.toVersion}`;
+  const name = chartNameOf(u) ?? '';
+  const to = u.kind === 'orphan' ? undefined : u.toVersion;
+  if (u.action === 'uninstall' || !to) return u.fromVersion ? `${name ? `${name} ` : ''}${u.fromVersion}` : '';
+  if (u.fromVersion && u.fromVersion !== to) return `${name} ${u.fromVersion} -> ${to}`;
+  return `${name} ${to}`;
 }
 
 function indent(text: string, n: number): string {
@@ -48,11 +50,11 @@ function objectHeader(d: ObjectDiff): string {
   return `${sym} ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}${d.change === 'changed' ? '' : ` (${d.change})`}`;
 }
 
-export function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
+function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   const paint = painter(o.color);
   const out: string[] = [];
   const ver = versionText(u);
-  if (u.error !== undefined) {
+  if (u.kind === 'failed') {
     out.push(`${paint('red', '!')} ${paint('bold', u.helmName)} (${u.namespace})  ${paint('red', 'error')}${ver ? `  ${ver}` : ''}`);
     out.push(indent(paint('red', u.error), 4));
     return out;
@@ -68,7 +70,7 @@ export function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
     const showBody = d.diff && (u.action !== 'install' || o.installDiffs !== false);
     if (showBody) out.push(indent(colourDiff(d.diff, paint), 6));
   }
-  if (u.valuesDiff) {
+  if (u.kind === 'rendered' && u.valuesDiff) {
     out.push(indent(paint('bold', '~ values'), 4));
     out.push(indent(colourDiff(u.valuesDiff, paint), 6));
   }
@@ -76,7 +78,7 @@ export function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
 }
 
 function explainLines(u: PlannedUnit): string[] {
-  if (!u.origins?.length) return [];
+  if (u.kind === 'orphan' || !u.origins?.length) return [];
   const width = Math.min(40, Math.max(...u.origins.map((x) => x.path.length)));
   return u.origins.map((x) => `      ${x.path.padEnd(width)} = ${JSON.stringify(x.value)}  # ${x.source}`);
 }
@@ -118,9 +120,10 @@ export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
  * manifests (they carry secrets); `apply --plan` checks digests instead.
  */
 export function planForDisplay(plan: Plan): Plan {
+  // the saved form: typed as a Plan, without the two secret-bearing fields
   const strip = (u: PlannedUnit): PlannedUnit => {
-    const { values: _v, manifest: _m, ...rest } = u;
-    return rest;
+    const { values: _v, manifest: _m, ...rest } = u as PlannedUnit & { values?: unknown; manifest?: unknown };
+    return rest as PlannedUnit;
   };
-  return { ...plan, waves: plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.map(strip)) })), orphans: plan.orphans.map(strip) };
+  return { ...plan, waves: plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.map(strip)) })) };
 }

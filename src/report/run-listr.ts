@@ -26,89 +26,77 @@ export interface ListrRunView {
   close(): Promise<void>;
 }
 
-export function startListrView(plan: Plan): ListrRunView {
-  const waveStart = new Map<string, Deferred<number>>();
-  const waveEnd = new Map<string, Deferred<string>>();
-  const unitEnd = new Map<string, Deferred<UnitRunResult | undefined>>();
-  const unitTask = new Map<string, Task>();
-  for (const w of plan.waves) {
-    waveStart.set(w.name, deferred());
-    waveEnd.set(w.name, deferred());
-    for (const u of w.steps.flat()) unitEnd.set(unitId(u), deferred());
+/** Where the executor's events meet the listr2 tasks: one deferred per wave start/end and per unit end. */
+class Signals {
+  readonly waveStart = new Map<string, Deferred<number>>();
+  readonly waveEnd = new Map<string, Deferred<string>>();
+  readonly unitEnd = new Map<string, Deferred<UnitRunResult | undefined>>();
+  readonly unitTask = new Map<string, Task>();
+
+  constructor(plan: Plan) {
+    for (const w of plan.waves) {
+      this.waveStart.set(w.name, deferred());
+      this.waveEnd.set(w.name, deferred());
+      for (const u of w.steps.flat()) this.unitEnd.set(unitId(u), deferred());
+    }
   }
-  const changing = (u: PlannedUnit) => u.action !== 'unchanged';
-  const byCluster = (units: PlannedUnit[]) => {
-    const m = new Map<string, PlannedUnit[]>();
-    for (const u of units) m.set(u.cluster, [...(m.get(u.cluster) ?? []), u]);
-    return m;
+}
+
+const FAILED_OUTCOMES = new Set(['gate-failed', 'helm-failed', 'rolled-back', 'left']);
+
+/** One release's task: its title follows the unit's outcome; a failure shows as a failed task. */
+function unitTask(u: PlannedUnit, sig: Signals) {
+  return {
+    title: `${u.namespace}/${u.helmName}: ${u.action}`,
+    task: async (_c: unknown, ut: Task) => {
+      sig.unitTask.set(unitId(u), ut);
+      const r = await sig.unitEnd.get(unitId(u))!.promise;
+      if (!r) return ut.skip('not started');
+      ut.title = `${u.namespace}/${u.helmName}: ${describeOutcome(r)}`;
+      if (FAILED_OUTCOMES.has(r.outcome)) throw new Error(describeOutcome(r));
+    },
   };
+}
 
-  const list = new Listr(
-    plan.waves.map((w) => ({
-      title: `wave ${w.name}`,
-      task: async (_ctx: unknown, task: Task) => {
-        const units = w.steps.flat().filter(changing);
-        const started = await waveStart.get(w.name)!.promise;
-        if (started < 0) {
-          task.skip(`wave ${w.name}: not started`);
-          return;
-        }
-        if (units.length === 0) {
-          task.title = `wave ${w.name}: nothing to change`;
-          return;
-        }
-        return task.newListr(
-          [...byCluster(units)].map(([cluster, us]) => ({
-            title: cluster,
-            task: (_c: unknown, ct: Task) =>
-              ct.newListr(
-                us.map((u) => ({
-                  title: `${u.namespace}/${u.helmName}: ${u.action}`,
-                  task: async (_c2: unknown, ut: Task) => {
-                    unitTask.set(unitId(u), ut);
-                    const r = await unitEnd.get(unitId(u))!.promise;
-                    if (!r) return ut.skip('not started');
-                    ut.title = `${u.namespace}/${u.helmName}: ${describeOutcome(r)}`;
-                    if (r.outcome === 'gate-failed' || r.outcome === 'helm-failed' || r.outcome === 'rolled-back' || r.outcome === 'left') {
-                      throw new Error(describeOutcome(r));
-                    }
-                  },
-                })),
-                { concurrent: true, exitOnError: false },
-              ),
-          })),
-          { concurrent: true, exitOnError: false },
-        );
-      },
-    })),
-    { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } },
-  );
+/** One wave's task: its clusters, each with its releases, concurrently. */
+function waveTask(w: Plan['waves'][number], sig: Signals) {
+  return {
+    title: `wave ${w.name}`,
+    task: async (_ctx: unknown, task: Task) => {
+      const units = w.steps.flat().filter((u) => u.action !== 'unchanged');
+      const started = await sig.waveStart.get(w.name)!.promise;
+      if (started < 0) return task.skip(`wave ${w.name}: not started`);
+      if (units.length === 0) {
+        task.title = `wave ${w.name}: nothing to change`;
+        return undefined;
+      }
+      const byCluster = new Map<string, PlannedUnit[]>();
+      for (const u of units) byCluster.set(u.cluster, [...(byCluster.get(u.cluster) ?? []), u]);
+      return task.newListr(
+        [...byCluster].map(([cluster, us]) => ({ title: cluster, task: (_c: unknown, ct: Task) => ct.newListr(us.map((u) => unitTask(u, sig)), { concurrent: true, exitOnError: false }) })),
+        { concurrent: true, exitOnError: false },
+      );
+    },
+  };
+}
+
+export function startListrView(plan: Plan): ListrRunView {
+  const sig = new Signals(plan);
+  const list = new Listr(plan.waves.map((w) => waveTask(w, sig)), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: false, showErrorMessage: true } });
   const running = list.run().catch(() => undefined);
-
   return {
     emit(e) {
-      switch (e.type) {
-        case 'wave-start':
-          waveStart.get(e.wave)?.resolve(e.units);
-          break;
-        case 'wave-end':
-          waveEnd.get(e.wave)?.resolve(e.outcome);
-          break;
-        case 'unit-phase': {
-          const t = unitTask.get(e.id);
-          if (t) t.output = e.message;
-          break;
-        }
-        case 'unit-end':
-          unitEnd.get(e.id)?.resolve(e.result);
-          break;
-        case 'log':
-          break;
+      if (e.type === 'wave-start') sig.waveStart.get(e.wave)?.resolve(e.units);
+      else if (e.type === 'wave-end') sig.waveEnd.get(e.wave)?.resolve(e.outcome);
+      else if (e.type === 'unit-end') sig.unitEnd.get(e.id)?.resolve(e.result);
+      else if (e.type === 'unit-phase') {
+        const t = sig.unitTask.get(e.id);
+        if (t) t.output = e.message;
       }
     },
     async close() {
-      for (const d of waveStart.values()) d.resolve(-1);
-      for (const d of unitEnd.values()) d.resolve(undefined);
+      for (const d of sig.waveStart.values()) d.resolve(-1);
+      for (const d of sig.unitEnd.values()) d.resolve(undefined);
       await running;
     },
   };

@@ -1,7 +1,7 @@
 // What a run did: per unit and per wave, with timestamps (JSON report, JUnit, summary).
 import type { PlanAction } from '../plan/types.ts';
 
-export type UnitOutcome =
+type UnitOutcome =
   | 'skipped' // unchanged: no helm write call
   | 'applied' // upgraded/installed/uninstalled and gate passed
   | 'gate-failed'
@@ -32,7 +32,7 @@ export interface UnitRunResult {
   rollback?: string; // what was done to undo it
 }
 
-export type WaveOutcome = 'passed' | 'failed' | 'not-started' | 'interrupted' | 'dry-run';
+type WaveOutcome = 'passed' | 'failed' | 'not-started' | 'interrupted' | 'dry-run';
 
 export interface WaveRunResult {
   name: string;

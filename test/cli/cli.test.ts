@@ -54,12 +54,20 @@ describe('helm-cascade CLI', () => {
   });
 
   it('a bad selector or an unknown option is bad input (exit 4)', async () => {
-    const bad = await cli(['validate', '-l', 'colour=blue']);
+    const bad = await cli(['plan', '-l', 'colour=blue']);
     assert.equal(bad.exitCode, 4);
     assert.match(bad.stderr, /bad selector "colour=blue"/);
     const unknown = await cli(['validate', '--frobnicate']);
     assert.equal(unknown.exitCode, 4);
     assert.match(unknown.stderr, /unknown option '--frobnicate'/);
+  });
+
+  it('a command accepts only the flags it uses', async () => {
+    for (const [cmd, flag] of [['validate', '--junit'], ['validate', '--yes'], ['validate', '--concurrency'], ['status', '--junit'], ['status', '--yes'], ['rollback', '--junit'], ['rollback', '--yes'], ['plan', '--yes']] as const) {
+      const r = await cli([cmd, flag, 'x']);
+      assert.equal(r.exitCode, 4, `${cmd} ${flag}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`unknown option '${flag}'`), `${cmd} ${flag}`);
+    }
   });
 
   it('a missing clusters file names it', async () => {

@@ -270,11 +270,11 @@ for (const major of helmMajors()) {
       };
       const dir = scratchRepo(files);
       const plan = await run(dir, ['plan']);
-      assert.equal(plan.exitCode, 1, plan.stdout + plan.stderr);
+      assert.equal(plan.exitCode, 4, `a refused object is bad input: ${plan.stdout}${plan.stderr}`);
       assert.match(plan.stdout, /settings \(\S+\) +error[\s\S]*ConfigMap\/settings \(settings\/templates\/cm\.yaml\): .*unknown field "dat"/);
       assert.match(plan.stdout, /1 release failed to render or has objects the API server refuses/);
       const bad = await run(dir, ['apply', '--yes']);
-      assert.equal(bad.exitCode, 1, bad.stdout + bad.stderr);
+      assert.equal(bad.exitCode, 4, bad.stdout + bad.stderr);
       assert.match(bad.stderr, /paris\/[a-z0-9-]+\/settings: ConfigMap\/settings \(settings\/templates\/cm\.yaml\): .*unknown field "dat"/);
       assert.match(bad.stderr, /nothing was applied/);
       // nothing touched: not even the namespace (the objects were checked in "default" meanwhile)

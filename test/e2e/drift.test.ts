@@ -22,9 +22,8 @@ import type { DriftReport } from '../../src/drift/types.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { markerLabels } from '../../src/model/release.ts';
 import { repoNameOf } from '../../src/config/load.ts';
-import { deployPlanned } from './support/deploy.ts';
+import { deployPlanned, planOnce } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
-import { makePlan } from '../../src/plan/make-plan.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'helm-cascade.js');
@@ -79,12 +78,12 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  const target = (cluster: keyof typeof CONTEXTS) => ({ kubeContext: CONTEXTS[cluster], kubeconfig });
+  const target = (cluster: keyof typeof CONTEXTS) => ({ cluster, context: CONTEXTS[cluster], kubeconfig });
 
   /** What apply does: every planned install/upgrade with the real helm and the marker labels. */
   const deployAll = async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
-    const plan = await makePlan(repo, { kubeconfig, selector: { namespace: ns } }, { helm });
+    const plan = await planOnce(repo, { kubeconfig, selector: { namespace: ns } }, helm);
     await deployPlanned(repo, plan, kubeconfig, helm);
     return plan;
   };

@@ -13,10 +13,10 @@ import { parse, stringify } from 'yaml';
 import { ensureFleet, fleetStatus, stopFleet } from '../../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import { createHelm } from '../../src/helm/helm.ts';
-import { readDeployedReleases } from '../../src/kube/deployed.ts';
-import { deployPlanned } from './support/deploy.ts';
+import { KubeClients } from '../../src/kube/client.ts';
+import { readDeployedReleases } from '../../src/kube/release-records.ts';
+import { deployPlanned, planOnce } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
-import { makePlan } from '../../src/plan/make-plan.ts';
 import type { Plan } from '../../src/plan/types.ts';
 import { ensureRegistryBinary, helmBins, packageCharts, pushCharts, REPO_ROOT, serveChartRepo, startRegistry } from './plan-support/chart-servers.ts';
 
@@ -69,7 +69,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
       /** Deploys every planned install/upgrade with the real helm, marker labels included (what apply will do). */
       const deployAll = async () => {
         const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
-        const plan = await makePlan(repo, { kubeconfig, selector: { namespace: ns } }, { helm });
+        const plan = await planOnce(repo, { kubeconfig, selector: { namespace: ns } }, helm);
         await deployPlanned(repo, plan, kubeconfig, helm);
       };
 
@@ -97,7 +97,8 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
         const r = cli('--detailed-exitcode');
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /Plan: 0 to install, 0 to upgrade, 6 unchanged, 0 to uninstall\.\n$/);
-        const recs = (await readDeployedReleases({ cluster: 'paris', context: 'dc-paris', kubeconfig })).filter((d) => d.namespace === ns);
+        const clients = new KubeClients({ kubeconfig });
+        const recs = (await readDeployedReleases(clients.for({ name: 'paris', context: 'dc-paris' })).finally(() => clients.close())).filter((d) => d.namespace === ns);
         assert.deepEqual(recs.map((d) => d.name).sort(), ['api', 'web-canary', 'web-production']);
         const web = recs.find((d) => d.name === 'web-canary')!;
         assert.equal(web.managed, true);
@@ -163,12 +164,12 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
         edit('releases/api.yaml', 'namespace: plan-e2e', `namespace: ${ns}`);
       });
 
-      it('a chart that fails to render shows the error with file and line; the rest is planned; exit 1', () => {
+      it('a chart that fails to render shows the error with file and line; the rest is planned; exit 4 (bad input)', () => {
         const t = join(dir, 'charts/mini/templates/broken.yaml');
         writeFileSync(t, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.nope.deeper }}\n');
         const r = cli();
         rmSync(t);
-        assert.equal(r.code, 1);
+        assert.equal(r.code, 4);
         assert.match(r.stdout, /broken\.yaml:6/);
         assert.match(r.stdout, /Plan: /);
       });
@@ -191,7 +192,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
           });
           assert.equal(run.code, 0, run.stderr + run.stdout.slice(0, 2000));
           const plan = JSON.parse(run.stdout) as Plan;
-          const got = Object.fromEntries(planUnits(plan).map((u) => [u.helmName, `${u.action} ${u.chart?.name} ${u.toVersion}`]));
+          const got = Object.fromEntries(planUnits(plan).map((u) => [u.helmName, `${u.action} ${u.kind === 'rendered' ? `${u.chart.name} ${u.toVersion}` : u.kind}`]));
           assert.equal(got['from-repo'], 'install webapp 1.1.4');
           if (registry) assert.equal(got['from-oci'], 'install webapp 1.1.4');
         } finally {

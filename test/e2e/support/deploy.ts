@@ -5,19 +5,37 @@ import type { Helm } from '../../../src/helm/helm.ts';
 import { markerLabels } from '../../../src/model/release.ts';
 import type { DeployRepo } from '../../../src/model/spec.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
-import { limit } from '../../../src/plan/pool.ts';
-import type { Plan } from '../../../src/plan/types.ts';
+import type { Plan, RenderedUnit } from '../../../src/plan/types.ts';
+import { makePlan } from '../../../src/plan/make-plan.ts';
+import type { MakePlanOptions } from '../../../src/plan/make-plan.ts';
+import { KubeClients } from '../../../src/kube/client.ts';
+import pLimit from 'p-limit';
 
 export async function deployPlanned(repo: DeployRepo, plan: Plan, kubeconfig: string, helm: Helm, concurrency = 4): Promise<void> {
   const ctx = new Map(repo.config.clusters.map((c) => [c.name, c.context]));
-  const pool = limit(concurrency);
+  const pool = pLimit(concurrency);
   await Promise.all(
-    planUnits(plan)
+    renderedUnits(plan)
       .filter((u) => u.action === 'install' || u.action === 'upgrade')
       .map((u) =>
         pool(() =>
-          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart!.path, values: JSON.stringify(u.values), kubeContext: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
+          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart.path, values: JSON.stringify(u.values), cluster: u.cluster, context: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
         ),
       ),
   );
+}
+
+/** The rendered units of a plan (what helm can install). */
+export function renderedUnits(plan: Plan): RenderedUnit[] {
+  return planUnits(plan).filter((u): u is RenderedUnit => u.kind === 'rendered');
+}
+
+/** makePlan with KubeClients of its own, closed afterwards (tests and benchmarks plan outside any command). */
+export async function planOnce(repo: DeployRepo, opts: MakePlanOptions, helm: Helm): Promise<Plan> {
+  const clients = new KubeClients({ kubeconfig: opts.kubeconfig });
+  try {
+    return await makePlan(repo, opts, { helm, clients });
+  } finally {
+    await clients.close();
+  }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessDrift, driftExitCode, worstUnits } from '../../../src/drift/assess.ts';
+import { assessDrift, driftOutcome, worstUnits } from '../../../src/drift/assess.ts';
+import { EXIT_CODES } from '../../../src/errors.ts';
 import type { DriftInput } from '../../../src/drift/assess.ts';
 import type { DriftReport } from '../../../src/drift/types.ts';
 import type { Plan, PlannedUnit } from '../../../src/plan/types.ts';
@@ -8,7 +9,7 @@ import { DRIFT_FORMATS, renderDrift } from '../../../src/report/drift-formats.ts
 import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects, SECRET_VALUE, SECRET_VALUE_EDITED } from './fixtures.ts';
 
 function input(over: Partial<DriftInput> = {}): DriftInput {
-  return { clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads: cleanReads(), ...over };
+  return { clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads: cleanReads(), repo: 'deploy', ...over };
 }
 
 function unit(r: DriftReport, id: string) {
@@ -32,7 +33,7 @@ describe('assessDrift', () => {
     assert.equal(r.summary.units, 4);
     assert.equal(r.summary.clean, 4);
     assert.equal(r.summary.drifted, 0);
-    assert.equal(driftExitCode(r), 0);
+    assert.equal(EXIT_CODES[driftOutcome(r)], 0);
     assert.deepEqual(r.clusters.map((c) => c.readable), [true, true]);
   });
 
@@ -42,7 +43,7 @@ describe('assessDrift', () => {
     assert.equal(u.state, 'live');
     assert.match(u.findings[0]?.details.join('\n') ?? '', /Deployment accounts\/account-service-production: spec\.replicas: 2 -> 9/);
     assert.equal(r.summary.drifted, 1);
-    assert.equal(driftExitCode(r), 2);
+    assert.equal(EXIT_CODES[driftOutcome(r)], 2);
   });
 
   it('live: an edited ConfigMap and a deleted Service', () => {
@@ -128,14 +129,14 @@ describe('assessDrift', () => {
     assert.match(u.findings[0]?.details.join('\n') ?? '', /not compared/);
   });
 
-  it("another deploy repository's releases (made for a cluster of another name) are left alone outside our namespaces", () => {
+  it("another deploy repository's releases (labelled with its name) are left alone outside our namespaces", () => {
     const reads = cleanReads();
     const paris = reads[0];
     assert.ok(paris);
     const other = deployed('onprem-paris', 'billing', 'billing');
-    other.labels = { 'managed-by': 'helm-cascade', 'cascade-cluster': 'dc-paris-1' };
+    other.labels = { 'managed-by': 'helm-cascade', 'cascade-repo': 'billing-deploy', 'cascade-cluster': 'dc-paris-1' };
     const ours = deployed('onprem-paris', 'old', 'legacy');
-    ours.labels = { 'managed-by': 'helm-cascade', 'cascade-cluster': 'onprem-paris' };
+    ours.labels = { 'managed-by': 'helm-cascade', 'cascade-repo': 'deploy', 'cascade-cluster': 'onprem-paris' };
     paris.releases = [...paris.releases, other, ours];
     const r = assessDrift(input({ reads }));
     assert.ok(!r.units.some((u) => u.helmName === 'billing'));
@@ -157,7 +158,7 @@ describe('assessDrift', () => {
 
   it('pending from the plan: upgrades with repository reasons count, live-drift-only upgrades do not', () => {
     const pu = (cluster: string, track: string, over: Partial<PlannedUnit>): PlannedUnit =>
-      ({ release: 'account-service', track, cluster, namespace: 'accounts', helmName: `account-service-${track}`, wave: 'w', step: 0, action: 'unchanged', reasons: [], diffs: [], health: {} as PlannedUnit['health'], digest: { chart: '', values: '', manifest: '', deployedRevision: 3 }, ...over }) as PlannedUnit;
+      ({ kind: 'rendered', release: 'account-service', track, cluster, namespace: 'accounts', helmName: `account-service-${track}`, wave: 'w', step: 0, action: 'unchanged', reasons: [], diffs: [], health: {} as PlannedUnit['health'], digest: { chart: '', values: '', manifest: '', deployedRevision: 3 }, ...over }) as PlannedUnit;
     const plan: Plan = {
       version: 1,
       createdAt: '',
@@ -199,7 +200,7 @@ describe('assessDrift', () => {
     assert.equal(unit(r, 'onprem-paris/accounts/account-service-internal').state, 'unreadable');
     assert.equal(unit(r, 'gke-europe-west1/accounts/account-service-internal').state, 'live');
     assert.equal(r.clusters[0]?.readable, false);
-    assert.equal(driftExitCode(r), 5);
+    assert.equal(EXIT_CODES[driftOutcome(r)], 5);
   });
 
   it('selector limits the units judged', () => {

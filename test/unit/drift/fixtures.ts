@@ -175,7 +175,7 @@ export function deployed(cluster: string, name: string, ns: string, opts: { vers
     appVersion: '1.2.0',
     manifest: manifest(name, ns, { replicas: opts.replicas ?? 2 }),
     config: { secrets: { DB_PASSWORD: SECRET_VALUE } },
-    labels: managed ? { 'managed-by': 'helm-cascade' } : {},
+    labels: managed ? { 'managed-by': 'helm-cascade', 'cascade-repo': 'deploy' } : {},
     managed,
     updated: '2026-11-20T10:00:00Z',
   };

@@ -12,7 +12,7 @@ function report() {
   assert.ok(paris && gke);
   paris.live = [...(paris.live as ReturnType<typeof liveObjects>).filter((o) => o.metadata?.name !== 'account-service-internal'), ...liveObjects('account-service-internal', 'accounts', { secret: SECRET_VALUE_EDITED, replicas: 4 })];
   gke.releases = [deployed('gke-europe-west1', 'account-service-internal', 'accounts', { status: 'failed' }), deployed('gke-europe-west1', 'account-service-production', 'accounts')];
-  return assessDrift({ clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads });
+  return assessDrift({ clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads, repo: 'deploy' });
 }
 
 describe('notify', () => {

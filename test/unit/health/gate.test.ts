@@ -12,7 +12,6 @@ import type { HealthSpec } from '../../../src/model/spec.ts';
 import { fixture, loadFixture } from './fixtures.ts';
 
 const health: HealthSpec = { timeoutMs: 5_000, soakMs: 100, minReadyEndpoints: 1, maxRestarts: 0, http: [] };
-const target = { kubeconfig: undefined, context: 'nowhere' };
 const owned = [
   { kind: 'Deployment', namespace: 'shop', name: 'web' },
   { kind: 'Service', namespace: 'shop', name: 'web' },
@@ -20,7 +19,7 @@ const owned = [
 
 function gate(list: () => LiveObject[], over: Partial<GateOptions> = {}) {
   const poller = new LivePoller({ ttlMs: 5, list: async () => list() });
-  const opts: GateOptions = { unit: 'c/shop/web', target, owned, baseline: {}, specChanged: 'all', health, pollIntervalMs: 10, poller, kubectl: '/bin/false', ...over };
+  const opts: GateOptions = { unit: 'c/shop/web', reader: poller, owned, baseline: {}, specChanged: 'all', health, pollIntervalMs: 10, ...over };
   return { poller, run: () => runGate(opts) };
 }
 
@@ -67,7 +66,7 @@ describe('runGate', () => {
 
   it('fails after repeated read errors', async () => {
     const poller = new LivePoller({ ttlMs: 5, list: async () => { throw new Error('connection refused'); } });
-    const r = await runGate({ unit: 'u', target, owned, baseline: {}, specChanged: 'all', health, pollIntervalMs: 10, poller, maxReadErrorMs: 50 });
+    const r = await runGate({ unit: 'u', reader: poller, owned, baseline: {}, specChanged: 'all', health, pollIntervalMs: 10, maxReadErrorMs: 50 });
     assert.equal(r.phase, 'failed');
     assert.match(r.reason, /cannot read the live state of shop: connection refused/);
   });
@@ -77,7 +76,7 @@ describe('runGate', () => {
     // One frozen clock: the three gates start at the same instant.
     const now = () => 1_000;
     const poller = new LivePoller({ ttlMs: 1_000, list: async () => (reads++, healthyNs()), now });
-    const opts: GateOptions = { unit: 'a', target, owned, baseline: {}, specChanged: 'all', health: { ...health, soakMs: 0 }, pollIntervalMs: 10, poller, now };
+    const opts: GateOptions = { unit: 'a', reader: poller, owned, baseline: {}, specChanged: 'all', health: { ...health, soakMs: 0 }, pollIntervalMs: 10, now };
     const rs = await Promise.all([runGate(opts), runGate({ ...opts, unit: 'b' }), runGate({ ...opts, unit: 'c' })]);
     assert.deepEqual(rs.map((r) => r.phase), ['passed', 'passed', 'passed']);
     assert.equal(reads, 1);
@@ -86,9 +85,9 @@ describe('runGate', () => {
   it('never reuses a snapshot read before the gate started', async () => {
     let reads = 0;
     const poller = new LivePoller({ ttlMs: 60_000, list: async () => (reads++, healthyNs()) });
-    await poller.get(target, 'shop', 0);
+    await poller.snapshot('shop', 0);
     await new Promise((r) => setTimeout(r, 5));
-    const r = await runGate({ unit: 'a', target, owned, baseline: {}, specChanged: 'all', health: { ...health, soakMs: 0 }, pollIntervalMs: 10, poller });
+    const r = await runGate({ unit: 'a', reader: poller, owned, baseline: {}, specChanged: 'all', health: { ...health, soakMs: 0 }, pollIntervalMs: 10 });
     assert.equal(r.phase, 'passed');
     assert.equal(reads, 2);
   });

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
-import { assemblePlan, planExitCode, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
+import { EXIT_CODES } from '../../../src/errors.ts';
+import { assemblePlan, planOutcome, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
 import type { AssembleInput, DesiredUnit } from '../../../src/plan/assemble.ts';
 import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.ts';
+import type { PlannedUnit } from '../../../src/plan/types.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
 import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
 
@@ -42,11 +44,19 @@ function unit(c: string, opts: { enabled?: boolean; track?: string } = {}): Unit
 
 function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: string; error?: string } = {}): DesiredUnit {
   const values = { replicaCount: replicas, secrets: { PASSWORD: opts.pw ?? 'pw-original' } };
-  const d: DesiredUnit = { unit: unit(c, opts), wave: 'w1', step: 0, health: DEFAULT_HEALTH, chart, values };
-  if (opts.error) d.error = opts.error;
-  else d.manifest = manifest(replicas, opts.pw);
-  return d;
+  const base = { unit: unit(c, opts), wave: 'w1', step: 0, health: DEFAULT_HEALTH };
+  if (opts.enabled === false) return { ...base, state: 'disabled' };
+  if (opts.error) return { ...base, state: 'failed', error: opts.error, chart, values };
+  return { ...base, state: 'rendered', chart, values, origins: [], manifest: manifest(replicas, opts.pw) };
 }
+
+/** plan's exit code: --detailed-exitcode or not (errors.ts maps the outcome). */
+function planExitCode(plan: ReturnType<typeof assemblePlan>, detailed: boolean): number {
+  const o = planOutcome(plan);
+  return EXIT_CODES[o === 'changes' && !detailed ? 'success' : o];
+}
+
+const errorOf = (u: PlannedUnit | undefined) => (u?.kind === 'failed' ? u.error : undefined);
 
 function deployed(c: string, name: string, replicas: number, o: { managed?: boolean; version?: string; status?: string; labels?: Record<string, string> } = {}): DeployedRelease {
   return {
@@ -100,7 +110,7 @@ describe('assemblePlan', () => {
   });
   it('chart version change and failed release are upgrades', () => {
     const plan = assemblePlan(input([desired('a', 1), desired('b', 1)], [deployed('a', 'web', 1, { version: '1.0.0' }), deployed('b', 'web', 1, { status: 'failed' })]));
-    assert.deepEqual(all(plan).map((u) => [u.action, u.reasons, u.fromVersion, u.toVersion]), [
+    assert.deepEqual(all(plan).map((u) => [u.action, u.reasons, u.fromVersion, u.kind === 'rendered' ? u.toVersion : undefined]), [
       ['upgrade', ['chart-changed'], '1.0.0', '1.1.0'],
       ['upgrade', ['failed-release'], '1.1.0', '1.1.0'],
     ]);
@@ -144,11 +154,11 @@ describe('assemblePlan', () => {
     const q = assemblePlan(input([], dep));
     assert.deepEqual(q.orphans.map((o) => o.cluster), ['a']);
   });
-  it('a render error is shown on its unit, others still planned, exit 1', () => {
+  it('a render error is shown on its unit, others still planned, exit 4 (bad input, nothing changed)', () => {
     const plan = assemblePlan(input([desired('a', 1, { error: 'Error: template: demo/templates/x.yaml:3:7: bad' }), desired('b', 1)], []));
     assert.equal(plan.summary.errors, 1);
     assert.equal(plan.summary.install, 1);
-    assert.equal(planExitCode(plan, false), 1);
+    assert.equal(planExitCode(plan, false), 4);
     assert.match(renderPlanText(plan, { color: false }), /x\.yaml:3:7/);
   });
   it('objects the API server refused become the unit\'s error, counted like a render error', () => {
@@ -156,10 +166,10 @@ describe('assemblePlan', () => {
     assert.equal(withRefusedObjects(plan, new Map()), plan);
     const refused = withRefusedObjects(plan, new Map([['a/ns/web', ['ConfigMap/web (demo/templates/cm.yaml): strict decoding error: unknown field "dat"']]]));
     assert.deepEqual(refused.summary, { install: 1, upgrade: 0, unchanged: 0, uninstall: 0, errors: 1 });
-    assert.match(all(refused)[0]!.error!, /unknown field "dat"/);
-    assert.equal(all(refused)[1]!.error, undefined);
-    assert.equal(all(plan)[0]!.error, undefined, 'the plan given is left as it was');
-    assert.equal(planExitCode(refused, false), 1);
+    assert.match(errorOf(all(refused)[0])!, /unknown field "dat"/);
+    assert.equal(errorOf(all(refused)[1]), undefined);
+    assert.equal(errorOf(all(plan)[0]), undefined, 'the plan given is left as it was');
+    assert.equal(planExitCode(refused, false), 4);
     assert.match(renderPlanText(refused, { color: false }), /1 release failed to render or has objects the API server refuses/);
   });
   it('detailed exit codes', () => {

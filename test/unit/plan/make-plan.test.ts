@@ -40,7 +40,7 @@ function kubeconfig(contexts: string[]): string {
   return f;
 }
 
-const clusters = { readDeployed: async () => [], serverVersion: async () => 'v1.34.8' };
+const clusters = { readCluster: async () => ({ kubeVersion: 'v1.34.8', apiVersions: [], deployed: [] }) };
 
 describe('makePlan', () => {
   it('layers values by SPEC precedence, adds cascade.*, renders each unit once within the concurrency bound', async () => {
@@ -53,6 +53,8 @@ describe('makePlan', () => {
     assert.ok(f.maxActive() <= 2);
     assert.ok(f.calls.every((c) => c.kubeVersion === 'v1.34.8'));
     const eu = units.find((u) => u.cluster === 'europe' && u.helmName === 'web-canary')!;
+    assert.equal(eu.kind, 'rendered');
+    if (eu.kind !== 'rendered') return;
     assert.deepEqual(eu.values, {
       config: { logLevel: 'debug' },
       secrets: { API_KEY: 'original-api-key-0001' },
@@ -91,7 +93,7 @@ describe('makePlan', () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     let called = false;
     await assert.rejects(
-      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris']) }, { helm: fakeHelm().helm, readDeployed: async () => ((called = true), []), serverVersion: async () => 'v1.34.8' }),
+      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris']) }, { helm: fakeHelm().helm, readCluster: async () => ((called = true), { kubeVersion: 'v1.34.8', apiVersions: [], deployed: [] }) }),
       (e: unknown) => e instanceof PreflightError && /cluster "europe": context "gke_demo_europe-west1_main" is not in the kubeconfig/.test(e.message),
     );
     assert.equal(called, false);
@@ -99,11 +101,11 @@ describe('makePlan', () => {
 
   it('unreachable clusters are reported together as one PreflightError', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
-    const down = async (t: { cluster: string }) => {
-      throw new PreflightError(`cluster "${t.cluster}" is unreachable`);
+    const down = async (c: { name: string }): Promise<never> => {
+      throw new PreflightError(`cluster "${c.name}" is unreachable`);
     };
     await assert.rejects(
-      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: fakeHelm().helm, readDeployed: down, serverVersion: async () => 'v1' }),
+      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: fakeHelm().helm, readCluster: down }),
       (e: unknown) => e instanceof PreflightError && /paris/.test(e.message) && /europe/.test(e.message),
     );
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareObject, parseQuantity, scalarsEqual } from '../../../src/drift/compare.ts';
-import { detectLiveDrift, liveReadRequests, parseManifest } from '../../../src/drift/live.ts';
-import { liveObjects, manifest, SECRET_VALUE, SECRET_VALUE_EDITED } from './fixtures.ts';
+import { compareObject, parseQuantity, scalarsEqual } from '../../../src/plan/live-compare.ts';
+import { detectLiveDrift, liveReadRequests, parseManifest } from '../../../src/plan/live-drift.ts';
+import { liveObjects, manifest, SECRET_VALUE, SECRET_VALUE_EDITED } from '../drift/fixtures.ts';
 
 describe('quantities and scalars', () => {
   it('parses Kubernetes quantities', () => {
@@ -40,8 +40,8 @@ describe('parseManifest', () => {
   });
   it('groups the kinds to read per namespace, cluster-scoped apart', () => {
     const req = liveReadRequests([{ manifest: `${manifest('api', 'ns')}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: r }\n`, namespace: 'ns' }]);
-    assert.deepEqual([...(req.get('ns') ?? [])].sort(), ['ConfigMap', 'Deployment.apps', 'Secret', 'Service']);
-    assert.deepEqual([...(req.get(undefined) ?? [])], ['ClusterRole.rbac.authorization.k8s.io']);
+    assert.deepEqual([...(req.get('ns') ?? [])].sort(), ['/ConfigMap', '/Secret', '/Service', 'apps/Deployment']);
+    assert.deepEqual([...(req.get(undefined) ?? [])], ['rbac.authorization.k8s.io/ClusterRole']);
   });
 });
 

@@ -4,31 +4,12 @@
 // contents are compared but never shown (key names only).
 import { createTwoFilesPatch } from 'diff';
 import type { FieldDrift } from './types.ts';
+import { IGNORED_ANNOTATIONS, IGNORED_METADATA } from '../model/manifest.ts';
 import type { KubeObject } from '../model/objects.ts';
 
-/** Paths (from the object root) never compared even when a manifest sets them. */
-const IGNORED_PATHS = new Set([
-  'status',
-  'metadata.managedFields',
-  'metadata.resourceVersion',
-  'metadata.uid',
-  'metadata.creationTimestamp',
-  'metadata.generation',
-  'metadata.selfLink',
-  'metadata.deletionTimestamp',
-  'metadata.deletionGracePeriodSeconds',
-  'metadata.ownerReferences',
-  'metadata.finalizers',
-]);
-
-/** Annotations set by controllers and clients; never drift. */
-const IGNORED_ANNOTATIONS = new Set([
-  'deployment.kubernetes.io/revision',
-  'kubectl.kubernetes.io/last-applied-configuration',
-  'kubectl.kubernetes.io/restartedAt',
-  'meta.helm.sh/release-name',
-  'meta.helm.sh/release-namespace',
-]);
+/** Paths (from the object root) never compared even when a manifest sets them: status, and model/manifest.ts's ignored metadata. */
+const IGNORED_PATHS = new Set(['status', ...IGNORED_METADATA.map((k) => `metadata.${k}`)]);
+const IGNORED_ANNOTATION_SET = new Set(IGNORED_ANNOTATIONS);
 
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 const SUFFIX: Record<string, number> = {
@@ -104,7 +85,7 @@ function joinPath(base: string, key: string): string {
 }
 
 /** Short display of a value (long strings cut; multi-line values get a diff instead). */
-export function display(v: unknown): string {
+function display(v: unknown): string {
   if (v === undefined) return '(unset)';
   const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
@@ -155,7 +136,7 @@ function compareValue(path: string, deployed: unknown, live: unknown, out: Field
       return;
     }
     for (const [k, v] of Object.entries(deployed)) {
-      if (path === 'metadata.annotations' && IGNORED_ANNOTATIONS.has(k)) continue;
+      if (path === 'metadata.annotations' && IGNORED_ANNOTATION_SET.has(k)) continue;
       compareValue(joinPath(path, k), v, live[k], out);
     }
     return;
@@ -217,7 +198,7 @@ function compareSecretData(deployed: KubeObject, live: KubeObject, out: FieldDri
   }
 }
 
-export function isSecret(o: KubeObject): boolean {
+function isSecret(o: KubeObject): boolean {
   return o.kind === 'Secret' && (o.apiVersion === 'v1' || o.apiVersion === undefined);
 }
 

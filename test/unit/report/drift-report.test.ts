@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { assessDrift } from '../../../src/drift/assess.ts';
 import { parseFormats, renderDrift } from '../../../src/report/drift-formats.ts';
 import { writeJunit, xmlEscape } from '../../../src/report/junit.ts';
-import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects } from './fixtures.ts';
+import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects } from '../drift/fixtures.ts';
 
 function driftedReport() {
   const reads = cleanReads();
@@ -16,7 +16,7 @@ function driftedReport() {
   assert.ok(paris && gke);
   paris.live = [...(paris.live as ReturnType<typeof liveObjects>).filter((o) => o.metadata?.name !== 'account-service-production'), ...liveObjects('account-service-production', 'accounts', { replicas: 9, logLevel: 'debug<script>' })];
   gke.releases = [deployed('gke-europe-west1', 'account-service-internal', 'accounts', { status: 'failed' }), deployed('gke-europe-west1', 'account-service-production', 'accounts'), deployed('gke-europe-west1', 'redis', 'accounts', { managed: false })];
-  return assessDrift({ clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads });
+  return assessDrift({ clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads, repo: 'deploy' });
 }
 
 describe('parseFormats', () => {

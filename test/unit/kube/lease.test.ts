@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LockHeldError, PreflightError, exitCodeOf } from '../../../src/errors.ts';
 import { leaseExpiry, leaseName, microTime } from '../../../src/kube/lease.ts';
-import { kubectlArgv } from '../../../src/kube/live.ts';
+import { kubectlArgv } from '../../../src/kube/kubectl.ts';
 
 describe('lease helpers', () => {
   it('names the lease after the helm release', () => assert.equal(leaseName('web-production'), 'helm-cascade.web-production'));
@@ -20,6 +20,5 @@ describe('lease helpers', () => {
   });
   it('kubectl argv carries kubeconfig and context', () => {
     assert.deepEqual(kubectlArgv({ kubeconfig: '/k', context: 'dc' }, ['get', 'pods']), ['--kubeconfig', '/k', '--context', 'dc', 'get', 'pods']);
-    assert.deepEqual(kubectlArgv({ kubeconfig: undefined, context: 'dc' }, ['get']), ['--context', 'dc', 'get']);
   });
 });

@@ -8,7 +8,7 @@ const up = {
   namespace: 'accounts',
   chart: '/charts/demo',
   values: '{"secrets":{"PW":"hunter2"}}',
-  kubeContext: 'dc-paris',
+  cluster: 'c', context: 'dc-paris',
   kubeconfig: '/k',
   labels: { 'managed-by': 'helm-cascade', 'cascade-release': 'web' },
   rollbackOnFailure: true,
@@ -43,7 +43,7 @@ describe('helm argv builders', () => {
     assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8' }).argv, ['template', 'a', 'c', '--namespace', 'n', '--no-hooks', '-f', '-', '--kube-version', 'v1.34.8']);
   });
   it('rollback and uninstall', () => {
-    const t = { releaseName: 'a', namespace: 'n', kubeContext: 'x', kubeconfig: '/k' };
+    const t = { releaseName: 'a', namespace: 'n', cluster: 'c', context: 'x', kubeconfig: '/k' };
     assert.deepEqual(rollbackCommand(4, { ...t, revision: 3, wait: true }).argv, ['rollback', 'a', '3', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait=watcher']);
     assert.deepEqual(uninstallCommand(3, { ...t, wait: true, timeoutMs: 1500 }).argv, ['uninstall', 'a', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait', '--timeout', '2s']);
   });

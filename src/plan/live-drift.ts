@@ -1,59 +1,47 @@
 // Deployed release vs live objects, pure: parse the release's manifest, find
 // each object among the live ones, compare only what the manifest sets.
-// plan (reason `live-drift`) and apply (repair) call detectLiveDrift too.
+// plan (reason `live-drift`), apply (repair) and drift all call detectLiveDrift.
 import { renderedObjects } from '../model/manifest.ts';
 import type { RenderedObject } from '../model/manifest.ts';
-import { compareObject } from './compare.ts';
+import { compareObject } from './live-compare.ts';
 import type { LiveDriftResult, ObjectDrift } from './types.ts';
-import type { KubeObject } from '../model/objects.ts';
-
-/** The API group of an apiVersion: "apps/v1" -> "apps", "v1" -> "". */
-export function apiGroup(apiVersion: string | undefined): string {
-  if (!apiVersion) return '';
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
-/** kubectl resource argument for a kind: "Deployment.apps", "ConfigMap". */
-export function kubectlResource(apiVersion: string | undefined, kind: string): string {
-  const group = apiGroup(apiVersion);
-  return group ? `${kind}.${group}` : kind;
-}
+import { apiGroup } from '../model/objects.ts';
+import type { KubeObject, LiveObject } from '../model/objects.ts';
 
 /** Identity of an object independent of the served version. */
-export function objectKey(o: { apiVersion?: string; kind?: string; namespace?: string | undefined; name?: string }): string {
+function liveKey(o: { apiVersion?: string; kind?: string; namespace?: string | undefined; name?: string }): string {
   return `${apiGroup(o.apiVersion)}/${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
 }
 
-export type ManifestObject = RenderedObject & { object: KubeObject };
+export type DeployedObject = RenderedObject & { object: KubeObject };
 
 /** The objects of a deployed helm manifest (see plan/manifest.ts renderedObjects); unreadable documents are skipped. */
-export function parseManifest(manifest: string, releaseNamespace: string): ManifestObject[] {
-  return renderedObjects(manifest, releaseNamespace, { skipInvalid: true }) as ManifestObject[];
+export function parseManifest(manifest: string, releaseNamespace: string): DeployedObject[] {
+  return renderedObjects(manifest, releaseNamespace, { skipInvalid: true }).filter((o) => !o.generated) as DeployedObject[];
 }
 
-/** Index of live objects by objectKey; cluster-scoped objects also found without a namespace. */
+/** Index of live objects by liveKey; cluster-scoped objects also found without a namespace. */
 export class LiveObjects {
   private readonly byKey = new Map<string, KubeObject>();
   private readonly clusterScoped = new Map<string, KubeObject>();
 
-  constructor(objects: Iterable<KubeObject> = []) {
+  constructor(objects: Iterable<KubeObject | LiveObject> = []) {
     for (const o of objects) this.add(o);
   }
 
-  add(o: KubeObject): void {
+  add(o: KubeObject | LiveObject): void {
     const name = o.metadata?.name;
     if (typeof name !== 'string') return;
     const ns = o.metadata?.namespace;
-    this.byKey.set(objectKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: ns, name }), o);
-    if (ns === undefined) this.clusterScoped.set(objectKey({ apiVersion: o.apiVersion, kind: o.kind, name }), o);
+    this.byKey.set(liveKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: ns, name }), o as KubeObject);
+    if (ns === undefined) this.clusterScoped.set(liveKey({ apiVersion: o.apiVersion, kind: o.kind, name }), o as KubeObject);
   }
 
-  find(m: Pick<ManifestObject, 'apiVersion' | 'kind' | 'namespace' | 'name'>): KubeObject | undefined {
+  find(m: Pick<DeployedObject, 'apiVersion' | 'kind' | 'namespace' | 'name'>): KubeObject | undefined {
     return (
-      this.byKey.get(objectKey(m)) ??
+      this.byKey.get(liveKey(m)) ??
       // an unknown kind taken as namespaced may in fact be cluster-scoped
-      this.clusterScoped.get(objectKey({ apiVersion: m.apiVersion, kind: m.kind, name: m.name }))
+      this.clusterScoped.get(liveKey({ apiVersion: m.apiVersion, kind: m.kind, name: m.name }))
     );
   }
 
@@ -63,8 +51,8 @@ export class LiveObjects {
 }
 
 /**
- * Which live objects to read for these releases: namespace -> kubectl
- * resource arguments (cluster-scoped kinds under the key `undefined`).
+ * Which live objects to read for these releases: namespace -> `group/Kind`
+ * (cluster-scoped kinds under the key `undefined`), as kube/live-objects.ts reads them.
  */
 export function liveReadRequests(releases: readonly { manifest: string; namespace: string }[]): Map<string | undefined, Set<string>> {
   const req = new Map<string | undefined, Set<string>>();
@@ -72,7 +60,7 @@ export function liveReadRequests(releases: readonly { manifest: string; namespac
     for (const m of parseManifest(r.manifest, r.namespace)) {
       let kinds = req.get(m.namespace);
       if (!kinds) req.set(m.namespace, (kinds = new Set()));
-      kinds.add(kubectlResource(m.apiVersion, m.kind));
+      kinds.add(`${apiGroup(m.apiVersion)}/${m.kind}`);
     }
   }
   return req;
@@ -85,7 +73,7 @@ export function liveReadRequests(releases: readonly { manifest: string; namespac
  * (e.g. the result of one `kubectl get KINDS -n NS -o json` per namespace).
  * Pure.
  */
-export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly KubeObject[]): LiveDriftResult {
+export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly (KubeObject | LiveObject)[]): LiveDriftResult {
   const index = live instanceof LiveObjects ? live : new LiveObjects(live);
   const objects: ObjectDrift[] = [];
   const manifestObjects = parseManifest(release.manifest, release.namespace);

@@ -1,0 +1,164 @@
+// Flags -> typed options, once, for every command. Each command declares
+// the flags it uses (cli.ts registers only those) and gets its own options
+// type; nothing downstream reads commander's raw option bag. Light imports
+// only: this module loads for every command line, `--help` included.
+import { availableParallelism } from 'node:os';
+import { parseDuration } from '../config/duration.ts';
+import { UsageError } from '../errors.ts';
+import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
+import type { UnitSelector } from '../model/selectors.ts';
+
+/** commander's parsed flags, before they are checked. */
+export type RawFlags = Record<string, unknown>;
+
+/** Where the deploy repository is and how to show output: every command. */
+export interface RepoOptions {
+  clustersFile: string;
+  releasesDir: string | undefined;
+  output: 'text' | 'json';
+  color: boolean;
+  verbose: boolean;
+}
+
+/** Commands that talk to clusters. */
+export interface ClusterOptions extends RepoOptions {
+  selector: UnitSelector;
+  kubeconfig: string | undefined;
+  helmBin: string | undefined;
+  concurrency: number | undefined;
+}
+
+/** Commands that render (plan, apply). */
+interface RenderOptions extends ClusterOptions {
+  set: string[];
+  wave: string | undefined;
+  prune: boolean;
+  liveDrift: boolean;
+}
+
+export interface ValidateOptions extends RepoOptions {
+  online: boolean;
+  kubeconfig: string | undefined;
+}
+
+export interface PlanOptions extends RenderOptions {
+  out: string | undefined;
+  explain: boolean;
+  detailedExitcode: boolean;
+}
+
+export interface ApplyOptions extends RenderOptions {
+  yes: boolean;
+  junit: string | undefined;
+  dryRun: boolean;
+  planFile: string | undefined;
+  fromWave: string | undefined;
+  recover: boolean;
+  lockTimeoutMs: number;
+}
+
+export interface DriftOptions extends ClusterOptions {
+  formats: string;
+  /** --format given on the command line (else -o json picks the json format). */
+  formatGiven: boolean;
+  junit: string | undefined;
+  notify: string | undefined;
+  notifyAlways: boolean;
+}
+
+export type StatusOptions = ClusterOptions;
+
+export interface RollbackOptions extends ClusterOptions {
+  wave: string | undefined;
+  run: string | undefined;
+  lockTimeoutMs: number;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function selectorOf(v: unknown): UnitSelector {
+  try {
+    return parseUnitSelector(str(v));
+  } catch (err) {
+    if (err instanceof SelectorSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function concurrencyOf(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a positive whole number, got "${String(v)}"`);
+  return n;
+}
+
+function durationOf(flag: string, v: unknown): number {
+  if (v === undefined) return 0;
+  const ms = parseDuration(String(v));
+  if (ms === undefined) throw new UsageError(`--${flag} "${String(v)}": not a duration (write e.g. 30s, 5m, 1h30m)`);
+  return ms;
+}
+
+function repoOptions(raw: RawFlags): RepoOptions {
+  return {
+    clustersFile: str(raw.clusters) ?? './clusters.yaml',
+    releasesDir: str(raw.releases),
+    output: raw.output === 'json' ? 'json' : 'text',
+    color: raw.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+    verbose: raw.verbose === true,
+  };
+}
+
+function clusterOptions(raw: RawFlags): ClusterOptions {
+  return { ...repoOptions(raw), selector: selectorOf(raw.selector), kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm), concurrency: concurrencyOf(raw.concurrency) };
+}
+
+function renderOptions(raw: RawFlags): RenderOptions {
+  return { ...clusterOptions(raw), set: (raw.set as string[] | undefined) ?? [], wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
+}
+
+export function validateOptions(raw: RawFlags): ValidateOptions {
+  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig) };
+}
+
+export function planOptions(raw: RawFlags): PlanOptions {
+  return { ...renderOptions(raw), out: str(raw.out), explain: raw.explain === true, detailedExitcode: raw.detailedExitcode === true };
+}
+
+/** `--yes`, or CI set (Jenkins sets it), counts as consent; without a TTY and without either, apply refuses (Terraform does too). */
+export function applyOptions(raw: RawFlags): ApplyOptions {
+  return {
+    ...renderOptions(raw),
+    yes: raw.yes === true || Boolean(process.env.CI),
+    junit: str(raw.junit),
+    dryRun: raw.dryRun === true,
+    planFile: str(raw.plan),
+    fromWave: str(raw.fromWave),
+    recover: raw.recover === true,
+    lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
+  };
+}
+
+export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions {
+  const notify = str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined);
+  if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
+  return { ...clusterOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true };
+}
+
+export function statusOptions(raw: RawFlags): StatusOptions {
+  return clusterOptions(raw);
+}
+
+export function rollbackOptions(raw: RawFlags): RollbackOptions {
+  return { ...clusterOptions(raw), wave: str(raw.wave), run: str(raw.run), lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout) };
+}
+
+/** helm template is CPU-bound: one per core unless --concurrency says otherwise. */
+export function renderConcurrency(o: ClusterOptions): number {
+  return o.concurrency ?? availableParallelism();
+}
+
+/** helm and kube operations in flight at once: --concurrency, default 4 x cores. */
+export function runConcurrency(o: ClusterOptions): number {
+  return o.concurrency ?? availableParallelism() * 4;
+}

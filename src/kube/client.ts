@@ -1,0 +1,262 @@
+// THE way helm-cascade talks to an API server: one KubeClient per cluster,
+// made once per run by KubeClients. Every call is an HTTP request through the
+// context's `kubectl proxy` (one process per context for the whole run; it
+// does the kubeconfig authentication), with kubectl --raw as a private
+// fallback where no proxy can run. Plan, drift, status, the health gates, the
+// leases and the run lock all take a KubeClient.
+//
+// Failures: an API server that cannot be reached, or refuses the kubeconfig's
+// credentials, is a PreflightError naming the cluster (exit 5); any other
+// non-2xx answer of a JSON call is an ApiStatusError carrying the status.
+import { PreflightError, ToolError } from '../errors.ts';
+import type { KubeTarget } from '../model/identity.ts';
+import type { LiveObject } from '../model/objects.ts';
+import { builtinResource, collectionPath } from '../model/resources.ts';
+import type { ResourceInfo } from '../model/resources.ts';
+import { capabilityVersions, DISCOVERY_ACCEPT, kubeVersionOf, resourceKey, resourcesFromAggregated, resourcesFromList } from './discovery.ts';
+import type { AggregatedList, ResourceMap } from './discovery.ts';
+import { kubectlRaw } from './kubectl.ts';
+import { KubeProxy } from './proxy.ts';
+import type { ApiMethod, ApiResponse, RequestOptions } from './proxy.ts';
+
+export type { ApiMethod, ApiResponse, RequestOptions };
+
+/** The `message` of a Kubernetes Status body; else the body's own text (trimmed, at most 500 characters). */
+export function statusMessage(body: string): string {
+  try {
+    const s = JSON.parse(body) as { kind?: string; message?: string };
+    if (s.kind === 'Status' && s.message) return s.message;
+  } catch {
+    // not a Status: the text itself
+  }
+  return body.trim().slice(0, 500);
+}
+
+/** An answer of the API server other than 2xx: `status` (also the exit code) and the server's message. */
+export class ApiStatusError extends ToolError {
+  override name = 'ApiStatusError';
+  readonly status: number;
+  constructor(method: ApiMethod, path: string, res: ApiResponse) {
+    const message = statusMessage(res.body);
+    super(`${method} ${path}: HTTP ${res.status}${message ? `: ${message}` : ''}`, res.status, res.body.slice(0, 500));
+    this.status = res.status;
+  }
+}
+
+export const isStatus = (err: unknown, status: number): boolean => err instanceof ApiStatusError && err.status === status;
+
+/** What the proxy says when it cannot reach the API server. */
+const UNREACHABLE = /connection refused|dial tcp|i\/o timeout|no such host|TLS handshake timeout|context deadline exceeded|EOF|connection reset|Unable to connect to the server/;
+/** What kubectl says of a context the kubeconfig lacks (the --raw fallback). */
+const NO_CONTEXT = /context "[^"]*" does not exist|context was not found for specified context/;
+
+/** One event of a watch. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: LiveObject;
+}
+
+/** A cluster's API: every call one HTTP request (see the header). */
+export class KubeClient {
+  readonly target: KubeTarget;
+  readonly #proxyOf: () => Promise<KubeProxy | undefined>;
+  readonly #log: ((line: string) => void) | undefined;
+  #resources: Promise<ResourceMap> | undefined;
+  #version: Promise<string> | undefined;
+
+  constructor(target: KubeTarget, proxy: () => Promise<KubeProxy | undefined>, log?: (line: string) => void) {
+    this.target = target;
+    this.#proxyOf = proxy;
+    this.#log = log;
+  }
+
+  get cluster(): string {
+    return this.target.cluster;
+  }
+
+  /** Any request; resolves with any HTTP status. An unreachable server or refused credentials: PreflightError. */
+  async request(method: ApiMethod, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse> {
+    this.#log?.(`${method} ${path} (${this.target.context})`);
+    const proxy = await this.#proxyOf();
+    const res = proxy ? await proxy.request(method, path, body, opts) : await this.#viaKubectl(method, path, body, opts);
+    this.#checkReachable(res);
+    return res;
+  }
+
+  async #viaKubectl(method: ApiMethod, path: string, body: unknown, opts: RequestOptions): Promise<ApiResponse> {
+    if (method === 'PATCH') throw new ToolError(`PATCH ${path}: needs a kubectl proxy, which could not start for context ${this.target.context}`, undefined, '');
+    const text = body === undefined ? undefined : opts.contentType ? String(body) : JSON.stringify(body);
+    return kubectlRaw(this.target, method, path, text, opts.timeoutMs ?? 20_000);
+  }
+
+  #checkReachable(res: ApiResponse): void {
+    if (res.status < 401 || (res.status > 401 && res.status < 500)) return;
+    const where = `cluster "${this.target.cluster}" (context "${this.target.context}")`;
+    const message = statusMessage(res.body);
+    if (res.status === 401) throw new PreflightError(`${where} refused the kubeconfig's credentials: ${message}`);
+    if (NO_CONTEXT.test(message)) throw new PreflightError(`${where}: the context is not in the kubeconfig (${this.target.kubeconfig})`);
+    if (UNREACHABLE.test(message)) throw new PreflightError(`${where} is unreachable: ${message.split('\n').at(-1)}`);
+  }
+
+  /** A request whose answer is JSON: the parsed body on 2xx, an ApiStatusError otherwise. */
+  async json<T = unknown>(method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+    const res = await this.request(method, path, body, opts);
+    if (res.status < 200 || res.status > 299) throw new ApiStatusError(method, path, res);
+    try {
+      return JSON.parse(res.body) as T;
+    } catch {
+      throw new ToolError(`${method} ${path}: not JSON`, res.status, res.body.slice(0, 500));
+    }
+  }
+
+  /** GET one object; undefined when it does not exist. */
+  async getObject<T = LiveObject>(path: string): Promise<T | undefined> {
+    try {
+      return await this.json<T>('GET', path);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every object of a resource in a namespace (or the whole cluster), in pages, with kind and apiVersion filled in. */
+  async list(r: ResourceInfo, namespace?: string, o: { labelSelector?: string; timeoutMs?: number } = {}): Promise<LiveObject[]> {
+    const out: LiveObject[] = [];
+    let next: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: '500' });
+      if (o.labelSelector) q.set('labelSelector', o.labelSelector);
+      if (next) q.set('continue', next);
+      const page = await this.json<{ items?: LiveObject[]; metadata?: { continue?: string } }>('GET', `${collectionPath(r, namespace)}?${q}`, undefined, { timeoutMs: o.timeoutMs ?? 30_000 });
+      for (const item of page.items ?? []) out.push({ ...item, kind: r.kind, apiVersion: r.apiVersion });
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return out;
+  }
+
+  /** The cluster's kinds and where they live (aggregated discovery, once per client). */
+  resources(): Promise<ResourceMap> {
+    this.#resources ??= this.#discover();
+    this.#resources.catch(() => (this.#resources = undefined));
+    return this.#resources;
+  }
+
+  async #discover(): Promise<ResourceMap> {
+    const out: ResourceMap = new Map();
+    for (const prefix of ['/api', '/apis'] as const) {
+      const doc = await this.json<AggregatedList & { versions?: string[]; groups?: { versions?: { groupVersion: string }[] }[] }>('GET', prefix, undefined, { accept: DISCOVERY_ACCEPT });
+      if (doc.kind === 'APIGroupDiscoveryList') {
+        resourcesFromAggregated(doc, out);
+        continue;
+      }
+      const gvs = prefix === '/api' ? (doc.versions ?? []) : (doc.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion));
+      const lists = await Promise.all(gvs.map(async (gv) => ({ gv, list: await this.json<Parameters<typeof resourcesFromList>[1]>('GET', `${prefix}/${gv}`) })));
+      for (const { gv, list } of lists) resourcesFromList(gv, list, out);
+    }
+    return out;
+  }
+
+  /** Where a kind of a given apiVersion lives: the cluster's discovery; undefined when it does not serve it. */
+  async resourceOf(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    return (await this.resources()).get(resourceKey(apiVersion, kind));
+  }
+
+  /** The served resource of a kind in any version (the built-in table first, then discovery's preferred one). */
+  async resourceOfKind(group: string, kind: string): Promise<ResourceInfo | undefined> {
+    const builtin = builtinResource(kind);
+    if (builtin && (builtin.apiVersion.includes('/') ? builtin.apiVersion.split('/')[0] : '') === group) return builtin;
+    for (const r of (await this.resources()).values()) {
+      if (r.kind === kind && (r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : '') === group) return r;
+    }
+    return undefined;
+  }
+
+  /** The API server's version as helm's --kube-version takes it (v1.34.8). */
+  kubeVersion(): Promise<string> {
+    this.#version ??= this.json<{ gitVersion?: string; major?: string; minor?: string }>('GET', '/version').then(kubeVersionOf);
+    this.#version.catch(() => (this.#version = undefined));
+    return this.#version;
+  }
+
+  /** The API versions helm's capabilities hold on this cluster (group/version and group/version/Kind). */
+  async capabilities(): Promise<string[]> {
+    return capabilityVersions(await this.resources());
+  }
+
+  /**
+   * Watches a collection from `resourceVersion`: each event to `onEvent`,
+   * until the server closes the watch (then it resolves) or `signal` aborts.
+   * Throws ApiStatusError-like errors (e.g. 410 Gone: list again) and when no
+   * proxy runs (the caller polls instead).
+   */
+  async watch(r: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const proxy = await this.#proxyOf();
+    if (!proxy) throw new ToolError(`watch needs a kubectl proxy, which could not start for context ${this.target.context}`, undefined, '');
+    const q = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '240' });
+    const path = `${collectionPath(r, namespace)}?${q}`;
+    this.#log?.(`WATCH ${path} (${this.target.context})`);
+    await proxy.stream(path, (line) => {
+      const e = JSON.parse(line) as WatchEvent;
+      if (e.object && e.type !== 'ERROR' && e.type !== 'BOOKMARK') e.object = { ...e.object, kind: r.kind, apiVersion: r.apiVersion };
+      onEvent(e);
+    }, signal, 300_000);
+  }
+
+  /** Last log lines of one container of a pod; undefined when the cluster has none (kwok nodes serve no logs). */
+  async logs(namespace: string, pod: string, container: string, o: { tail?: number; previous?: boolean } = {}): Promise<string | undefined> {
+    const q = new URLSearchParams({ container, tailLines: String(o.tail ?? 20) });
+    if (o.previous) q.set('previous', 'true');
+    const res = await this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`, undefined, { accept: 'text/plain', timeoutMs: 10_000 }).catch(() => undefined);
+    if (!res || res.status !== 200) return undefined;
+    const text = res.body.trimEnd();
+    return text === '' ? undefined : text;
+  }
+}
+
+/** The KubeClients of one run: one per cluster, one proxy per (kubeconfig, context), all stopped by close(). */
+export class KubeClients {
+  readonly #kubeconfig: string;
+  readonly #log: ((line: string) => void) | undefined;
+  readonly #proxies = new Map<string, Promise<KubeProxy | undefined>>();
+  readonly #clients = new Map<string, KubeClient>();
+
+  constructor(o: { kubeconfig: string; log?: (line: string) => void }) {
+    this.#kubeconfig = o.kubeconfig;
+    this.#log = o.log;
+  }
+
+  get kubeconfig(): string {
+    return this.#kubeconfig;
+  }
+
+  /** The client of a cluster (clusters.yaml name and context). Its proxy starts on first use. */
+  for(cluster: { name: string; context: string }): KubeClient {
+    const key = `${cluster.name}\u0000${cluster.context}`;
+    let c = this.#clients.get(key);
+    if (!c) {
+      const target = { cluster: cluster.name, context: cluster.context, kubeconfig: this.#kubeconfig };
+      c = new KubeClient(target, () => this.#proxyFor(target), this.#log);
+      this.#clients.set(key, c);
+    }
+    return c;
+  }
+
+  #proxyFor(target: KubeTarget): Promise<KubeProxy | undefined> {
+    let p = this.#proxies.get(target.context);
+    if (!p) {
+      p = KubeProxy.start(target).catch((err: unknown) => {
+        this.#log?.(`kubectl proxy for context ${target.context} did not start (${(err as Error).message}); using kubectl --raw per request`);
+        return undefined;
+      });
+      this.#proxies.set(target.context, p);
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#proxies.values()];
+    this.#proxies.clear();
+    this.#clients.clear();
+    for (const p of all) (await p)?.stop();
+  }
+}

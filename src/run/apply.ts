@@ -1,0 +1,118 @@
+// apply, end to end: plan, preflight (stuck releases, a saved plan that moved),
+// server-side validation, approval, then the waves with their health gates.
+// The command (commands/apply.ts) only turns flags into an ApplyRequest and
+// prints what this returns; the view of the run's events is its business too.
+import { BadInputError, UsageError } from '../errors.ts';
+import type { GateResult } from '../health/gate.ts';
+import { LivePoller } from '../health/poller.ts';
+import type { ClusterReader } from '../health/poller.ts';
+import type { Helm } from '../helm/helm.ts';
+import type { KubeClient, KubeClients } from '../kube/client.ts';
+import { unitId } from '../model/identity.ts';
+import type { DeployRepo } from '../model/spec.ts';
+import { planUnits } from '../plan/assemble.ts';
+import { makePlan } from '../plan/make-plan.ts';
+import type { MakePlanOptions } from '../plan/make-plan.ts';
+import type { Plan } from '../plan/types.ts';
+import { validatePlan } from '../plan/validate-on-server.ts';
+import { executePlan } from './execute.ts';
+import type { RunEvent } from './execute.ts';
+import { lockHolder, newRunId } from './identity.ts';
+import { createUnitOps } from './ops.ts';
+import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
+import type { RunResult } from './types.ts';
+
+export interface ApplyRequest {
+  plan: Omit<MakePlanOptions, 'kubeconfig' | 'log'>;
+  dryRun: boolean;
+  /** --plan FILE: the reviewed plan to apply exactly. */
+  planFile: string | undefined;
+  fromWave: string | undefined;
+  recover: boolean;
+  /** Consent given (--yes, or CI set). */
+  yes: boolean;
+  /** helm and kube operations in flight at once. */
+  concurrency: number;
+}
+
+/** The run's I/O edges: where events and notes go, how consent is asked. */
+export interface ApplyIo {
+  emit(e: RunEvent): void;
+  say(line: string): void;
+  /** Shows the plan (before asking, or when it cannot be applied). */
+  showPlan(plan: Plan): void;
+  /** Asks for consent on a terminal; undefined when there is no terminal to ask on. */
+  confirm: ((changes: number) => Promise<boolean>) | undefined;
+  /** Called once the plan is final, before the first wave (the TTY view starts here). */
+  started(plan: Plan): void;
+  /** The abort signal of SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export interface ApplyContext {
+  repo: DeployRepo;
+  kubeconfig: string;
+  helm: Helm;
+  clients: KubeClients;
+  client: (cluster: string) => KubeClient;
+  log: ((line: string) => void) | undefined;
+}
+
+export type ApplyRun = { kind: 'cancelled'; plan: Plan } | { kind: 'ran'; plan: Plan; result: RunResult; gateResults: Map<string, GateResult> };
+
+/** The plan apply executes: made, stuck releases recovered (or refused), checked against --plan, cut at --from-wave. */
+async function preparedPlan(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<Plan> {
+  const planOnce = () => makePlan(ctx.repo, { ...req.plan, kubeconfig: ctx.kubeconfig, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients });
+  let plan = await planOnce();
+  const stuck = stuckUnits(plan);
+  if (stuck.length) {
+    if (!req.recover || req.dryRun) throw stuckError(stuck);
+    await recover(ctx.helm, ctx.client, stuck, io.say);
+    plan = await planOnce();
+  }
+  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan);
+  if (req.fromWave !== undefined) {
+    const from = plan.waves.findIndex((w) => w.name === req.fromWave);
+    plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
+  }
+  return plan;
+}
+
+/** Refuses (exit 4, nothing changed) when a unit failed to render or has objects its API server refuses. */
+function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
+  const broken = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? [u] : []));
+  if (broken.length === 0) return;
+  io.showPlan(plan);
+  const lines = broken.flatMap((u) => u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`));
+  throw new BadInputError(`${broken.length} release(s) failed to render or have objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
+}
+
+/** Consent: given, asked on a terminal, or refused without one (as Terraform does). */
+async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boolean> {
+  const changes = planUnits(plan).filter((u) => u.action !== 'unchanged').length;
+  if (req.yes || req.dryRun || changes === 0) return true;
+  if (!io.confirm) {
+    throw new UsageError(`apply would change ${changes} release(s) and there is no terminal to ask for approval; nothing was changed`, { hint: 'review the plan, then run again with --yes (CI set counts as --yes), or apply a reviewed plan with --plan FILE --yes' });
+  }
+  io.showPlan(plan);
+  return io.confirm(changes);
+}
+
+export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
+  const checked = await validatePlan(await preparedPlan(ctx, req, io), ctx.client);
+  const { plan, validation } = checked;
+  if (ctx.log) for (const [id, why] of validation.unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
+  refuseBrokenUnits(plan, io);
+  if (!(await approved(plan, req, io))) return { kind: 'cancelled', plan };
+  const gateResults = new Map<string, GateResult>();
+  const readers = new Map<string, ClusterReader>();
+  const reader = (cluster: string) => {
+    let r = readers.get(cluster);
+    if (!r) readers.set(cluster, (r = LivePoller.of(ctx.client(cluster))));
+    return r;
+  };
+  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId: newRunId(), repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated });
+  io.started(plan);
+  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
+  return { kind: 'ran', plan, result, gateResults };
+}
