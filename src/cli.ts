@@ -26,7 +26,12 @@ const FLAGS = {
   kubeconfig: () => new Option('--kubeconfig <file>', 'kubeconfig (default: clusters.yaml kubeconfig, $KUBECONFIG, ~/.kube/config)'),
   yes: () => new Option('--yes', 'apply without asking (CI set counts as yes; without a TTY and without either, apply refuses)'),
   verbose: () => new Option('--verbose', 'log every helm call and API request'),
-  set: () => new Option('--set <key=value>', 'highest-precedence value (repeatable; as helm parses it)').argParser(collect),
+  values: () => new Option('-f, --values <file>', 'a values file, highest precedence (repeatable; as helm reads it)').argParser(collect),
+  set: () => new Option('--set <key=value>', 'highest-precedence values, as helm parses them (a=1,b=2, lists a[0]=x, escapes; repeatable)').argParser(collect),
+  setString: () => new Option('--set-string <key=value>', 'like --set, values kept as strings (repeatable)').argParser(collect),
+  setFile: () => new Option('--set-file <key=path>', 'like --set, the value read from a file (repeatable)').argParser(collect),
+  setJson: () => new Option('--set-json <key=json>', 'like --set, the value a JSON document (repeatable)').argParser(collect),
+  setLiteral: () => new Option('--set-literal <key=value>', 'like --set, the value taken literally, commas and all (repeatable)').argParser(collect),
   wave: () => new Option('--wave <name>', 'only this wave'),
   prune: () => new Option('--prune', 'uninstall managed releases the repository no longer lists'),
   ignoreLiveDrift: () => new Option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand'),
@@ -36,7 +41,7 @@ type FlagName = keyof typeof FLAGS;
 
 const REPO: FlagName[] = ['clusters', 'releases', 'output', 'color', 'verbose'];
 const CLUSTER: FlagName[] = [...REPO, 'selector', 'kubeconfig', 'helm', 'concurrency'];
-const RENDER: FlagName[] = [...CLUSTER, 'set', 'wave', 'prune', 'ignoreLiveDrift'];
+const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift'];
 
 interface CommandSpec {
   name: string;

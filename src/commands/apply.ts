@@ -70,7 +70,7 @@ const VERDICT: Partial<Record<Outcome, (r: RunResult) => string>> = {
 
 function request(o: ApplyOptions, wave: string | undefined): ApplyRequest {
   return {
-    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), set: o.set, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o) },
+    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o) },
     dryRun: o.dryRun,
     planFile: o.planFile,
     fromWave: o.fromWave,

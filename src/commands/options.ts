@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../config/duration.ts';
 import { UsageError } from '../errors.ts';
+import type { ValueFlags } from '../helm/argv.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 
@@ -30,7 +31,8 @@ export interface ClusterOptions extends RepoOptions {
 
 /** Commands that render (plan, apply). */
 interface RenderOptions extends ClusterOptions {
-  set: string[];
+  /** -f/--values, --set, --set-string, --set-file, --set-json, --set-literal: merged by helm itself. */
+  valueFlags: ValueFlags;
   wave: string | undefined;
   prune: boolean;
   liveDrift: boolean;
@@ -114,7 +116,9 @@ function clusterOptions(raw: RawFlags): ClusterOptions {
 }
 
 function renderOptions(raw: RawFlags): RenderOptions {
-  return { ...clusterOptions(raw), set: (raw.set as string[] | undefined) ?? [], wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
+  const list = (k: string) => (raw[k] as string[] | undefined) ?? [];
+  const valueFlags = { values: list('values'), set: list('set'), setString: list('setString'), setFile: list('setFile'), setJson: list('setJson'), setLiteral: list('setLiteral') };
+  return { ...clusterOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {

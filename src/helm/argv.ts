@@ -69,6 +69,16 @@ export interface UninstallArgs extends ReleaseArgs {
   dryRun?: boolean;
 }
 
+/** Command-line values exactly as a user would give them to helm (CLI order kept within each kind). */
+export interface ValueFlags {
+  values: string[]; // -f / --values FILE
+  set: string[];
+  setString: string[];
+  setFile: string[];
+  setJson: string[];
+  setLiteral: string[];
+}
+
 export interface PullArgs {
   ref: string; // oci://host/path/name
   version: string;
@@ -145,6 +155,20 @@ export function statusCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
 
 export function getManifestCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
   return { argv: ['get', 'manifest', a.releaseName, '--namespace', a.namespace, ...target(a)], effect: 'read' };
+}
+
+/**
+ * `helm template` of a chart whose only template prints `.Values` as JSON:
+ * helm itself merges the command-line values (-f, --set, --set-string,
+ * --set-file, --set-json, --set-literal), so they mean exactly what they mean to helm.
+ */
+export function userValuesCommand(chart: string, f: ValueFlags): HelmCommand {
+  const argv = ['template', 'cascade-values', chart];
+  for (const v of f.values) argv.push('--values', v);
+  for (const [flag, list] of [['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-json', f.setJson], ['--set-literal', f.setLiteral]] as const) {
+    for (const v of list) argv.push(flag, v);
+  }
+  return { argv, effect: 'read' };
 }
 
 export function pullCommand(_major: HelmMajor, a: PullArgs): HelmCommand {

@@ -1,6 +1,9 @@
 // The Helm interface: one method per verb. `createHelm` runs the real binary
 // with execa; a failed call becomes a ToolError showing argv (secrets hidden),
 // exit status and stderr. The binary's version is checked once per instance.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { ToolError, UsageError } from '../errors.ts';
 import {
@@ -14,9 +17,10 @@ import {
   templateCommand,
   uninstallCommand,
   upgradeInstallCommand,
+  userValuesCommand,
   versionCommand,
 } from './argv.ts';
-import type { HelmCommand, HelmMajor, PullArgs, ReleaseArgs, RollbackArgs, ShowArgs, TemplateArgs, UninstallArgs, UpgradeArgs } from './argv.ts';
+import type { HelmCommand, HelmMajor, PullArgs, ReleaseArgs, RollbackArgs, ShowArgs, TemplateArgs, UninstallArgs, UpgradeArgs, ValueFlags } from './argv.ts';
 
 export interface HelmVersion {
   version: string; // e.g. v3.17.3
@@ -47,6 +51,8 @@ export interface Helm {
   /** Pulls an OCI chart into `destination` (helm names the file NAME-VERSION.tgz). */
   pull(a: PullArgs): Promise<void>;
   show(a: ShowArgs): Promise<string>;
+  /** The command-line values merged by helm itself ({} when none are given); a malformed flag is a UsageError. */
+  userValues(f: ValueFlags): Promise<Record<string, unknown>>;
   /** The command a verb would run (for dry-run previews and logs). */
   preview(cmd: HelmCommand): string;
 }
@@ -136,9 +142,32 @@ export function createHelm(opts: HelmOptions): Helm {
     async show(a) {
       return exec(showCommand(await major(), a));
     },
+    userValues: (f) => userValues(exec, f),
     preview(cmd) {
       return formatArgv(bin, cmd.argv);
     },
   };
   return helm;
+}
+
+/** See userValuesCommand: a throwaway chart printing `.Values`, rendered by helm with the user's flags. */
+async function userValues(exec: (cmd: HelmCommand) => Promise<string>, f: ValueFlags): Promise<Record<string, unknown>> {
+  if (Object.values(f).every((l) => l.length === 0)) return {};
+  const dir = mkdtempSync(join(tmpdir(), 'helm-cascade-values-'));
+  try {
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: cascade-values\nversion: 0.0.0\n');
+    writeFileSync(join(dir, 'templates', 'values.json'), '{{ .Values | toJson }}\n');
+    let out: string;
+    try {
+      out = await exec(userValuesCommand(dir, f));
+    } catch (err) {
+      if (err instanceof ToolError) throw new UsageError(`command-line values: ${err.stderr.replace(/^Error: /, '').trim()}`);
+      throw err;
+    }
+    const json = out.split('\n').filter((l) => l.trim() && !l.startsWith('---') && !l.startsWith('#')).join('\n');
+    return JSON.parse(json) as Record<string, unknown>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

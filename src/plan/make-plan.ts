@@ -23,13 +23,14 @@ import type { DesiredWave, LiveDriftInput } from './assemble.ts';
 import { detectLiveDrift, liveReadRequests } from './live-drift.ts';
 import { Renderer } from './render.ts';
 import type { Plan } from './types.ts';
-import { parseSetFlags } from './values.ts';
+import type { ValueFlags } from '../helm/argv.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;
   selector?: UnitSelector;
   wave?: string;
-  set?: string[]; // --set k=v, highest precedence
+  /** Command-line values (-f, --set, ...), merged by helm itself; highest precedence. */
+  valueFlags?: ValueFlags;
   prune?: boolean;
   concurrency?: number;
   log?: (line: string) => void;
@@ -129,14 +130,14 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const { waves, clusters } = scope(config, assignWaves(config, all).waves, opts);
   checkContexts(clusters, opts.kubeconfig);
   const read = deps.readCluster ?? ((c: ClusterSpec) => readClusterState(clientsOf(deps).for(c)));
-  const [, states] = await Promise.all([deps.helm.version(), readClusters(clusters, read)]);
+  const [, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
   const deployedIds = new Set([...states.values()].flatMap((st) => st.deployed.map(releaseId)));
 
   const selectedIds = new Set(waves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && matchesUnit(u, selector)).map((u) => unitId(u))));
   const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = new Renderer({ config, helm: deps.helm, ...(deps.charts ? { charts: deps.charts } : {}), cliSet: parseSetFlags(opts.set ?? []), concurrency: opts.concurrency ?? 4, explain: opts.explain === true, ...(opts.log ? { log: opts.log } : {}) });
+  const renderer = new Renderer({ config, helm: deps.helm, ...(deps.charts ? { charts: deps.charts } : {}), cliSet: cliValues, concurrency: opts.concurrency ?? 4, explain: opts.explain === true, ...(opts.log ? { log: opts.log } : {}) });
   const desiredWaves: DesiredWave[] = await Promise.all(
     waves.map(async (w) => ({
       name: w.name,

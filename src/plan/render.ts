@@ -42,7 +42,7 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
     source: 'helm-cascade',
     values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } },
   });
-  if (Object.keys(cliSet).length) sources.push({ source: '--set', values: cliSet, fromSet: true });
+  if (Object.keys(cliSet).length) sources.push({ source: 'command line (-f/--set)', values: cliSet });
   return sources;
 }
 

@@ -3,7 +3,6 @@
 // clusters.X.tracks.Y < command-line --set; each layer is its files, then its
 // `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested
 // maps. Every leaf remembers which file or flag set it (for `plan --explain`).
-import { parse } from 'yaml';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
 import type { ValueOrigin } from './types.ts';
@@ -63,29 +62,6 @@ function cloneValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cloneValue);
   if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)]));
   return v;
-}
-
-/** `k=v` pairs of --set: the value is read as a YAML scalar (3 -> number, true -> boolean, "x" -> string). */
-export function parseSetFlags(pairs: string[]): Values {
-  const out: Values = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new SetFlagError(`--set "${p}": expected key=value (e.g. --set image.tag=1.4.2)`);
-    const raw = p.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      const parsed: unknown = parse(raw);
-      if (parsed === null || typeof parsed === 'number' || typeof parsed === 'boolean') value = raw === '' ? '' : parsed;
-    } catch {
-      value = raw;
-    }
-    out[p.slice(0, eq)] = value;
-  }
-  return out;
-}
-
-class SetFlagError extends Error {
-  override name = 'SetFlagError';
 }
 
 export interface MergedValues {

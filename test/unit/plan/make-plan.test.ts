@@ -21,6 +21,8 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
   const helm = {
     bin: 'fake-helm',
     version: async () => ({ version: 'v3.17.3', major: 3 as const, minor: 17 }),
+    // the command-line values as helm merged them (test/e2e/plan.test.ts runs the real helm for this)
+    userValues: async () => ({ replicaCount: 9 }),
     template: async (a: TemplateArgs) => {
       calls.push(a);
       active++;
@@ -46,7 +48,7 @@ describe('makePlan', () => {
   it('layers values by SPEC precedence, adds cascade.*, renders each unit once within the concurrency bound', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     const f = fakeHelm();
-    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, set: ['replicaCount=9'] }, { helm: f.helm, ...clusters });
+    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, valueFlags: { values: [], set: ['replicaCount=9'], setString: [], setFile: [], setJson: [], setLiteral: [] } }, { helm: f.helm, ...clusters });
     const units = planUnits(plan);
     assert.equal(units.length, 6);
     assert.equal(f.calls.length, 6);
@@ -64,7 +66,7 @@ describe('makePlan', () => {
     });
     const src = Object.fromEntries(eu.origins!.map((o) => [o.path, o.source]));
     assert.equal(src['config.logLevel'], 'values/web/europe.yaml');
-    assert.equal(src['replicaCount'], '--set');
+    assert.equal(src['replicaCount'], 'command line (-f/--set)');
     assert.match(src['image.tag']!, /releases\/web\.yaml set$/);
     assert.equal(eu.origins!.find((o) => o.path === 'secrets.API_KEY')!.value, '(secret)');
     assert.deepEqual(plan.waves.map((w) => [w.name, w.steps.map((s) => s.map((u) => `${u.cluster}/${u.helmName}`))]), [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deepMerge, expandDottedKeys, isSecretPath, maskSecretValues, mergeValues, parseSetFlags, secretStrings, splitDottedKey, withChartDefaults } from '../../../src/plan/values.ts';
+import { deepMerge, expandDottedKeys, isSecretPath, maskSecretValues, mergeValues, secretStrings, splitDottedKey, withChartDefaults } from '../../../src/plan/values.ts';
 
 describe('dotted set keys', () => {
   it('expands dotted paths and nested maps', () => {
@@ -77,15 +77,6 @@ describe('secrets', () => {
     const v = { secrets: { A: 'sekrit-a' }, image: { tag: 'x' } };
     assert.deepEqual(maskSecretValues(v), { secrets: '(secret)', image: { tag: 'x' } });
     assert.deepEqual(secretStrings(v), ['sekrit-a']);
-  });
-});
-
-describe('parseSetFlags', () => {
-  it('reads scalars as YAML would', () => {
-    assert.deepEqual(parseSetFlags(['a.b=3', 'c=true', 'd=1.4.2', 'e=', 'f=x=y']), { 'a.b': 3, c: true, d: '1.4.2', e: '', f: 'x=y' });
-  });
-  it('rejects a pair without =', () => {
-    assert.throws(() => parseSetFlags(['novalue']), /expected key=value/);
   });
 });
 
