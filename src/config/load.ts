@@ -7,7 +7,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import type {
+  CascadeValues,
   ChartRepositorySpec,
+  IgnoreRule,
   ClusterSelector,
   ClusterSpec,
   ClustersFileSpec,
@@ -136,6 +138,17 @@ function buildHealth(v: unknown): HealthOverride {
   return h;
 }
 
+const cascadeValuesOf = (v: unknown): CascadeValues | undefined => (v === 'auto' || v === 'always' || v === 'never' ? v : undefined);
+
+function buildIgnoreRules(v: unknown): IgnoreRule[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObj).map((r) => {
+    const rule: IgnoreRule = { jsonPointers: strList(r.jsonPointers) };
+    for (const k of ['kind', 'name', 'namespace'] as const) if (typeof r[k] === 'string') rule[k] = r[k];
+    return rule;
+  });
+}
+
 function buildRepositories(v: unknown): ChartRepositorySpec[] {
   return Array.isArray(v) ? v.filter(isObj).map((r) => ({ name: String(r.name ?? ''), url: String(r.url ?? '') })) : [];
 }
@@ -200,6 +213,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     wavesGiven: Array.isArray(d.waves),
     health: { ...DEFAULT_HEALTH, ...buildHealth(d.health) },
     onFailure: d.onFailure === 'halt' ? 'halt' : 'rollback',
+    cascadeValues: cascadeValuesOf(d.cascadeValues) ?? 'auto',
     repositories: buildRepositories(d.repositories),
   };
   const kc = str(d.kubeconfig);
@@ -236,8 +250,11 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
     clusters: [],
     health: buildHealth(d.health),
     repositories: buildRepositories(d.repositories),
+    ignoreDifferences: buildIgnoreRules(d.ignoreDifferences),
     pos: file.posOf(['name']),
   };
+  const cv = cascadeValuesOf(d.cascadeValues);
+  if (cv) rel.cascadeValues = cv;
   const version = str(chart.version);
   if (version !== undefined) rel.chart.version = version;
   const ride = str(d.track);

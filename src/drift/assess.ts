@@ -10,7 +10,7 @@ import type { DeployedRelease } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import { detectLiveDrift, LiveObjects, objectDriftLines } from '../plan/live-drift.ts';
-import type { Plan, PlannedUnit } from '../plan/types.ts';
+import type { LiveDriftResult, Plan, PlannedUnit } from '../plan/types.ts';
 import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
 import { worstState } from './types.ts';
 
@@ -31,6 +31,8 @@ export interface ClusterRead {
   live: LiveObjects | readonly KubeObject[];
   /** Namespaces whose live objects could not be read -> the error. */
   liveErrors?: Record<string, string>;
+  /** Each compared release's live drift, already confirmed by the server (by id); without it, judged from `live` alone. */
+  liveDrift?: ReadonlyMap<string, LiveDriftResult>;
 }
 
 export interface DriftInput {
@@ -133,8 +135,8 @@ function compareVersions(a: string, b: string): number {
 }
 
 /** A `live` finding when the deployed revision's objects differ from what runs. */
-function liveFinding(dep: DeployedRelease, live: LiveObjects): DriftFinding | undefined {
-  const r = detectLiveDrift(dep, live);
+function liveFinding(dep: DeployedRelease, read: ClusterRead, live: () => LiveObjects): DriftFinding | undefined {
+  const r = read.liveDrift?.get(releaseId(dep)) ?? detectLiveDrift(dep, live());
   if (!r.drifted) return undefined;
   const missing = r.objects.filter((o) => o.change === 'missing').length;
   const changedN = r.objects.length - missing;
@@ -155,7 +157,7 @@ function deployedFindings(dep: DeployedRelease, read: ClusterRead, live: () => L
   const liveErr = read.liveErrors?.[dep.namespace];
   if (liveErr) findings.push({ kind: 'unreadable', summary: `live objects in namespace ${dep.namespace} could not be read: ${firstLine(liveErr)}`, details: [] });
   else {
-    const f = liveFinding(dep, live());
+    const f = liveFinding(dep, read, live);
     if (f) findings.push(f);
   }
   return findings;

@@ -11,7 +11,7 @@ import { matchesGlob } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
-import { makePlan } from '../plan/make-plan.ts';
+import { ignoreRulesOf, makePlan } from '../plan/make-plan.ts';
 import type { Plan } from '../plan/types.ts';
 import { assessDrift } from './assess.ts';
 import type { ClusterRead, DesiredUnit } from './assess.ts';
@@ -43,7 +43,7 @@ async function readAll(ctx: DriftContext, clusters: ClusterSpec[], knownIds: Set
         const why = missingFiles.length ? `kubeconfig not found: ${missingFiles.join(', ')}` : `context "${c.context}" is not in the kubeconfig (${ctx.kubeconfig})`;
         return { cluster: c.name, error: why, releases: [], live: [] };
       }
-      return readClusterForDrift(ctx.clients.for(c), (r) => knownIds.has(`${c.name}/${r.namespace}/${r.name}`), concurrency);
+      return readClusterForDrift(ctx.clients.for(c), (r) => knownIds.has(`${c.name}/${r.namespace}/${r.name}`), ignoreRulesOf(ctx.repo), concurrency);
     }),
   );
 }

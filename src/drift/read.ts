@@ -5,7 +5,10 @@ import { readLiveObjects } from '../kube/live-objects.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { readDeployedReleases } from '../kube/release-records.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { liveReadRequests, LiveObjects } from '../plan/live-drift.ts';
+import { confirmLiveDrift } from '../plan/live-confirm.ts';
+import { detectLiveDrift, liveReadRequests, LiveObjects } from '../plan/live-drift.ts';
+import type { IgnoreOf } from '../plan/make-plan.ts';
+import { releaseId } from '../model/release.ts';
 import type { ClusterRead } from './assess.ts';
 import { latestReleases } from './assess.ts';
 
@@ -18,12 +21,15 @@ function message(err: unknown): string {
  * live objects are compared (the repository's; unmanaged releases are not).
  * Never throws: an unreachable cluster comes back with `error` set.
  */
-export async function readClusterForDrift(client: KubeClient, wantLive: (r: DeployedRelease) => boolean, concurrency = 8): Promise<ClusterRead> {
+export async function readClusterForDrift(client: KubeClient, wantLive: (r: DeployedRelease) => boolean, ignoreOf: IgnoreOf, concurrency = 8): Promise<ClusterRead> {
   try {
     const releases = await readDeployedReleases(client);
-    const compared = latestReleases(releases).filter(wantLive);
+    const compared = latestReleases(releases).filter((r) => r.status === 'deployed' && wantLive(r));
     const { objects, errors } = await readLiveObjects(client, liveReadRequests(compared), concurrency);
-    return { cluster: client.cluster, releases, live: new LiveObjects(objects), liveErrors: errors };
+    const live = new LiveObjects(objects);
+    // each release's live drift, every changed object confirmed by the server (live-confirm.ts)
+    const liveDrift = new Map(await Promise.all(compared.filter((r) => !errors[r.namespace]).map(async (r) => [releaseId(r), await confirmLiveDrift(client, r, detectLiveDrift(r, live, ignoreOf(r)), live, ignoreOf(r))] as const)));
+    return { cluster: client.cluster, releases, live, liveErrors: errors, liveDrift };
   } catch (err) {
     return { cluster: client.cluster, error: message(err), releases: [], live: [] };
   }

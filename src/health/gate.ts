@@ -74,11 +74,12 @@ export interface GateOptions {
 
 /**
  * Call BEFORE `helm upgrade`: what the release will own (from the new
- * manifest), which of those the upgrade changes (old vs new manifest), and
- * their {uid, generation} now. `oldManifest` is undefined for an install.
+ * manifest, plus the hook Jobs that remain after they ran), which of those the
+ * upgrade changes (old vs new manifest), and their {uid, generation} now.
+ * `oldManifest` is undefined for an install.
  */
-export async function prepareGate(reader: ClusterReader, namespace: string, newManifest: string | undefined, oldManifest: string | undefined): Promise<GatePreparation> {
-  const owned = ownedRefs(newManifest, namespace);
+export async function prepareGate(reader: ClusterReader, namespace: string, newManifest: string | undefined, oldManifest: string | undefined, hookJobs: readonly ObjectRef[] = []): Promise<GatePreparation> {
+  const owned = [...ownedRefs(newManifest, namespace), ...hookJobs];
   const specChanged = specChangedRefs(oldManifest, newManifest, namespace);
   // An install has nothing to compare with: every object it makes is new.
   const workloads = oldManifest === undefined ? [] : owned.filter((r) => BASELINE_KINDS.has(r.kind));

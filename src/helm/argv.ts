@@ -28,6 +28,11 @@ export interface TemplateArgs {
   kubeVersion?: string;
   apiVersions?: string[];
   isUpgrade?: boolean;
+  /**
+   * Render against this cluster (`--dry-run=server`): `lookup` is answered by
+   * it and the capabilities are its own, as in `helm upgrade`.
+   */
+  server?: KubeTarget;
 }
 
 export interface UpgradeArgs extends KubeTarget {
@@ -108,10 +113,18 @@ export function versionCommand(): HelmCommand {
   return { argv: ['version', '--template', '{{.Version}}'], effect: 'read' };
 }
 
+/**
+ * `helm template` as the plan renders: the release's manifest, its hooks
+ * (tests left out) and the CRDs of crds/ folders, so the plan can show all
+ * three (plan/rendered.ts tells them apart).
+ */
 export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand {
-  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--no-hooks', '-f', '-'];
-  if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
-  if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
+  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', '-f', '-'];
+  if (a.server) argv.push('--dry-run=server', ...target(a.server));
+  else {
+    if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
+    if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
+  }
   if (a.isUpgrade) argv.push('--is-upgrade');
   return { argv, input: a.values, effect: 'read' };
 }

@@ -2,18 +2,28 @@
 // registries (`oci://`). A semver range resolves to the highest matching
 // version of the repository's index.yaml or the registry's tags; each index
 // or tag list is fetched once per resolver (= once per run); packaged charts
-// are cached under ~/.cache/helm-cascade/charts/<source>/<name>-<version>.tgz.
+// are cached under ~/.cache/helm-cascade/charts/<source>/<name>-<version>.tgz
+// and unpacked once under charts/unpacked/<sha256>/.
+//
+// Dependencies declared in Chart.yaml but not under charts/ are resolved as
+// `helm dependency build` does: the versions Chart.lock pins (else the
+// highest match of Chart.yaml's range), from an OCI registry, an HTTP
+// repository (by URL, or `@name`/`alias:name` of clusters.yaml's or the
+// release's repositories) or `file://` (a folder of the repository, itself
+// resolved the same way). They are assembled in a copy of the chart under
+// charts/built/<digest>/ — the repository's own folder is never written to.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { gunzipSync } from 'node:zlib';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { CascadeError } from '../errors.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import type { ChartRepositorySpec, ChartSpec } from '../model/spec.ts';
 import type { ResolvedChart } from '../model/release.ts';
+import { chartDigest, chartFeatures, copyChart, readChartLock, readChartMeta, unpackChart, unpackSubcharts } from './chart-tree.ts';
+import type { ChartDependency } from './chart-tree.ts';
 import type { Helm } from './helm.ts';
 
 /** A chart that cannot be resolved or fetched (exit 1; the unit shows it). */
@@ -62,39 +72,6 @@ function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Content digest of a chart folder: every file's relative path and bytes, in sorted order. */
-function folderDigest(dir: string): string {
-  const h = createHash('sha256');
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) {
-        h.update(relative(dir, p)).update('\0').update(readFileSync(p)).update('\0');
-      }
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
-
-/**
- * Whether a chart (folder or packaged .tgz, subcharts included) may define
- * hooks: any file mentions the `helm.sh/hook` annotation. A packaged chart is
- * a gzipped tar, whose member files are stored as they are, so the gunzipped
- * bytes are searched. Conservative: a README that mentions hooks counts.
- */
-export function chartMayHaveHooks(path: string): boolean {
-  const needle = 'helm.sh/hook';
-  if (statSync(path).isFile()) return gunzipSync(readFileSync(path)).includes(needle);
-  const walk = (d: string): boolean =>
-    readdirSync(d, { withFileTypes: true }).some((e) => {
-      const p = join(d, e.name);
-      return e.isDirectory() ? walk(p) : e.isFile() && readFileSync(p).includes(needle);
-    });
-  return walk(path);
-}
 
 function safeDir(s: string): string {
   return s.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -129,6 +106,17 @@ function storeAtomically(path: string, data: Buffer): void {
   renameSync(tmp, path);
 }
 
+/** A packaged chart fetched into the cache. */
+interface Fetched {
+  name: string;
+  version: string;
+  tgz: string;
+  sha: string;
+}
+
+/** A dependency as it will be placed under charts/: a fetched package, or a folder of the repository (file://). */
+type Placed = { kind: 'package'; fetched: Fetched } | { kind: 'folder'; name: string; dir: string; digest: string };
+
 /** Each index, tag list, chart and download once per resolver (= once per run). */
 class Resolver implements ChartResolver {
   readonly #o: ChartResolverOptions;
@@ -138,7 +126,8 @@ class Resolver implements ChartResolver {
   readonly #tagLists = new Map<string, Promise<string[]>>();
   readonly #resolved = new Map<string, Promise<ResolvedChart>>();
   /** One download per cache path, however many ranges pick it. */
-  readonly #fetches = new Map<string, Promise<Buffer>>();
+  readonly #fetches = new Map<string, Promise<Fetched>>();
+  readonly #folders = new Map<string, Promise<{ dir: string; digest: string }>>();
 
   constructor(o: ChartResolverOptions) {
     this.#o = o;
@@ -198,42 +187,39 @@ class Resolver implements ChartResolver {
     });
   }
 
-  async #download(chart: ChartSpec, version: string, entry: RepoIndexEntry, repoUrl: string, path: string): Promise<Buffer> {
+  async #download(what: string, version: string, entry: RepoIndexEntry, repoUrl: string, path: string): Promise<Buffer> {
     const cached = existsSync(path) ? readFileSync(path) : undefined;
     if (cached && (!entry.digest || sha256(cached) === entry.digest)) return cached; // else stale or corrupt: fetch again
     const u = entry.urls[0];
-    if (!u) throw new ChartError(`chart "${chart.ref}" ${version}: the index lists no download URL`);
+    if (!u) throw new ChartError(`chart "${what}" ${version}: the index lists no download URL`);
     const url = new URL(u, repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`).toString();
     this.#o.log?.(`GET ${url}`);
     const res = await httpGet(this.#fetch, url);
-    if (!res.ok) throw new ChartError(`chart "${chart.ref}" ${version}: GET ${url}: HTTP ${res.status}`);
+    if (!res.ok) throw new ChartError(`chart "${what}" ${version}: GET ${url}: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
-    if (entry.digest && sha256(body) !== entry.digest) throw new ChartError(`chart "${chart.ref}" ${version}: downloaded file does not match the index digest`);
+    if (entry.digest && sha256(body) !== entry.digest) throw new ChartError(`chart "${what}" ${version}: downloaded file does not match the index digest`);
     storeAtomically(path, body);
     return body;
   }
 
-  async #fromRepo(chart: ChartSpec, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
-    const [repoName, name] = chart.ref.split('/') as [string, string];
-    const repo = repos.find((r) => r.name === repoName);
-    if (!repo) throw new ChartError(`chart "${chart.ref}": no repository "${repoName}" in repositories`);
-    const entries = (await this.#repoIndex(repo.url)).entries[name] ?? [];
-    if (!entries.length) throw new ChartError(`chart "${chart.ref}": repository ${repo.url} has no chart "${name}"`);
-    const version = pickVersion(entries.map((e) => e.version), chart.version);
-    if (!version) throw new ChartError(`chart "${chart.ref}": no version matches "${chart.version}" (available: ${entries.map((e) => e.version).slice(0, 10).join(', ')})`);
+  /** A chart of an HTTP repository (by URL), the highest version matching the range. */
+  async #fetchFromRepo(what: string, repoUrl: string, name: string, range: string | undefined): Promise<Fetched> {
+    const entries = (await this.#repoIndex(repoUrl)).entries[name] ?? [];
+    if (!entries.length) throw new ChartError(`chart "${what}": repository ${repoUrl} has no chart "${name}"`);
+    const version = pickVersion(entries.map((e) => e.version), range);
+    if (!version) throw new ChartError(`chart "${what}": no version matches "${range}" (available: ${entries.map((e) => e.version).slice(0, 10).join(', ')})`);
     const entry = entries.find((e) => e.version === version)!;
-    const path = this.#cachePath(repo.url, name, version);
-    const data = await this.#once(this.#fetches, path, () => this.#download(chart, version, entry, repo.url, path));
-    return { ref: chart.ref, name, version, path, digest: sha256(data) };
+    const tgz = this.#cachePath(repoUrl, name, version);
+    return this.#once(this.#fetches, tgz, async () => ({ name, version, tgz, sha: sha256(await this.#download(what, version, entry, repoUrl, tgz)) }));
   }
 
-  async #pull(chart: ChartSpec, version: string, path: string): Promise<Buffer> {
+  async #pull(ref: string, version: string, path: string): Promise<Buffer> {
     if (existsSync(path)) return readFileSync(path);
     const tmp = mkdtempSync(join(tmpdir(), 'helm-cascade-pull-'));
     try {
-      await this.#o.helm.pull({ ref: chart.ref, version, destination: tmp, plainHttp: parseOciRef(chart.ref).plainHttp });
+      await this.#o.helm.pull({ ref, version, destination: tmp, plainHttp: parseOciRef(ref).plainHttp });
       const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
-      if (!tgz) throw new ChartError(`chart "${chart.ref}" ${version}: helm pull wrote no .tgz`);
+      if (!tgz) throw new ChartError(`chart "${ref}" ${version}: helm pull wrote no .tgz`);
       const body = readFileSync(join(tmp, tgz));
       storeAtomically(path, body);
       return body;
@@ -242,30 +228,132 @@ class Resolver implements ChartResolver {
     }
   }
 
-  async #fromOci(chart: ChartSpec): Promise<ResolvedChart> {
-    const { name, host, repository } = parseOciRef(chart.ref);
-    const tags = await this.#ociTags(chart.ref);
-    const version = pickVersion(tags, chart.version);
-    if (!version) throw new ChartError(`chart "${chart.ref}": no tag matches "${chart.version}" (available: ${tags.slice(0, 10).join(', ') || 'none'})`);
-    const path = this.#cachePath(`${host}/${repository}`, name, version);
-    const data = await this.#once(this.#fetches, path, () => this.#pull(chart, version, path));
-    return { ref: chart.ref, name, version, path, digest: sha256(data) };
+  /** A chart of an OCI registry (`oci://host/path/name`), the highest tag matching the range. */
+  async #fetchFromOci(ref: string, range: string | undefined): Promise<Fetched> {
+    const { name, host, repository } = parseOciRef(ref);
+    const tags = await this.#ociTags(ref);
+    const version = pickVersion(tags, range);
+    if (!version) throw new ChartError(`chart "${ref}": no tag matches "${range}" (available: ${tags.slice(0, 10).join(', ') || 'none'})`);
+    const tgz = this.#cachePath(`${host}/${repository}`, name, version);
+    return this.#once(this.#fetches, tgz, async () => ({ name, version, tgz, sha: sha256(await this.#pull(ref, version, tgz)) }));
   }
 
-  #fromFolder(chart: ChartSpec): ResolvedChart {
-    const path = isAbsolute(chart.ref) ? chart.ref : join(this.#o.root, chart.ref);
-    const meta = parse(readFileSync(join(path, 'Chart.yaml'), 'utf8')) as { name?: string; version?: string };
-    return { ref: chart.ref, name: meta.name ?? '', version: String(meta.version ?? ''), path, digest: folderDigest(path) };
+  /** A dependency's repository field -> where to fetch it (by URL, or a named repository). */
+  #dependencySource(dep: ChartDependency, repos: ChartRepositorySpec[], chart: string): { kind: 'oci' | 'http'; url: string } | { kind: 'file'; path: string } {
+    const repo = dep.repository ?? '';
+    if (repo.startsWith('file://')) return { kind: 'file', path: repo.slice('file://'.length) };
+    const named = /^(?:@|alias:)(.+)$/.exec(repo)?.[1];
+    const url = named === undefined ? repo : repos.find((r) => r.name === named)?.url;
+    if (url === undefined) throw new ChartError(`chart ${chart}: dependency "${dep.name}" names repository "${named}", which is not in repositories (clusters.yaml or the release)`);
+    if (url.startsWith('oci://')) return { kind: 'oci', url };
+    if (/^https?:\/\//.test(url)) return { kind: 'http', url };
+    throw new ChartError(`chart ${chart}: dependency "${dep.name}" has repository "${repo}": not oci://, http(s)://, file:// or @name`);
+  }
+
+  /** The dependencies charts/ lacks, each resolved (Chart.lock's pinned version, else Chart.yaml's range). */
+  async #missingDependencies(dir: string, source: string | undefined, repos: ChartRepositorySpec[], stack: string[]): Promise<Placed[]> {
+    const meta = readChartMeta(dir);
+    const present = new Set(presentSubcharts(dir));
+    const missing = meta.dependencies.filter((d) => !present.has(d.name));
+    if (missing.length === 0) return [];
+    const lock = readChartLock(dir);
+    return Promise.all(
+      missing.map(async (d): Promise<Placed> => {
+        const pinned = lock?.find((l) => l.name === d.name);
+        if (lock && !pinned) throw new ChartError(`chart ${meta.name}: dependency "${d.name}" is in Chart.yaml but not in Chart.lock (the lock is out of sync; run helm dependency update)`);
+        const version = pinned?.version ?? d.version;
+        const src = this.#dependencySource(d, repos, meta.name);
+        if (src.kind === 'file') {
+          if (source === undefined) throw new ChartError(`chart ${meta.name}: file:// dependency "${d.name}" of a packaged chart was not packaged with it`);
+          const folder = this.#insideRepo(resolve(source, src.path), `chart ${meta.name}: file:// dependency "${d.name}"`);
+          const built = await this.#prepareFolder(folder, repos, stack);
+          return { kind: 'folder', name: d.name, ...built };
+        }
+        const fetched = src.kind === 'oci' ? await this.#fetchFromOci(`${src.url.replace(/\/+$/, '')}/${d.name}`, version) : await this.#fetchFromRepo(`${meta.name} -> ${d.name}`, src.url, d.name, version);
+        return { kind: 'package', fetched };
+      }),
+    );
+  }
+
+  /** A path the repository names must stay inside it (symlinks resolved). */
+  #insideRepo(path: string, what: string): string {
+    if (!existsSync(path)) throw new ChartError(`${what}: ${relative(this.#o.root, path)} does not exist`);
+    const real = realpathSync(path);
+    const root = realpathSync(this.#o.root);
+    if (real !== root && !real.startsWith(`${root}${sep}`)) throw new ChartError(`${what}: ${path} is outside the deploy repository (${root})`);
+    return real;
+  }
+
+  /**
+   * A chart folder ready for helm: itself when charts/ already holds every
+   * dependency, else a copy in the cache with the missing ones placed (built
+   * once per content). `source` is where file:// paths are relative to.
+   */
+  async #prepareTree(dir: string, source: string | undefined, repos: ChartRepositorySpec[], stack: string[]): Promise<{ dir: string; digest: string }> {
+    if (stack.includes(dir)) throw new ChartError(`chart dependencies form a cycle: ${[...stack, dir].map((d) => relative(this.#o.root, d)).join(' -> ')}`);
+    const placed = await this.#missingDependencies(dir, source, repos, [...stack, dir]);
+    const own = chartDigest(dir);
+    if (placed.length === 0) return { dir, digest: own };
+    const digest = sha256([own, ...placed.map((p) => (p.kind === 'package' ? `${p.fetched.name}@${p.fetched.version}:${p.fetched.sha}` : `${p.name}:${p.digest}`)).sort()].join('\n'));
+    const built = join(this.#cacheDir, 'built', digest, readChartMeta(dir).name);
+    if (!existsSync(join(built, '.complete'))) {
+      copyChart(dir, built);
+      mkdirSync(join(built, 'charts'), { recursive: true });
+      for (const p of placed) {
+        if (p.kind === 'package') copyFileSync(p.fetched.tgz, join(built, 'charts', `${p.fetched.name}-${p.fetched.version}.tgz`));
+        else copyChart(p.dir, join(built, 'charts', p.name));
+      }
+      unpackSubcharts(built); // the packages just placed, as folders
+      writeFileSync(join(built, '.complete'), '');
+    }
+    return { dir: built, digest };
+  }
+
+  #prepareFolder(dir: string, repos: ChartRepositorySpec[], stack: string[]): Promise<{ dir: string; digest: string }> {
+    return this.#once(this.#folders, dir, () => this.#prepareTree(dir, dir, repos, stack));
+  }
+
+  async #fromPackage(ref: string, f: Fetched, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
+    const dir = unpackChart(f.tgz, join(this.#cacheDir, 'unpacked', f.sha));
+    const tree = await this.#prepareTree(dir, undefined, repos, []);
+    return { ref, name: f.name, version: f.version, path: tree.dir, digest: tree.digest, features: chartFeatures(tree.dir) };
+  }
+
+  async #fromFolder(chart: ChartSpec, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
+    const dir = this.#insideRepo(isAbsolute(chart.ref) ? chart.ref : join(this.#o.root, chart.ref), `chart ${chart.ref}`);
+    const meta = readChartMeta(dir);
+    const tree = await this.#prepareFolder(dir, repos, []);
+    return { ref: chart.ref, name: meta.name, version: meta.version, path: tree.dir, digest: tree.digest, features: chartFeatures(tree.dir) };
+  }
+
+  async #fromRepo(chart: ChartSpec, repos: ChartRepositorySpec[]): Promise<ResolvedChart> {
+    const [repoName, name] = chart.ref.split('/') as [string, string];
+    const repo = repos.find((r) => r.name === repoName);
+    if (!repo) throw new ChartError(`chart "${chart.ref}": no repository "${repoName}" in repositories`);
+    return this.#fromPackage(chart.ref, await this.#fetchFromRepo(chart.ref, repo.url, name, chart.version), repos);
   }
 
   resolve(chart: ChartSpec, releaseRepos: ChartRepositorySpec[]): Promise<ResolvedChart> {
     const repos = [...releaseRepos, ...this.#o.repositories];
     const key = `${chart.ref}@${chart.version ?? ''}@${repos.map((r) => `${r.name}=${r.url}`).join(',')}`;
-    return this.#once(this.#resolved, key, () => {
+    return this.#once(this.#resolved, key, async () => {
       const kind = chartRefKind(chart.ref, this.#o.root);
-      return kind === 'oci' ? this.#fromOci(chart) : kind === 'repo' ? this.#fromRepo(chart, repos) : Promise.resolve().then(() => this.#fromFolder(chart));
+      if (kind === 'oci') return this.#fromPackage(chart.ref, await this.#fetchFromOci(chart.ref, chart.version), repos);
+      return kind === 'repo' ? this.#fromRepo(chart, repos) : this.#fromFolder(chart, repos);
     });
   }
+}
+
+/** Names of the subcharts already under charts/ (folders or packages). */
+function presentSubcharts(dir: string): string[] {
+  const charts = join(dir, 'charts');
+  if (!existsSync(charts)) return [];
+  return readdirSync(charts).flatMap((f) => {
+    const p = join(charts, f);
+    if (existsSync(join(p, 'Chart.yaml'))) return [readChartMeta(p).name];
+    if (f.endsWith('.tgz')) return [f.replace(/-\d+\.\d+\.\d+.*\.tgz$/, '')];
+    return [];
+  });
 }
 
 export function createChartResolver(o: ChartResolverOptions): ChartResolver {

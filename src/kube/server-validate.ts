@@ -34,6 +34,8 @@ export function verdictOf(res: ApiResponse): Verdict {
   if (/does not support dry run/.test(message)) return { kind: 'unchecked', why: message };
   // 400: strict decoding (unknown/duplicate field, wrong type) or a webhook's denial; 422: validation
   if (res.status === 400 || res.status === 422) return { kind: 'invalid', message };
+  // an admission webhook that cannot be called refuses the real request just the same
+  if (/failed calling webhook/.test(message)) return { kind: 'invalid', message };
   if (res.status === 404 && /namespaces? "[^"]+" not found/.test(message)) return { kind: 'unchecked', why: message, namespaceMissing: true };
   return { kind: 'unchecked', why: `HTTP ${res.status}: ${message}` };
 }

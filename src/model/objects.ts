@@ -29,6 +29,7 @@ interface LiveObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: LiveOwnerReference[];
+  [field: string]: unknown;
 }
 
 /** An object as the API server returns it. spec/status are read defensively by each assessor. */

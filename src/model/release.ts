@@ -27,13 +27,33 @@ export function releaseId(d: Pick<DeployedRelease, 'cluster' | 'namespace' | 'na
   return unitId({ cluster: d.cluster, namespace: d.namespace, helmName: d.name });
 }
 
+/** What a chart does that matters to a plan (read from its files once). */
+export interface ChartFeatures {
+  /** Some template calls `lookup`: its output depends on what the cluster holds (rendered with cluster access). */
+  lookup: boolean;
+  /** Some template defines a helm hook (`helm.sh/hook`). */
+  hooks: boolean;
+  /** The chart (or a subchart) ships a crds/ folder. */
+  crdsDir: boolean;
+  /** The top chart's values.schema.json, parsed; undefined without one. */
+  schema: unknown;
+  /**
+   * The API versions its templates ask about (`.Capabilities.APIVersions.Has
+   * "policy/v1/PodDisruptionBudget"`), or 'all' when one is not a literal:
+   * only these are inputs of its render (plan/inputs.ts).
+   */
+  apiQueries: string[] | 'all';
+}
+
 export interface ResolvedChart {
   ref: string; // as written
   name: string;
   version: string; // resolved exact version
-  /** What helm is given: a local folder or a packaged .tgz already fetched into the cache. */
+  /** What helm is given: a chart folder, its dependencies in charts/ (the repository's own, or a built copy in the cache). */
   path: string;
-  digest: string; // sha256 of the chart content
+  /** sha256 of everything helm loads from it (its .helmignore honoured), dependencies included. */
+  digest: string;
+  features: ChartFeatures;
 }
 
 /** Release-record labels that say helm-cascade made the release. */
@@ -44,6 +64,8 @@ export const TRACK_LABEL = 'cascade-track';
 const CLUSTER_LABEL = 'cascade-cluster';
 /** The deploy repository that made the release (clusters.yaml `name:`): orphans are only ever its own. */
 export const REPO_LABEL = 'cascade-repo';
+/** The input digest of the render helm-cascade applied (plan/inputs.ts). */
+export const INPUTS_LABEL = 'cascade-inputs';
 
 /** The release-record labels helm-cascade gives every release it makes (`helm upgrade --labels`). */
 export function markerLabels(u: { release: string; track: string | undefined; cluster: string }, repo: string): Record<string, string> {

@@ -10,6 +10,18 @@ export interface SourcePos {
 
 export type OnFailure = 'rollback' | 'halt';
 
+/** Whether the cascade.* values are passed: only where the chart's schema accepts them (auto), always, never. */
+export type CascadeValues = 'auto' | 'always' | 'never';
+
+/** Live fields never counted as changed by hand (release `ignoreDifferences`). */
+export interface IgnoreRule {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** RFC 6901 pointers; a list item by index or by its name. */
+  jsonPointers: string[];
+}
+
 export interface HttpGateSpec {
   url: string;
   expectStatus: number;
@@ -77,6 +89,7 @@ export interface ClustersFileSpec {
   wavesGiven: boolean;
   health: HealthSpec;
   onFailure: OnFailure;
+  cascadeValues: CascadeValues;
   repositories: ChartRepositorySpec[];
 }
 
@@ -110,6 +123,9 @@ export interface ReleaseSpec {
   clusters: ReleaseClusterOverride[];
   health: HealthOverride;
   repositories: ChartRepositorySpec[];
+  /** Overrides clusters.yaml's cascadeValues. */
+  cascadeValues?: CascadeValues;
+  ignoreDifferences: IgnoreRule[];
   pos: SourcePos;
 }
 

@@ -6,7 +6,7 @@ import { unitId, unitRefOf } from '../model/identity.ts';
 import { canonicalJson } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
 import { parseManifest } from '../model/manifest.ts';
-import { deployedUnitRef, ownedByRepo, releaseId } from '../model/release.ts';
+import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId } from '../model/release.ts';
 import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
@@ -14,11 +14,12 @@ import type { HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { diffManifests, diffValues } from './diff.ts';
 import type { FailedUnit, ObjectDiff, OrphanUnit, Plan, PlannedUnit, PlanReason, RenderedUnit, UnitDigest, ValueOrigin } from './types.ts';
+import type { SplitRender } from './rendered.ts';
 import { secretStrings } from './values.ts';
 
 /** One unit as gathered: rendered, failed, or disabled for its cluster; not yet compared. */
 export type DesiredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
-  | { state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; manifest: string }
+  | ({ state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; inputs: string; nondeterministic: boolean; notes: string[] } & SplitRender)
   | { state: 'failed'; error: string; chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }
   | { state: 'disabled' }
 );
@@ -106,10 +107,31 @@ function liveDiffs(live: LiveDriftInput): ObjectDiff[] {
   }));
 }
 
+/**
+ * Why a unit whose inputs (plan/inputs.ts) are those of the deployed revision
+ * is not upgraded although its render differs: the repository did not change;
+ * the chart's own output did, from randomness or time (nondeterministic: two
+ * renders differ) or from what `lookup` read in the cluster. helm-cascade
+ * applies the repository, so it leaves it; objects changed in the cluster are
+ * still found as live drift and repaired.
+ */
+function settledNote(d: Extract<DesiredUnit, { state: 'rendered' }>, revision: number): string {
+  const why = d.nondeterministic
+    ? 'nondeterministic: its templates change their output on every render (random or time values without lookup)'
+    : d.chart.features.lookup
+      ? 'its output depends on what its templates read in the cluster (lookup)'
+      : 'its output changed although nothing it is rendered from did';
+  return `${why}; the inputs are those of revision ${revision}, so it is not upgraded`;
+}
+
 function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
   const u = d.unit;
   const secrets = [...secretStrings(d.values), ...secretStrings(deployed?.config ?? {})];
-  const diffs = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
+  const found = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
+  // the inputs of the deployed revision, another output: not a change of the repository (see settledNote)
+  const settled = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
+  const diffs = settled ? [] : found;
+  const notes = settled ? [...d.notes, settledNote(d, deployed.revision)] : d.notes;
   const base: RenderedUnit = {
     kind: 'rendered',
     ...refOf(d),
@@ -121,6 +143,11 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
     values: d.values,
     origins: d.origins,
     manifest: d.manifest,
+    hooks: d.hooks,
+    crds: d.crds,
+    extra: d.extra,
+    inputs: d.inputs,
+    notes,
     diffs,
     digest: digestOf(d.chart, d.values, d.manifest, deployed?.revision ?? 0),
   };

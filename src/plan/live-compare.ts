@@ -116,10 +116,27 @@ function diffOf(path: string, deployed: unknown, live: unknown): { diff?: string
   return d === undefined ? {} : { diff: d };
 }
 
-/** Lists of objects that all carry a `name` (containers, ports, env, volumes) are matched by name. */
-function namedList(list: unknown[]): boolean {
-  return list.length > 0 && list.every((e) => isPlainObject(e) && typeof e.name === 'string');
+/**
+ * The key list items are matched by, as the API server's strategic merge
+ * does (its patchMergeKey): volumeMounts by mountPath, volumeDevices by
+ * devicePath, ports by containerPort (Service ports by port), hostAliases by
+ * ip, and everything else that carries one by name. Only when every item has
+ * the key and no two share it.
+ */
+const MERGE_KEYS: Record<string, string[]> = { volumeMounts: ['mountPath'], volumeDevices: ['devicePath'], ports: ['containerPort', 'port'], hostAliases: ['ip'] };
+
+function mergeKeyOf(path: string, list: unknown[]): string | undefined {
+  if (list.length === 0) return undefined;
+  const field = /([A-Za-z0-9_]+)(\[[^\]]*\])*$/.exec(path)?.[1] ?? '';
+  for (const key of [...(MERGE_KEYS[field] ?? []), 'name']) {
+    const values = list.map((e) => (isPlainObject(e) && (typeof e[key] === 'string' || typeof e[key] === 'number') ? String(e[key]) : undefined));
+    if (values.every((v) => v !== undefined) && new Set(values).size === values.length) return key;
+  }
+  return undefined;
 }
+
+/** false, 0 and "": what the API server leaves out of a stored object (Go's omitempty), so absent live means the same. */
+const isZeroValue = (v: unknown) => v === false || v === 0 || v === '';
 
 function compareValue(path: string, deployed: unknown, live: unknown, out: FieldDrift[]): void {
   if (deployed === null || deployed === undefined) return; // unset in the manifest: not ours
@@ -144,18 +161,9 @@ function compareValue(path: string, deployed: unknown, live: unknown, out: Field
   if (Array.isArray(deployed)) {
     const liveList = Array.isArray(live) ? live : [];
     if (deployed.length === 0) return; // [] and absent are the same to the API server
-    if (namedList(deployed) && (liveList.length === 0 || namedList(liveList))) {
-      const byName = new Map(liveList.map((e) => [(e as { name: string }).name, e] as const));
-      for (const d of deployed as { name: string }[]) {
-        const p = `${path}[${d.name}]`;
-        const l = byName.get(d.name);
-        if (l === undefined) out.push({ path: p, change: 'removed', deployed: display(d.name), message: `${p}: removed` });
-        else compareValue(p, d, l, out);
-      }
-      const wanted = new Set((deployed as { name: string }[]).map((d) => d.name));
-      for (const l of liveList as { name: string }[]) {
-        if (!wanted.has(l.name)) out.push({ path: `${path}[${l.name}]`, change: 'added', live: display(l.name), message: `${path}[${l.name}]: added` });
-      }
+    const key = mergeKeyOf(path, deployed);
+    if (key !== undefined) {
+      compareKeyedList(path, key, deployed as Record<string, unknown>[], liveList, out);
       return;
     }
     if (deployed.every((e) => !isPlainObject(e) && !Array.isArray(e))) {
@@ -170,7 +178,24 @@ function compareValue(path: string, deployed: unknown, live: unknown, out: Field
     }
     return;
   }
+  if ((live === undefined || live === null) && isZeroValue(deployed)) return;
   if (!scalarsEqual(deployed, live, path)) out.push(changed(path, deployed, live));
+}
+
+/** A list matched item by item on its merge key; items only the live list has are reported as added. */
+function compareKeyedList(path: string, key: string, deployed: Record<string, unknown>[], liveList: unknown[], out: FieldDrift[]): void {
+  const keyOf = (e: unknown) => (isPlainObject(e) ? String(e[key] ?? '') : '');
+  const byKey = new Map(liveList.map((e) => [keyOf(e), e] as const));
+  for (const d of deployed) {
+    const p = `${path}[${keyOf(d)}]`;
+    const l = byKey.get(keyOf(d));
+    if (l === undefined) out.push({ path: p, change: 'removed', deployed: display(keyOf(d)), message: `${p}: removed` });
+    else compareValue(p, d, l, out);
+  }
+  const wanted = new Set(deployed.map(keyOf));
+  for (const l of liveList) {
+    if (!wanted.has(keyOf(l))) out.push({ path: `${path}[${keyOf(l)}]`, change: 'added', live: display(keyOf(l)), message: `${path}[${keyOf(l)}]: added` });
+  }
 }
 
 function decodeBase64(v: unknown): string | undefined {

@@ -4,9 +4,10 @@
 import { renderedObjects } from '../model/manifest.ts';
 import type { RenderedObject } from '../model/manifest.ts';
 import { compareObject } from './live-compare.ts';
-import type { LiveDriftResult, ObjectDrift } from './types.ts';
+import type { FieldDrift, LiveDriftResult, ObjectDrift } from './types.ts';
 import { apiGroup } from '../model/objects.ts';
 import type { KubeObject, LiveObject } from '../model/objects.ts';
+import type { IgnoreRule } from '../model/spec.ts';
 
 /** Identity of an object independent of the served version. */
 function liveKey(o: { apiVersion?: string; kind?: string; namespace?: string | undefined; name?: string }): string {
@@ -48,6 +49,16 @@ export class LiveObjects {
   get size(): number {
     return this.byKey.size;
   }
+
+  /** Whether a HorizontalPodAutoscaler of the namespace scales this workload. */
+  autoscaled(kind: string, namespace: string | undefined, name: string): boolean {
+    for (const o of this.byKey.values()) {
+      if (o.kind !== 'HorizontalPodAutoscaler' || o.metadata?.namespace !== namespace) continue;
+      const ref = (o as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
+      if (ref?.kind === kind && ref.name === name) return true;
+    }
+    return false;
+  }
 }
 
 /**
@@ -61,9 +72,39 @@ export function liveReadRequests(releases: readonly { manifest: string; namespac
       let kinds = req.get(m.namespace);
       if (!kinds) req.set(m.namespace, (kinds = new Set()));
       kinds.add(`${apiGroup(m.apiVersion)}/${m.kind}`);
+      // an autoscaler may own the replicas of a workload (Argo CD's known case): read them too
+      if (SCALABLE.has(m.kind)) kinds.add('autoscaling/HorizontalPodAutoscaler');
     }
   }
   return req;
+}
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+/** The path segments of a FieldDrift path: `spec.containers[web].image` -> spec, containers, web, image. */
+function pathSegments(path: string): string[] {
+  const out: string[] = [];
+  for (const m of path.matchAll(/\[("(?:[^"\\]|\\.)*"|[^\]]*)\]|([^.[\]]+)/g)) {
+    const bracket = m[1];
+    out.push(bracket === undefined ? m[2]! : bracket.startsWith('"') ? (JSON.parse(bracket) as string) : bracket);
+  }
+  return out;
+}
+
+/** RFC 6901 pointer segments (~1 is /, ~0 is ~). */
+function pointerSegments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+const startsWith = (path: string[], prefix: string[]) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
+
+/** The pointers that apply to one object: the release's rules that select it, and spec.replicas under an autoscaler. */
+function ignoredFor(m: DeployedObject, rules: readonly IgnoreRule[], index: LiveObjects): string[][] {
+  const pointers = rules
+    .filter((r) => (r.kind === undefined || r.kind === m.kind) && (r.name === undefined || r.name === m.name) && (r.namespace === undefined || r.namespace === m.namespace))
+    .flatMap((r) => r.jsonPointers.map(pointerSegments));
+  if (SCALABLE.has(m.kind) && index.autoscaled(m.kind, m.namespace, m.name)) pointers.push(['spec', 'replicas']);
+  return pointers;
 }
 
 /**
@@ -73,7 +114,7 @@ export function liveReadRequests(releases: readonly { manifest: string; namespac
  * (e.g. the result of one `kubectl get KINDS -n NS -o json` per namespace).
  * Pure.
  */
-export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly (KubeObject | LiveObject)[]): LiveDriftResult {
+export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly (KubeObject | LiveObject)[], ignore: readonly IgnoreRule[] = []): LiveDriftResult {
   const index = live instanceof LiveObjects ? live : new LiveObjects(live);
   const objects: ObjectDrift[] = [];
   const manifestObjects = parseManifest(release.manifest, release.namespace);
@@ -84,10 +125,16 @@ export function detectLiveDrift(release: { manifest: string; namespace: string }
       objects.push({ ...base, change: 'missing', fields: [] });
       continue;
     }
-    const fields = compareObject(m.object, found);
+    const fields = driftFields(m, m.object, found, ignore, index);
     if (fields.length) objects.push({ ...base, change: 'changed', fields });
   }
   return { drifted: objects.length > 0, objects, checked: manifestObjects.length };
+}
+
+/** The fields of `wanted` (the manifest's object, or the server's dry-run of applying it) that `live` does not match, the ignored ones left out. */
+export function driftFields(m: DeployedObject, wanted: KubeObject, live: KubeObject, ignore: readonly IgnoreRule[], index: LiveObjects): FieldDrift[] {
+  const ignored = ignoredFor(m, ignore, index);
+  return compareObject(wanted, live).filter((f) => !ignored.some((p) => startsWith(pathSegments(f.path), p)));
 }
 
 /** "Deployment accounts/api", "ClusterRole edit". */

@@ -10,18 +10,21 @@ import { checkContexts } from '../kube/kubeconfig.ts';
 import { readLiveObjects } from '../kube/live-objects.ts';
 import { readDeployedReleases } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
-import { releaseId, TRACK_LABEL } from '../model/release.ts';
+import { deployedUnitRef, INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
 import { matchesGlob, matchesSelector, matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
+import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec, IgnoreRule } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves, effectiveWaves, waveHealth, waveHealthOf, waveHolds } from '../model/waves.ts';
 import type { WavePlan } from '../model/waves.ts';
 import { assemblePlan } from './assemble.ts';
 import type { DesiredWave, LiveDriftInput } from './assemble.ts';
-import { detectLiveDrift, liveReadRequests } from './live-drift.ts';
+import { confirmLiveDrift } from './live-confirm.ts';
+import { detectLiveDrift, liveReadRequests, LiveObjects } from './live-drift.ts';
 import { Renderer } from './render.ts';
+import type { RenderTarget } from './render.ts';
+import type { UnitSpec } from '../model/units.ts';
 import type { Plan } from './types.ts';
 import type { ValueFlags } from '../helm/argv.ts';
 
@@ -65,12 +68,22 @@ async function readClusterState(client: KubeClient): Promise<ClusterState> {
   return { kubeVersion, apiVersions, deployed };
 }
 
-/** Live drift of these releases of one cluster through its client. Throws when a namespace cannot be read. */
-export async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[]): Promise<Map<string, LiveDriftInput>> {
+/** Each release's ignoreDifferences, by the release a deployed one was made from. */
+export type IgnoreOf = (d: DeployedRelease) => readonly IgnoreRule[];
+
+export function ignoreRulesOf(repo: DeployRepo): IgnoreOf {
+  const byName = new Map(repo.releases.map((r) => [r.name, r.ignoreDifferences]));
+  return (d) => byName.get(deployedUnitRef(d).release) ?? [];
+}
+
+/** Live drift of these releases of one cluster through its client, each changed object confirmed by the server. Throws when a namespace cannot be read. */
+export async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf = () => []): Promise<Map<string, LiveDriftInput>> {
   const { objects, errors } = await readLiveObjects(client, liveReadRequests(releases));
   const failed = Object.entries(errors);
   if (failed.length) throw new Error(`cluster "${client.cluster}": live objects could not be read: ${failed.map(([ns, e]) => `${ns}: ${e}`).join('; ')}`);
-  return new Map(releases.map((r) => [releaseId(r), detectLiveDrift(r, objects)]));
+  const index = new LiveObjects(objects);
+  const found = await Promise.all(releases.map(async (r) => [releaseId(r), await confirmLiveDrift(client, r, detectLiveDrift(r, index, ignoreOf(r)), index, ignoreOf(r))] as const));
+  return new Map(found);
 }
 
 /** Reads every cluster at once; unreachable ones are reported together (PreflightError). */
@@ -130,14 +143,26 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const { waves, clusters } = scope(config, assignWaves(config, all).waves, opts);
   checkContexts(clusters, opts.kubeconfig);
   const read = deps.readCluster ?? ((c: ClusterSpec) => readClusterState(clientsOf(deps).for(c)));
-  const [, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
-  const deployedIds = new Set([...states.values()].flatMap((st) => st.deployed.map(releaseId)));
+  const [helmVersion, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
+  const deployedById = new Map([...states.values()].flatMap((st) => st.deployed.map((d) => [releaseId(d), d] as const)));
 
   const selectedIds = new Set(waves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && matchesUnit(u, selector)).map((u) => unitId(u))));
-  const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases));
+  const ignoreOf = ignoreRulesOf(repo);
+  const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases, ignoreOf));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = new Renderer({ config, helm: deps.helm, ...(deps.charts ? { charts: deps.charts } : {}), cliSet: cliValues, concurrency: opts.concurrency ?? 4, explain: opts.explain === true, ...(opts.log ? { log: opts.log } : {}) });
+  const renderer = new Renderer({ config, helm: deps.helm, ...(deps.charts ? { charts: deps.charts } : {}), cliSet: cliValues, concurrency: opts.concurrency ?? 4, explain: opts.explain === true, helmMajor: helmVersion.major, ...(opts.log ? { log: opts.log } : {}) });
+  const targetOf = (u: UnitSpec): RenderTarget => {
+    const st = states.get(u.cluster);
+    const d = deployedById.get(unitId(u));
+    return {
+      kubeVersion: st?.kubeVersion,
+      apiVersions: st?.apiVersions ?? [],
+      isUpgrade: d !== undefined,
+      server: deps.clients?.for(u.clusterSpec).target,
+      deployed: d && { inputs: d.labels[INPUTS_LABEL], manifest: d.manifest },
+    };
+  };
   const desiredWaves: DesiredWave[] = await Promise.all(
     waves.map(async (w) => ({
       name: w.name,
@@ -145,10 +170,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       steps: await Promise.all(
         w.steps.map((step, si) =>
           Promise.all(
-            step.filter((u) => matchesUnit(u, selector)).map((u) => {
-              const st = states.get(u.cluster);
-              return renderer.render(u, w.name, si, waveHealth(u, w.spec), { kubeVersion: st?.kubeVersion, apiVersions: st?.apiVersions ?? [], isUpgrade: deployedIds.has(unitId(u)) });
-            }),
+            step.filter((u) => matchesUnit(u, selector)).map((u) => renderer.render(u, w.name, si, waveHealth(u, w.spec), targetOf(u))),
           ),
         ),
       ),

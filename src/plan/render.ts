@@ -14,23 +14,31 @@ import type { TemplateArgs } from '../helm/argv.ts';
 import type { Helm } from '../helm/helm.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import type { KubeTarget } from '../model/identity.ts';
 import type { ClustersFileSpec, HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { sha256 } from './assemble.ts';
 import type { DesiredUnit } from './assemble.ts';
+import { cascadeDecision } from './cascade-values.ts';
+import { inputDigest } from './inputs.ts';
+import { splitRendered } from './rendered.ts';
 import { mergeValues, withChartDefaults } from './values.ts';
 import type { ValueSource } from './values.ts';
 
-/** What a render needs to know about the unit's cluster. */
+/** What a render needs to know about the unit's cluster and what is deployed there. */
 export interface RenderTarget {
   kubeVersion: string | undefined;
   apiVersions: string[];
   /** The release exists there: render with IsUpgrade. */
   isUpgrade: boolean;
+  /** The cluster, for charts that call `lookup` (rendered with its answers, `--dry-run=server`). */
+  server: KubeTarget | undefined;
+  /** The deployed revision: its input digest label and manifest (to tell a nondeterministic chart from a change). */
+  deployed: { inputs: string | undefined; manifest: string } | undefined;
 }
 
-/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.*, --set). */
-function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cliSet: Values): ValueSource[] {
+/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed, the command line). */
+function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cliSet: Values, cascade: boolean): ValueSource[] {
   const sources: ValueSource[] = [];
   for (const l of u.layers) {
     for (const f of l.layer.values) sources.push({ source: f, values: readValuesFile(f) });
@@ -38,10 +46,7 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
       sources.push({ source: `${l.file} ${l.source === 'release' ? 'set' : `${l.source}.set`}`, values: l.layer.set, fromSet: true });
     }
   }
-  sources.push({
-    source: 'helm-cascade',
-    values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } },
-  });
+  if (cascade) sources.push({ source: 'helm-cascade', values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } } });
   if (Object.keys(cliSet).length) sources.push({ source: 'command line (-f/--set)', values: cliSet });
   return sources;
 }
@@ -75,6 +80,8 @@ export interface RendererOptions {
   concurrency: number;
   /** `--explain`: list the chart's own defaults among the value origins (one `helm show values` per chart). */
   explain: boolean;
+  /** The helm that renders: its major is an input of every render. */
+  helmMajor: number;
   log?: (line: string) => void;
 }
 
@@ -106,14 +113,25 @@ export class Renderer {
     return v;
   }
 
-  #template(args: TemplateArgs, digest: string): Promise<string> {
-    const key = sha256([digest, args.releaseName, args.namespace, args.kubeVersion ?? '', (args.apiVersions ?? []).join(','), String(args.isUpgrade), args.values].join('\0'));
-    let r = this.#renders.get(key);
+  #template(args: TemplateArgs, inputs: string, fresh = false): Promise<string> {
+    const key = sha256([inputs, args.server ? `server ${args.server.context}` : '', String(args.isUpgrade)].join('\0'));
+    let r = fresh ? undefined : this.#renders.get(key);
     if (!r) {
       r = this.#pool(() => this.#o.helm.template(args));
-      this.#renders.set(key, r);
+      if (!fresh) this.#renders.set(key, r);
     }
     return r;
+  }
+
+  /**
+   * Inputs unchanged since the deployed revision, yet another manifest: render
+   * once more. Another output again means the chart's own templates change it
+   * on every render (random or time values without lookup): nondeterministic.
+   */
+  async #nondeterministic(args: TemplateArgs, inputs: string, first: string, t: RenderTarget): Promise<boolean> {
+    if (args.server || !t.deployed || t.deployed.inputs !== inputs || t.deployed.manifest.trim() === first.trim()) return false;
+    const again = splitRendered(await this.#template(args, inputs, true), args.namespace).manifest;
+    return again.trim() !== first.trim();
   }
 
   /** One unit gathered: rendered, or failed with helm's message; disabled units are not rendered. */
@@ -123,13 +141,17 @@ export class Renderer {
     let merged: ReturnType<typeof mergeValues> | undefined;
     let chart;
     try {
-      merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet));
       chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories);
+      const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
+      merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet, cascade.pass));
       const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
-      const values = JSON.stringify(merged.values);
-      const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}) };
-      const manifest = await this.#template(args, chart.digest);
-      return { ...base, state: 'rendered', chart, values: merged.values, origins, manifest };
+      const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmMajor });
+      const server = chart.features.lookup ? t.server : undefined;
+      const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: JSON.stringify(merged.values), apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
+      const split = splitRendered(await this.#template(args, inputs), u.namespace);
+      const nondeterministic = await this.#nondeterministic(args, inputs, split.manifest, t);
+      const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
+      return { ...base, state: 'rendered', chart, values: merged.values, origins, ...split, inputs, nondeterministic, notes };
     } catch (err) {
       return { ...base, state: 'failed', error: renderErrorText(err), ...(chart ? { chart } : {}), ...(merged ? { values: merged.values, origins: merged.origins } : {}) };
     }

@@ -3,6 +3,7 @@
 // `plan --out`, executed by run/.
 import type { UnitRef } from '../model/identity.ts';
 import type { ResolvedChart } from '../model/release.ts';
+import type { CrdRef, HookRef } from './rendered.ts';
 import type { Values } from '../model/json.ts';
 import type { HealthSpec } from '../model/spec.ts';
 
@@ -48,7 +49,17 @@ export interface RenderedUnit extends PlannedBase {
   chart: ResolvedChart;
   toVersion: string;
   values: Values; // merged user values given to helm (secret-bearing: never printed)
-  manifest: string; // rendered
+  manifest: string; // rendered: the release manifest, as helm will store it
+  /** The hooks helm will run around the change (tests left out). */
+  hooks: HookRef[];
+  /** The CRDs of crds/ folders, which helm creates before a first install when missing (and never upgrades). */
+  crds: CrdRef[];
+  /** The hooks' and crds/ documents as rendered (validated on the server; secret-bearing: never printed). */
+  extra: string;
+  /** The input digest (plan/inputs.ts), recorded on the release as label cascade-inputs. */
+  inputs: string;
+  /** What the plan should say about how it rendered or judged this unit (cascade.* left out, lookup, nondeterministic). */
+  notes: string[];
   /** `plan --explain`: every leaf of `values` and what set it (secrets masked). */
   origins?: ValueOrigin[];
   /** Deployed user values -> planned values, unified diff, secret leaves masked. */

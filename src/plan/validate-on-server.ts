@@ -3,7 +3,6 @@
 // refused ones become unit errors (plan and apply show them; apply stops);
 // units whose every object was validated may skip helm's own OpenAPI check.
 import pLimit from 'p-limit';
-import { chartMayHaveHooks } from '../helm/charts.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { validateManifest } from '../kube/server-validate.ts';
 import { unitId } from '../model/identity.ts';
@@ -19,35 +18,17 @@ export interface ServerValidation {
   unchecked: Map<string, string[]>;
 }
 
-/** Whether a chart may define hooks, asked once per chart path (cannot tell: yes, keep helm's validation). */
-function hookCheck(): (path: string) => boolean {
-  const seen = new Map<string, boolean>();
-  return (path) => {
-    let h = seen.get(path);
-    if (h === undefined) {
-      try {
-        h = chartMayHaveHooks(path);
-      } catch {
-        h = true;
-      }
-      seen.set(path, h);
-    }
-    return h;
-  };
-}
-
 async function validateOnServer(units: readonly RenderedUnit[], clientOf: (cluster: string) => KubeClient): Promise<ServerValidation> {
   const out: ServerValidation = { invalid: new Map(), validated: new Set(), unchecked: new Map() };
-  const mayHaveHooks = hookCheck();
   const limit = pLimit(8); // units at a time (each sends up to 4 objects at once)
   await Promise.all(
     units.map((u) =>
       limit(async () => {
         const id = unitId(u);
-        const v = await validateManifest(clientOf(u.cluster), u.manifest, u.namespace).catch((err: unknown) => ({ invalid: [], unchecked: [`cannot ask the API server: ${(err as Error).message}`] }));
+        const v = await validateManifest(clientOf(u.cluster), `${u.extra}${u.manifest}`, u.namespace).catch((err: unknown) => ({ invalid: [], unchecked: [`cannot ask the API server: ${(err as Error).message}`] }));
         if (v.invalid.length) out.invalid.set(id, v.invalid);
         if (v.unchecked.length) out.unchecked.set(id, v.unchecked);
-        else if (v.invalid.length === 0 && !mayHaveHooks(u.chart.path)) out.validated.add(id);
+        else if (v.invalid.length === 0) out.validated.add(id);
       }),
     ),
   );

@@ -3,7 +3,7 @@
 // --no-color); the last line is exactly the summary.
 import { summaryLine } from '../plan/assemble.ts';
 import { chartNameOf } from '../plan/types.ts';
-import type { ObjectDiff, Plan, PlannedUnit } from '../plan/types.ts';
+import type { ObjectDiff, Plan, PlannedUnit, RenderedUnit } from '../plan/types.ts';
 
 export interface PlanTextOptions {
   color: boolean;
@@ -61,8 +61,9 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   }
   const reasons = u.reasons.filter((r) => r !== 'new');
   const status = u.deployedStatus && u.deployedStatus !== 'deployed' ? ` [${u.deployedStatus}]` : '';
+  const settled = u.kind === 'rendered' && u.notes.some((n) => n.endsWith('so it is not upgraded')) ? paint('dim', '  (output differs, inputs unchanged: not upgraded, see --explain)') : '';
   out.push(
-    `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}`,
+    `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}${settled}`,
   );
   if (u.action === 'unchanged') return out;
   for (const d of u.diffs) {
@@ -74,13 +75,26 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
     out.push(indent(paint('bold', '~ values'), 4));
     out.push(indent(colourDiff(u.valuesDiff, paint), 6));
   }
+  if (u.kind === 'rendered') out.push(...hookAndCrdLines(u, paint));
+  return out;
+}
+
+/** What helm does beside the manifest: the hooks it runs, the crds/ it creates on a first install. */
+function hookAndCrdLines(u: RenderedUnit, paint: ReturnType<typeof painter>): string[] {
+  const out: string[] = [];
+  const when = u.action === 'install' ? /install$/ : /upgrade$/;
+  const hooks = u.hooks.filter((h) => h.events.some((e) => when.test(e)));
+  if (hooks.length) out.push(indent(paint('bold', `hooks (helm runs them): ${hooks.map((h) => `${h.kind}/${h.name} (${h.events.filter((e) => when.test(e)).join(', ')})`).join(', ')}`), 4));
+  if (u.crds.length && u.action === 'install') out.push(indent(paint('bold', `crds/: ${u.crds.length} CustomResourceDefinition${u.crds.length === 1 ? '' : 's'}, created by helm when missing (never upgraded): ${u.crds.map((c) => c.name).join(', ')}`), 4));
   return out;
 }
 
 function explainLines(u: PlannedUnit): string[] {
-  if (u.kind === 'orphan' || !u.origins?.length) return [];
+  if (u.kind === 'orphan') return [];
+  const notes = u.kind === 'rendered' ? u.notes.map((n) => `      # ${n}`) : [];
+  if (!u.origins?.length) return notes;
   const width = Math.min(40, Math.max(...u.origins.map((x) => x.path.length)));
-  return u.origins.map((x) => `      ${x.path.padEnd(width)} = ${JSON.stringify(x.value)}  # ${x.source}`);
+  return [...notes, ...u.origins.map((x) => `      ${x.path.padEnd(width)} = ${JSON.stringify(x.value)}  # ${x.source}`)];
 }
 
 export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
@@ -122,7 +136,7 @@ export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
 export function planForDisplay(plan: Plan): Plan {
   // the saved form: typed as a Plan, without the two secret-bearing fields
   const strip = (u: PlannedUnit): PlannedUnit => {
-    const { values: _v, manifest: _m, ...rest } = u as PlannedUnit & { values?: unknown; manifest?: unknown };
+    const { values: _v, manifest: _m, extra: _e, ...rest } = u as PlannedUnit & { values?: unknown; manifest?: unknown; extra?: unknown };
     return rest as PlannedUnit;
   };
   return { ...plan, waves: plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.map(strip)) })) };

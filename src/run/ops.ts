@@ -9,8 +9,9 @@ import type { KubeClient } from '../kube/client.ts';
 import { acquireLease, leaseName } from '../kube/lease.ts';
 import { readReleaseRevision } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
-import { markerLabels } from '../model/release.ts';
-import type { PlannedUnit } from '../plan/types.ts';
+import { INPUTS_LABEL, markerLabels } from '../model/release.ts';
+import type { ObjectRef } from '../model/objects.ts';
+import type { PlannedUnit, RenderedUnit } from '../plan/types.ts';
 import type { GateOutcome, LockHandle, UnitOps } from './execute.ts';
 import { runDescription } from './identity.ts';
 import { undoRelease } from './undo.ts';
@@ -55,7 +56,7 @@ async function changeUnit(o: OpsOptions, u: PlannedUnit, dryRun: boolean): Promi
     ...release,
     chart: u.chart.path,
     values: JSON.stringify(u.values),
-    labels: markerLabels(u, o.repo),
+    labels: { ...markerLabels(u, o.repo), [INPUTS_LABEL]: u.inputs },
     description: runDescription(o.runId, u.wave),
     timeoutMs: u.health.timeoutMs,
     // Helm 4 server-side apply: the repository wins over hand edits (kubectl scale/edit own fields
@@ -66,6 +67,18 @@ async function changeUnit(o: OpsOptions, u: PlannedUnit, dryRun: boolean): Promi
   });
   // helm numbers revisions one past the newest record (which the plan read): no extra helm call
   return dryRun ? {} : { revision: (u.deployedRevision ?? 0) + 1 };
+}
+
+/**
+ * Hook Jobs helm leaves in place after they ran (no hook-succeeded delete
+ * policy): the gate checks them with the release's own objects. helm itself
+ * waited for every hook; one that failed failed the upgrade.
+ */
+function remainingHookJobs(u: RenderedUnit): ObjectRef[] {
+  const events = u.action === 'install' ? /^(pre|post)-install$/ : /^(pre|post)-upgrade$/;
+  return u.hooks
+    .filter((h) => h.kind === 'Job' && !h.deletePolicies.includes('hook-succeeded') && h.events.some((e) => events.test(e)))
+    .map((h) => ({ kind: 'Job', namespace: h.namespace ?? u.namespace, name: h.name }));
 }
 
 /** Progress lines: one when the phase changes, then at most one every 10s (Jenkins logs stay readable). */
@@ -87,7 +100,7 @@ export function createUnitOps(o: OpsOptions): UnitOps<GatePreparation | undefine
     async prepare(u) {
       if (u.kind !== 'rendered') return undefined;
       const old = u.action === 'upgrade' ? await deployedManifest(o, u) : undefined;
-      return prepareGate(o.reader(u.cluster), u.namespace, u.manifest, old);
+      return prepareGate(o.reader(u.cluster), u.namespace, u.manifest, old, remainingHookJobs(u));
     },
     change: (u, dryRun) => changeUnit(o, u, dryRun),
     async gate(u, prep, signal, progress): Promise<GateOutcome> {

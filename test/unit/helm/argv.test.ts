@@ -39,8 +39,10 @@ describe('helm argv builders', () => {
   it('values never reach argv', () => {
     for (const m of [3, 4] as const) assert.ok(!upgradeInstallCommand(m, up).argv.join(' ').includes('hunter2'));
   });
-  it('template renders without hooks, with the kube version', () => {
-    assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8' }).argv, ['template', 'a', 'c', '--namespace', 'n', '--no-hooks', '-f', '-', '--kube-version', 'v1.34.8']);
+  it('template renders hooks (no tests) and crds/, with the cluster\'s capabilities; against the cluster when asked', () => {
+    assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8', apiVersions: ['v1', 'policy/v1/PodDisruptionBudget'] }).argv, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--kube-version', 'v1.34.8', '--api-versions', 'v1,policy/v1/PodDisruptionBudget']);
+    const server = templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8', isUpgrade: true, server: { cluster: 'x', context: 'ctx', kubeconfig: '/k' } }).argv;
+    assert.deepEqual(server, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--dry-run=server', '--kube-context', 'ctx', '--kubeconfig', '/k', '--is-upgrade']);
   });
   it('rollback and uninstall', () => {
     const t = { releaseName: 'a', namespace: 'n', cluster: 'c', context: 'x', kubeconfig: '/k' };

@@ -25,5 +25,9 @@ describe('server-side validation', () => {
     assert.equal(verdictOf({ status: 502, body: 'Bad Gateway' }).kind, 'unchecked');
     assert.equal(verdictOf(status(400, 'admission webhook "audit.example.com" does not support dry run')).kind, 'unchecked');
   });
+  it('an admission webhook that cannot be called refuses the object (the real request would fail the same way)', () => {
+    const m = 'Internal error occurred: failed calling webhook "validate.nginx.ingress.kubernetes.io": failed to call webhook: Post "https://ingress-nginx-controller-admission.ingress-nginx.svc:443/networking/v1/ingresses?timeout=10s": dial tcp 10.96.0.9:443: connect: connection refused';
+    assert.deepEqual(verdictOf(status(500, m)), { kind: 'invalid', message: m });
+  });
 });
 

@@ -16,7 +16,7 @@ function cluster(name: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
 }
 
 function config(clusters: ClusterSpec[], tracks: string[], waves?: ClustersFileSpec['waves']): ClustersFileSpec {
-  return { file: 'clusters.yaml', root: '/', repoName: 'deploy', clusters, tracks, waves: waves ?? [], wavesGiven: waves !== undefined, health: DEFAULT_HEALTH, onFailure: 'rollback', repositories: [] };
+  return { file: 'clusters.yaml', root: '/', repoName: 'deploy', clusters, tracks, waves: waves ?? [], wavesGiven: waves !== undefined, health: DEFAULT_HEALTH, onFailure: 'rollback', cascadeValues: 'auto', repositories: [] };
 }
 
 function release(name: string, extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
@@ -31,6 +31,7 @@ function release(name: string, extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
     repositories: [],
     pos,
     ...extra,
+    ignoreDifferences: extra.ignoreDifferences ?? [],
   };
 }
 

@@ -12,8 +12,8 @@ import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts
 
 const pos = { file: 'x', line: 1, col: 1 };
 const cluster = (name: string): ClusterSpec => ({ name, context: name, provider: 'gke', region: 'eu', labels: {}, pos });
-const rel: ReleaseSpec = { name: 'web', namespace: 'ns', file: 'releases/web.yaml', chart: { ref: 'charts/demo', pos }, base: { values: [], set: {}, pos }, clusters: [], health: {}, repositories: [], pos };
-const chart: ResolvedChart = { ref: 'charts/demo', name: 'demo', version: '1.1.0', path: '/c', digest: 'd1' };
+const rel: ReleaseSpec = { name: 'web', namespace: 'ns', file: 'releases/web.yaml', chart: { ref: 'charts/demo', pos }, base: { values: [], set: {}, pos }, clusters: [], health: {}, repositories: [], ignoreDifferences: [], pos };
+const chart: ResolvedChart = { ref: 'charts/demo', name: 'demo', version: '1.1.0', path: '/c', digest: 'd1', features: { lookup: false, hooks: false, crdsDir: false, schema: undefined, apiQueries: [] } };
 
 const manifest = (replicas: number, pw = 'pw-original') => `apiVersion: apps/v1
 kind: Deployment
@@ -47,7 +47,7 @@ function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: st
   const base = { unit: unit(c, opts), wave: 'w1', step: 0, health: DEFAULT_HEALTH };
   if (opts.enabled === false) return { ...base, state: 'disabled' };
   if (opts.error) return { ...base, state: 'failed', error: opts.error, chart, values };
-  return { ...base, state: 'rendered', chart, values, origins: [], manifest: manifest(replicas, opts.pw) };
+  return { ...base, state: 'rendered', chart, values, origins: [], manifest: manifest(replicas, opts.pw), hooks: [], crds: [], extra: '', inputs: `in-${replicas}`, nondeterministic: false, notes: [] };
 }
 
 /** plan's exit code: --detailed-exitcode or not (errors.ts maps the outcome). */
@@ -171,6 +171,23 @@ describe('assemblePlan', () => {
     assert.equal(errorOf(all(plan)[0]), undefined, 'the plan given is left as it was');
     assert.equal(planExitCode(refused, false), 4);
     assert.match(renderPlanText(refused, { color: false }), /1 release failed to render or has objects the API server refuses/);
+  });
+  it('a nondeterministic chart with unchanged inputs is not upgraded, and says why; its first install is still an install', () => {
+    const d = desired('a', 1);
+    if (d.state !== 'rendered') throw new Error('rendered');
+    // same values, another output: the chart generated a new password on its own
+    const nd = { ...d, manifest: manifest(1, 'pw-generated-on-this-render'), nondeterministic: true };
+    const dep = deployed('a', 'web', 1);
+    dep.labels['cascade-inputs'] = nd.inputs;
+    const plan = assemblePlan(input([nd], [dep]));
+    const [u] = all(plan);
+    assert.equal(u!.action, 'unchanged');
+    assert.deepEqual(u!.diffs, []);
+    assert.match(u!.kind === 'rendered' ? u!.notes.join('\n') : '', /nondeterministic: .*inputs are those of revision 4/);
+    assert.match(renderPlanText(plan, { color: false }), /web \(ns\)  unchanged .*inputs unchanged: not upgraded/);
+    assert.equal(all(assemblePlan(input([nd], [])))[0]!.action, 'install');
+    // other inputs (or none recorded): the difference is a change
+    assert.equal(all(assemblePlan(input([nd], [deployed('a', 'web', 1)])))[0]!.action, 'upgrade');
   });
   it('detailed exit codes', () => {
     const same = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)]));

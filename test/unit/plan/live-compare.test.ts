@@ -40,7 +40,7 @@ describe('parseManifest', () => {
   });
   it('groups the kinds to read per namespace, cluster-scoped apart', () => {
     const req = liveReadRequests([{ manifest: `${manifest('api', 'ns')}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: r }\n`, namespace: 'ns' }]);
-    assert.deepEqual([...(req.get('ns') ?? [])].sort(), ['/ConfigMap', '/Secret', '/Service', 'apps/Deployment']);
+    assert.deepEqual([...(req.get('ns') ?? [])].sort(), ['/ConfigMap', '/Secret', '/Service', 'apps/Deployment', 'autoscaling/HorizontalPodAutoscaler'], 'an autoscaler may own a Deployment\'s replicas');
     assert.deepEqual([...(req.get(undefined) ?? [])], ['rbac.authorization.k8s.io/ClusterRole']);
   });
 });

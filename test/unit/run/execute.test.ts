@@ -8,10 +8,10 @@ import { executePlan } from '../../../src/run/execute.ts';
 import type { GateOutcome, UnitOps } from '../../../src/run/execute.ts';
 import type { Plan, PlanAction, PlannedUnit } from '../../../src/plan/types.ts';
 
-const chart = { ref: 'charts/demo', name: 'demo', version: '1.0.0', path: '/charts/demo', digest: 'd' };
+const chart = { ref: 'charts/demo', name: 'demo', version: '1.0.0', path: '/charts/demo', digest: 'd', features: { lookup: false, hooks: false, crdsDir: false, schema: undefined, apiQueries: [] } };
 
 function unit(cluster: string, helmName: string, action: PlanAction, wave: string, step = 0, deployedRevision?: number): PlannedUnit {
-  const rendered = action === 'uninstall' ? { kind: 'orphan' as const, action } : { kind: 'rendered' as const, action, chart, toVersion: '1.0.0', values: {}, manifest: '' };
+  const rendered = action === 'uninstall' ? { kind: 'orphan' as const, action } : { kind: 'rendered' as const, action, chart, toVersion: '1.0.0', values: {}, manifest: '', hooks: [], crds: [], extra: '', inputs: 'i', notes: [] };
   return {
     ...rendered,
     release: helmName,

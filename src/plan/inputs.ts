@@ -1,0 +1,37 @@
+// The input digest of a unit: everything that changes what helm renders for
+// it, so two renders with the same digest are the same render unless the
+// chart is nondeterministic or reads the cluster (lookup). helm-cascade
+// records it on every release it makes (release-record label cascade-inputs)
+// and compares it with the next plan's. Pure.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../model/json.ts';
+import type { Values } from '../model/json.ts';
+
+/** Bumped whenever helm-cascade changes what it gives helm for the same repository (flags, values it adds). */
+const RENDER_VERSION = 2;
+
+export interface RenderInputs {
+  /** The chart's content digest, dependencies included (.helmignore honoured). */
+  chart: string;
+  values: Values;
+  releaseName: string;
+  namespace: string;
+  kubeVersion: string | undefined;
+  apiVersions: readonly string[];
+  /** What the chart's templates ask of the API versions (ChartFeatures.apiQueries): only those answers count. */
+  apiQueries: readonly string[] | 'all';
+  helmMajor: number;
+}
+
+/** The part of the cluster's API versions a chart's render depends on. */
+function apiAnswers(i: RenderInputs): string[] {
+  if (i.apiQueries === 'all') return [...i.apiVersions].sort();
+  const served = new Set(i.apiVersions);
+  return i.apiQueries.map((q) => `${q}=${served.has(q)}`);
+}
+
+/** 40 hex digits (160 bits of sha256): fits a label value (at most 63 characters). */
+export function inputDigest(i: RenderInputs): string {
+  const doc = { v: RENDER_VERSION, chart: i.chart, values: i.values, name: i.releaseName, namespace: i.namespace, kube: i.kubeVersion ?? '', apis: apiAnswers(i), helm: i.helmMajor };
+  return createHash('sha256').update(canonicalJson(doc)).digest('hex').slice(0, 40);
+}

@@ -1,0 +1,43 @@
+// The input digest: one case per input that must change it, and the
+// capabilities a chart does not ask about that must not.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { inputDigest } from '../../../src/plan/inputs.ts';
+import type { RenderInputs } from '../../../src/plan/inputs.ts';
+
+const base: RenderInputs = {
+  chart: 'sha-chart-1',
+  values: { image: { tag: '1.0' }, replicas: 2 },
+  releaseName: 'web',
+  namespace: 'shop',
+  kubeVersion: 'v1.36.3',
+  apiVersions: ['v1', 'apps/v1', 'policy/v1', 'policy/v1/PodDisruptionBudget'],
+  apiQueries: ['policy/v1/PodDisruptionBudget'],
+  helmMajor: 3,
+};
+
+describe('inputDigest', () => {
+  it('is a 40-hex label value, stable for the same inputs and for values in another key order', () => {
+    const d = inputDigest(base);
+    assert.match(d, /^[0-9a-f]{40}$/);
+    assert.equal(inputDigest({ ...base, values: { replicas: 2, image: { tag: '1.0' } } }), d);
+  });
+  it('changes with every input', () => {
+    const d = inputDigest(base);
+    const changed: [string, Partial<RenderInputs>][] = [
+      ['chart content (a file, a dependency, .helmignore: all in the chart digest)', { chart: 'sha-chart-2' }],
+      ['a value (values file, set, --set: all merged into values)', { values: { image: { tag: '1.1' }, replicas: 2 } }],
+      ['the release name', { releaseName: 'web2' }],
+      ['the namespace', { namespace: 'other' }],
+      ['the cluster version', { kubeVersion: 'v1.37.0' }],
+      ['an API version the chart asks about', { apiVersions: ['v1', 'apps/v1', 'policy/v1'] }],
+      ['the helm major', { helmMajor: 4 }],
+    ];
+    for (const [what, over] of changed) assert.notEqual(inputDigest({ ...base, ...over }), d, what);
+  });
+  it('API versions the chart does not ask about change nothing; a chart that asks about any sees them all', () => {
+    const more = [...base.apiVersions, 'traefik.io/v1alpha1', 'traefik.io/v1alpha1/Middleware'];
+    assert.equal(inputDigest({ ...base, apiVersions: more }), inputDigest(base));
+    assert.notEqual(inputDigest({ ...base, apiQueries: 'all', apiVersions: more }), inputDigest({ ...base, apiQueries: 'all' }));
+  });
+});
