@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 root=$(CDPATH= cd -- "$here/../.." && pwd)
 version=$(node -p "require('$root/package.json').version")
-tag="helm-cascade:$version"
+tag="ghcr.io/helm-cascade/helm-cascade:$version"   # what deploy/helm-cascade-drift pulls by default
 builder=""
 push=0
 context_only=""
