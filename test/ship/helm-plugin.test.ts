@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleRepo, HELM, helmHome, PKG, pluginArchive, run, runAsync, scratch, serveFiles, userPath } from './support/ship.ts';
+import { exampleRepo, HELM, helmHome, PKG, pluginArchive, ROOT, run, runAsync, scratch, serveFiles, userPath } from './support/ship.ts';
 
 const ARCHIVE = `helm-cascade-plugin-${PKG.version}.tgz`;
 
@@ -33,6 +33,11 @@ describe('helm plugin archive', { timeout: 300_000 }, () => {
     repo = exampleRepo();
   });
   after(() => server?.close());
+
+  it('completion.yaml is what the CLI says (scripts/completion-yaml.mjs --check)', () => {
+    const r = run(process.execPath, [join(ROOT, 'scripts', 'completion-yaml.mjs'), '--check'], { cwd: ROOT });
+    assert.equal(r.code, 0, r.err);
+  });
 
   it('holds the compiled package with its dependencies, no symlink, plugin.yaml first', () => {
     const list = run('tar', ['-tvzf', archive]);
