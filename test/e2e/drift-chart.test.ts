@@ -1,21 +1,27 @@
-// deploy/helm-cascade-drift: `helm install` it into the local fleet, with the
-// repository from git and from a ConfigMap, and check the CronJob it creates
-// (schedule, volumes, args, env) with kubectl. Also `helm lint`, and the
-// chart's refusals when a required value is missing.
+// deploy/helm-cascade-drift on the local fleet: `helm install` with Helm 3
+// and Helm 4 (the repository from git and from a ConfigMap), the CronJob the
+// API server stores, a Job triggered from it (`kubectl create job --from`)
+// whose live Pod is checked (user, mounts, args, reports volume) and which
+// completes (kwok runs no container: its pod stages complete the pod). Then the
+// chart's drift.sh runs for real around the checkout's helm-cascade against the
+// fleet: drift found in a repository nothing was applied from, the reports
+// written (the JUnit one valid for Jenkins), exit 0 with exitZeroOnDrift.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureFleet } from '../../fleet/fleet-api.ts';
+import { helmBin, kubectlBin } from '../../fleet/tools.ts';
+import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHART = join(ROOT, 'deploy', 'helm-cascade-drift');
-const HELM = process.env.HELM_BIN ?? join(ROOT, 'node_modules', '.helm-cascade', 'helm-v3', 'helm');
-const KUBECTL = process.env.KUBECTL_BIN ?? 'kubectl';
 const CONTEXT = 'dc-paris';
 
-function run(bin: string, args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): { code: number; out: string; err: string } {
+  const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd, timeout: 240_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -23,110 +29,117 @@ interface Container {
   name: string;
   image: string;
   command?: string[];
-  args: string[];
-  workingDir?: string;
+  args?: string[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   volumeMounts: { name: string; mountPath: string }[];
 }
+interface PodSpec {
+  securityContext?: { runAsUser?: number; runAsNonRoot?: boolean; fsGroup?: number };
+  initContainers?: Container[];
+  containers: Container[];
+  volumes: { name: string; secret?: { secretName: string }; configMap?: { name: string; items?: { key: string; path: string }[] }; emptyDir?: object }[];
+}
 interface CronJob {
-  spec: {
-    schedule: string;
-    timeZone?: string;
-    suspend: boolean;
-    concurrencyPolicy: string;
-    jobTemplate: { spec: { backoffLimit: number; template: { spec: { initContainers?: Container[]; containers: Container[]; volumes: { name: string; secret?: { secretName: string }; configMap?: { name: string; items?: { key: string; path: string }[] }; emptyDir?: object }[] } } } };
-  };
+  spec: { schedule: string; timeZone?: string; suspend: boolean; concurrencyPolicy: string; jobTemplate: { spec: { backoffLimit: number; template: { spec: PodSpec } } } };
 }
 
-const BASE = ['--set', 'image.repository=registry.example.com/tools/helm-cascade', '--set', 'image.tag=0.1.0', '--set', 'kubeconfig.secretName=fleet-kubeconfig'];
+const BASE = ['--set', 'kubeconfig.secretName=fleet-kubeconfig'];
 
-describe('deploy/helm-cascade-drift chart', { timeout: 300_000 }, () => {
+describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 400_000 }, () => {
   const ns = `drift-chart-${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
   let kubeconfig = '';
-  const kubectl = (args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--context', CONTEXT, '-n', ns, ...args]);
-  const helm = (args: string[]) => run(HELM, [...args, '--kubeconfig', kubeconfig, '--kube-context', CONTEXT, '-n', ns]);
-  const cronJob = (name: string): CronJob => {
-    const r = kubectl(['get', 'cronjob', name, '-o', 'json']);
+  const kubectl = (args: string[]) => run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, '-n', ns, ...args]);
+  const helm = (major: 3 | 4, args: string[]) => run(helmBin(major), [...args, '--kubeconfig', kubeconfig, '--kube-context', CONTEXT, '-n', ns]);
+  const json = <T>(args: string[]): T => {
+    const r = kubectl([...args, '-o', 'json']);
     assert.equal(r.code, 0, r.err);
-    return JSON.parse(r.out) as CronJob;
+    return JSON.parse(r.out) as T;
   };
 
   before(async () => {
     kubeconfig = (await ensureFleet({ clustersFile: join(ROOT, 'clusters.yaml'), log: () => undefined })).kubeconfig;
-    assert.equal(run(KUBECTL, ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'create', 'namespace', ns]).code, 0);
+    assert.equal(run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'create', 'namespace', ns]).code, 0);
     kubectl(['create', 'secret', 'generic', 'fleet-kubeconfig', `--from-file=config=${kubeconfig}`]);
     kubectl(['create', 'secret', 'generic', 'drift-webhook', '--from-literal=url=http://127.0.0.1:9/hook']);
+    kubectl(['create', 'configmap', 'deploy-repo', `--from-file=clusters.yaml=${join(ROOT, 'clusters.yaml')}`]);
   });
   after(() => {
-    run(KUBECTL, ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'delete', 'namespace', ns, '--wait=false']);
+    run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'delete', 'namespace', ns, '--wait=false']);
   });
 
-  it('lints, and refuses to render without an image, a repository or a kubeconfig', () => {
-    const lint = run(HELM, ['lint', CHART, ...BASE, '--set', 'repository.git.url=https://git.example.com/deploy.git']);
-    assert.equal(lint.code, 0, lint.out + lint.err);
-    const noImage = run(HELM, ['template', 'x', CHART, '--set', 'repository.git.url=u', '--set', 'kubeconfig.secretName=k']);
-    assert.notEqual(noImage.code, 0);
-    assert.match(noImage.err, /image\.repository and image\.tag are required/);
-    const noRepo = run(HELM, ['template', 'x', CHART, ...BASE]);
-    assert.match(noRepo.err, /repository\.git\.url .* or repository\.configMap\.name/);
-  });
-
-  it('from git: an initContainer clones the repository; drift runs with the kubeconfig and the webhook from Secrets', () => {
-    const r = helm([
+  it('Helm 3, from git over ssh: the clone in the helm-cascade image, the key mounted, the webhook from its Secret', () => {
+    const r = helm(3, [
       'install', 'drift', CHART, ...BASE,
-      '--set', 'repository.git.url=https://git.example.com/platform/deploy.git', '--set', 'repository.git.ref=release', '--set', 'repository.git.path=fleet',
-      '--set', 'notify.secretName=drift-webhook', '--set', 'schedule=*/30 * * * *', '--set', 'timeZone=Europe/Paris', '--set', 'suspend=true',
-      '--set', 'drift.format=text\\,json=/tmp/drift.json', '--set', 'drift.selector=track=production',
+      '--set', 'repository.git.url=git@git.example.com:platform/deploy.git', '--set', 'repository.git.ref=release', '--set', 'repository.git.path=fleet',
+      '--set', 'repository.git.sshSecret=deploy-key', '--set', 'notify.secretName=drift-webhook', '--set', 'schedule=*/30 * * * *', '--set', 'timeZone=Europe/Paris', '--set', 'suspend=true',
+      '--set', 'drift.selector=track=production', '--set', 'reports.persistence.enabled=true',
     ]);
     assert.equal(r.code, 0, r.err);
-    const cj = cronJob('drift-helm-cascade-drift');
+    const cj = json<CronJob>(['get', 'cronjob', 'drift-helm-cascade-drift']);
     assert.equal(cj.spec.schedule, '*/30 * * * *');
     assert.equal(cj.spec.timeZone, 'Europe/Paris');
     assert.equal(cj.spec.suspend, true);
     assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
     const pod = cj.spec.jobTemplate.spec.template.spec;
-    assert.equal(cj.spec.jobTemplate.spec.backoffLimit, 0);
     const clone = pod.initContainers?.[0];
-    assert.ok(clone, 'no clone initContainer');
-    assert.deepEqual(clone.args.slice(-2), ['https://git.example.com/platform/deploy.git', '/repo/checkout']);
-    assert.ok(clone.args.includes('--branch=release'));
     const drift = pod.containers[0];
-    assert.ok(drift);
-    assert.equal(drift.image, 'registry.example.com/tools/helm-cascade:0.1.0');
-    assert.deepEqual(drift.command, ['helm-cascade']);
-    assert.deepEqual(drift.args, [
-      'drift',
-      '--clusters=/repo/checkout/fleet/clusters.yaml',
-      '--kubeconfig=/etc/helm-cascade/kubeconfig/config',
-      '--format=text,json=/tmp/drift.json',
-      '--selector=track=production',
-      '--notify=$(HELM_CASCADE_NOTIFY_URL)',
-    ]);
+    assert.ok(clone && drift);
+    assert.equal(clone.image, drift.image);
+    assert.ok(clone.env?.some((e) => e.name === 'GIT_SSH_DIR' && e.value === '/etc/helm-cascade/git-ssh'));
+    assert.deepEqual(drift.args, ['--clusters=/repo/checkout/fleet/clusters.yaml', '--kubeconfig=/etc/helm-cascade/kubeconfig/config', '--concurrency=5', '--selector=track=production', '--notify=$(HELM_CASCADE_NOTIFY_URL)']);
     assert.deepEqual(drift.env?.find((e) => e.name === 'HELM_CASCADE_NOTIFY_URL')?.valueFrom?.secretKeyRef, { name: 'drift-webhook', key: 'url' });
     assert.ok(!JSON.stringify(cj).includes('127.0.0.1:9/hook'), 'the webhook URL is in the CronJob');
-    const vols = Object.fromEntries(pod.volumes.map((v) => [v.name, v]));
-    assert.equal(vols.kubeconfig?.secret?.secretName, 'fleet-kubeconfig');
-    assert.ok(vols.repo?.emptyDir, 'the clone goes to an emptyDir');
-    assert.deepEqual(drift.volumeMounts.map((m) => `${m.name}:${m.mountPath}`).sort(), ['kubeconfig:/etc/helm-cascade/kubeconfig', 'repo:/repo', 'tmp:/tmp']);
+    const pvc = json<{ spec: { resources: { requests: { storage: string } } } }>(['get', 'pvc', 'drift-helm-cascade-drift-reports']);
+    assert.equal(pvc.spec.resources.requests.storage, '1Gi');
   });
 
-  it('from a ConfigMap: the repository files are mounted, no clone', () => {
-    const r = helm([
-      'install', 'drift-cm', CHART, ...BASE,
-      '--set', 'repository.configMap.name=deploy-repo',
-      '--set', 'repository.configMap.items[0].key=clusters.yaml', '--set', 'repository.configMap.items[0].path=clusters.yaml',
-      '--set', 'repository.configMap.items[1].key=releases.api.yaml', '--set', 'repository.configMap.items[1].path=releases/api.yaml',
-      '--set', 'suspend=true',
-    ]);
+  it('Helm 4, from a ConfigMap: a Job from the CronJob runs as 65532 with the reports volume, and completes', async () => {
+    const r = helm(4, ['install', 'drift-cm', CHART, ...BASE, '--set', 'repository.configMap.name=deploy-repo', '--set', 'suspend=true', '--set', 'resources.limits.memory=768Mi']);
     assert.equal(r.code, 0, r.err);
-    const pod = cronJob('drift-cm-helm-cascade-drift').spec.jobTemplate.spec.template.spec;
-    assert.equal(pod.initContainers, undefined);
-    const repo = pod.volumes.find((v) => v.name === 'repo');
-    assert.equal(repo?.configMap?.name, 'deploy-repo');
-    assert.deepEqual(repo?.configMap?.items, [{ key: 'clusters.yaml', path: 'clusters.yaml' }, { key: 'releases.api.yaml', path: 'releases/api.yaml' }]);
-    const drift = pod.containers[0];
-    assert.equal(drift?.args[1], '--clusters=/repo/config/clusters.yaml');
-    assert.equal(drift?.args.some((a) => a.startsWith('--notify')), false);
-    assert.ok(drift?.volumeMounts.some((m) => m.name === 'repo' && m.mountPath === '/repo/config'));
+    const job = 'drift-cm-manual';
+    assert.equal(kubectl(['create', 'job', `--from=cronjob/drift-cm-helm-cascade-drift`, job]).code, 0);
+    const wait = kubectl(['wait', '--for=condition=complete', `job/${job}`, '--timeout=120s']);
+    assert.equal(wait.code, 0, `${wait.out}${wait.err}\n${kubectl(['describe', 'job', job]).out}`);
+    const pods = json<{ items: { spec: PodSpec; status: { phase: string } }[] }>(['get', 'pods', '-l', `job-name=${job}`]);
+    const p = pods.items[0];
+    assert.ok(p, 'no pod for the Job');
+    assert.equal(p.status.phase, 'Succeeded');
+    assert.equal(p.spec.securityContext?.runAsUser, 65532);
+    assert.equal(p.spec.securityContext?.runAsNonRoot, true);
+    assert.equal(p.spec.initContainers, undefined);
+    const drift = p.spec.containers[0];
+    assert.ok(drift);
+    assert.deepEqual(drift.command, ['/usr/bin/tini', '--', '/bin/sh', '/etc/helm-cascade/scripts/drift.sh']);
+    assert.deepEqual(drift.args, ['--clusters=/repo/config/clusters.yaml', '--kubeconfig=/etc/helm-cascade/kubeconfig/config', '--concurrency=3']);
+    const mounts = Object.fromEntries(drift.volumeMounts.filter((m) => !m.mountPath.startsWith('/var/run/secrets')).map((m) => [m.name, m.mountPath]));
+    assert.deepEqual(mounts, { repo: '/repo/config', tmp: '/tmp', reports: '/reports', scripts: '/etc/helm-cascade/scripts', kubeconfig: '/etc/helm-cascade/kubeconfig' });
+    assert.ok(p.spec.volumes.find((v) => v.name === 'reports')?.emptyDir);
+    assert.equal(p.spec.volumes.find((v) => v.name === 'repo')?.configMap?.name, 'deploy-repo');
+  });
+
+  it("the chart's drift.sh around helm-cascade on the fleet: drift found, reports written, exit 0", () => {
+    // a deploy repository nothing was applied from: every release is pending
+    const repo = mkdtempSync(join(tmpdir(), 'drift-chart-repo-'));
+    for (const p of ['clusters.yaml', 'releases', 'values', 'charts']) cpSync(join(ROOT, p), join(repo, p), { recursive: true });
+    const bin = mkdtempSync(join(tmpdir(), 'drift-chart-bin-'));
+    symlinkSync(join(ROOT, 'bin', 'helm-cascade.js'), join(bin, 'helm-cascade'));
+    symlinkSync(join(ROOT, 'node_modules', '.bin', 'node'), join(bin, 'node'));
+    const reports = mkdtempSync(join(tmpdir(), 'drift-chart-reports-'));
+    const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: reports, HELM_BIN: helmBin(3), KUBECTL_BIN: kubectlBin(), NO_COLOR: '1', REPORTS_DIR: reports, REPORT_FORMATS: 'json junit html markdown', REPORTS_KEEP: '48', EXIT_ZERO_ON_DRIFT: 'true' };
+    const script = join(CHART, 'files', 'drift.sh');
+    const r = run('sh', [script, `--clusters=${join(repo, 'clusters.yaml')}`, `--kubeconfig=${kubeconfig}`, '--concurrency=5', '--selector=name=edge-gateway'], env, repo);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /helm-cascade drift: drift found \(exit 2\); reports in /);
+    const [run1] = readdirSync(reports).filter((d) => /^\d{8}T\d{6}Z$/.test(d));
+    assert.ok(run1, 'no report folder');
+    const dir = join(reports, run1);
+    assert.deepEqual(readdirSync(dir).sort(), ['drift.html', 'drift.json', 'drift.md', 'drift.xml']);
+    const report = JSON.parse(readFileSync(join(dir, 'drift.json'), 'utf8')) as { exitCode: number; units: { helmName: string }[] };
+    assert.equal(report.exitCode, 2);
+    assert.ok(report.units.length > 0 && report.units.every((u) => u.helmName === 'edge-gateway'));
+    assertValidJunit(readFileSync(join(dir, 'drift.xml'), 'utf8'));
+    // without exitZeroOnDrift the Job would fail
+    const strict = run('sh', [script, `--clusters=${join(repo, 'clusters.yaml')}`, `--kubeconfig=${kubeconfig}`, '--selector=name=edge-gateway'], { ...env, EXIT_ZERO_ON_DRIFT: 'false' }, repo);
+    assert.equal(strict.code, 2, strict.out + strict.err);
   });
 });

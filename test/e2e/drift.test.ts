@@ -24,6 +24,7 @@ import { markerLabels } from '../../src/model/release.ts';
 import { repoNameOf } from '../../src/config/load.ts';
 import { deployPlanned, planOnce } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
+import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'helm-cascade.js');
@@ -179,6 +180,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     }
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'drift.json'), 'utf8')) as DriftReport;
+    assertValidJunit(readFileSync(join(dir, 'out', 'drift.xml'), 'utf8')); // as Jenkins' xunit plugin reads it (junit-10.xsd)
     const unit = (cluster: string, name: string) => {
       const u = report.units.find((x) => x.cluster === cluster && x.helmName === name);
       assert.ok(u, `${cluster}/${name} missing from the report`);

@@ -31,3 +31,44 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 /repo/config
 {{- end -}}
 {{- end -}}
+
+{{/* The helm-cascade image reference. */}}
+{{- define "helm-cascade-drift.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* A memory quantity (512Mi, 1Gi, 1G, 800M, bytes) in MiB, rounded down. */}}
+{{- define "helm-cascade-drift.mebibytes" -}}
+{{- $m := toString . -}}
+{{- if hasSuffix "Gi" $m -}}{{ mul (trimSuffix "Gi" $m | int) 1024 }}
+{{- else if hasSuffix "Mi" $m -}}{{ trimSuffix "Mi" $m | int }}
+{{- else if hasSuffix "Ki" $m -}}{{ div (trimSuffix "Ki" $m | int) 1024 }}
+{{- else if hasSuffix "G" $m -}}{{ div (mul (trimSuffix "G" $m | int64) 1000000000) 1048576 }}
+{{- else if hasSuffix "M" $m -}}{{ div (mul (trimSuffix "M" $m | int64) 1000000) 1048576 }}
+{{- else -}}{{ div ($m | int64) 1048576 }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+--concurrency: drift.concurrency, else what the memory limit holds. Measured on
+the example fleet: helm-cascade with its kubectl proxies about 260 MiB, each
+helm or kubectl in flight about 40 MiB for a small chart; budgeted here at
+384 MiB + 128 MiB per slot, so larger charts fit too.
+*/}}
+{{- define "helm-cascade-drift.concurrency" -}}
+{{- if .Values.drift.concurrency -}}
+{{- .Values.drift.concurrency -}}
+{{- else -}}
+{{- $limit := dig "limits" "memory" "" (.Values.resources | default dict) -}}
+{{- if $limit -}}
+{{- $mi := include "helm-cascade-drift.mebibytes" $limit | int -}}
+{{- max 1 (min 16 (div (sub $mi 384) 128)) -}}
+{{- else -}}
+4
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "helm-cascade-drift.reportsClaim" -}}
+{{- default (printf "%s-reports" (include "helm-cascade-drift.fullname" .)) .Values.reports.persistence.existingClaim -}}
+{{- end -}}

@@ -44,8 +44,9 @@ describe('writeJunit', () => {
       { name: 's1', cases: [{ name: 'ok', time: 1 }, { name: 'bad <1>', failure: { message: 'm & n', type: 't', body: 'line1\nline2' } }] },
       { name: 's2', cases: [{ name: 'err', error: { message: 'boom' } }, { name: 'skip', skipped: 'not now' }] },
     ]);
-    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="4" failures="1" errors="1" skipped="1"/);
+    assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="4" failures="1" errors="1" time="1.000">/);
     assert.match(xml, /<testcase name="bad &lt;1&gt;" classname="s1">\n\s+<failure message="m &amp; n" type="t">line1\nline2<\/failure>/);
+    assert.match(xml, /<testsuite name="s2" id="1" tests="2" failures="0" errors="1" skipped="1"/);
     assert.match(xml, /<skipped message="not now"\/>/);
   });
 });

@@ -1,0 +1,22 @@
+// npm run build: compiles src/ to dist/ (tsc -p tsconfig.build.json; the
+// relative `.ts` imports become `.js`). The compiled files of an earlier build
+// are removed first, so a file deleted from src/ never ships from a stale dist/;
+// other files in dist/ (the plugin archive) stay.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+if (existsSync(dist)) {
+  for (const e of readdirSync(dist, { withFileTypes: true })) {
+    if (e.isDirectory() || e.name.endsWith('.js')) rmSync(join(dist, e.name), { recursive: true, force: true });
+  }
+}
+const tsc = join(root, 'node_modules', '.bin', 'tsc');
+if (!existsSync(tsc)) {
+  console.error('npm run build needs the dev dependencies (TypeScript): run `npm ci` first.');
+  process.exit(1);
+}
+execFileSync(tsc, ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
