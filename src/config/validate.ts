@@ -8,7 +8,7 @@ import semver from 'semver';
 import type { Diagnostic } from '../errors.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesGlob, matchesSelector } from '../model/selectors.ts';
-import type { DeployRepo, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
+import type { ClusterSelector, ClusterSpec, DeployRepo, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import { expandUnits } from '../model/units.ts';
 import { effectiveWaves, waveHolds } from '../model/waves.ts';
@@ -47,6 +47,19 @@ function filesOf(repo: DeployRepo, files: Map<string, YamlFile>): Files {
   };
 }
 
+/** Which part of a selector matches nothing, quoting the value and what exists: `provider "aws" (providers: gke, onprem)`. */
+function selectorMismatch(clusters: readonly ClusterSpec[], sel: ClusterSelector): string {
+  const parts: string[] = [];
+  const known = (values: string[]) => [...new Set(values.filter(Boolean))].sort().join(', ') || 'none set';
+  if (sel.name !== undefined && !clusters.some((c) => matchesGlob(c.name, sel.name!))) parts.push(`name "${sel.name}" (clusters: ${known(clusters.map((c) => c.name))})`);
+  if (sel.provider !== undefined && !clusters.some((c) => c.provider === sel.provider)) parts.push(`provider "${sel.provider}" (providers: ${known(clusters.map((c) => c.provider))})`);
+  if (sel.region !== undefined && !clusters.some((c) => c.region === sel.region)) parts.push(`region "${sel.region}" (regions: ${known(clusters.map((c) => c.region))})`);
+  for (const [k, v] of Object.entries(sel.labels ?? {})) {
+    if (!clusters.some((c) => c.labels[k] === v)) parts.push(`label ${k}="${v}" (values of ${k}: ${known(clusters.flatMap((c) => (c.labels[k] !== undefined ? [c.labels[k]] : [])))})`);
+  }
+  return parts.length ? parts.join('; ') : `no cluster has all of ${JSON.stringify(sel)} at once`;
+}
+
 /** failoverFor names a known cluster (not itself); each context is used once. */
 function clusterChecks(repo: DeployRepo, f: Files, at: At): void {
   const clusterNames = repo.config.clusters.map((c) => c.name);
@@ -75,7 +88,8 @@ function waveChecks(repo: DeployRepo, f: Files, at: At): void {
     w.tracks.forEach((t, j) => {
       if (!trackNames.includes(t)) at(f.cpos(['waves', i, 'tracks', j]), trackNames.length ? `unknown track "${t}"${didYouMean(t, trackNames)}` : `unknown track "${t}": clusters.yaml declares no tracks`);
     });
-    if (w.clusters && !config.clusters.some((c) => matchesSelector(c, w.clusters))) at(f.cpos(['waves', i, 'clusters']), `cluster selector of wave "${w.name}" matches no cluster`);
+    if (trackNames.length && w.tracks.length === 0) at(f.cpos(['waves', i]), `wave "${w.name}" names no tracks (clusters.yaml declares tracks: ${trackNames.join(', ')})`);
+    if (w.clusters && !config.clusters.some((c) => matchesSelector(c, w.clusters))) at(f.cpos(['waves', i, 'clusters']), `cluster selector of wave "${w.name}" matches no cluster: ${selectorMismatch(config.clusters, w.clusters)}`);
   });
   const waves = effectiveWaves(config);
   for (const t of trackNames.length ? trackNames : [undefined]) {

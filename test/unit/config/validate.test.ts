@@ -81,9 +81,22 @@ describe('validate: one fixture per class of mistake, exact file:line:col', () =
     const clusters = `${CLUSTERS}waves:\n  - name: all\n    tracks: [canary, production]\n  - name: asia\n    tracks: [canary]\n    clusters: { region: asia }\n`;
     const ds = check(clusters, { 'web.yaml': `${RELEASE}clusters:\n  "gke-*": {}\n` }, CHART);
     assert.deepEqual(ds, [
-      'clusters.yaml:15:15: cluster selector of wave "asia" matches no cluster',
+      'clusters.yaml:15:15: cluster selector of wave "asia" matches no cluster: region "asia" (regions: none set)',
       'releases/web.yaml:6:3: cluster pattern "gke-*" matches no cluster',
     ]);
+  });
+
+  it('a wave selector that matches no cluster quotes the value and lists what exists', () => {
+    const clusters = 'clusters:\n  paris: { context: p, provider: onprem, region: europe }\n  gke-eu: { context: g, provider: gke, region: europe }\ntracks: [production]\nwaves:\n  - name: prod\n    tracks: [production]\n  - name: prod-aws\n    tracks: [production]\n    clusters: { provider: aws, labels: { tier: gold } }\n';
+    const ds = check(clusters, { 'web.yaml': RELEASE.replace(/tracks:[\s\S]*$/, '') }, CHART);
+    assert.deepEqual(ds.filter((d) => d.includes('prod-aws')), ['clusters.yaml:10:15: cluster selector of wave "prod-aws" matches no cluster: provider "aws" (providers: gke, onprem); label tier="gold" (values of tier: none set)']);
+  });
+
+  it('a wave may omit tracks when clusters.yaml declares none; it must name them when it does', () => {
+    const none = 'clusters:\n  a: { context: a, provider: onprem }\nwaves:\n  - name: everything\n';
+    assert.deepEqual(check(none, { 'web.yaml': 'name: web\nnamespace: web\nchart: { ref: charts/web }\n' }, CHART), []);
+    const some = 'clusters:\n  a: { context: a, provider: onprem }\ntracks: [production]\nwaves:\n  - name: everything\n';
+    assert.ok(check(some, { 'web.yaml': 'name: web\nnamespace: web\nchart: { ref: charts/web }\n' }, CHART).some((d) => /wave "everything" names no tracks \(clusters.yaml declares tracks: production\)/.test(d)));
   });
 
   it('duplicate release names and duplicate helm release names', () => {
