@@ -22,6 +22,7 @@ import type {
   WaveSpec,
 } from '../model/spec.ts';
 import { parseDuration } from './duration.ts';
+import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
@@ -69,6 +70,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   diagnostics.push(...cf.diagnostics);
   if (cf.data !== undefined) diagnostics.push(...schemaDiagnostics('clusters', cf));
   const config = buildClustersFile(cf, root, diagnostics);
+  if (config && isObj(cf.data)) config.policies = buildPolicies(cf, cf.data.policies, diagnostics);
 
   const releasesAbs = opts.releasesDir ? resolve(cwd, opts.releasesDir) : join(root, 'releases');
   const releases: ReleaseSpec[] = [];
@@ -92,7 +94,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files));
+  diagnostics.push(...crossFileDiagnostics(repo, files), ...policyExceptionDiagnostics(config.policies ?? [], releases));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -215,6 +217,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     onFailure: d.onFailure === 'halt' ? 'halt' : 'rollback',
     cascadeValues: cascadeValuesOf(d.cascadeValues) ?? 'auto',
     repositories: buildRepositories(d.repositories),
+    policies: [],
   };
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
@@ -251,6 +254,7 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
     health: buildHealth(d.health),
     repositories: buildRepositories(d.repositories),
     ignoreDifferences: buildIgnoreRules(d.ignoreDifferences),
+    policyExceptions: buildPolicyExceptions(file, d.policyExceptions),
     pos: file.posOf(['name']),
   };
   const cv = cascadeValuesOf(d.cascadeValues);
