@@ -51,6 +51,8 @@ export interface DriftInput {
   marker?: string;
   /** This repository's name (clusters.yaml `name:`): releases labelled with another cascade-repo belong to another repository. */
   repo: string;
+  /** House-rule findings of deployed releases' live pods (drift/policy.ts), by release id. */
+  policy?: ReadonlyMap<string, DriftFinding>;
 }
 
 const BROKEN_EXPLAINED: Record<string, string> = {
@@ -177,6 +179,7 @@ interface AssessContext {
   deployed: Map<string, DeployedRelease>;
   liveOf: (read: ClusterRead) => LiveObjects;
   marker: string;
+  policy: ReadonlyMap<string, DriftFinding>;
 }
 
 /** One unit the repository lists; undefined when it is disabled and absent, as wanted. */
@@ -191,7 +194,8 @@ function knownUnit(u: DesiredUnit, c: AssessContext): DriftUnit | undefined {
   const p = c.planned.get(id);
   if (!dep && !u.enabled && (!p || p.action === 'unchanged')) return undefined;
   const pending = pendingOf(u, dep, p);
-  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : [])];
+  const policy = dep?.status === 'deployed' ? c.policy.get(id) : undefined;
+  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : []), ...(policy ? [policy] : [])];
   const unit: DriftUnit = { ...base, state: 'clean', findings };
   if (dep) unit.deployed = summaryOf(dep);
   if (p && p.kind !== 'orphan' && p.toVersion) unit.desiredVersion = p.toVersion;
@@ -254,7 +258,7 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
 }
 
 function summarise(units: readonly DriftUnit[]): DriftSummary {
-  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0 };
+  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
     if (u.state === 'clean') summary.clean++;
     else summary.drifted++;
@@ -272,6 +276,7 @@ function contextOf(input: DriftInput): AssessContext {
     reads: new Map(input.reads.map((r) => [r.cluster, r] as const)),
     deployed,
     marker: input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    policy: input.policy ?? new Map(),
     liveOf: (read) => {
       let idx = liveIndex.get(read.cluster);
       if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));
@@ -306,7 +311,7 @@ export function driftOutcome(report: DriftReport): Outcome {
 
 /** The worst units first (for notifications and summaries). */
 export function worstUnits(report: DriftReport, n: number): DriftUnit[] {
-  const order = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+  const order = ['unreadable', 'broken', 'live', 'policy', 'pending', 'skew', 'unmanaged', 'clean'];
   return report.units
     .filter((u) => u.state !== 'clean')
     .map((u, i) => ({ u, i }))

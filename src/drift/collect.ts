@@ -14,6 +14,7 @@ import { expandUnits } from '../model/units.ts';
 import { ignoreRulesOf, makePlan } from '../plan/make-plan.ts';
 import type { Plan } from '../plan/types.ts';
 import { assessDrift } from './assess.ts';
+import { collectPolicyFindings } from './policy.ts';
 import type { ClusterRead, DesiredUnit } from './assess.ts';
 import { readClusterForDrift } from './read.ts';
 import type { DriftReport } from './types.ts';
@@ -81,7 +82,8 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
   const desired: DesiredUnit[] = units.map((u) => ({ ...unitRefOf(u), enabled: u.enabled }));
   const reads = await readAll(ctx, clusters, new Set(desired.map(unitId)), req.concurrency);
   const readable = clusters.filter((c) => reads.some((r) => r.cluster === c.name && !r.error));
-  const { plan, planError } = await planReadable(ctx, req, readable, reads);
+  const knownIds = new Set(desired.map(unitId));
+  const [{ plan, planError }, policy] = await Promise.all([planReadable(ctx, req, readable, reads), collectPolicyFindings(ctx.repo, (c) => ctx.clients.for(c), reads, (id) => knownIds.has(id))]);
   return assessDrift({
     clustersFile: config.file,
     createdAt: new Date().toISOString(),
@@ -92,5 +94,6 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
     ...(planError ? { planError } : {}),
     selector: req.selector,
     repo: config.repoName,
+    policy,
   });
 }

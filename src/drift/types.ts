@@ -10,14 +10,15 @@ import type { ObjectDrift } from '../plan/types.ts';
  * - broken:     the release's status is failed, pending-* or unknown
  * - skew:       the same release and track runs different chart versions across clusters
  * - unmanaged:  a helm release helm-cascade does not manage, or the repository does not know
+ * - policy:     live pods of the release break a house rule of clusters.yaml
  * - unreadable: the cluster could not be read; nothing is known about the unit
  */
-type DriftKind = 'unreadable' | 'broken' | 'live' | 'pending' | 'skew' | 'unmanaged';
+type DriftKind = 'unreadable' | 'broken' | 'live' | 'policy' | 'pending' | 'skew' | 'unmanaged';
 
 export type DriftState = DriftKind | 'clean';
 
 /** Worst first: a unit's state is its worst finding. */
-const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'policy', 'pending', 'skew', 'unmanaged', 'clean'];
 
 export function worstState(states: Iterable<DriftState>): DriftState {
   let worst: DriftState = 'clean';
@@ -84,6 +85,7 @@ export interface DriftSummary {
   pending: number;
   skew: number;
   unmanaged: number;
+  policy: number;
 }
 
 export interface DriftReport {

@@ -96,7 +96,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']
 const GATED_KINDS = new Set([...WORKLOAD_KINDS, 'Service', 'Pod']);
 
 /** Does a label selector (matchLabels + matchExpressions) select these labels? An empty selector selects nothing. */
-function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const ml = selector.matchLabels ?? {};
   const me = selector.matchExpressions ?? [];

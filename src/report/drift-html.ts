@@ -17,6 +17,7 @@ const COLOURS: Record<DriftState, string> = {
   broken: '#6a1b9a',
   unreadable: '#424242',
   unmanaged: '#1565c0',
+  policy: '#ad1457',
 };
 
 function anchor(u: DriftUnit): string {

@@ -12,6 +12,7 @@ const ICON: Record<DriftState, string> = {
   broken: '⛔',
   unreadable: '⚫',
   unmanaged: '🔵',
+  policy: '🟣',
 };
 
 /** Text safe inside a Markdown table cell or list item. */

@@ -11,6 +11,7 @@ const CODES: Record<DriftState | 'dim' | 'bold', [number, number]> = {
   broken: [31, 39],
   unreadable: [35, 39],
   unmanaged: [36, 39],
+  policy: [35, 39],
   dim: [2, 22],
   bold: [1, 22],
 };
