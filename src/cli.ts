@@ -58,8 +58,8 @@ const COMMANDS: CommandSpec[] = [
     name: 'validate',
     description: 'parse and check every file; report every problem as file:line:col',
     examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
-    flags: [...REPO, 'kubeconfig'],
-    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig'),
+    flags: [...REPO, 'kubeconfig', 'helm'],
+    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules'),
     run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
   },
   {

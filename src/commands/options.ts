@@ -41,6 +41,8 @@ interface RenderOptions extends ClusterOptions {
 export interface ValidateOptions extends RepoOptions {
   online: boolean;
   kubeconfig: string | undefined;
+  /** --online renders with it (house rules). */
+  helmBin: string | undefined;
 }
 
 export interface PlanOptions extends RenderOptions {
@@ -122,7 +124,7 @@ function renderOptions(raw: RawFlags): RenderOptions {
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
-  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig) };
+  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
 export function planOptions(raw: RawFlags): PlanOptions {

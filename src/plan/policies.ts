@@ -28,13 +28,13 @@ function subjectsOf(u: RenderedUnit): PolicySubject[] {
   }));
 }
 
-/** Each unit to install or upgrade -> its violations. */
-function violationsByUnit(plan: Plan, repo: DeployRepo, rules: PolicySet): Map<string, PolicyViolation[]> {
+/** Each unit to install or upgrade (every rendered unit with `unchanged`) -> its violations. */
+function violationsByUnit(plan: Plan, repo: DeployRepo, rules: PolicySet, unchanged: boolean): Map<string, PolicyViolation[]> {
   const clusters = new Map(repo.config.clusters.map((c) => [c.name, c]));
   const releases = new Map(repo.releases.map((r) => [r.name, r]));
   const out = new Map<string, PolicyViolation[]>();
   for (const u of planUnits(plan)) {
-    if (u.kind !== 'rendered' || u.action === 'unchanged') continue;
+    if (u.kind !== 'rendered' || (u.action === 'unchanged' && !unchanged)) continue;
     const cluster = clusters.get(u.cluster);
     if (!cluster) continue;
     const found = rules.check(subjectsOf(u), { cluster, release: { name: u.release, namespace: u.namespace, track: u.track }, exceptions: releases.get(u.release)?.policyExceptions ?? [] });
@@ -43,11 +43,15 @@ function violationsByUnit(plan: Plan, repo: DeployRepo, rules: PolicySet): Map<s
   return out;
 }
 
-/** The plan judged by the house rules: units breaking a `deny` rule become errors; `warn` violations land on their unit. */
-export function checkPlanPolicies(plan: Plan, repo: DeployRepo): Plan {
+/**
+ * The plan judged by the house rules: units breaking a `deny` rule become
+ * errors; `warn` violations land on their unit. `unchanged`: judge the units
+ * left as they are too (`validate --online` judges the whole repository).
+ */
+export function checkPlanPolicies(plan: Plan, repo: DeployRepo, opts: { unchanged?: boolean } = {}): Plan {
   const specs = repo.config.policies ?? [];
   if (specs.length === 0) return plan;
-  const found = violationsByUnit(plan, repo, new PolicySet(specs));
+  const found = violationsByUnit(plan, repo, new PolicySet(specs), opts.unchanged === true);
   if (found.size === 0) return plan;
   const withWarnings = (u: PlannedUnit): PlannedUnit => {
     const warns = (found.get(unitId(u)) ?? []).filter((v) => v.action === 'warn').map(policyLine);

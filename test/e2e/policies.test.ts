@@ -40,7 +40,8 @@ for (const major of helmMajors()) {
       return ns;
     };
     const run = (dir: string, args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
-    const releases = (ns: string) => helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns, '-a']);
+    // helm 3 lists only deployed and failed releases unless -a; helm 4 lists every status and has no -a
+    const releases = (ns: string) => helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns, ...(major === 3 ? ['-a'] : [])]);
     const namespaceExists = async (ns: string) => (await execa(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXTS.paris, 'get', 'namespace', ns], { reject: false })).exitCode === 0;
     const broken = (ns: string) => `house rule broken: Deployment ${ns}/web (cascade-demo/templates/deployment.yaml): resources: container web has no limits.memory`;
 
@@ -60,6 +61,11 @@ for (const major of helmMajors()) {
       assert.match(r.stdout, /1 release failed to render or has objects the API server refuses or breaks a house rule; see "error" above\./);
       assert.deepEqual(await releases(ns), []);
       assert.equal(await namespaceExists(ns), false, 'no namespace created');
+      // validate --online renders every release against its cluster and judges it the same way
+      const v = await run(dir, ['validate', '--online']);
+      assert.equal(v.exitCode, 4, v.stderr + v.stdout);
+      assert.ok(v.stderr.includes(`the rendered releases break house rules (or fail to render); nothing was touched:\n  paris/${ns}/web: ${broken(ns)}`), v.stderr);
+      assert.equal(await namespaceExists(ns), false, 'no namespace created');
     });
 
     it('plan: the same rule as a warning exits 0 and shows the warning on the unit', async () => {
@@ -69,6 +75,9 @@ for (const major of helmMajors()) {
       assert.equal(r.exitCode, 2, r.stderr + r.stdout); // changes pending: the install; no error
       assert.ok(r.stdout.includes(`    + web (${ns})  install  cascade-demo 1.2.0\n        ! house rule warning: Deployment ${ns}/web (cascade-demo/templates/deployment.yaml): resources: container web has no limits.memory\n`), r.stdout);
       assert.equal((await run(dir, ['plan'])).exitCode, 0);
+      const v = await run(dir, ['validate', '--online']);
+      assert.equal(v.exitCode, 0, v.stderr + v.stdout);
+      assert.ok(v.stderr.includes(`helm-cascade: warning: paris/${ns}/web: house rule warning: Deployment ${ns}/web`), v.stderr);
     });
 
     it('apply --yes with a deny violation exits 4 and installs nothing', async () => {
@@ -92,6 +101,8 @@ for (const major of helmMajors()) {
       writeRepoFiles(dir, { 'clusters.yaml': CLUSTERS(DENY) });
       // nothing to send, so nothing to refuse: plan judges what it would install or upgrade
       assert.equal((await run(dir, ['plan', '--detailed-exitcode'])).exitCode, 0);
+      // validate --online judges the whole repository, deployed releases included
+      assert.equal((await run(dir, ['validate', '--online'])).exitCode, 4);
       const pod = (await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=web', '-o', 'jsonpath={.items[*].metadata.name}'])).trim();
       assert.match(pod, /^web-\S+$/, 'one pod of the release');
       const r = await run(dir, ['drift', '--format', `text,json=${join(dir, 'drift.json')}`]);
