@@ -50,6 +50,9 @@ function presetEntry(c: Ctx, e: Obj, i: number, preset: string): PolicyRuleSpec 
   for (const k of OWN_RULE_KEYS) if (k in e) report(c, c.file.keyPosOf(['policies', i], k), `policies[${i}]: preset "${preset}" brings its own ${k}; remove ${k}, or preset to write your own rule`);
   for (const [k, owner] of Object.entries(PRESET_OPTIONS)) if (k in e && owner !== preset) report(c, c.file.keyPosOf(['policies', i], k), `policies[${i}]: ${k} is an option of preset "${owner}", not of "${preset}"`);
   if (preset === 'required-labels' && !('labels' in e)) report(c, c.file.posOf(['policies', i]), `policies[${i}]: preset "required-labels" needs labels (e.g. labels: [team])`);
+  const kinds = isObj(e.match) ? strList(e.match.kinds) : undefined;
+  const foreign = (kinds ?? []).filter((k) => !rule.kinds.includes(k));
+  if (foreign.length) report(c, c.file.posOf(['policies', i, 'match', 'kinds']), `policies[${i}]: preset "${preset}" judges pod templates and pods only (${rule.kinds.join(', ')}), not ${foreign.join(', ')}`);
   if (preset === 'placement' && !('providers' in e)) report(c, c.file.posOf(['policies', i]), `policies[${i}]: preset "placement" needs providers (e.g. providers: { gke: { nodeLabels: [cloud.google.com/gke-nodepool] } })`);
   return {
     name: typeof e.name === 'string' ? e.name : preset,

@@ -60,11 +60,11 @@ export function policyFinding(dep: DeployedRelease, pods: readonly LiveObject[],
   const ref = deployedUnitRef(dep);
   const found = policies.set.check(podsOfRelease(dep, pods), { cluster, release: { name: ref.release, namespace: dep.namespace, track: ref.track }, exceptions: policies.exceptionsOf(ref.release) ?? [] });
   if (found.length === 0) return undefined;
-  const pods_ = new Set(found.map((v) => v.name)).size;
+  const n = new Set(found.map((v) => v.name)).size;
   const rules = [...new Set(found.map((v) => v.rule))];
   return {
     kind: 'policy',
-    summary: `${pods_} live pod${pods_ === 1 ? '' : 's'} break${pods_ === 1 ? 's' : ''} house rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')}`,
+    summary: `${n} live pod${n === 1 ? '' : 's'} break${n === 1 ? 's' : ''} house rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')}`,
     details: found.map((v) => `${v.action === 'warn' ? '(warn) ' : ''}${violationLine(v)}`),
   };
 }

@@ -121,11 +121,10 @@ function contextOf(rule: CompiledRule, s: PolicySubject, target: PolicyTarget): 
     params: rule.spec.params,
     variables: {},
   };
+  // each variable reads the ones before it, as in ValidatingAdmissionPolicy
   const vars: Record<string, unknown> = {};
-  for (const v of rule.variables) {
-    ctx.variables = vars;
-    vars[v.name] = v.program(ctx);
-  }
+  ctx.variables = vars;
+  for (const v of rule.variables) vars[v.name] = v.program(ctx);
   return ctx;
 }
 

@@ -54,6 +54,10 @@ describe('policies in clusters.yaml', () => {
     ]);
   });
 
+  it('a preset narrowed to kinds it cannot judge', () => {
+    assert.deepEqual(check('  - { preset: probes, match: { kinds: [Deployment, ConfigMap] } }\n'), ['clusters.yaml:6:39: policies[0]: preset "probes" judges pod templates and pods only (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod), not ConfigMap']);
+  });
+
   it('duplicate rule names', () => {
     assert.deepEqual(check('  - preset: resources\n  - { preset: resources, action: warn }\n'), ['clusters.yaml:7:5: policies[1]: duplicate rule name "resources" (line 6); give one of them another name']);
   });
