@@ -15,6 +15,7 @@ const COLOURS: Record<DriftState, string> = {
   skew: '#ef6c00',
   live: '#c62828',
   broken: '#6a1b9a',
+  unhealthy: '#ad1457',
   unreadable: '#424242',
   unmanaged: '#1565c0',
 };

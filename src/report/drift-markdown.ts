@@ -10,6 +10,7 @@ const ICON: Record<DriftState, string> = {
   skew: '🟠',
   live: '🔴',
   broken: '⛔',
+  unhealthy: '💥',
   unreadable: '⚫',
   unmanaged: '🔵',
 };
