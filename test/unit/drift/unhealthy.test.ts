@@ -90,6 +90,18 @@ describe('drift with an unhealthy release', () => {
     assert.ok(html.includes('.s-unhealthy{background:#ad1457;color:#fff}'));
     assert.ok(html.includes('<td class="cell s-unhealthy" data-unit="onprem-paris/accounts/account-service-production" data-state="unhealthy">'));
   });
+  it("html and markdown show each pod's reason, events and last log lines", () => {
+    const html = renderDrift(r, 'html', { color: false });
+    assert.ok(html.includes('<li><b>pod web-7d9f-crash</b>: <span class="reason">CrashLoopBackOff</span>'), html);
+    assert.ok(html.includes('<li>Warning BackOff: Back-off restarting failed container web in pod web-7d9f-crash_shop (x40)</li>'));
+    assert.ok(html.includes('<pre class="logs">[pod/web-7d9f-crash/web] panic: db unreachable</pre>'));
+    assert.ok(html.includes(`<pre class="logs">${NO_LOGS}</pre>`));
+    assert.ok(html.includes('<li><b>Service web</b>: 1 ready endpoints, minReadyEndpoints 2</li>'));
+    const md = renderDrift(r, 'markdown', { color: false });
+    assert.ok(md.includes('  - pod `web-7d9f-crash`: **CrashLoopBackOff**: container web: back-off'), md);
+    assert.ok(md.includes('    - Warning BackOff: Back-off restarting failed container web in pod web-7d9f-crash_shop (x40)'), md);
+    assert.ok(md.includes('    ```\n    [pod/web-7d9f-crash/web] panic: db unreachable\n    ```'), md);
+  });
   it('the notification counts it and names the release and the pod', () => {
     const m = driftMessage(r);
     assert.equal(m.text, 'helm-cascade drift: 1 of 4 releases drifted (1 unhealthy)');
