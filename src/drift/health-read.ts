@@ -46,7 +46,8 @@ export async function readHealthNow(client: KubeClient, releases: readonly Deplo
     return health ? [{ r, health }] : [];
   });
   const lists = await listNamespaces(client, [...new Set(judged.map((j) => j.r.namespace))], GATE_KINDS);
-  const assess = (r: DeployedRelease, health: HealthSpec, objects: LiveObject[], events?: LiveObject[]) => assessHealthNow({ owned: ownedRefs(r.manifest, r.namespace), objects, events, health, now });
+  const deployedAt = (r: DeployedRelease) => (r.updated ? Date.parse(r.updated) : undefined);
+  const assess = (r: DeployedRelease, health: HealthSpec, objects: LiveObject[], events?: LiveObject[]) => assessHealthNow({ owned: ownedRefs(r.manifest, r.namespace), objects, events, health, now, deployedAt: deployedAt(r) });
   const first = judged.map(({ r, health }) => {
     const objects = lists.get(r.namespace);
     return { r, health, objects, now: objects instanceof Error || objects === undefined ? undefined : assess(r, health, objects) };

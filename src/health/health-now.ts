@@ -10,9 +10,13 @@
 //   (lastState.terminated.finishedAt) ended within `restartWindow` of now, with
 //   more than `maxRecentRestarts` restarts (restartCount) among such containers;
 // - a current pod is not Ready;
-// - an owned object is not Healthy: a workload short of its desired replicas,
-//   a Service below `minReadyEndpoints` ready endpoints, a failed Job. Missing
-//   objects are left to drift's "changed live" (deleted by hand).
+// - an owned object is Progressing or Degraded: a workload short of its
+//   desired replicas, a Service below `minReadyEndpoints` ready endpoints, a
+//   failed Job. Missing objects are left to drift's "changed live" (deleted by
+//   hand); a paused (Suspended) Deployment was paused on purpose.
+// A release deployed less than its `timeout` ago is still rolling out, as its
+// gate would wait: only the fail-fast states, restarts and Degraded objects
+// count then, not pods still becoming Ready nor replicas still coming.
 import type { LiveObject, ObjectRef } from '../model/objects.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { assessOwned, fmtDuration, podEvents } from './evaluate.ts';
@@ -47,6 +51,8 @@ export interface HealthNowInput {
   health: HealthSpec;
   /** ms since the epoch: the instant the objects describe. */
   now: number;
+  /** ms since the epoch of the release's last deploy (helm's last_deployed); see the header. */
+  deployedAt?: number | undefined;
 }
 
 function podProblem(pod: LiveObject, health: HealthSpec, now: number): { reason: string; message: string } | undefined {
@@ -85,12 +91,14 @@ export function assessHealthNow(input: HealthNowInput): HealthNow {
     elapsedMs: 0,
     restartBaseline: {},
   });
+  const rollingOut = input.deployedAt !== undefined && now - input.deployedAt < health.timeoutMs;
   const troubled: FailingPod[] = pods.flatMap((p) => {
     const problem = podProblem(p, health, now);
-    if (!problem) return [];
+    if (!problem || (rollingOut && problem.reason === 'NotReady')) return [];
     return [{ namespace: p.metadata.namespace ?? '', name: p.metadata.name, ...problem, restarts: podRestarts(p), events: podEvents(p, input.events) }];
   });
   // bare Pods are reported as pods above
-  const unhealthy = objects.filter((o) => o.kind !== 'Pod' && o.status !== 'Healthy' && o.status !== 'Missing').map((o) => withEndpoints(o, input.objects, health.minReadyEndpoints));
+  const counted = rollingOut ? ['Degraded'] : ['Progressing', 'Degraded'];
+  const unhealthy = objects.filter((o) => o.kind !== 'Pod' && counted.includes(o.status)).map((o) => withEndpoints(o, input.objects, health.minReadyEndpoints));
   return { pods: troubled, objects: unhealthy, podsChecked: pods.length };
 }

@@ -66,6 +66,21 @@ describe('assessHealthNow: restarts', () => {
   });
 });
 
+describe('assessHealthNow: a release deployed less than its timeout ago is still rolling out', () => {
+  const all = loadFixture('release-unhealthy-now');
+  const objects = all.filter((o) => o.kind !== 'Event');
+  it('only the fail-fast pod counts; the pod not Ready yet, replicas and endpoints still coming do not', () => {
+    const r = assessHealthNow({ owned, objects, health: health({ minReadyEndpoints: 2, timeoutMs: 300_000 }), now: NOW, deployedAt: NOW - 60_000 });
+    assert.deepEqual(r.pods.map((p) => [p.name, p.reason]), [['web-7d9f-crash', 'CrashLoopBackOff']]);
+    assert.deepEqual(r.objects, []);
+  });
+  it('once the timeout has passed since the deploy, everything counts', () => {
+    const r = assessHealthNow({ owned, objects, health: health({ minReadyEndpoints: 2, timeoutMs: 300_000 }), now: NOW, deployedAt: NOW - 300_000 });
+    assert.deepEqual(r.pods.map((p) => [p.name, p.reason]), [['web-7d9f-crash', 'CrashLoopBackOff'], ['web-7d9f-notready', 'NotReady']]);
+    assert.deepEqual(r.objects.map((o) => `${o.kind} ${o.name}`), ['Deployment web', 'Service web']);
+  });
+});
+
 describe('assessHealthNow: a release after a healthy rollout', () => {
   it('all well: nothing to report', () => {
     const r = assessHealthNow({ owned, objects: healthyWith('pod-ready'), health: health(), now: NOW });
