@@ -8,6 +8,7 @@ import { assessHealthNow } from '../health/health-now.ts';
 import type { HealthNow } from '../health/health-now.ts';
 import { ownedRefs } from '../health/owned.ts';
 import { clientList, GATE_KINDS } from '../health/poller.ts';
+import { ToolError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { LiveObject } from '../model/objects.ts';
 import type { DeployedRelease } from '../model/release.ts';
@@ -25,9 +26,19 @@ const NO_LOGS = 'no logs available (the cluster served none)';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-async function listNamespaces(client: KubeClient, namespaces: readonly string[], kinds: typeof GATE_KINDS): Promise<Map<string, LiveObject[] | Error>> {
+/** The gate kinds of a namespace; v1 Endpoints instead of EndpointSlices on a cluster that serves none (as the gates' poller does). */
+async function listGateKinds(client: KubeClient, ns: string): Promise<LiveObject[]> {
   const list = clientList(client);
-  return new Map(await Promise.all(namespaces.map(async (ns) => [ns, await list(ns, kinds).catch((err: unknown) => (err instanceof Error ? err : new Error(message(err))))] as const)));
+  try {
+    return await list(ns, GATE_KINDS);
+  } catch (err) {
+    if (!(err instanceof ToolError && err.stderr === 'not served: endpointslices')) throw err;
+    return list(ns, [...GATE_KINDS.filter((r) => r.kind !== 'EndpointSlice'), builtinResource('Endpoints')!]);
+  }
+}
+
+async function listNamespaces(client: KubeClient, namespaces: readonly string[]): Promise<Map<string, LiveObject[] | Error>> {
+  return new Map(await Promise.all(namespaces.map(async (ns) => [ns, await listGateKinds(client, ns).catch((err: unknown) => (err instanceof Error ? err : new Error(message(err))))] as const)));
 }
 
 /** The events of the namespaces (a courtesy: [] when they cannot be read). */
@@ -45,7 +56,7 @@ export async function readHealthNow(client: KubeClient, releases: readonly Deplo
     const health = healthOf(r);
     return health ? [{ r, health }] : [];
   });
-  const lists = await listNamespaces(client, [...new Set(judged.map((j) => j.r.namespace))], GATE_KINDS);
+  const lists = await listNamespaces(client, [...new Set(judged.map((j) => j.r.namespace))]);
   const deployedAt = (r: DeployedRelease) => (r.updated ? Date.parse(r.updated) : undefined);
   const assess = (r: DeployedRelease, health: HealthSpec, objects: LiveObject[], events?: LiveObject[]) => assessHealthNow({ owned: ownedRefs(r.manifest, r.namespace), objects, events, health, now, deployedAt: deployedAt(r) });
   const first = judged.map(({ r, health }) => {
