@@ -7,7 +7,7 @@ import type { KubeClients } from '../kube/client.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { unitId, unitRefOf } from '../model/identity.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { matchesGlob } from '../model/selectors.ts';
+import { matchesGlob, matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClusterSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
@@ -80,7 +80,9 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
   const clusters = config.clusters.filter((c) => req.selector.cluster === undefined || matchesGlob(c.name, req.selector.cluster));
   const units = expandUnits(ctx.repo).filter((u) => clusters.some((c) => c.name === u.cluster));
   const desired: DesiredUnit[] = units.map((u) => ({ ...unitRefOf(u), enabled: u.enabled }));
-  const reads = await readAll(ctx, clusters, new Map(units.map((u) => [unitId(u), u.health] as const)), req.concurrency);
+  // live objects and health are read for the selected units only (the others are not reported)
+  const selected = units.filter((u) => matchesUnit(u, req.selector));
+  const reads = await readAll(ctx, clusters, new Map(selected.map((u) => [unitId(u), u.health] as const)), req.concurrency);
   const readable = clusters.filter((c) => reads.some((r) => r.cluster === c.name && !r.error));
   const { plan, planError } = await planReadable(ctx, req, readable, reads);
   return assessDrift({
