@@ -157,7 +157,7 @@ for (const major of helmMajors()) {
       assert.ok(restartPod);
       assert.equal(restartPod.reason, 'Restarts');
       assert.ok(restartPod.restarts >= 1);
-      assert.match(restartPod.message, new RegExp(`^container web restarted ${restartPod.restarts} times?, last at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(\\d+(\\.\\d)?s ago, within restartWindow 1h; maxRecentRestarts 0\\)$`));
+      assert.match(restartPod.message, new RegExp(`^container web restarted ${restartPod.restarts} times?, last at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\((\\d+(\\.\\d)?s|\\d+m(\\d+s)?) ago, within restartWindow 1h; maxRecentRestarts 0\\)$`));
 
       // the Service below minReadyEndpoints, and the pod that is not Ready
       const svcF = unit('paris', 'svc').findings[0]!;
