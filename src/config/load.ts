@@ -33,6 +33,8 @@ export const DEFAULT_HEALTH: HealthSpec = {
   soakMs: 2 * 60_000,
   minReadyEndpoints: 1,
   maxRestarts: 0,
+  restartWindowMs: 60 * 60_000,
+  maxRecentRestarts: 0,
   http: [],
 };
 
@@ -131,6 +133,9 @@ function buildHealth(v: unknown): HealthOverride {
   if (soak !== undefined) h.soakMs = soak;
   if (Number.isInteger(v.minReadyEndpoints)) h.minReadyEndpoints = v.minReadyEndpoints as number;
   if (Number.isInteger(v.maxRestarts)) h.maxRestarts = v.maxRestarts as number;
+  const restartWindow = durationOf(v.restartWindow);
+  if (restartWindow !== undefined) h.restartWindowMs = restartWindow;
+  if (Number.isInteger(v.maxRecentRestarts)) h.maxRecentRestarts = v.maxRecentRestarts as number;
   if (Array.isArray(v.http)) {
     h.http = v.http.filter(isObj).map((g) => ({ url: String(g.url ?? ''), expectStatus: typeof g.expectStatus === 'number' ? g.expectStatus : 200 }));
   }

@@ -11,8 +11,10 @@ import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import { detectLiveDrift, LiveObjects, objectDriftLines } from '../plan/live-drift.ts';
 import type { LiveDriftResult, Plan, PlannedUnit } from '../plan/types.ts';
+import type { HealthRead } from './health-read.ts';
+import { unhealthyFinding } from './unhealthy.ts';
 import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
-import { worstState } from './types.ts';
+import { DRIFT_SEVERITY, worstState } from './types.ts';
 
 /** A unit the repository describes. */
 export interface DesiredUnit extends UnitRef {
@@ -33,6 +35,8 @@ export interface ClusterRead {
   liveErrors?: Record<string, string>;
   /** Each compared release's live drift, already confirmed by the server (by id); without it, judged from `live` alone. */
   liveDrift?: ReadonlyMap<string, LiveDriftResult>;
+  /** Each compared release's health now (by id), see health-read.ts; without it, health is not judged. */
+  health?: ReadonlyMap<string, HealthRead>;
 }
 
 export interface DriftInput {
@@ -162,7 +166,16 @@ function deployedFindings(dep: DeployedRelease, read: ClusterRead, live: () => L
     const f = liveFinding(dep, read, live);
     if (f) findings.push(f);
   }
+  const health = healthFinding(read.health?.get(releaseId(dep)));
+  if (health) findings.push(health);
   return findings;
+}
+
+/** The `unhealthy` finding of a deployed release (or why its health could not be read). */
+function healthFinding(h: HealthRead | undefined): DriftFinding | undefined {
+  if (!h) return undefined;
+  if ('error' in h) return { kind: 'unreadable', summary: h.error, details: [] };
+  return unhealthyFinding(h.pods, h.now.objects);
 }
 
 /** The `pending` finding of a unit: from the plan when there is one, else what the records alone tell. */
@@ -258,7 +271,7 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
 }
 
 function summarise(units: readonly DriftUnit[]): DriftSummary {
-  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
+  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, unhealthy: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
     if (u.state === 'clean') summary.clean++;
     else summary.drifted++;
@@ -311,7 +324,7 @@ export function driftOutcome(report: DriftReport): Outcome {
 
 /** The worst units first (for notifications and summaries). */
 export function worstUnits(report: DriftReport, n: number): DriftUnit[] {
-  const order = ['unreadable', 'broken', 'live', 'policy', 'pending', 'skew', 'unmanaged', 'clean'];
+  const order = DRIFT_SEVERITY;
   return report.units
     .filter((u) => u.state !== 'clean')
     .map((u, i) => ({ u, i }))

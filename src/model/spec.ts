@@ -39,6 +39,13 @@ export interface HealthSpec {
   soakMs: number;
   minReadyEndpoints: number;
   maxRestarts: number;
+  /**
+   * drift only (no state between runs): a container counts as restarting when its last
+   * restart (lastState.terminated.finishedAt) is within this window. Default 1h.
+   */
+  restartWindowMs?: number;
+  /** drift only: restarts (restartCount) a recently restarted pod may have before it is unhealthy. Default 0. */
+  maxRecentRestarts?: number;
   http: HttpGateSpec[];
   prometheus?: PrometheusGateSpec;
 }
