@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin, kubectlBin } from '../../fleet/tools.ts';
@@ -212,10 +211,10 @@ for (const major of helmMajors()) {
       assert.equal((await run(dir, ['apply', '--yes', ...sel])).exitCode, 0);
       // a helm upgrade killed mid-way (a Jenkins agent lost) leaves the release pending-upgrade
       const h = execa(helmBin(major), ['upgrade', 'web-internal', join(dir, 'charts/cascade-demo'), '-n', ns, '--kube-context', CONTEXTS.paris, '--kubeconfig', kubeconfig, '--wait', '--timeout', '120s', '--reuse-values', '--set', 'podAnnotations.fleet\\.helm-cascade\\.dev/behavior=never-ready'], { reject: false });
-      for (let i = 0; i < 100; i++) {
+      // until helm's own record says pending-upgrade (each look is a helm call: no sleep needed)
+      for (let i = 0; i < 600; i++) {
         const s = await history('paris', ns, 'web-internal').catch(() => []);
         if (s.some((x) => x.status === 'pending-upgrade')) break;
-        await sleep(200);
       }
       h.kill('SIGKILL');
       await h;
@@ -243,9 +242,17 @@ for (const major of helmMajors()) {
         'releases/web.yaml': release(ns).replace('  internal: {}', '  internal: { values: [values/slow.yaml] }'),
       });
       const p = cascadeProcess(dir, ['apply', '--yes', ...sel], { kubeconfig, helm: major });
+      // SIGTERM once the run says it is waiting on the gate (its own output, not a clock)
       let out = '';
-      p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      for (let i = 0; i < 300 && !/waiting for health|rolling-out/.test(out); i++) await sleep(100);
+      let ended = false;
+      await new Promise<void>((resolve) => {
+        p.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (/waiting for health|rolling-out/.test(out)) resolve();
+        });
+        void p.then(() => ((ended = true), resolve()));
+      });
+      assert.equal(ended, false, `apply ended before the gate: ${out}`);
       p.kill('SIGTERM');
       const r = await p;
       assert.equal(r.exitCode, 143, String(r.stdout) + String(r.stderr));
