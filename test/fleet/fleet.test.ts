@@ -96,7 +96,9 @@ describe('fleet up', () => {
     assert.match(text, /^export KUBECONFIG=/m);
     assert.match(text, /^export HELM_BIN=/m);
     const script = `eval "$(${process.execPath} fleet/fleet.ts env --name ${FLEET})" && command -v kubectl helm && kubectl --context fleet-test-b get nodes -o name && helm version --short && "$HELM_BIN" version --short`;
-    const r = await execa('bash', ['-c', script], { cwd: repoRoot, env: { PATH: '/usr/bin:/bin' }, extendEnv: false });
+    // a bare environment, but the same fleet home (where the fleet's kubeconfig is)
+    const home = process.env.HELM_CASCADE_FLEET_HOME;
+    const r = await execa('bash', ['-c', script], { cwd: repoRoot, env: { PATH: '/usr/bin:/bin', ...(home ? { HELM_CASCADE_FLEET_HOME: home } : {}) }, extendEnv: false });
     const lines = r.stdout.split('\n');
     // the project's kubectl and helm come first on PATH, not /usr/bin's
     assert.deepEqual(lines.slice(0, 2), [join(repoRoot, 'node_modules', '.helm-cascade', 'kubectl', 'kubectl'), helmBin(3)]);
