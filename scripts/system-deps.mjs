@@ -1,19 +1,20 @@
 // pretest: installs the Debian packages the test suite runs for real
 // (docker-registry: an OCI registry for chart tests; chromium: renders the
 // HTML drift report; libxml2-utils: xmllint validates JUnit reports against
-// Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4;
-// a Java runtime: npm-groovy-lint and the Jenkinsfile structure check run on it).
-// Tests never skip when one is missing: they fail naming it (the skip policy).
+// Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4).
 // Runs apt-get only when one is missing and we are root.
+// Also a Java runtime: npm-groovy-lint and the Jenkinsfile structure check run
+// on it. Tests never skip when one is missing: they fail naming it (the skip
+// policy, test/support/skip-policy.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const wanted = [
+  { pkg: 'default-jre-headless', bin: '/usr/bin/java' },
   { pkg: 'docker-registry', bin: '/usr/bin/docker-registry' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'libxml2-utils', bin: '/usr/bin/xmllint' },
   { pkg: 'gpg', bin: '/usr/bin/gpg' },
-  { pkg: 'default-jre-headless', bin: '/usr/bin/java' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
