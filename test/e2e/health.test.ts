@@ -199,15 +199,14 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
   it('leases: acquire, refuse a second holder by name, take over an expired one, release', async () => {
     const ns = `hc-lease-${suffix()}`;
     namespaces.push(ns);
-    const a = await acquireLease({ namespace: ns, release: 'web', holder: 'jenkins-deploy-41', runId: 'run-a' });
+    // no renewal during this test (renewal is the next test's): the lease read below stays the one held
+    const a = await acquireLease({ namespace: ns, release: 'web', holder: 'jenkins-deploy-41', runId: 'run-a', renewEveryMs: 3_600_000 });
     const name = leaseName('web');
     const got = await kube(['get', 'lease', name, '-n', ns, '-o', 'json']);
     assert.equal(got.exitCode, 0, got.stderr);
     const held = JSON.parse(String(got.stdout)) as { spec: { holderIdentity: string; acquireTime: string; renewTime: string; leaseDurationSeconds: number } };
     assert.equal(held.spec.holderIdentity, 'jenkins-deploy-41');
 
-    // a renewal (every 20s) would move renewTime: the expiry below is the one
-    // of the lease as read, unless a renewal came in between (then it is that one's)
     await assert.rejects(
       acquireLease({ namespace: ns, release: 'web', holder: 'alice@laptop', runId: 'run-b' }),
       (err: unknown) => {
