@@ -351,7 +351,25 @@ function ensureStagesFile(fp: FleetPaths): boolean {
  * Brings up every cluster of `clustersFile` (idempotent): keeps what runs,
  * starts what is missing or died, and returns where to find it.
  */
+/**
+ * etcd, kube-apiserver, controller-manager and scheduler must be told their
+ * ports on the command line (none of them reports a port it chose itself), so
+ * the fleet picks free ones (bound to port 0 and closed) before starting them.
+ * Another process may take one in between: the component then exits with
+ * "address already in use". One more pass heals it: a port no longer free is
+ * chosen again (ensureEtcd, refreshPorts), and live components are kept.
+ */
 export async function ensureFleet(options: EnsureFleetOptions = {}): Promise<FleetInfo> {
+  try {
+    return await ensureFleetOnce(options);
+  } catch (err) {
+    if (!/address already in use/.test((err as Error).message)) throw err;
+    (options.log ?? stderrLog(fleetName(options.name)))('a port was taken between choosing it and binding it: choosing again');
+    return ensureFleetOnce(options);
+  }
+}
+
+async function ensureFleetOnce(options: EnsureFleetOptions): Promise<FleetInfo> {
   const name = fleetName(options.name);
   const log = options.log ?? stderrLog(name);
   const nodes = options.nodes ?? DEFAULT_NODES;

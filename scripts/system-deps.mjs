@@ -4,10 +4,14 @@
 // Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4;
 // prometheus-pushgateway: receives drift's pushed metrics).
 // Runs apt-get only when one is missing and we are root.
+// Also a Java runtime: npm-groovy-lint and the Jenkinsfile structure check run
+// on it. Tests never skip when one is missing: they fail naming it (the skip
+// policy, test/support/skip-policy.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const wanted = [
+  { pkg: 'default-jre-headless', bin: '/usr/bin/java' },
   { pkg: 'docker-registry', bin: '/usr/bin/docker-registry' },
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'libxml2-utils', bin: '/usr/bin/xmllint' },

@@ -5,7 +5,7 @@
 // one more base64 on top. Custom labels (`helm --labels`) live on the object.
 // They are read through the cluster's KubeClient: every latest record of a
 // cluster in ONE list (not one helm call per release), or one revision by name.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import type { DeployedRelease } from '../model/release.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../model/release.ts';
 import { builtinResource, objectPath } from '../model/resources.ts';
@@ -30,11 +30,6 @@ interface HelmReleaseJson {
   manifest?: string;
   /** Helm 4: how the revision was applied, "ssa" (server-side) or "csa" (client-side); absent for Helm 3. */
   apply_method?: string;
-}
-
-/** helm's encodeRelease: JSON -> gzip -> base64 (the Secret's data then base64s it again). */
-export function encodeReleaseJson(release: unknown): string {
-  return gzipSync(Buffer.from(JSON.stringify(release))).toString('base64');
 }
 
 /** The inverse of helm's encodeRelease; non-gzipped payloads (very old helm) pass through. */

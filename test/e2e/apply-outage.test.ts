@@ -33,7 +33,7 @@ describe('apply when a cluster goes away mid-run', { timeout: 600_000 }, () => {
     await kubectl(kubeconfig, CONTEXTS.us, ['-n', `${ns}-check`, 'create', 'deployment', 'check', '--image=example/check:1']).catch(() => undefined);
     await kubectl(kubeconfig, CONTEXTS.us, ['-n', `${ns}-check`, 'rollout', 'status', 'deployment/check', '--timeout=180s']);
     await kubectl(kubeconfig, CONTEXTS.us, ['delete', 'namespace', `${ns}-check`, '--wait=false']);
-    for (const ctx of [CONTEXTS.paris, CONTEXTS.us]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    for (const ctx of [CONTEXTS.paris, CONTEXTS.us]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
   });
 
   it('halts with exit 3, starts no later wave, and reports what it could not undo', async () => {
@@ -48,10 +48,15 @@ health: { timeout: 90s, soak: 20s }
       'releases/web.yaml': `name: web\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\ntracks: { canary: {}, production: {} }\n`,
     });
     const p = cascadeProcess(dir, ['apply', '--yes', '-o', 'json'], { kubeconfig, helm: 3 });
+    // wait until the run says both canary units soak (its own output), then kill the us cluster's apiserver
     let err = '';
-    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    // wait until both canary units soak, then kill the us cluster's apiserver
-    for (let i = 0; i < 600 && (err.match(/soaking/g) ?? []).length < 2; i++) await sleep(100);
+    await new Promise<void>((resolve) => {
+      p.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        if ((err.match(/soaking/g) ?? []).length >= 2) resolve();
+      });
+      void p.then(() => resolve());
+    });
     const pid = readState('default')?.clusters[CONTEXTS.us]?.processes['kube-apiserver']?.pid;
     assert.ok(pid, 'the us apiserver pid');
     process.kill(pid, 'SIGKILL');

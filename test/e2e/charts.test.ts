@@ -16,7 +16,7 @@ import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
 import { pointDependencies } from '../charts/relock.ts';
 import type { Plan } from '../../src/plan/types.ts';
-import { ensureRegistryBinary, pushCharts, sh, startRegistry } from './plan-support/chart-servers.ts';
+import { assertRegistryBinary, pushCharts, sh, startRegistry } from './plan-support/chart-servers.ts';
 import type { Registry } from './plan-support/chart-servers.ts';
 import { cascade, helmMajors } from './support/cascade.ts';
 
@@ -51,8 +51,7 @@ for (const major of helmMajors()) {
     const fail = (what: string, r: { exitCode: number; stdout: string; stderr: string }) => `${what} exited ${r.exitCode}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`;
 
     before(async () => {
-      const why = ensureRegistryBinary();
-      assert.equal(why, undefined, why);
+      assertRegistryBinary();
       const clusters = join(mkdtempSync(join(tmpdir(), 'hc-charts-fleet-')), 'clusters.yaml');
       writeFileSync(clusters, `clusters:\n  h${major}: { context: ${context(major)} }\n`);
       kubeconfig = (await ensureFleet({ clustersFile: clusters, name: `${FLEET}-h${major}`, log: () => undefined })).kubeconfig;

@@ -60,12 +60,18 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 400_000 }, (
   before(async () => {
     kubeconfig = (await ensureFleet({ clustersFile: join(ROOT, 'clusters.yaml'), log: () => undefined })).kubeconfig;
     assert.equal(run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'create', 'namespace', ns]).code, 0);
-    kubectl(['create', 'secret', 'generic', 'fleet-kubeconfig', `--from-file=config=${kubeconfig}`]);
-    kubectl(['create', 'secret', 'generic', 'drift-webhook', '--from-literal=url=http://127.0.0.1:9/hook']);
-    kubectl(['create', 'configmap', 'deploy-repo', `--from-file=clusters.yaml=${join(ROOT, 'clusters.yaml')}`]);
+    for (const args of [
+      ['create', 'secret', 'generic', 'fleet-kubeconfig', `--from-file=config=${kubeconfig}`],
+      ['create', 'secret', 'generic', 'drift-webhook', '--from-literal=url=http://127.0.0.1:9/hook'],
+      ['create', 'configmap', 'deploy-repo', `--from-file=clusters.yaml=${join(ROOT, 'clusters.yaml')}`],
+    ]) {
+      const r = kubectl(args);
+      assert.equal(r.code, 0, `kubectl ${args.slice(0, 3).join(' ')}: ${r.err}`);
+    }
   });
   after(() => {
-    run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'delete', 'namespace', ns, '--wait=false']);
+    const r = run(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+    assert.equal(r.code, 0, `cleanup of namespace ${ns}: ${r.err}`);
   });
 
   it('Helm 3, from git over ssh: the clone in the helm-cascade image, the key mounted, the webhook from its Secret', () => {

@@ -91,7 +91,7 @@ describe('KubeClient on the fleet', { timeout: 120_000 }, () => {
     child.kill('SIGKILL');
     await child;
     let alive = true;
-    for (let i = 0; i < 50 && alive; i++) {
+    for (let i = 0; i < 600 && alive; i++) {
       await new Promise((r) => setTimeout(r, 100));
       alive = await served();
     }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ensureFleet, fleetStatus, stopFleet } from '../../fleet/fleet-api.ts';
+import { kubectlBin } from '../../fleet/tools.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import { createHelm } from '../../src/helm/helm.ts';
 import { KubeClients } from '../../src/kube/client.ts';
@@ -18,7 +19,7 @@ import { readDeployedReleases } from '../../src/kube/release-records.ts';
 import { deployPlanned, planOnce } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import type { Plan } from '../../src/plan/types.ts';
-import { ensureRegistryBinary, helmBins, packageCharts, pushCharts, REPO_ROOT, serveChartRepo, startRegistry } from './plan-support/chart-servers.ts';
+import { helmBins, packageCharts, pushCharts, REPO_ROOT, serveChartRepo, startRegistry } from './plan-support/chart-servers.ts';
 
 const FIXTURE = join(REPO_ROOT, 'test/e2e/fixtures/plan-repo');
 const CLI = join(REPO_ROOT, 'bin/helm-cascade.js');
@@ -79,7 +80,10 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
         for (const f of ['releases/web.yaml', 'releases/api.yaml']) edit(f, 'namespace: plan-e2e', `namespace: ${ns}`);
       });
       after(() => {
-        for (const ctx of ['dc-paris', 'gke_demo_europe-west1_main']) spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--context', ctx, 'delete', 'namespace', ns, '--wait=false'], { stdio: 'ignore' });
+        for (const ctx of ['dc-paris', 'gke_demo_europe-west1_main']) {
+          const r = spawnSync(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'], { encoding: 'utf8' });
+          assert.equal(r.status, 0, `cleanup of namespace ${ns} in ${ctx}: ${r.stderr}${r.error?.message ?? ''}`);
+        }
         rmSync(dir, { recursive: true, force: true });
       });
 
@@ -175,16 +179,15 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
       });
 
       it('charts from an HTTP repository and an OCI registry resolve their ranges', async () => {
-        const why = ensureRegistryBinary();
         const charts = mkdtempSync(join(tmpdir(), 'hc-plan-charts-'));
         const tgzs = packageCharts(charts, 'webapp', ['1.0.0', '1.1.0', '1.1.4', '2.0.0'], bin);
         const repo = await serveChartRepo(charts, bin);
-        const registry = why ? undefined : await startRegistry();
+        const registry = await startRegistry();
         try {
-          if (registry) pushCharts(tgzs, registry.host, 'charts', bin);
+          pushCharts(tgzs, registry.host, 'charts', bin);
           writeFileSync(join(dir, 'clusters.yaml'), `${readFileSync(join(dir, 'clusters.yaml'), 'utf8')}repositories:\n  - { name: demo, url: "${repo.url}" }\n`);
           writeFileSync(join(dir, 'releases/from-repo.yaml'), `name: from-repo\nnamespace: ${ns}\nchart: { ref: demo/webapp, version: "~1.1.0" }\nclusters: { paris: {} }\n`);
-          if (registry) writeFileSync(join(dir, 'releases/from-oci.yaml'), `name: from-oci\nnamespace: ${ns}\nchart: { ref: "oci://${registry.host}/charts/webapp", version: "^1" }\nclusters: { paris: {} }\n`);
+          writeFileSync(join(dir, 'releases/from-oci.yaml'), `name: from-oci\nnamespace: ${ns}\nchart: { ref: "oci://${registry.host}/charts/webapp", version: "^1" }\nclusters: { paris: {} }\n`);
           // asynchronously: the chart repository is served by this very process
           const run = await new Promise<Run>((res) => {
             const args = [CLI, 'plan', '--clusters', join(dir, 'clusters.yaml'), '--kubeconfig', kubeconfig, '--helm', bin, '-l', `namespace=${ns},name=from-*`, '-o', 'json'];
@@ -194,7 +197,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
           const plan = JSON.parse(run.stdout) as Plan;
           const got = Object.fromEntries(planUnits(plan).map((u) => [u.helmName, `${u.action} ${u.kind === 'rendered' ? `${u.chart.name} ${u.toVersion}` : u.kind}`]));
           assert.equal(got['from-repo'], 'install webapp 1.1.4');
-          if (registry) assert.equal(got['from-oci'], 'install webapp 1.1.4');
+          assert.equal(got['from-oci'], 'install webapp 1.1.4');
         } finally {
           await repo.close();
           await registry?.stop();

@@ -66,31 +66,42 @@ describe('process command lines', () => {
   const a = cluster('ctx-a', 0, 40000);
   const b = cluster('ctx-b', 1, 41000);
 
+  /** The value of `--name=value`; fails unless the flag is there exactly once. */
+  const only = (argv: string[], name: string): string => {
+    const hits = argv.filter((x) => x.startsWith(`--${name}=`));
+    assert.equal(hits.length, 1, `--${name} once in ${argv.join(' ')}`);
+    return hits[0]!.slice(name.length + 3);
+  };
+
   it('binds every server to 127.0.0.1 only', () => {
-    const argvs = [
-      etcdCommand(bins, fp, 2379, 2380).args,
-      apiserverCommand(bins, 'unit', a, clusterPaths(fp, a.context), 2379).args,
-      controllerManagerCommand(bins, a, clusterPaths(fp, a.context)).args,
-      schedulerCommand(bins, a, clusterPaths(fp, a.context)).args,
+    const etcd = etcdCommand(bins, fp, 2379, 2380).args;
+    assert.equal(only(etcd, 'listen-client-urls'), 'http://127.0.0.1:2379');
+    assert.equal(only(etcd, 'advertise-client-urls'), 'http://127.0.0.1:2379');
+    assert.equal(only(etcd, 'listen-peer-urls'), 'http://127.0.0.1:2380');
+    assert.equal(only(etcd, 'initial-advertise-peer-urls'), 'http://127.0.0.1:2380');
+    const servers: Array<[string, string[], number]> = [
+      ['kube-apiserver', apiserverCommand(bins, 'unit', a, clusterPaths(fp, a.context), 2379).args, a.ports.apiserver],
+      ['kube-controller-manager', controllerManagerCommand(bins, a, clusterPaths(fp, a.context)).args, a.ports.controllerManager],
+      ['kube-scheduler', schedulerCommand(bins, a, clusterPaths(fp, a.context)).args, a.ports.scheduler],
     ];
-    for (const argv of argvs) {
-      for (const arg of argv) {
-        if (/^--bind-address=/.test(arg)) assert.match(arg, /=127\.0\.0\.1$/);
-        if (/^--(listen|advertise)-.*urls=/.test(arg)) assert.match(arg, /=http:\/\/127\.0\.0\.1:\d+$/);
-      }
+    for (const [what, argv, port] of servers) {
+      assert.equal(only(argv, 'bind-address'), '127.0.0.1', what);
+      assert.equal(only(argv, 'secure-port'), String(port), what);
     }
+    // kwok serves nothing: no server address at all (its default is none).
+    const kwok = kwokCommand(bins, fp, a, clusterPaths(fp, a.context)).args;
+    assert.deepEqual(kwok.filter((x) => /^--(server-address|bind-address|secure-port)/.test(x)), []);
   });
 
   it('gives each cluster its own etcd prefix, ports and service range', () => {
     const argA = apiserverCommand(bins, 'unit', a, clusterPaths(fp, a.context), 2379).args;
     const argB = apiserverCommand(bins, 'unit', b, clusterPaths(fp, b.context), 2379).args;
-    const flag = (argv: string[], name: string) => argv.find((x) => x.startsWith(`--${name}=`));
     for (const name of ['etcd-prefix', 'secure-port', 'service-cluster-ip-range', 'cert-dir', 'token-auth-file']) {
-      assert.ok(flag(argA, name), name);
-      assert.notEqual(flag(argA, name), flag(argB, name), name);
+      assert.notEqual(only(argA, name), only(argB, name), name);
     }
     // Endpoints refuse loopback addresses: the advertised one is fake, and not loopback.
-    assert.doesNotMatch(flag(argA, 'advertise-address') ?? '', /=127\./);
+    assert.match(only(argA, 'advertise-address'), /^\d+\.\d+\.\d+\.\d+$/);
+    assert.doesNotMatch(only(argA, 'advertise-address'), /^127\./);
     assert.notEqual(clusterNetwork(0).podCIDR(0), clusterNetwork(1).podCIDR(0));
   });
 

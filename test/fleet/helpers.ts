@@ -79,9 +79,14 @@ export interface ContainerStatus {
   lastState?: ContainerState;
 }
 
+export interface PodSpec {
+  nodeName?: string;
+  containers: Array<{ name: string; image: string }>;
+}
+
 export interface Pod {
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: { nodeName?: string };
+  spec: PodSpec;
   status: {
     phase: string;
     podIP?: string;
@@ -92,8 +97,15 @@ export interface Pod {
 }
 
 export interface Deployment {
-  spec: { replicas: number };
-  status: { availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number; conditions?: Condition[] };
+  metadata: { name: string; generation: number };
+  spec: { replicas: number; template: { spec: PodSpec } };
+  status: { observedGeneration?: number; availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number; conditions?: Condition[] };
+}
+
+export interface ReplicaSet {
+  metadata: { name: string };
+  spec: { replicas: number; template: { spec: PodSpec } };
+  status: { replicas?: number };
 }
 
 export interface EndpointSlice {

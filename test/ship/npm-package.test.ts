@@ -77,16 +77,12 @@ describe('npm package', { timeout: 300_000 }, () => {
     assert.doesNotMatch(r.err, /npm ci/);
   });
 
-  it('`helm-cascade --help` starts well under 0.3 s', () => {
+  // How fast it starts is measured in bench/, never asserted here (a loaded
+  // machine would make it flaky): here, only that the installed command runs.
+  it('`helm-cascade --help` runs from the installed package', () => {
     const env = { PATH: userPath(join(installed.prefix, 'bin')) };
-    run('helm-cascade', ['--help'], { env }); // the first run fills the compile cache
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      assert.equal(run('helm-cascade', ['--help'], { env }).code, 0);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    const best = Math.min(...times);
-    assert.ok(best < 300, `best of 5: ${best.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
+    const r = run('helm-cascade', ['--help'], { env });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^Usage: helm-cascade /m);
   });
 });

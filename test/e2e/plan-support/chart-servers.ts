@@ -2,27 +2,24 @@
 // + helm repo index, served by a tiny node http server) and an OCI registry
 // (Debian's docker-registry). Install the registry with:
 //   apt-get update && apt-get install -y docker-registry
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { testHelmMajors } from '../../support/helm-majors.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const HELM3 = join(REPO_ROOT, 'node_modules/.helm-cascade/helm-v3/helm');
 export const HELM4 = join(REPO_ROOT, 'node_modules/.helm-cascade/helm-v4/helm');
 
-/** The helms to run against: $HELM_BIN alone when set, else both majors. */
+/** The helms to run against: both majors, unless HELM_CASCADE_TEST_HELM narrows them (HELM_BIN does not). */
 export function helmBins(): { label: string; bin: string }[] {
-  if (process.env.HELM_BIN) return [{ label: process.env.HELM_BIN, bin: process.env.HELM_BIN }];
-  return [
-    { label: 'helm 3', bin: HELM3 },
-    { label: 'helm 4', bin: HELM4 },
-  ].filter((h) => existsSync(h.bin));
+  return testHelmMajors().map((m) => ({ label: `helm ${m}`, bin: m === 3 ? HELM3 : HELM4 }));
 }
 
 export function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): string {
@@ -73,24 +70,11 @@ export async function serveChartRepo(dir: string, helm = HELM3): Promise<ChartRe
   return { url, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 export const REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? '/usr/bin/docker-registry';
 
-/** Installs docker-registry with apt when missing; returns why it cannot run, or undefined when it can. */
-export function ensureRegistryBinary(): string | undefined {
-  if (existsSync(REGISTRY_BIN)) return undefined;
-  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' });
-  if (apt.status !== 0) return 'docker-registry is not installed and apt-get is unavailable (apt-get install -y docker-registry)';
-  const r = spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry'], { encoding: 'utf8', stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(REGISTRY_BIN)) throw new Error('apt-get install -y docker-registry failed');
-  return undefined;
+/** Fails, saying how to get it, when docker-registry is missing (pretest installs it: scripts/system-deps.mjs). */
+export function assertRegistryBinary(): void {
+  assert.ok(existsSync(REGISTRY_BIN), `${REGISTRY_BIN} is missing: run \`node scripts/system-deps.mjs\` (apt-get install -y docker-registry), as \`npm test\` does first`);
 }
 
 export interface Registry {
@@ -98,26 +82,34 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** A real OCI registry on 127.0.0.1, filesystem storage in a temp dir. */
+/**
+ * A real OCI registry on 127.0.0.1, filesystem storage in a temp dir. It binds
+ * port 0 itself and we read the port back from its "listening on" log line
+ * (no pick-then-bind race with other processes).
+ */
 export async function startRegistry(): Promise<Registry> {
+  assertRegistryBinary();
   const dir = mkdtempSync(join(tmpdir(), 'hc-registry-'));
-  const port = await freePort();
   const config = join(dir, 'config.yml');
-  writeFileSync(config, `version: 0.1\nlog: { level: error }\nstorage:\n  filesystem: { rootdirectory: ${join(dir, 'data')} }\n  delete: { enabled: true }\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
+  writeFileSync(config, `version: 0.1\nlog: { level: info }\nstorage:\n  filesystem: { rootdirectory: ${join(dir, 'data')} }\n  delete: { enabled: true }\nhttp:\n  addr: 127.0.0.1:0\n`);
+  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const host = await new Promise<string>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      log += b.toString();
+      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`docker-registry exited (${code}) before listening: ${log}`)));
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
   for (;;) {
-    try {
-      const r = await fetch(`http://${host}/v2/`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`docker-registry did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+    const r = await fetch(`http://${host}/v2/`).catch(() => undefined);
+    if (r?.ok) break;
+    if (child.exitCode !== null) throw new Error(`docker-registry stopped: ${log}`);
   }
   return {
     host,

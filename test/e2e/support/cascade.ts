@@ -9,6 +9,7 @@ import type { ResultPromise } from 'execa';
 import { ensureFleet } from '../../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin, repoRoot } from '../../../fleet/tools.ts';
 import type { HelmMajor } from '../../../fleet/tools.ts';
+import { testHelmMajors } from '../../support/helm-majors.ts';
 
 export const CONTEXTS = { paris: 'dc-paris', amsterdam: 'dc-amsterdam', europe: 'gke_demo_europe-west1_main', us: 'gke_demo_us-east1_main' } as const;
 
@@ -19,10 +20,9 @@ export function sharedFleet(): Promise<string> {
   return fleetP;
 }
 
-/** Helm majors to run against: HELM_BIN alone when set, else 3 and 4. */
+/** Helm majors to run against: both, unless HELM_CASCADE_TEST_HELM narrows them (HELM_BIN does not). */
 export function helmMajors(): HelmMajor[] {
-  if (process.env.HELM_BIN) return [/v4|helm-v4/.test(process.env.HELM_BIN) ? 4 : 3];
-  return [3, 4];
+  return testHelmMajors();
 }
 
 export const suffix = () => Math.random().toString(36).slice(2, 7);

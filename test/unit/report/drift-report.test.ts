@@ -8,6 +8,7 @@ import { assessDrift } from '../../../src/drift/assess.ts';
 import { parseFormats, renderDrift } from '../../../src/report/drift-formats.ts';
 import { writeJunit, xmlEscape } from '../../../src/report/junit.ts';
 import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects } from '../drift/fixtures.ts';
+import { chromiumBin } from '../../support/tools.ts';
 
 function driftedReport() {
   const reads = cleanReads();
@@ -87,17 +88,17 @@ describe('drift reports', () => {
     assert.ok(html.includes('debug&lt;script&gt;'));
   });
 
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-  it('HTML renders in headless chromium', { skip: chromium ? false : 'chromium not installed (apt-get install -y chromium)', timeout: 120_000 }, () => {
+  it('HTML renders in headless chromium', { timeout: 120_000 }, () => {
+    const chromium = chromiumBin();
     const dir = mkdtempSync(join(tmpdir(), 'drift-html-'));
     const file = join(dir, 'drift.html');
     writeFileSync(file, renderDrift(report, 'html', { color: false }));
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${join(dir, 'profile')}`];
     const shot = join(dir, 'out.png');
-    const r1 = spawnSync(chromium as string, [...flags, `--screenshot=${shot}`, '--window-size=1200,800', `file://${file}`], { encoding: 'utf8', timeout: 90_000 });
+    const r1 = spawnSync(chromium, [...flags, `--screenshot=${shot}`, '--window-size=1200,800', `file://${file}`], { encoding: 'utf8', timeout: 90_000 });
     assert.ok(existsSync(shot), `no screenshot: ${r1.stderr}`);
     assert.ok(statSync(shot).size > 10_000, `screenshot too small (${statSync(shot).size} bytes)`);
-    const r2 = spawnSync(chromium as string, [...flags, '--dump-dom', `file://${file}#u-onprem-paris_accounts_account-service-production`], { encoding: 'utf8', timeout: 90_000 });
+    const r2 = spawnSync(chromium, [...flags, '--dump-dom', `file://${file}#u-onprem-paris_accounts_account-service-production`], { encoding: 'utf8', timeout: 90_000 });
     assert.match(r2.stdout, /data-unit="gke-europe-west1\/accounts\/account-service-internal" data-state="broken"/);
     // the inline script opened the panel the URL points at
     assert.match(r2.stdout, /<details class="unit" id="u-onprem-paris_accounts_account-service-production" data-drifted="1" open="">/);
