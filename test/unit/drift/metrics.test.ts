@@ -111,16 +111,20 @@ describe('drift --pushgateway', () => {
       gw.close();
     }
   });
-  it('the real Prometheus Pushgateway accepts them and serves them back with job and repo', { skip: existsSync(PUSHGATEWAY_BIN) ? false : `${PUSHGATEWAY_BIN} not installed (npm test installs it: scripts/system-deps.mjs)` }, async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const child = spawn(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  it('the real Prometheus Pushgateway accepts them and serves them back with job and repo', async () => {
+    assert.ok(existsSync(PUSHGATEWAY_BIN), `${PUSHGATEWAY_BIN} is not installed: npm test installs it (scripts/system-deps.mjs), or run apt-get install prometheus-pushgateway`);
+    // port 0: the gateway binds a free port itself and logs the address it listens on
+    const child = spawn(PUSHGATEWAY_BIN, ['--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
-      const base = `http://127.0.0.1:${port}`;
+      const base = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        child.stderr.on('data', (b: Buffer) => {
+          seen += b.toString();
+          const m = /msg="Listening on" address=(127\.0\.0\.1:\d+)/.exec(seen);
+          if (m) resolve(`http://${m[1]}`);
+        });
+        child.on('exit', (code) => reject(new Error(`the pushgateway exited (${code}) before listening: ${seen}`)));
+      });
       // wait for it to answer (an event: its /-/ready endpoint), never a fixed sleep
       for (let i = 0; ; i++) {
         const ok = await fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
