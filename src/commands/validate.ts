@@ -22,7 +22,7 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
 }
 
 export async function run(o: ValidateOptions): Promise<CommandResult> {
-  const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
+  const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
   const units = expandUnits(repo);

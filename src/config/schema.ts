@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { closest, distance } from 'fastest-levenshtein';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.ts';
+import { describeValue } from './limits.ts';
 import type { YamlFile } from './yaml-file.ts';
 
 const require = createRequire(import.meta.url);
@@ -56,13 +57,6 @@ function where(path: string[]): string {
   return path.map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
 function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined {
   const path = pathOf(err.instancePath);
   const numeric = path.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
@@ -86,14 +80,15 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
       return mk(pos, `missing required field "${missing}" in ${where(path)}`);
     }
     case 'type':
-      return mk(pos, `${where(path)} must be ${article((err.params as { type: string }).type)}, got ${typeName(err.data)}`);
+      return mk(pos, `${where(path)} must be ${article((err.params as { type: string }).type)}, got ${describeValue(err.data)}`);
     case 'enum':
-      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}, got ${JSON.stringify(err.data)}`);
+      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}`);
     case 'pattern': {
       const ref = String(err.schemaPath);
-      if (ref.includes('duration')) return mk(pos, `${where(path)}: bad duration ${JSON.stringify(err.data)} (write e.g. 30s, 5m, 1h30m)`);
-      if (path.includes('url')) return mk(pos, `${where(path)}: ${JSON.stringify(err.data)} is not an http(s) URL`);
-      return mk(pos, `${where(path)}: ${JSON.stringify(err.data)} is not a valid name (lower-case letters, digits and '-')`);
+      // the position points at the value; its text is not repeated (values never reach a log)
+      if (ref.includes('duration')) return mk(pos, `${where(path)}: not a duration (write e.g. 30s, 5m, 1h30m)`);
+      if (path.includes('url')) return mk(pos, `${where(path)}: not an http(s) URL`);
+      return mk(pos, `${where(path)}: not a valid name (lower-case letters, digits and '-')`);
     }
     case 'propertyNames':
       return undefined; // reported by the nested `pattern` error with the key's path
