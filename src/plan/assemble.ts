@@ -261,6 +261,21 @@ function hasChanges(plan: Plan): boolean {
 }
 
 /**
+ * What a message about a unit may say: an API server or helm may quote a
+ * field's value (a Secret's among them). "Kind/name (template): message"
+ * keeps the object's identity; in the message, quoted values become their
+ * size and every value of the unit (those that land in a Secret first) is
+ * scrubbed.
+ */
+export function unitTextScrubber(u: PlannedUnit): (text: string) => string {
+  const scrub = u.kind === 'rendered' ? makeScrubber([...secretMaskOf([{ values: u.values, manifest: `${u.extra}${u.manifest}` }], u.namespace).strings, ...valueStrings(u.values)]) : (t: string) => t;
+  return (l) => {
+    const cut = l.indexOf(': ');
+    return cut < 0 ? scrub(redactQuotedValues(l)) : `${l.slice(0, cut + 2)}${scrub(redactQuotedValues(l.slice(cut + 2)))}`;
+  };
+}
+
+/**
  * The plan with the objects the API server refused (plan/validate-on-server.ts) as unit
  * errors, one line per object, like a render error: the unit is not applied.
  */
@@ -269,13 +284,7 @@ export function withRefusedObjects(plan: Plan, refused: ReadonlyMap<string, read
   const mark = <U extends PlannedUnit>(u: U): U | FailedUnit => {
     const said = refused.get(unitId(u));
     if (!said) return u;
-    // the server may quote a field's value (a Secret's among them): sizes only, and every value of the unit scrubbed
-    const scrub = u.kind === 'rendered' ? makeScrubber([...secretMaskOf([{ values: u.values, manifest: `${u.extra}${u.manifest}` }], u.namespace).strings, ...valueStrings(u.values)]) : (t: string) => t;
-    // "Kind/name (template): message": the object's identity stays, the server's message is cleaned
-    const clean = (l: string) => {
-      const cut = l.indexOf(': ');
-      return cut < 0 ? scrub(redactQuotedValues(l)) : `${l.slice(0, cut + 2)}${scrub(redactQuotedValues(l.slice(cut + 2)))}`;
-    };
+    const clean = unitTextScrubber(u);
     const lines = said.map(clean);
     if (u.kind === 'failed') return { ...u, error: [u.error, ...lines].join('\n') };
     if (u.kind === 'orphan') return u; // uninstalls send no object

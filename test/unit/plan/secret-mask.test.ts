@@ -100,3 +100,20 @@ describe('secret masking by destination', () => {
     assert.equal(redactQuotedValues('spec.type: Unsupported value: "Foo": supported values: "ClusterIP"'), 'spec.type: Unsupported value: (a string of 3 bytes, not shown): supported values: "ClusterIP"');
   });
 });
+
+describe('live drift shows no secret value', () => {
+  it('a ConfigMap that copies a Secret value, changed by hand, is reported without the value', async () => {
+    const { detectLiveDrift } = await import('../../../src/plan/live-drift.ts');
+    const man = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: copy, namespace: ns }\ndata: { URL: "postgres://app:${NEW.pw}@db/app" }\n---\n${manifest(NEW)}`;
+    const live = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'copy', namespace: 'ns' }, data: { URL: 'postgres://app:hand-edited@db/app' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db', namespace: 'ns' }, data: { LEVEL: NEW.level } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ns' }, data: { CONN: b64(`postgres://app:${NEW.pw}@db/app`), BLOB: b64(NEW.blob) } },
+    ];
+    const r = detectLiveDrift({ manifest: man, namespace: 'ns', config: valuesOf(NEW) }, live);
+    assert.equal(r.drifted, true);
+    const text = JSON.stringify(r);
+    for (const s of SECRETS) assert.ok(!text.includes(s), `leaked ${s}: ${text}`);
+    assert.deepEqual(r.objects.map((o) => [o.kind, o.name, o.fields.map((f) => f.deployed)]), [['ConfigMap', 'copy', ['"(secret)"']]]);
+  });
+});
