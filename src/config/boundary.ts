@@ -5,8 +5,8 @@
 // before anything is opened: a pull request to the repository cannot make
 // helm-cascade read a file elsewhere on the machine (a kubeconfig, an
 // agent's credentials) and render it into a cluster or print it.
-import { realpathSync } from 'node:fs';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** The allowed folders, as written (resolved) and as they really are (realpaths); the repository's root first. */
 export interface Boundary {
@@ -57,4 +57,26 @@ export function outsideMessage(what: string, path: string, via: 'path' | 'symlin
   const how = via === 'symlink' ? ' through a symlink' : '';
   const allowed = b.lexical.length > 1 ? ' or a folder given with --allow-root' : '';
   return `${what} ${JSON.stringify(path)} leads outside the deploy repository${how} (paths must stay inside the folder holding clusters.yaml${allowed}); nothing was read`;
+}
+
+/**
+ * The first symlink under a folder (a local chart) that leads outside the
+ * allowed folders, relative to the folder; undefined when none does. helm
+ * follows symlinks in a chart, so a link to /etc/passwd under templates/ or
+ * files/ would be rendered into the cluster's objects.
+ */
+export function symlinkOut(dir: string, b: Boundary, limit = 10_000): string | undefined {
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length && seen++ < limit) {
+    const d = stack.pop()!;
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) {
+        if (!checkBoundary(p, dir, b).inside) return relative(dir, p);
+      } else if (st.isDirectory()) stack.push(p);
+    }
+  }
+  return undefined;
 }

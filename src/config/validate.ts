@@ -9,7 +9,7 @@ import type { Diagnostic } from '../errors.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesGlob, matchesSelector } from '../model/selectors.ts';
 import type { ClusterSelector, ClusterSpec, DeployRepo, Limits, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
-import { checkBoundary, outsideMessage } from './boundary.ts';
+import { checkBoundary, outsideMessage, symlinkOut } from './boundary.ts';
 import type { Boundary } from './boundary.ts';
 import { LIMIT_ENV, setDepth } from './limits.ts';
 import { readValuesFile } from './values-file.ts';
@@ -189,6 +189,10 @@ function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, bound
       const abs = isAbsolute(ref) ? ref : join(repo.config.root, ref);
       if (!existsSync(abs) || !statSync(abs).isDirectory()) at(pos(['chart', 'ref']), `chart folder not found: ${ref}`);
       else if (!existsSync(join(abs, 'Chart.yaml'))) at(pos(['chart', 'ref']), `${ref} is not a chart (no Chart.yaml)`);
+      else {
+        const link = symlinkOut(abs, boundary);
+        if (link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, link, 'symlink', boundary));
+      }
     } else if (kind === 'repo') {
       const parts = ref.split('/');
       const repos = [...rel.repositories, ...repo.config.repositories].map((r) => r.name);

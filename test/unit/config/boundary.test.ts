@@ -130,3 +130,21 @@ describe('values files: the limits plan applies, checked by validate', () => {
     assert.deepEqual(lines, ['releases/web.yaml:5:6: set: the path starting "a" is 5 keys deep, over the limit of 4 (HELM_CASCADE_MAX_SET_DEPTH)']);
   });
 });
+
+describe('symlinks inside a local chart', () => {
+  it('a chart whose templates/ holds a symlink out is refused (helm would render the target)', () => {
+    const { lines } = world(release(''), {}, (base) => {
+      mkdirSync(join(base, 'repo', 'charts', 'web', 'templates'));
+      symlinkSync(join(base, 'outside', 'secret.yaml'), join(base, 'repo', 'charts', 'web', 'templates', 'cm.yaml'));
+    });
+    assert.deepEqual(lines, ['releases/web.yaml:4:8: chart charts/web: the symlink "templates/cm.yaml" leads outside the deploy repository through a symlink (paths must stay inside the folder holding clusters.yaml); nothing was read']);
+  });
+
+  it('a symlink that stays inside the repository is fine', () => {
+    const { lines } = world(release(''), {}, (base) => {
+      writeFileSync(join(base, 'repo', 'shared.txt'), 'x');
+      symlinkSync(join(base, 'repo', 'shared.txt'), join(base, 'repo', 'charts', 'web', 'shared.txt'));
+    });
+    assert.deepEqual(lines, []);
+  });
+});
