@@ -77,8 +77,10 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, YamlFile>();
 
-  const cfOutside = checkBoundary(clustersAbs, root, makeBoundary(root));
-  if (!cfOutside.inside) return { repo: undefined, diagnostics: [{ file: shown(clustersAbs), line: 1, col: 1, message: outsideMessage('clusters file', opts.clustersFile, cfOutside.via, makeBoundary(root)) }] };
+  // clusters.yaml itself: a symlink to a file elsewhere is refused like any other path (--allow-root does not apply)
+  const own = makeBoundary(root);
+  const cfWhere = checkBoundary(clustersAbs, root, own);
+  if (!cfWhere.inside) return { repo: undefined, diagnostics: [{ file: shown(clustersAbs), line: 1, col: 1, message: outsideMessage('clusters file', opts.clustersFile, cfWhere.via, own) }] };
   const cf = readYamlFile(clustersAbs, shown(clustersAbs), limits);
   files.set(cf.file, cf);
   diagnostics.push(...cf.diagnostics);
