@@ -123,6 +123,28 @@ describe('hostile repositories (CLI, no cluster)', () => {
   });
 });
 
+describe('--allow-root, and clusters.yaml itself', () => {
+  it('--allow-root lets values come from a folder outside the repository', async () => {
+    const base = hostile({ 'releases/web.yaml': release('values: [../outside/secret.yaml]\n') });
+    const refused = await execa(process.execPath, [bin, 'validate'], { cwd: join(base, 'repo'), reject: false, env: { NO_COLOR: '1' } });
+    assert.equal(refused.exitCode, 4, refused.stderr);
+    const allowed = await execa(process.execPath, [bin, 'validate', '--allow-root', '../outside'], { cwd: join(base, 'repo'), reject: false, env: { NO_COLOR: '1' } });
+    assert.equal(allowed.exitCode, 0, allowed.stderr);
+    assert.equal(allowed.stdout, 'clusters.yaml: 1 clusters, 1 releases, 1 helm releases in 1 waves: valid.');
+  });
+
+  it('a clusters.yaml that is a symlink to a file elsewhere is refused', async () => {
+    const base = hostile({}, (b) => {
+      writeFileSync(join(b, 'outside', 'clusters.yaml'), CLUSTERS);
+      mkdirSync(join(b, 'linked', 'releases'), { recursive: true });
+      symlinkSync(join(b, 'outside', 'clusters.yaml'), join(b, 'linked', 'clusters.yaml'));
+    });
+    const r = await execa(process.execPath, [bin, 'validate', '--clusters', join(base, 'linked', 'clusters.yaml')], { cwd: base, reject: false, env: { NO_COLOR: '1' } });
+    assert.equal(r.exitCode, 4, r.stderr);
+    assert.equal(r.stderr.split('\n')[0], `linked/clusters.yaml:1:1: clusters file "${join(base, 'linked', 'clusters.yaml')}" leads outside the deploy repository through a symlink (paths must stay inside the folder holding clusters.yaml); nothing was read`);
+  });
+});
+
 describe('limits on the command line', () => {
   it('a --set path deeper than the limit is refused (exit 4) before helm or a cluster is called', async () => {
     const base = hostile({ 'releases/web.yaml': release('') });
