@@ -13,6 +13,7 @@ import { checkBoundary, outsideMessage, symlinkOut } from './boundary.ts';
 import type { Boundary } from './boundary.ts';
 import { LIMIT_ENV, setDepth } from './limits.ts';
 import { readValuesFile } from './values-file.ts';
+import { readYamlFile } from './yaml-file.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import { expandUnits } from '../model/units.ts';
 import { effectiveWaves, waveHolds } from '../model/waves.ts';
@@ -177,7 +178,22 @@ function setDepthChecks(rel: ReleaseSpec, f: Files, at: At, limits: Limits): voi
 }
 
 /** A chart ref is a chart folder, an oci:// URL, or repo/name of a declared repository; versions are semver ranges. */
-function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, boundary: Boundary): void {
+/** The `file://` dependencies of a local chart's Chart.yaml that leave the allowed folders (helm would load them). */
+function fileDependenciesOut(chartDir: string, boundary: Boundary, limits: Limits): { path: string; via: 'path' | 'symlink' }[] {
+  const meta = readYamlFile(join(chartDir, 'Chart.yaml'), 'Chart.yaml', limits).data;
+  const deps = meta && typeof meta === 'object' && Array.isArray((meta as { dependencies?: unknown }).dependencies) ? ((meta as { dependencies: unknown[] }).dependencies) : [];
+  const out: { path: string; via: 'path' | 'symlink' }[] = [];
+  for (const d of deps) {
+    const repo = d && typeof d === 'object' ? (d as { repository?: unknown }).repository : undefined;
+    if (typeof repo !== 'string' || !repo.startsWith('file://')) continue;
+    const path = repo.slice('file://'.length);
+    const where = checkBoundary(path, chartDir, boundary);
+    if (!where.inside) out.push({ path: repo, via: where.via });
+  }
+  return out;
+}
+
+function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, boundary: Boundary, limits: Limits): void {
   const { pos } = f.release(rel);
   const { ref, version } = rel.chart;
   if (ref) {
@@ -192,6 +208,7 @@ function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, bound
       else {
         const link = symlinkOut(abs, boundary);
         if (link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, link, 'symlink', boundary));
+        for (const dep of fileDependenciesOut(abs, boundary, limits)) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the file:// dependency`, dep.path, dep.via, boundary));
       }
     } else if (kind === 'repo') {
       const parts = ref.split('/');
@@ -233,7 +250,7 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
     releaseNameChecks(rel, repo, f, at);
     out.push(...valuesFileChecks(rel, repo.config.root, f, at, ctx, parsed));
     setDepthChecks(rel, f, at, ctx.limits);
-    chartChecks(rel, repo, f, at, ctx.boundary);
+    chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits);
   }
   uniquenessChecks(repo, at);
   return out;

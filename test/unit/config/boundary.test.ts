@@ -148,3 +148,12 @@ describe('symlinks inside a local chart', () => {
     assert.deepEqual(lines, []);
   });
 });
+
+describe('file:// dependencies of a local chart', () => {
+  it('a dependency outside the repository is refused; one inside is fine', () => {
+    const out = world({ ...release(''), 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - { name: lib, version: 1.0.0, repository: "file://../../../outside" }\n' });
+    assert.deepEqual(out.lines, ['releases/web.yaml:4:8: chart charts/web: the file:// dependency "file://../../../outside" leads outside the deploy repository (paths must stay inside the folder holding clusters.yaml); nothing was read']);
+    const inside = world({ ...release(''), 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - { name: lib, version: 1.0.0, repository: "file://../lib" }\n', 'charts/lib/Chart.yaml': 'apiVersion: v2\nname: lib\nversion: 1.0.0\n' });
+    assert.deepEqual(inside.lines, []);
+  });
+});
