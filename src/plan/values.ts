@@ -198,7 +198,9 @@ function landsInSecret(text: string, isString: boolean, secrets: readonly string
  * looks secret, plus the Secrets' own values.
  */
 export function secretMaskOf(parts: readonly { values: Values | undefined; manifest: string | undefined }[], namespace: string): SecretMask {
-  const secrets = parts.flatMap((p) => secretTexts(p.manifest, namespace));
+  // an unchanged release: the deployed manifest is the planned one, parsed once
+  const manifests = [...new Set(parts.map((p) => p.manifest).filter((m): m is string => Boolean(m)))];
+  const secrets = manifests.flatMap((m) => secretTexts(m, namespace));
   const paths = new Set<string>();
   const strings = new Set(secrets.filter((s) => s.length >= MIN_SCRUB));
   for (const p of parts) {
