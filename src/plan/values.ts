@@ -233,9 +233,14 @@ export function maskSecretValues(v: Values, prefix = '', mask: SecretMask = NO_M
   return out;
 }
 
-/** `plan --explain` lines with every masked value shown as "(secret)". */
+/**
+ * `plan --explain` lines with every masked value shown as "(secret)": by path,
+ * and by text for the lines the mask's paths do not cover (the chart's own
+ * defaults: a default password the chart puts in a Secret).
+ */
 export function maskOrigins<T extends { path: string; value: unknown }>(origins: readonly T[], mask: SecretMask): T[] {
-  return origins.map((o) => (o.value !== SECRET_MASK && isMaskedPath(o.path, mask) ? { ...o, value: SECRET_MASK } : o));
+  const secret = (o: T) => isMaskedPath(o.path, mask) || leafTexts(o.value).some((t) => landsInSecret(t, typeof o.value === 'string' || Array.isArray(o.value), mask.strings));
+  return origins.map((o) => (o.value !== SECRET_MASK && secret(o) ? { ...o, value: SECRET_MASK } : o));
 }
 
 /** Every string (and number) stored under a secret-looking path: what output must never show. */

@@ -117,3 +117,12 @@ describe('live drift shows no secret value', () => {
     assert.deepEqual(r.objects.map((o) => [o.kind, o.name, o.fields.map((f) => f.deployed)]), [['ConfigMap', 'copy', ['"(secret)"']]]);
   });
 });
+
+describe('chart defaults in --explain', () => {
+  it('a default the chart puts in a Secret is masked by its text', async () => {
+    const { maskOrigins } = await import('../../../src/plan/values.ts');
+    const mask = secretMaskOf([{ values: {}, manifest: manifest(NEW) }], 'ns');
+    const lines = maskOrigins([{ path: 'defaults.dsn', value: NEW.blob, source: 'chart default' }, { path: 'level', value: 'debug', source: 'chart default' }], mask);
+    assert.deepEqual(lines.map((l) => l.value), ['(secret)', 'debug']);
+  });
+});
