@@ -26,6 +26,7 @@ import { checkBoundary, makeBoundary, outsideMessage } from './boundary.ts';
 import type { Boundary } from './boundary.ts';
 import { parseDuration } from './duration.ts';
 import { LIMIT_ENV, limitsFromEnv } from './limits.ts';
+import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
@@ -36,6 +37,8 @@ export const DEFAULT_HEALTH: HealthSpec = {
   soakMs: 2 * 60_000,
   minReadyEndpoints: 1,
   maxRestarts: 0,
+  restartWindowMs: 60 * 60_000,
+  maxRecentRestarts: 0,
   http: [],
 };
 
@@ -87,13 +90,14 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   if (cf.data !== undefined) diagnostics.push(...schemaDiagnostics('clusters', cf));
   const config = buildClustersFile(cf, root, diagnostics);
   if (config) Object.assign(config, { allowedRoots: boundary.real, limits });
+  if (config && isObj(cf.data)) config.policies = buildPolicies(cf, cf.data.policies, diagnostics);
 
   const releasesAbs = opts.releasesDir ? resolve(cwd, opts.releasesDir) : join(root, 'releases');
   const releases = readReleases({ releasesAbs, given: opts.releasesDir, root, boundary, limits, shown }, files, diagnostics);
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }));
+  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -178,6 +182,9 @@ function buildHealth(v: unknown): HealthOverride {
   if (soak !== undefined) h.soakMs = soak;
   if (Number.isInteger(v.minReadyEndpoints)) h.minReadyEndpoints = v.minReadyEndpoints as number;
   if (Number.isInteger(v.maxRestarts)) h.maxRestarts = v.maxRestarts as number;
+  const restartWindow = durationOf(v.restartWindow);
+  if (restartWindow !== undefined) h.restartWindowMs = restartWindow;
+  if (Number.isInteger(v.maxRecentRestarts)) h.maxRecentRestarts = v.maxRecentRestarts as number;
   if (Array.isArray(v.http)) {
     h.http = v.http.filter(isObj).map((g) => ({ url: String(g.url ?? ''), expectStatus: typeof g.expectStatus === 'number' ? g.expectStatus : 200 }));
   }
@@ -264,6 +271,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     onFailure: d.onFailure === 'halt' ? 'halt' : 'rollback',
     cascadeValues: cascadeValuesOf(d.cascadeValues) ?? 'auto',
     repositories: buildRepositories(d.repositories),
+    policies: [],
   };
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
@@ -300,6 +308,7 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
     health: buildHealth(d.health),
     repositories: buildRepositories(d.repositories),
     ignoreDifferences: buildIgnoreRules(d.ignoreDifferences),
+    policyExceptions: buildPolicyExceptions(file, d.policyExceptions),
     pos: file.posOf(['name']),
   };
   const cv = cascadeValuesOf(d.cascadeValues);

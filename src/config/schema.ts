@@ -82,13 +82,12 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
     case 'type':
       return mk(pos, `${where(path)} must be ${article((err.params as { type: string }).type)}, got ${describeValue(err.data)}`);
     case 'enum':
-      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}`);
+      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}, got ${quoteShort(err.data)}`);
     case 'pattern': {
       const ref = String(err.schemaPath);
-      // the position points at the value; its text is not repeated (values never reach a log)
-      if (ref.includes('duration')) return mk(pos, `${where(path)}: not a duration (write e.g. 30s, 5m, 1h30m)`);
-      if (path.includes('url')) return mk(pos, `${where(path)}: not an http(s) URL`);
-      return mk(pos, `${where(path)}: not a valid name (lower-case letters, digits and '-')`);
+      if (ref.includes('duration')) return mk(pos, `${where(path)}: bad duration ${quoteShort(err.data)} (write e.g. 30s, 5m, 1h30m)`);
+      if (path.includes('url')) return mk(pos, `${where(path)}: ${quoteShort(err.data)} is not an http(s) URL`);
+      return mk(pos, `${where(path)}: ${quoteShort(err.data)} is not a valid name (lower-case letters, digits and '-')`);
     }
     case 'propertyNames':
       return undefined; // reported by the nested `pattern` error with the key's path
@@ -108,6 +107,16 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
     default:
       return mk(pos, `${where(path)} ${err.message ?? 'is invalid'}`);
   }
+}
+
+/**
+ * The offending value of a field with fixed choices or a fixed form (an enum,
+ * a duration, a name): quoted when it is a short one-line word, the way one
+ * types it there; anything else (a pasted credential, a whole file) is
+ * described by type and size only, never printed.
+ */
+function quoteShort(v: unknown): string {
+  return typeof v === 'string' && Buffer.byteLength(v) <= 40 && /^[\x20-\x7e]*$/.test(v) ? JSON.stringify(v) : describeValue(v);
 }
 
 function article(t: string): string {

@@ -157,3 +157,13 @@ describe('file:// dependencies of a local chart', () => {
     assert.deepEqual(inside.lines, []);
   });
 });
+
+describe('schema messages', () => {
+  it('a short word in a fixed-choice field is quoted; anything longer is described, never printed', () => {
+    const base = mkdtempSync(join(tmpdir(), 'hc-boundary-'));
+    mkdirSync(join(base, 'releases'));
+    writeFileSync(join(base, 'clusters.yaml'), `${CLUSTERS}onFailure: "${MARKER}-and-then-some-more-text"\nhealth: { timeout: soon }\n`);
+    const lines = loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: base }).diagnostics.map(formatDiagnostic);
+    assert.deepEqual(lines, ['clusters.yaml:3:12: onFailure must be one of rollback, halt, got a string (52 bytes)', 'clusters.yaml:4:20: health.timeout: bad duration "soon" (write e.g. 30s, 5m, 1h30m)']);
+  });
+});

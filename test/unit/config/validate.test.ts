@@ -149,7 +149,7 @@ describe('validate: one fixture per class of mistake, exact file:line:col', () =
   it('bad duration and out-of-range numbers', () => {
     const ds = check(`${CLUSTERS}health: { timeout: 5 minutes, maxRestarts: -1 }\n`, { 'web.yaml': RELEASE }, CHART);
     assert.deepEqual(ds, [
-      'clusters.yaml:10:20: health.timeout: not a duration (write e.g. 30s, 5m, 1h30m)',
+      'clusters.yaml:10:20: health.timeout: bad duration "5 minutes" (write e.g. 30s, 5m, 1h30m)',
       'clusters.yaml:10:44: health.maxRestarts must be >= 0',
     ]);
   });
