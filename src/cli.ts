@@ -17,6 +17,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 const FLAGS = {
   clusters: () => new Option('--clusters <file>', 'clusters.yaml of the deploy repository').default('./clusters.yaml'),
   releases: () => new Option('--releases <dir>', 'folder of release files (default: releases/ beside clusters.yaml)'),
+  allowRoot: () => new Option('--allow-root <dir>', 'also allow values files and local charts from this folder outside the repository (repeatable)').argParser(collect),
   selector: () => new Option('-l, --selector <sel>', 'only units matching name=x,track=y,cluster=z (globs allowed)'),
   concurrency: () => new Option('--concurrency <n>', 'operations in flight at once (default: renders one per core, helm and kube calls 4 x cores)'),
   output: () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
@@ -39,7 +40,7 @@ const FLAGS = {
 } as const;
 type FlagName = keyof typeof FLAGS;
 
-const REPO: FlagName[] = ['clusters', 'releases', 'output', 'color', 'verbose'];
+const REPO: FlagName[] = ['clusters', 'releases', 'allowRoot', 'output', 'color', 'verbose'];
 const CLUSTER: FlagName[] = [...REPO, 'selector', 'kubeconfig', 'helm', 'concurrency'];
 const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift'];
 

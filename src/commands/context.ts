@@ -31,7 +31,7 @@ function verboseLog(o: RepoOptions): ((line: string) => void) | undefined {
 }
 
 function loadRepo(o: RepoOptions): DeployRepo {
-  return loadDeployRepoOrThrow({ clustersFile: o.clustersFile, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
+  return loadDeployRepoOrThrow({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
 }
 
 export interface CommandContext {

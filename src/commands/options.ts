@@ -4,6 +4,7 @@
 // only: this module loads for every command line, `--help` included.
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../config/duration.ts';
+import { LIMIT_ENV, limitsFromEnv, setFlagDepth } from '../config/limits.ts';
 import { UsageError } from '../errors.ts';
 import type { ValueFlags } from '../helm/argv.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
@@ -16,6 +17,8 @@ export type RawFlags = Record<string, unknown>;
 export interface RepoOptions {
   clustersFile: string;
   releasesDir: string | undefined;
+  /** --allow-root: folders outside the repository that values files and local charts may come from. */
+  allowRoots: string[];
   output: 'text' | 'json';
   color: boolean;
   verbose: boolean;
@@ -105,10 +108,23 @@ function durationOf(flag: string, v: unknown): number {
   return ms;
 }
 
+/** Command-line --set keys no deeper than the limit (helm parses them; a path thousands of keys deep is refused first). */
+function checkSetDepth(f: ValueFlags): void {
+  const max = limitsFromEnv(process.env).maxSetDepth;
+  const kinds = [['set', f.set], ['set-string', f.setString], ['set-file', f.setFile], ['set-json', f.setJson], ['set-literal', f.setLiteral]] as const;
+  for (const [flag, list] of kinds) {
+    for (const v of list) {
+      const depth = setFlagDepth(v);
+      if (depth > max) throw new UsageError(`--${flag}: a key path ${depth} keys deep, over the limit of ${max} (${LIMIT_ENV.maxSetDepth})`);
+    }
+  }
+}
+
 function repoOptions(raw: RawFlags): RepoOptions {
   return {
     clustersFile: str(raw.clusters) ?? './clusters.yaml',
     releasesDir: str(raw.releases),
+    allowRoots: (raw.allowRoot as string[] | undefined) ?? [],
     output: raw.output === 'json' ? 'json' : 'text',
     color: raw.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
     verbose: raw.verbose === true,
@@ -122,6 +138,7 @@ function clusterOptions(raw: RawFlags): ClusterOptions {
 function renderOptions(raw: RawFlags): RenderOptions {
   const list = (k: string) => (raw[k] as string[] | undefined) ?? [];
   const valueFlags = { values: list('values'), set: list('set'), setString: list('setString'), setFile: list('setFile'), setJson: list('setJson'), setLiteral: list('setLiteral') };
+  checkSetDepth(valueFlags);
   return { ...clusterOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
 }
 

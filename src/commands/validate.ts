@@ -40,7 +40,7 @@ async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void
 }
 
 export async function run(o: ValidateOptions): Promise<CommandResult> {
-  const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
+  const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
   if (o.online) await checkRendered(o, repo);

@@ -7,6 +7,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import type {
+  Limits,
   CascadeValues,
   ChartRepositorySpec,
   IgnoreRule,
@@ -21,7 +22,10 @@ import type {
   ValuesLayer,
   WaveSpec,
 } from '../model/spec.ts';
+import { checkBoundary, makeBoundary, outsideMessage } from './boundary.ts';
+import type { Boundary } from './boundary.ts';
 import { parseDuration } from './duration.ts';
+import { LIMIT_ENV, limitsFromEnv } from './limits.ts';
 import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
 import { crossFileDiagnostics } from './validate.ts';
@@ -42,6 +46,10 @@ export interface LoadOptions {
   clustersFile: string; // path as given (default ./clusters.yaml)
   releasesDir?: string; // default <root>/releases
   cwd?: string;
+  /** --allow-root: folders beside the repository that values files and charts may come from (the operator's opt-in). */
+  allowRoots?: readonly string[];
+  /** Default: DEFAULT_LIMITS, each overridden by its environment variable. */
+  limits?: Limits;
 }
 
 export interface LoadResult {
@@ -56,48 +64,89 @@ export function loadDeployRepoOrThrow(opts: LoadOptions): DeployRepo {
   return repo;
 }
 
+/** How load shows a path: relative to cwd when inside it, else absolute. */
+type Shown = (abs: string) => string;
+
 export function loadDeployRepo(opts: LoadOptions): LoadResult {
   const cwd = opts.cwd ?? process.cwd();
+  const limits = opts.limits ?? limitsFromEnv(process.env);
   const clustersAbs = resolve(cwd, opts.clustersFile);
   const root = dirname(clustersAbs);
-  const shown = (abs: string) => {
+  const boundary = makeBoundary(root, (opts.allowRoots ?? []).map((r) => resolve(cwd, r)));
+  const shown: Shown = (abs) => {
     const rel = relative(cwd, abs);
     return rel && !rel.startsWith('..') ? rel : abs;
   };
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, YamlFile>();
 
-  const cf = readYamlFile(clustersAbs, shown(clustersAbs));
+  // clusters.yaml itself: a symlink to a file elsewhere is refused like any other path (--allow-root does not apply)
+  const own = makeBoundary(root);
+  const cfWhere = checkBoundary(clustersAbs, root, own);
+  if (!cfWhere.inside) return { repo: undefined, diagnostics: [{ file: shown(clustersAbs), line: 1, col: 1, message: outsideMessage('clusters file', opts.clustersFile, cfWhere.via, own) }] };
+  const cf = readYamlFile(clustersAbs, shown(clustersAbs), limits);
   files.set(cf.file, cf);
   diagnostics.push(...cf.diagnostics);
   if (cf.data !== undefined) diagnostics.push(...schemaDiagnostics('clusters', cf));
   const config = buildClustersFile(cf, root, diagnostics);
+  if (config) Object.assign(config, { allowedRoots: boundary.real, limits });
   if (config && isObj(cf.data)) config.policies = buildPolicies(cf, cf.data.policies, diagnostics);
 
   const releasesAbs = opts.releasesDir ? resolve(cwd, opts.releasesDir) : join(root, 'releases');
-  const releases: ReleaseSpec[] = [];
-  if (!existsSync(releasesAbs) || !statSync(releasesAbs).isDirectory()) {
-    diagnostics.push({ file: shown(releasesAbs), line: 1, col: 1, message: 'releases folder not found (use --releases DIR)' });
-  } else {
-    const names = readdirSync(releasesAbs)
-      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-      .sort();
-    for (const f of names) {
-      const abs = join(releasesAbs, f);
-      const rf = readYamlFile(abs, shown(abs));
-      files.set(rf.file, rf);
-      diagnostics.push(...rf.diagnostics);
-      if (rf.data === undefined) continue;
-      diagnostics.push(...schemaDiagnostics('release', rf));
-      const rel = buildRelease(rf, diagnostics);
-      if (rel) releases.push(rel);
-    }
-  }
+  const releases = readReleases({ releasesAbs, given: opts.releasesDir, root, boundary, limits, shown }, files, diagnostics);
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files), ...policyExceptionDiagnostics(config.policies ?? [], releases));
+  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+interface ReleasesInput {
+  releasesAbs: string;
+  /** --releases as given (undefined: the default releases/ beside clusters.yaml). */
+  given: string | undefined;
+  root: string;
+  boundary: Boundary;
+  limits: Limits;
+  shown: Shown;
+}
+
+/** The release files of the releases folder: inside the repository, at most maxReleases of them, each read and built. */
+function readReleases(r: ReleasesInput, files: Map<string, YamlFile>, diagnostics: Diagnostic[]): ReleaseSpec[] {
+  const at = (abs: string, message: string) => diagnostics.push({ file: r.shown(abs), line: 1, col: 1, message });
+  const dir = checkBoundary(r.releasesAbs, r.root, r.boundary);
+  if (!dir.inside) {
+    at(r.releasesAbs, outsideMessage('the releases folder', r.given ?? 'releases', dir.via, r.boundary));
+    return [];
+  }
+  if (!existsSync(r.releasesAbs) || !statSync(r.releasesAbs).isDirectory()) {
+    at(r.releasesAbs, 'releases folder not found (use --releases DIR)');
+    return [];
+  }
+  const names = readdirSync(r.releasesAbs)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+  if (names.length > r.limits.maxReleases) {
+    at(r.releasesAbs, `${names.length} release files, over the limit of ${r.limits.maxReleases} (${LIMIT_ENV.maxReleases}); nothing was read`);
+    return [];
+  }
+  const releases: ReleaseSpec[] = [];
+  for (const f of names) {
+    const abs = join(r.releasesAbs, f);
+    const where = checkBoundary(abs, r.root, r.boundary);
+    if (!where.inside) {
+      at(abs, outsideMessage('release file', r.shown(abs), where.via, r.boundary));
+      continue;
+    }
+    const rf = readYamlFile(abs, r.shown(abs), r.limits);
+    files.set(rf.file, rf);
+    diagnostics.push(...rf.diagnostics);
+    if (rf.data === undefined) continue;
+    diagnostics.push(...schemaDiagnostics('release', rf));
+    const rel = buildRelease(rf, diagnostics);
+    if (rel) releases.push(rel);
+  }
+  return releases;
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

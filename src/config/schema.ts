@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { closest, distance } from 'fastest-levenshtein';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.ts';
+import { describeValue } from './limits.ts';
 import type { YamlFile } from './yaml-file.ts';
 
 const require = createRequire(import.meta.url);
@@ -56,13 +57,6 @@ function where(path: string[]): string {
   return path.map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
 function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined {
   const path = pathOf(err.instancePath);
   const numeric = path.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
@@ -86,14 +80,14 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
       return mk(pos, `missing required field "${missing}" in ${where(path)}`);
     }
     case 'type':
-      return mk(pos, `${where(path)} must be ${article((err.params as { type: string }).type)}, got ${typeName(err.data)}`);
+      return mk(pos, `${where(path)} must be ${article((err.params as { type: string }).type)}, got ${describeValue(err.data)}`);
     case 'enum':
-      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}, got ${JSON.stringify(err.data)}`);
+      return mk(pos, `${where(path)} must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).join(', ')}, got ${quoteShort(err.data)}`);
     case 'pattern': {
       const ref = String(err.schemaPath);
-      if (ref.includes('duration')) return mk(pos, `${where(path)}: bad duration ${JSON.stringify(err.data)} (write e.g. 30s, 5m, 1h30m)`);
-      if (path.includes('url')) return mk(pos, `${where(path)}: ${JSON.stringify(err.data)} is not an http(s) URL`);
-      return mk(pos, `${where(path)}: ${JSON.stringify(err.data)} is not a valid name (lower-case letters, digits and '-')`);
+      if (ref.includes('duration')) return mk(pos, `${where(path)}: bad duration ${quoteShort(err.data)} (write e.g. 30s, 5m, 1h30m)`);
+      if (path.includes('url')) return mk(pos, `${where(path)}: ${quoteShort(err.data)} is not an http(s) URL`);
+      return mk(pos, `${where(path)}: ${quoteShort(err.data)} is not a valid name (lower-case letters, digits and '-')`);
     }
     case 'propertyNames':
       return undefined; // reported by the nested `pattern` error with the key's path
@@ -113,6 +107,16 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
     default:
       return mk(pos, `${where(path)} ${err.message ?? 'is invalid'}`);
   }
+}
+
+/**
+ * The offending value of a field with fixed choices or a fixed form (an enum,
+ * a duration, a name): quoted when it is a short one-line word, the way one
+ * types it there; anything else (a pasted credential, a whole file) is
+ * described by type and size only, never printed.
+ */
+function quoteShort(v: unknown): string {
+  return typeof v === 'string' && Buffer.byteLength(v) <= 40 && /^[\x20-\x7e]*$/.test(v) ? JSON.stringify(v) : describeValue(v);
 }
 
 function article(t: string): string {

@@ -2,13 +2,18 @@
 // that must be there, waves that must cover every (track, cluster) exactly
 // once. Each problem carries the file:line:col of the offending text.
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import semver from 'semver';
 import type { Diagnostic } from '../errors.ts';
 import { unitId } from '../model/identity.ts';
 import { matchesGlob, matchesSelector } from '../model/selectors.ts';
-import type { ClusterSelector, ClusterSpec, DeployRepo, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
+import type { ClusterSelector, ClusterSpec, DeployRepo, Limits, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
+import { checkBoundary, outsideMessage, symlinkOut } from './boundary.ts';
+import type { Boundary } from './boundary.ts';
+import { LIMIT_ENV, setDepth } from './limits.ts';
+import { readValuesFile } from './values-file.ts';
+import { readYamlFile } from './yaml-file.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import { expandUnits } from '../model/units.ts';
 import { effectiveWaves, waveHolds } from '../model/waves.ts';
@@ -121,31 +126,90 @@ function releaseNameChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At)
   }
 }
 
-/** Every values file a release names exists. */
-function valuesFileChecks(rel: ReleaseSpec, root: string, f: Files, at: At): void {
-  const { pos } = f.release(rel);
-  const check = (layer: ValuesLayer, path: YamlPath) =>
-    layer.values.forEach((v, i) => {
-      if (!existsSync(isAbsolute(v) ? v : join(root, v))) at(pos([...path, 'values', i]), `values file not found: ${v} (paths are relative to the folder holding clusters.yaml)`);
-    });
-  check(rel.base, []);
-  for (const [t, layer] of Object.entries(rel.tracks ?? {})) check(layer, ['tracks', t]);
+/** What the file checks need besides the model: the boundary, the limits, how to show a path. */
+export interface FileCheckContext {
+  boundary: Boundary;
+  limits: Limits;
+  shown: (abs: string) => string;
+}
+
+/** Each layer of a release with its path in the release file. */
+function layersOf(rel: ReleaseSpec): [ValuesLayer, YamlPath][] {
+  const out: [ValuesLayer, YamlPath][] = [[rel.base, []]];
+  for (const [t, layer] of Object.entries(rel.tracks ?? {})) out.push([layer, ['tracks', t]]);
   for (const o of rel.clusters) {
-    check(o, ['clusters', o.pattern]);
-    for (const [t, layer] of Object.entries(o.tracks)) check(layer, ['clusters', o.pattern, 'tracks', t]);
+    out.push([o, ['clusters', o.pattern]]);
+    for (const [t, layer] of Object.entries(o.tracks)) out.push([layer, ['clusters', o.pattern, 'tracks', t]]);
+  }
+  return out;
+}
+
+/**
+ * Every values file a release names: inside the repository (after symlinks;
+ * nothing outside is opened), present, and parsed as plan parses it (size,
+ * alias and duplicate-key limits, a map). Each file is parsed once.
+ */
+function valuesFileChecks(rel: ReleaseSpec, root: string, f: Files, at: At, ctx: FileCheckContext, parsed: Map<string, Diagnostic[]>): Diagnostic[] {
+  const { pos } = f.release(rel);
+  const problems: Diagnostic[] = [];
+  for (const [layer, path] of layersOf(rel)) {
+    layer.values.forEach((v, i) => {
+      const where = checkBoundary(v, root, ctx.boundary);
+      if (!where.inside) return at(pos([...path, 'values', i]), outsideMessage('values file', v, where.via, ctx.boundary));
+      if (where.real === undefined || !existsSync(where.real)) return at(pos([...path, 'values', i]), `values file not found: ${v} (paths are relative to the folder holding clusters.yaml)`);
+      if (!parsed.has(where.real)) {
+        const abs = isAbsolute(v) ? resolve(v) : join(root, v);
+        const found = readValuesFile(where.real, ctx.shown(abs), ctx.limits).diagnostics;
+        parsed.set(where.real, found);
+        problems.push(...found);
+      }
+    });
+  }
+  return problems;
+}
+
+/** `set:` paths no deeper than the limit (dotted keys expanded, nested maps counted). */
+function setDepthChecks(rel: ReleaseSpec, f: Files, at: At, limits: Limits): void {
+  const { pos } = f.release(rel);
+  for (const [layer, path] of layersOf(rel)) {
+    const { depth, key } = setDepth(layer.set);
+    if (depth > limits.maxSetDepth) at(pos([...path, 'set']), `set: the path starting ${JSON.stringify(key.split('.')[0])} is ${depth} keys deep, over the limit of ${limits.maxSetDepth} (${LIMIT_ENV.maxSetDepth})`);
   }
 }
 
 /** A chart ref is a chart folder, an oci:// URL, or repo/name of a declared repository; versions are semver ranges. */
-function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At): void {
+/** The `file://` dependencies of a local chart's Chart.yaml that leave the allowed folders (helm would load them). */
+function fileDependenciesOut(chartDir: string, boundary: Boundary, limits: Limits): { path: string; via: 'path' | 'symlink' }[] {
+  const meta = readYamlFile(join(chartDir, 'Chart.yaml'), 'Chart.yaml', limits).data;
+  const deps = meta && typeof meta === 'object' && Array.isArray((meta as { dependencies?: unknown }).dependencies) ? ((meta as { dependencies: unknown[] }).dependencies) : [];
+  const out: { path: string; via: 'path' | 'symlink' }[] = [];
+  for (const d of deps) {
+    const repo = d && typeof d === 'object' ? (d as { repository?: unknown }).repository : undefined;
+    if (typeof repo !== 'string' || !repo.startsWith('file://')) continue;
+    const path = repo.slice('file://'.length);
+    const where = checkBoundary(path, chartDir, boundary);
+    if (!where.inside) out.push({ path: repo, via: where.via });
+  }
+  return out;
+}
+
+function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, boundary: Boundary, limits: Limits): void {
   const { pos } = f.release(rel);
   const { ref, version } = rel.chart;
   if (ref) {
-    const kind = chartRefKind(ref, repo.config.root);
-    if (kind === 'local') {
+    const where = checkBoundary(ref, repo.config.root, boundary);
+    // a ref that leaves the repository is refused before anything looks at it (not even whether it exists)
+    const kind = where.inside || ref.startsWith('oci://') ? chartRefKind(ref, repo.config.root) : 'local';
+    if (kind === 'local' && !where.inside) at(pos(['chart', 'ref']), outsideMessage('chart folder', ref, where.via, boundary));
+    else if (kind === 'local') {
       const abs = isAbsolute(ref) ? ref : join(repo.config.root, ref);
       if (!existsSync(abs) || !statSync(abs).isDirectory()) at(pos(['chart', 'ref']), `chart folder not found: ${ref}`);
       else if (!existsSync(join(abs, 'Chart.yaml'))) at(pos(['chart', 'ref']), `${ref} is not a chart (no Chart.yaml)`);
+      else {
+        const link = symlinkOut(abs, boundary);
+        if (link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, link, 'symlink', boundary));
+        for (const dep of fileDependenciesOut(abs, boundary, limits)) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the file:// dependency`, dep.path, dep.via, boundary));
+      }
     } else if (kind === 'repo') {
       const parts = ref.split('/');
       const repos = [...rel.repositories, ...repo.config.repositories].map((r) => r.name);
@@ -175,16 +239,18 @@ function uniquenessChecks(repo: DeployRepo, at: At): void {
   }
 }
 
-export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFile>): Diagnostic[] {
+export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFile>, ctx: FileCheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const parsed = new Map<string, Diagnostic[]>();
   const at: At = (pos, message) => out.push({ file: pos.file, line: pos.line, col: pos.col, message });
   const f = filesOf(repo, files);
   clusterChecks(repo, f, at);
   waveChecks(repo, f, at);
   for (const rel of repo.releases) {
     releaseNameChecks(rel, repo, f, at);
-    valuesFileChecks(rel, repo.config.root, f, at);
-    chartChecks(rel, repo, f, at);
+    out.push(...valuesFileChecks(rel, repo.config.root, f, at, ctx, parsed));
+    setDepthChecks(rel, f, at, ctx.limits);
+    chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits);
   }
   uniquenessChecks(repo, at);
   return out;

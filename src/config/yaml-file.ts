@@ -1,9 +1,10 @@
 // A YAML file read with positions, so every problem can name file:line:col.
-import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors.ts';
-import type { SourcePos } from '../model/spec.ts';
+import type { Limits, SourcePos } from '../model/spec.ts';
+import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from './limits.ts';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -19,26 +20,50 @@ export interface YamlFile {
   diagnostics: Diagnostic[];
 }
 
-export function readYamlFile(absPath: string, shownAs: string): YamlFile {
-  let text: string;
-  try {
-    text = readFileSync(absPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const pos = { file: shownAs, line: 1, col: 1 };
-    return {
-      file: shownAs,
-      data: undefined,
-      posOf: () => pos,
-      keyPosOf: () => pos,
-      posInValue: () => pos,
-      diagnostics: [{ ...pos, message: code === 'ENOENT' ? 'file not found' : `cannot read file: ${String(err)}` }],
-    };
-  }
-  return parseYamlText(text, shownAs);
+/** A file that could not be read or parsed: one diagnostic at its top. */
+function unreadable(shownAs: string, message: string): YamlFile {
+  const pos = { file: shownAs, line: 1, col: 1 };
+  return { file: shownAs, data: undefined, posOf: () => pos, keyPosOf: () => pos, posInValue: () => pos, diagnostics: [{ ...pos, message }] };
 }
 
-function parseYamlText(text: string, shownAs: string): YamlFile {
+/** The file's text, unless it is over the size limit (checked on the open file, before reading a byte). */
+function readLimited(absPath: string, maxBytes: number): { text: string } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(absPath, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { error: 'not a regular file' };
+    if (st.size > maxBytes) return { error: `file is ${formatBytes(st.size)}, over the limit of ${formatBytes(maxBytes)} per file (${LIMIT_ENV.maxFileBytes}); nothing was parsed` };
+    return { text: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readYamlFile(absPath: string, shownAs: string, limits: Pick<Limits, 'maxFileBytes' | 'maxAliasCount'> = DEFAULT_LIMITS): YamlFile {
+  const read = readLimited(absPath, limits.maxFileBytes);
+  if ('error' in read) return unreadable(shownAs, read.error);
+  return parseYamlText(read.text, shownAs, limits.maxAliasCount);
+}
+
+/**
+ * The yaml library's message made safe to print: its fixed text only. A few
+ * messages quote the source (an unresolved tag, an escape, a block scalar
+ * header); everything after the first colon is dropped, so no content of
+ * the file reaches a log.
+ */
+function yamlErrorText(message: string, code: string): string {
+  const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
+  const fixed = first.split(':')[0]!.trim().slice(0, 120);
+  return `YAML syntax: ${fixed || code}`;
+}
+
+function parseYamlText(text: string, shownAs: string, maxAliasCount: number): YamlFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
@@ -46,12 +71,16 @@ function parseYamlText(text: string, shownAs: string): YamlFile {
     const { line, col } = lineCounter.linePos(offset);
     return { file: shownAs, line, col };
   };
-  for (const e of [...doc.errors, ...doc.warnings]) {
-    const pos = at(e.pos[0]);
-    const msg = e.message.split('\n')[0] ?? e.message;
-    diagnostics.push({ ...pos, message: `YAML syntax: ${msg.replace(/ at line \d+, column \d+.*$/, '')}` });
+  for (const e of [...doc.errors, ...doc.warnings]) diagnostics.push({ ...at(e.pos[0]), message: yamlErrorText(e.message, e.code) });
+  let data: unknown;
+  if (!doc.errors.length) {
+    try {
+      data = doc.toJS({ maxAliasCount });
+    } catch {
+      // only the alias limit throws here ("Excessive alias count"): an alias bomb
+      diagnostics.push({ ...at(firstAliasOffset(doc)), message: `YAML: more than ${maxAliasCount} alias expansions (${LIMIT_ENV.maxAliasCount}); refused as an alias bomb` });
+    }
   }
-  const data = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 1000 });
   const nodeAt = (path: YamlPath): YamlNode | undefined => nearestNode(doc, path);
   return {
     file: shownAs,
@@ -116,4 +145,16 @@ function nearestNode(doc: Document, path: YamlPath): YamlNode | undefined {
     node = next;
   }
   return node as YamlNode | undefined;
+}
+
+/** Where the first alias of a document is (an alias bomb is reported there). */
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }

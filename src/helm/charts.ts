@@ -13,12 +13,13 @@
 // resolved the same way). They are assembled in a copy of the chart under
 // charts/built/<digest>/ — the repository's own folder is never written to.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { CascadeError } from '../errors.ts';
+import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import type { ChartRepositorySpec, ChartSpec } from '../model/spec.ts';
 import type { ResolvedChart } from '../model/release.ts';
@@ -79,6 +80,8 @@ function safeDir(s: string): string {
 
 export interface ChartResolverOptions {
   root: string; // deploy repo root
+  /** The realpaths local charts may come from (ClustersFileSpec.allowedRoots: the root, then --allow-root folders). */
+  allowedRoots?: readonly string[];
   repositories: ChartRepositorySpec[]; // clusters.yaml repositories
   helm: Helm;
   cacheDir?: string;
@@ -275,13 +278,13 @@ class Resolver implements ChartResolver {
     );
   }
 
-  /** A path the repository names must stay inside it (symlinks resolved). */
+  /** A path the repository names must stay inside it or an --allow-root folder (symlinks resolved; config/boundary.ts), checked before anything is read. */
   #insideRepo(path: string, what: string): string {
-    if (!existsSync(path)) throw new ChartError(`${what}: ${relative(this.#o.root, path)} does not exist`);
-    const real = realpathSync(path);
-    const root = realpathSync(this.#o.root);
-    if (real !== root && !real.startsWith(`${root}${sep}`)) throw new ChartError(`${what}: ${path} is outside the deploy repository (${root})`);
-    return real;
+    const boundary = makeBoundary(this.#o.root, this.#o.allowedRoots?.slice(1) ?? []);
+    const where = checkBoundary(path, this.#o.root, boundary);
+    if (!where.inside) throw new ChartError(`${what}: ${outsideMessage('path', relative(this.#o.root, path), where.via, boundary)}`);
+    if (where.real === undefined || !existsSync(where.real)) throw new ChartError(`${what}: ${relative(this.#o.root, path)} does not exist`);
+    return where.real;
   }
 
   /**

@@ -57,6 +57,16 @@ export interface Helm {
   preview(cmd: HelmCommand): string;
 }
 
+/** helm's message about a malformed value flag without the values it quotes (`failed parsing --set-json data a={...`). */
+function hideFlagValues(text: string, f: ValueFlags): string {
+  const flags = [...f.set, ...f.setString, ...f.setJson, ...f.setLiteral, ...f.setFile];
+  const valueOf = (p: string) => (p.indexOf('=') > 0 ? [p.slice(p.indexOf('=') + 1)] : []);
+  // the value after the first '=' (a --set-json document holds commas), and each pair's value
+  const parts = flags.flatMap((s) => [...valueOf(s), ...s.split(',').flatMap(valueOf)]);
+  const needles = [...new Set(parts.filter((p) => p.length >= 3))].sort((a, b) => b.length - a.length);
+  return needles.reduce((t, n) => t.split(n).join('(hidden)'), text);
+}
+
 export interface HelmOptions {
   bin: string;
   /** Called with every command line before it runs (for --verbose). */
@@ -162,7 +172,7 @@ async function userValues(exec: (cmd: HelmCommand) => Promise<string>, f: ValueF
     try {
       out = await exec(userValuesCommand(dir, f));
     } catch (err) {
-      if (err instanceof ToolError) throw new UsageError(`command-line values: ${err.stderr.replace(/^Error: /, '').trim()}`);
+      if (err instanceof ToolError) throw new UsageError(`command-line values: ${hideFlagValues(err.stderr.replace(/^Error: /, '').trim(), f)}`);
       throw err;
     }
     const json = out.split('\n').filter((l) => l.trim() && !l.startsWith('---') && !l.startsWith('#')).join('\n');

@@ -4,6 +4,20 @@ import { delimiter } from 'node:path';
 import { parse } from 'yaml';
 import { PreflightError } from '../errors.ts';
 
+/**
+ * The contexts of one kubeconfig file. A file that is not YAML yields none
+ * (every context is then reported missing): the parser's message quotes the
+ * file's text, and a kubeconfig holds credentials, so it is never shown.
+ */
+function contextsOf(file: string): { name?: string }[] {
+  try {
+    const doc = parse(readFileSync(file, 'utf8')) as { contexts?: unknown } | null;
+    return Array.isArray(doc?.contexts) ? (doc.contexts as { name?: string }[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Context names defined across every file of a KUBECONFIG-style path list. */
 export function kubeconfigContexts(kubeconfig: string): { contexts: Set<string>; missingFiles: string[] } {
   const contexts = new Set<string>();
@@ -13,8 +27,7 @@ export function kubeconfigContexts(kubeconfig: string): { contexts: Set<string>;
       missingFiles.push(file);
       continue;
     }
-    const doc = parse(readFileSync(file, 'utf8')) as { contexts?: { name?: string }[] } | null;
-    for (const c of doc?.contexts ?? []) if (c.name) contexts.add(c.name);
+    for (const c of contextsOf(file)) if (c.name) contexts.add(c.name);
   }
   return { contexts, missingFiles };
 }

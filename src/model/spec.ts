@@ -148,6 +148,27 @@ export interface ClustersFileSpec {
   repositories: ChartRepositorySpec[];
   /** House rules (the loader always sets it; [] when none). */
   policies?: PolicyRuleSpec[];
+  /**
+   * The folders every path the repository names must stay in, after symlinks
+   * are resolved (realpaths): the root, then the operator's --allow-root folders.
+   */
+  allowedRoots?: string[];
+  /** The operator's limits (environment variables), never the repository's. */
+  limits?: Limits;
+}
+
+/** What one repository may make the tool do (config/limits.ts: defaults, environment variables). */
+export interface Limits {
+  /** Bytes of one file the repository names (clusters.yaml, release and values files). */
+  maxFileBytes: number;
+  /** Release files in the releases folder. */
+  maxReleases: number;
+  /** Segments of one `set:` path (dotted keys expanded, nested maps counted) or command-line --set key. */
+  maxSetDepth: number;
+  /** Bytes of one unit's rendered output (helm template). */
+  maxRenderBytes: number;
+  /** YAML alias expansions in one file (an alias bomb). */
+  maxAliasCount: number;
 }
 
 /** Values contributed by one layer: files, then `set`. */

@@ -12,10 +12,11 @@ import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
-import { diffManifests, diffValues } from './diff.ts';
+import { diffManifests, diffValues, makeScrubber } from './diff.ts';
 import type { FailedUnit, ObjectDiff, OrphanUnit, Plan, PlannedUnit, PlanReason, RenderedUnit, UnitDigest, ValueOrigin } from './types.ts';
 import type { SplitRender } from './rendered.ts';
-import { secretStrings } from './values.ts';
+import { maskOrigins, redactQuotedValues, SECRET_MASK, secretMaskOf, valueStrings } from './values.ts';
+import type { SecretMask } from './values.ts';
 
 /** One unit as gathered: rendered, failed, or disabled for its cluster; not yet compared. */
 export type DesiredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
@@ -124,9 +125,31 @@ function settledNote(d: Extract<DesiredUnit, { state: 'rendered' }>, revision: n
   return `${why}; the inputs are those of revision ${revision}, so it is not upgraded`;
 }
 
+/**
+ * What a unit's output must never show (values.ts SecretMask): the values
+ * that land in a Secret of the planned manifest (hooks and crds/ included)
+ * or of the deployed one, whatever their key, and secret-looking keys.
+ */
+function unitMask(values: Values | undefined, manifest: string | undefined, deployed: DeployedRelease | undefined, namespace: string): SecretMask {
+  return secretMaskOf([{ values, manifest }, { values: deployed?.config, manifest: deployed?.manifest }], namespace);
+}
+
+/**
+ * A failed unit's error and --explain lines: no manifest says where its
+ * values go, so no value of it (or of the deployed revision's Secrets) is
+ * shown: helm's message is scrubbed of every value, strings are not listed.
+ */
+function failedOutput(d: Extract<DesiredUnit, { state: 'failed' }>, deployed: DeployedRelease | undefined): { error: string; origins?: ValueOrigin[] } {
+  const mask = unitMask(d.values, undefined, deployed, d.unit.namespace);
+  const scrub = makeScrubber([...mask.strings, ...valueStrings(d.values ?? {})]);
+  const origins = d.origins?.map((o) => (typeof o.value === 'string' || Array.isArray(o.value) ? { ...o, value: SECRET_MASK } : o));
+  return { error: redactQuotedValues(scrub(d.error)), ...(origins ? { origins } : {}) };
+}
+
 function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
   const u = d.unit;
-  const secrets = [...secretStrings(d.values), ...secretStrings(deployed?.config ?? {})];
+  const mask = unitMask(d.values, `${d.extra}${d.manifest}`, deployed, u.namespace);
+  const secrets = [...mask.strings];
   const found = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
   // the inputs of the deployed revision, another output: not a change of the repository (see settledNote)
   const settled = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
@@ -141,7 +164,7 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
     chart: d.chart,
     toVersion: d.chart.version,
     values: d.values,
-    origins: d.origins,
+    origins: maskOrigins(d.origins, mask),
     manifest: d.manifest,
     hooks: d.hooks,
     crds: d.crds,
@@ -153,7 +176,7 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
   };
   if (!deployed) return base;
   const reasons = upgradeReasons(d, deployed, diffs, live);
-  if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, secrets);
+  if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, mask);
   if (live?.drifted) base.diffs = [...diffs, ...liveDiffs(live)];
   return { ...base, reasons, action: reasons.length ? 'upgrade' : 'unchanged' };
 }
@@ -169,8 +192,9 @@ function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined, live?: 
     return { kind: 'orphan', ...refOf(d), ...deployedInfo(deployed), action: 'uninstall', reasons: ['disabled'], diffs: removedObjects(deployed.manifest, d.unit.namespace), digest: digestOf(undefined, undefined, undefined, deployed.revision) };
   }
   if (d.state === 'failed') {
-    const { chart, values, origins } = d;
-    const f: FailedUnit = { kind: 'failed', ...refOf(d), ...deployedInfo(deployed), action: deployed ? 'unchanged' : 'install', reasons: [], diffs: [], error: d.error, digest: digestOf(chart, values, undefined, deployed?.revision ?? 0) };
+    const { chart, values } = d;
+    const { error, origins } = failedOutput(d, deployed);
+    const f: FailedUnit = { kind: 'failed', ...refOf(d), ...deployedInfo(deployed), action: deployed ? 'unchanged' : 'install', reasons: [], diffs: [], error, digest: digestOf(chart, values, undefined, deployed?.revision ?? 0) };
     return { ...f, ...(chart ? { chart, toVersion: chart.version } : {}), ...(values ? { values } : {}), ...(origins ? { origins } : {}) };
   }
   return planRendered(d, deployed, live);
@@ -237,14 +261,31 @@ function hasChanges(plan: Plan): boolean {
 }
 
 /**
+ * What a message about a unit may say: an API server or helm may quote a
+ * field's value (a Secret's among them). "Kind/name (template): message"
+ * keeps the object's identity; in the message, quoted values become their
+ * size and every value of the unit (those that land in a Secret first) is
+ * scrubbed.
+ */
+export function unitTextScrubber(u: PlannedUnit): (text: string) => string {
+  const scrub = u.kind === 'rendered' ? makeScrubber([...secretMaskOf([{ values: u.values, manifest: `${u.extra}${u.manifest}` }], u.namespace).strings, ...valueStrings(u.values)]) : (t: string) => t;
+  return (l) => {
+    const cut = l.indexOf(': ');
+    return cut < 0 ? scrub(redactQuotedValues(l)) : `${l.slice(0, cut + 2)}${scrub(redactQuotedValues(l.slice(cut + 2)))}`;
+  };
+}
+
+/**
  * The plan with the objects the API server refused (plan/validate-on-server.ts) as unit
  * errors, one line per object, like a render error: the unit is not applied.
  */
 export function withRefusedObjects(plan: Plan, refused: ReadonlyMap<string, readonly string[]>): Plan {
   if (refused.size === 0) return plan;
   const mark = <U extends PlannedUnit>(u: U): U | FailedUnit => {
-    const lines = refused.get(unitId(u));
-    if (!lines) return u;
+    const said = refused.get(unitId(u));
+    if (!said) return u;
+    const clean = unitTextScrubber(u);
+    const lines = said.map(clean);
     if (u.kind === 'failed') return { ...u, error: [u.error, ...lines].join('\n') };
     if (u.kind === 'orphan') return u; // uninstalls send no object
     const { manifest: _m, valuesDiff: _v, ...rest } = u;

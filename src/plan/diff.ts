@@ -9,21 +9,12 @@ import { stringify } from 'yaml';
 import { parseManifest } from '../model/manifest.ts';
 import type { ManifestObject } from '../model/manifest.ts';
 import type { ObjectDiff } from './types.ts';
-import { canonicalJson, isPlainObject } from '../model/json.ts';
-import { isSecretPath, leaves, maskSecretValues, SECRET_MASK } from './values.ts';
+import { canonicalJson } from '../model/json.ts';
+import { isMaskedPath, leaves, maskSecretValues, SECRET_MASK, secretEntries } from './values.ts';
+import type { SecretMask } from './values.ts';
 import type { Values } from '../model/json.ts';
 
 const SECRET_KINDS = new Set(['Secret']);
-
-/** The decoded key -> value map of a Secret (data is base64, stringData plain; stringData wins as the API server does). */
-function secretEntries(obj: Values): Map<string, string> {
-  const out = new Map<string, string>();
-  if (isPlainObject(obj.data)) {
-    for (const [k, v] of Object.entries(obj.data)) out.set(k, Buffer.from(String(v ?? ''), 'base64').toString('utf8'));
-  }
-  if (isPlainObject(obj.stringData)) for (const [k, v] of Object.entries(obj.stringData)) out.set(k, String(v ?? ''));
-  return out;
-}
 
 /** A Secret with its values replaced by a one-way marker, so two versions compare equal iff the values are equal. */
 function secretForDiff(obj: Values): { shown: Values; entries: Map<string, string> } {
@@ -132,22 +123,27 @@ export function makeScrubber(secrets: string[]): (text: string) => string {
   };
 }
 
-/** Diff of user values (deployed config -> planned values), secret-looking leaves masked. */
-export function diffValues(before: Values | undefined, after: Values | undefined, secrets: string[] = []): string {
-  const b = before ? toYaml(maskSecretValues(before)) : '';
-  const a = after ? toYaml(maskSecretValues(after)) : '';
+/**
+ * Diff of user values (deployed config -> planned values), masked leaves
+ * (secret-looking keys, values that land in a Secret: values.ts SecretMask)
+ * shown as "(secret)", and every secret text scrubbed.
+ */
+export function diffValues(before: Values | undefined, after: Values | undefined, secrets: string[] | SecretMask = []): string {
+  const mask: SecretMask = Array.isArray(secrets) ? { paths: new Set(), strings: secrets } : secrets;
+  const b = before ? toYaml(maskSecretValues(before, '', mask)) : '';
+  const a = after ? toYaml(maskSecretValues(after, '', mask)) : '';
   let text = b === a ? '' : unifiedDiff(b, a);
   // a masked leaf that changed value shows as unchanged; say it changed
-  const changed = changedSecretLeaves(before ?? {}, after ?? {});
+  const changed = changedSecretLeaves(before ?? {}, after ?? {}, mask);
   if (changed.length) text = [text, ...changed.map((p) => `~ ${p}: (secret, changed)`)].filter(Boolean).join('\n');
-  return makeScrubber(secrets)(text);
+  return makeScrubber([...mask.strings])(text);
 }
 
-function changedSecretLeaves(before: Values, after: Values): string[] {
+function changedSecretLeaves(before: Values, after: Values, mask: SecretMask): string[] {
   const mb = new Map(leaves(before).map(([p, v]) => [p, canonicalJson(v)]));
   const out: string[] = [];
   for (const [p, v] of leaves(after)) {
-    if (isSecretPath(p) && mb.has(p) && mb.get(p) !== canonicalJson(v)) out.push(p);
+    if (isMaskedPath(p, mask) && mb.has(p) && mb.get(p) !== canonicalJson(v)) out.push(p);
   }
   return out;
 }

@@ -8,7 +8,8 @@ import pLimit from 'p-limit';
 import { applyDryRun } from '../kube/apply-dry-run.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { IgnoreRule } from '../model/spec.ts';
-import { driftFields, LiveObjects, parseManifest } from './live-drift.ts';
+import type { Values } from '../model/json.ts';
+import { driftFields, LiveObjects, parseManifest, scrubLiveDrift } from './live-drift.ts';
 import type { LiveDriftResult, ObjectDrift } from './types.ts';
 
 async function confirmObject(client: KubeClient, o: ObjectDrift, release: { manifest: string; namespace: string }, live: LiveObjects, ignore: readonly IgnoreRule[]): Promise<ObjectDrift | undefined> {
@@ -23,9 +24,9 @@ async function confirmObject(client: KubeClient, o: ObjectDrift, release: { mani
 }
 
 /** The drift of one release with every changed object confirmed by its API server. */
-export async function confirmLiveDrift(client: KubeClient, release: { manifest: string; namespace: string }, result: LiveDriftResult, live: LiveObjects, ignore: readonly IgnoreRule[] = []): Promise<LiveDriftResult> {
+export async function confirmLiveDrift(client: KubeClient, release: { manifest: string; namespace: string; config?: Values | undefined }, result: LiveDriftResult, live: LiveObjects, ignore: readonly IgnoreRule[] = []): Promise<LiveDriftResult> {
   if (!result.drifted) return result;
   const limit = pLimit(4);
   const objects = (await Promise.all(result.objects.map((o) => limit(() => confirmObject(client, o, release, live, ignore))))).filter((o): o is ObjectDrift => o !== undefined);
-  return { ...result, drifted: objects.length > 0, objects };
+  return scrubLiveDrift({ ...result, drifted: objects.length > 0, objects }, release);
 }

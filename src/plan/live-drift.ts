@@ -8,6 +8,9 @@ import type { FieldDrift, LiveDriftResult, ObjectDrift } from './types.ts';
 import { apiGroup } from '../model/objects.ts';
 import type { KubeObject, LiveObject } from '../model/objects.ts';
 import type { IgnoreRule } from '../model/spec.ts';
+import type { Values } from '../model/json.ts';
+import { makeScrubber } from './diff.ts';
+import { secretMaskOf } from './values.ts';
 
 /** Identity of an object independent of the served version. */
 function liveKey(o: { apiVersion?: string; kind?: string; namespace?: string | undefined; name?: string }): string {
@@ -114,7 +117,7 @@ function ignoredFor(m: DeployedObject, rules: readonly IgnoreRule[], index: Live
  * (e.g. the result of one `kubectl get KINDS -n NS -o json` per namespace).
  * Pure.
  */
-export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly (KubeObject | LiveObject)[], ignore: readonly IgnoreRule[] = []): LiveDriftResult {
+export function detectLiveDrift(release: { manifest: string; namespace: string; config?: Values | undefined }, live: LiveObjects | readonly (KubeObject | LiveObject)[], ignore: readonly IgnoreRule[] = []): LiveDriftResult {
   const index = live instanceof LiveObjects ? live : new LiveObjects(live);
   const objects: ObjectDrift[] = [];
   const manifestObjects = parseManifest(release.manifest, release.namespace);
@@ -128,7 +131,25 @@ export function detectLiveDrift(release: { manifest: string; namespace: string }
     const fields = driftFields(m, m.object, found, ignore, index);
     if (fields.length) objects.push({ ...base, change: 'changed', fields });
   }
-  return { drifted: objects.length > 0, objects, checked: manifestObjects.length };
+  return scrubLiveDrift({ drifted: objects.length > 0, objects, checked: manifestObjects.length }, release);
+}
+
+/**
+ * Live drift without the release's secret values (plan/values.ts SecretMask):
+ * a chart that copies a Secret's value into a ConfigMap or an env var would
+ * otherwise show it as the field's deployed or live value.
+ */
+export function scrubLiveDrift(result: LiveDriftResult, release: { manifest: string; namespace: string; config?: Values | undefined }): LiveDriftResult {
+  if (!result.drifted) return result;
+  const scrub = makeScrubber([...secretMaskOf([{ values: release.config, manifest: release.manifest }], release.namespace).strings]);
+  const field = (f: FieldDrift): FieldDrift => ({
+    ...f,
+    message: scrub(f.message),
+    ...(f.deployed !== undefined ? { deployed: scrub(f.deployed) } : {}),
+    ...(f.live !== undefined ? { live: scrub(f.live) } : {}),
+    ...(f.diff !== undefined ? { diff: scrub(f.diff) } : {}),
+  });
+  return { ...result, objects: result.objects.map((o) => ({ ...o, fields: o.fields.map(field) })) };
 }
 
 /** The fields of `wanted` (the manifest's object, or the server's dry-run of applying it) that `live` does not match, the ignored ones left out. */

@@ -3,11 +3,13 @@
 // cluster's kube version and API versions, IsUpgrade when the release
 // exists). Each distinct (chart, values, name, namespace, capabilities) is
 // rendered once, through a bounded pool.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import pLimit from 'p-limit';
 import { parse } from 'yaml';
-import { ToolError } from '../errors.ts';
+import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
+import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from '../config/limits.ts';
+import { readValuesFile } from '../config/values-file.ts';
+import { BadInputError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
 import type { TemplateArgs } from '../helm/argv.ts';
@@ -51,19 +53,36 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
   return sources;
 }
 
-/** Reads values files relative to the repository root, each once. */
-function makeValuesReader(root: string): (path: string) => Values {
+/**
+ * Reads values files relative to the repository root, each once, with the
+ * boundary and limits `validate` checks (config/values-file.ts); load has
+ * already refused any problem, this is the same check where the file is read.
+ */
+function makeValuesReader(config: ClustersFileSpec): (path: string) => Values {
   const cache = new Map<string, Values>();
+  const boundary = makeBoundary(config.root, config.allowedRoots?.slice(1) ?? []);
+  const limits = config.limits ?? DEFAULT_LIMITS;
   return (p) => {
-    const abs = isAbsolute(p) ? p : join(root, p);
+    const abs = isAbsolute(p) ? p : join(config.root, p);
     let v = cache.get(abs);
     if (!v) {
-      const doc: unknown = parse(readFileSync(abs, 'utf8'));
-      v = isPlainObject(doc) ? doc : {};
+      const where = checkBoundary(p, config.root, boundary);
+      if (!where.inside) throw new BadInputError(outsideMessage('values file', p, where.via, boundary));
+      const read = readValuesFile(abs, p, limits);
+      if (!read.values) throw new BadInputError(read.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n'));
+      v = read.values;
       cache.set(abs, v);
     }
     return v;
   };
+}
+
+/** A unit's rendered output over the limit is refused (a chart or values that make helm print without end). */
+function checkRenderSize(out: string, limits: ClustersFileSpec['limits']): string {
+  const max = (limits ?? DEFAULT_LIMITS).maxRenderBytes;
+  const size = Buffer.byteLength(out);
+  if (size > max) throw new BadInputError(`rendered output is ${formatBytes(size)}, over the limit of ${formatBytes(max)} per release (${LIMIT_ENV.maxRenderBytes})`);
+  return out;
 }
 
 /** The error text a unit shows: helm's own message (it names the template file and line). */
@@ -95,8 +114,8 @@ export class Renderer {
 
   constructor(o: RendererOptions) {
     this.#o = o;
-    this.#charts = o.charts ?? createChartResolver({ root: o.config.root, repositories: o.config.repositories, helm: o.helm, ...(o.log ? { log: o.log } : {}) });
-    this.#readValues = makeValuesReader(o.config.root);
+    this.#charts = o.charts ?? createChartResolver({ root: o.config.root, ...(o.config.allowedRoots ? { allowedRoots: o.config.allowedRoots } : {}), repositories: o.config.repositories, helm: o.helm, ...(o.log ? { log: o.log } : {}) });
+    this.#readValues = makeValuesReader(o.config);
     this.#pool = pLimit(Math.max(1, o.concurrency));
   }
 
@@ -117,7 +136,7 @@ export class Renderer {
     const key = sha256([inputs, args.server ? `server ${args.server.context}` : '', String(args.isUpgrade)].join('\0'));
     let r = fresh ? undefined : this.#renders.get(key);
     if (!r) {
-      r = this.#pool(() => this.#o.helm.template(args));
+      r = this.#pool(() => this.#o.helm.template(args)).then((out) => checkRenderSize(out, this.#o.config.limits));
       if (!fresh) this.#renders.set(key, r);
     }
     return r;

@@ -10,6 +10,7 @@ import { PreflightError } from '../errors.ts';
 import { unitId, unitRefOf } from '../model/identity.ts';
 import type { OnFailure } from '../model/spec.ts';
 import type { Plan, PlannedUnit, PlanWave } from '../plan/types.ts';
+import { unitTextScrubber } from '../plan/assemble.ts';
 import type { RunResult, UnitRunResult, WaveRunResult } from './types.ts';
 import type { UndoHow } from './undo.ts';
 
@@ -156,8 +157,10 @@ async function changeUnit<B>(u: PlannedUnit, c: Ctx<B>, step: StepControl): Prom
     const out = await ops.change(u, opts.dryRun);
     results.stamp(u, { upgradedAt: results.iso(), ...(out.revision !== undefined ? { toRevision: out.revision } : {}) });
   } catch (err) {
-    step.fail(u, (err as Error).message, 'helm-failed');
-    results.finish(u, { outcome: 'helm-failed', reason: (err as Error).message });
+    // helm's stderr may quote a value the API server refused (a Secret's among them)
+    const reason = unitTextScrubber(u)((err as Error).message);
+    step.fail(u, reason, 'helm-failed');
+    results.finish(u, { outcome: 'helm-failed', reason });
     return { unit: u, ...held, changed: true, gate: false };
   }
   if (opts.dryRun) {

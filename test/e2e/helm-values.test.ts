@@ -44,5 +44,9 @@ for (const major of helmMajors()) {
       assert.deepEqual(await createHelm({ bin: '/nonexistent/helm' }).userValues(none), {});
       await assert.rejects(helm.userValues({ ...none, set: ['novalue'] }), (e: unknown) => e instanceof UsageError && /command-line values: .*novalue/.test(e.message));
     });
+
+    it('a malformed value is named by its flag, not quoted', async () => {
+      await assert.rejects(helm.userValues({ ...none, setJson: ['a={Q7-not-json-9x'] }), (e: unknown) => e instanceof UsageError && e.message === 'command-line values: failed parsing --set-json data a=(hidden)');
+    });
   });
 }

@@ -59,7 +59,7 @@ describe('validate: one fixture per class of mistake, exact file:line:col', () =
 
   it('wrong type', () => {
     assert.deepEqual(check(CLUSTERS, { 'web.yaml': `${RELEASE}values: values/x.yaml\n` }, CHART), [
-      'releases/web.yaml:5:9: values must be a list, got string "values/x.yaml"',
+      'releases/web.yaml:5:9: values must be a list, got a string (13 bytes)',
     ]);
   });
 
