@@ -8,8 +8,10 @@ import { planOutcome } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { validatePlan } from '../plan/validate-on-server.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
+import { lockScope, runsInProgress } from '../run/run-lock.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
+import { note } from './io.ts';
 import { renderConcurrency } from './options.ts';
 import type { PlanOptions } from './options.ts';
 
@@ -18,6 +20,8 @@ export async function run(o: PlanOptions): Promise<CommandResult> {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...(ctx.log ? { log: ctx.log } : {}) };
     const made = await makePlan(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients });
+    // plan takes no run lock; it says when a run of this repository is in progress (its changes are not final)
+    for (const line of await runsInProgress(ctx.repo.config.repoName, lockScope(ctx.repo.config, { cluster: o.selector.cluster, wave }), ctx.client)) note(`note: ${line}`);
     const { plan } = await validatePlan(made, ctx.client);
     // --out: no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)
