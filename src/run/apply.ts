@@ -129,6 +129,7 @@ export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyI
   const { config } = ctx.repo;
   const clusters = lockScope(config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
   checkContexts(clusters, ctx.kubeconfig);
+  await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   if (req.dryRun) {
     // no lock: say when another run is in progress, its changes may not be final
     for (const line of await runsInProgress(config.repoName, clusters, ctx.client)) io.say(`note: ${line}`);

@@ -117,6 +117,7 @@ export interface RollbackRepoRequest {
 
 /** `helm-cascade rollback`: the run lock on every cluster it touches (refusal: exit 5), then rollbackRun, then the lock released. */
 export async function rollbackRepo(ctx: RollbackContext & { signal: AbortSignal }, req: RollbackRepoRequest, waves: RollbackWave[]): Promise<{ runId: string | undefined; done: string[] }> {
+  await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   const self = newRunId();
   const lock = await acquireRunLock({
     repo: req.repo,
