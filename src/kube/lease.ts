@@ -15,7 +15,7 @@
 // when it expired (renewTime + leaseDurationSeconds < now) -> take it over with
 // a replace carrying the resourceVersion read (optimistic concurrency: of two
 // runs taking over at once, one gets a Conflict and looks again). While held
-// it is renewed every leaseDurationSeconds/3; release() deletes it if it is
+// it is renewed every leaseDurationSeconds/4; release() deletes it if it is
 // still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
@@ -28,7 +28,8 @@ const RUN_ID_ANNOTATION = 'helm-cascade.dev/run-id';
 export const RUN_ANNOTATION = 'helm-cascade.dev/run';
 /** What the holder is doing (apply, rollback): named in refusals. */
 export const COMMAND_ANNOTATION = 'helm-cascade.dev/command';
-const DEFAULT_LEASE_SECONDS = 60;
+/** Short, so a dead holder's lock (SIGKILL, a lost agent) is taken over quickly; renewed 4 times in that span. */
+const DEFAULT_LEASE_SECONDS = 20;
 
 /** This process's identity in leases. */
 const PROCESS_RUN_ID = randomUUID();
@@ -47,9 +48,9 @@ export interface LeaseOptions {
   annotations?: Record<string, string>;
   /** Create the namespace when it does not exist (a release's first install). */
   createNamespace?: boolean;
-  /** Default 60. */
+  /** Default 20. */
   durationSeconds?: number;
-  /** Default durationSeconds * 1000 / 3. */
+  /** Default durationSeconds * 1000 / 4. */
   renewEveryMs?: number;
   /** The fix shown under a refusal (LockHeldError's hint). */
   refusalHint?: string;
@@ -275,7 +276,7 @@ export async function acquireLease(o: LeaseOptions): Promise<LeaseHandle> {
   const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
   const timer = setInterval(() => {
     if (!released && !lost) inFlight = inFlight.then(renew, renew);
-  }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 3));
+  }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 4));
   timer.unref();
   return {
     name: o.name,

@@ -118,7 +118,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
     if (!r) readers.set(cluster, (r = LivePoller.of(ctx.client(cluster))));
     return r;
   };
-  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated });
+  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated, lockTimeoutMs: req.lockTimeoutMs });
   io.started(plan);
   const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
   return { kind: 'ran', plan, result, gateResults };

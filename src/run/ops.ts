@@ -6,13 +6,14 @@ import { prepareGate, runGate } from '../health/gate.ts';
 import type { GatePreparation, GateResult } from '../health/gate.ts';
 import type { ClusterReader } from '../health/poller.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { acquireLease, COMMAND_ANNOTATION, leaseName, RUN_ANNOTATION } from '../kube/lease.ts';
+import { COMMAND_ANNOTATION, leaseName, RUN_ANNOTATION } from '../kube/lease.ts';
 import { labelReleaseRevision, readReleaseRevision } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
 import { GATE_PASSED_LABEL, INPUTS_LABEL, markerLabels, runDescription } from '../model/release.ts';
 import type { ObjectRef } from '../model/objects.ts';
 import type { PlannedUnit, RenderedUnit } from '../plan/types.ts';
 import type { GateOutcome, LockHandle, UnitOps } from './execute.ts';
+import { acquireReleaseLock } from './run-lock.ts';
 
 import { undoRelease } from './undo.ts';
 
@@ -28,13 +29,19 @@ export interface OpsOptions {
   gateResults: Map<string, GateResult>;
   /** Units whose every object the API server validated before the run (plan/validate-on-server.ts): helm skips its own OpenAPI validation. */
   validated?: ReadonlySet<string>;
+  /** --lock-timeout: how long a release's lock held by another run is waited for (0: refuse at once). */
+  lockTimeoutMs?: number;
   /** Gate poll interval (default 2s: one batched read per namespace serves every gate there, and CPU stays with helm). */
   pollIntervalMs?: number;
 }
 
-/** The release's lock: a Lease `helm-cascade.<release>` in its namespace (created with it on a first install). */
+/**
+ * The release's lock: a Lease `helm-cascade.<release>` in its namespace (created with it on a first install),
+ * waited for as long as --lock-timeout says, or until a dead run of this repository's lock expired (run-lock.ts).
+ */
 function lockUnit(o: OpsOptions, u: PlannedUnit): Promise<LockHandle> {
-  return acquireLease({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: o.holder, createNamespace: true, annotations: { [RUN_ANNOTATION]: o.runId, [COMMAND_ANNOTATION]: 'apply' } });
+  const annotations = { [RUN_ANNOTATION]: o.runId, [COMMAND_ANNOTATION]: 'apply' };
+  return acquireReleaseLock({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: o.holder, createNamespace: true, annotations, repo: o.repo, timeoutMs: o.lockTimeoutMs ?? 0 });
 }
 
 /** The manifest of the revision the plan saw deployed, from helm's record. */

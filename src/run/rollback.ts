@@ -9,13 +9,13 @@
 import pLimit from 'p-limit';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { acquireLease, COMMAND_ANNOTATION, leaseName, RUN_ANNOTATION } from '../kube/lease.ts';
+import { COMMAND_ANNOTATION, leaseName, RUN_ANNOTATION } from '../kube/lease.ts';
 import { readReleaseHistory } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { runIdOf } from '../model/release.ts';
 import { lockHolder, newRunId } from './identity.ts';
-import { acquireRunLock } from './run-lock.ts';
+import { acquireReleaseLock, acquireRunLock } from './run-lock.ts';
 import { describeUndo, undoRelease } from './undo.ts';
 import type { UndoHow } from './undo.ts';
 
@@ -48,6 +48,9 @@ export interface RollbackContext {
   signal?: AbortSignal;
   /** This rollback's own id, on its locks (default: a new one). */
   runId?: string;
+  /** The repository (clusters.yaml `name`) and --lock-timeout, for the releases' own locks (run-lock.ts acquireReleaseLock). */
+  repo?: string;
+  lockTimeoutMs?: number;
 }
 
 type History = Awaited<ReturnType<typeof readReleaseHistory>>;
@@ -68,7 +71,7 @@ async function histories(ctx: RollbackContext, waves: RollbackWave[]): Promise<M
 async function putBack(ctx: RollbackContext, u: UnitSpec, history: History, to: number | 'uninstall'): Promise<string> {
   const client = ctx.client(u.cluster);
   const annotations = { [COMMAND_ANNOTATION]: 'rollback', ...(ctx.runId ? { [RUN_ANNOTATION]: ctx.runId } : {}) };
-  const lease = await acquireLease({ client, namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: lockHolder(), annotations });
+  const lease = await acquireReleaseLock({ client, namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: lockHolder(), annotations, repo: ctx.repo ?? '', timeoutMs: ctx.lockTimeoutMs ?? 0 });
   try {
     const how: UndoHow = to === 'uninstall' ? { kind: 'uninstall' } : { kind: 'rollback', revision: to };
     await undoRelease(ctx.helm, { target: client.target, namespace: u.namespace, helmName: u.helmName, applyMethod: history.at(-1)?.applyMethod, timeoutMs: u.health.timeoutMs }, how);
@@ -132,7 +135,7 @@ export async function rollbackRepo(ctx: RollbackContext & { signal: AbortSignal 
     onLost: (reason) => req.note(`helm-cascade: ${reason}`),
   });
   try {
-    return await rollbackRun({ ...ctx, runId: self }, waves, req.runId);
+    return await rollbackRun({ ...ctx, runId: self, repo: req.repo, lockTimeoutMs: req.lockTimeoutMs }, waves, req.runId);
   } finally {
     await lock.release();
   }

@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, LockHeldError, PreflightError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { acquireLease, COMMAND_ANNOTATION, describeHolder, leaseHeld, readLease, RUN_ANNOTATION } from '../kube/lease.ts';
-import type { LeaseHandle } from '../kube/lease.ts';
+import type { LeaseHandle, LeaseOptions } from '../kube/lease.ts';
 import { matchesGlob, matchesSelector } from '../model/selectors.ts';
 import type { ClusterSpec, ClustersFileSpec } from '../model/spec.ts';
 import { effectiveWaves } from '../model/waves.ts';
@@ -30,7 +30,7 @@ export const RUN_LOCK_NAMESPACE = 'helm-cascade';
 export const RUN_LOCK_SECONDS = 20;
 const RENEW_EVERY_MS = 5_000;
 const RETRY_EVERY_MS = 2_000;
-/** The Repository annotation on the Lease (clusters.yaml `name`, the cascade-repo label). */
+/** The repository annotation on run and release Leases (clusters.yaml `name`, the cascade-repo label). */
 const REPO_ANNOTATION = 'helm-cascade.dev/repo';
 
 /** The Lease's name: `helm-cascade-run.<repository>`, made a valid object name (a hash keeps names that had to change distinct). */
@@ -53,6 +53,33 @@ export function lockScope(config: ClustersFileSpec, o: { cluster?: string | unde
 export function lockRetry(err: unknown, waitedMs: number, timeoutMs: number): { kind: 'refuse' } | { kind: 'wait'; ms: number } {
   if (!(err instanceof LockHeldError) || waitedMs >= timeoutMs) return { kind: 'refuse' };
   return { kind: 'wait', ms: Math.min(RETRY_EVERY_MS, timeoutMs - waitedMs) };
+}
+
+/**
+ * Pure: the same for a release's own Lease, with one more case. While this
+ * run holds its repository's run lock, a release Lease held by another run
+ * of the same repository belongs to a run that died (SIGKILL, a lost agent)
+ * or lost its run lock: it stops renewing, so it is waited for until it
+ * expires (one lease duration, plus a margin), --lock-timeout or not.
+ */
+export function releaseLockRetry(err: unknown, waitedMs: number, timeoutMs: number, repo: string): { kind: 'refuse' } | { kind: 'wait'; ms: number } {
+  const sameRepo = err instanceof LockHeldError && err.annotations[REPO_ANNOTATION] === repo;
+  return lockRetry(err, waitedMs, sameRepo ? Math.max(timeoutMs, (RUN_LOCK_SECONDS + 5) * 1000) : timeoutMs);
+}
+
+/** A release's own Lease (run/ops.ts, run/rollback.ts), waited for as releaseLockRetry says. */
+export async function acquireReleaseLock(o: LeaseOptions & { repo: string; timeoutMs: number }): Promise<LeaseHandle> {
+  const started = Date.now();
+  const annotations = { ...o.annotations, [REPO_ANNOTATION]: o.repo };
+  for (;;) {
+    try {
+      return await acquireLease({ ...o, annotations });
+    } catch (err) {
+      const next = releaseLockRetry(err, Date.now() - started, o.timeoutMs, o.repo);
+      if (next.kind === 'refuse') throw err;
+      await sleep(next.ms);
+    }
+  }
 }
 
 export interface RunLockRequest {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { LockHeldError, PreflightError, exitCodeOf } from '../../../src/errors.ts';
 import { describeHolder, leaseHeld } from '../../../src/kube/lease.ts';
 import type { ClustersFileSpec } from '../../../src/model/spec.ts';
-import { lockRetry, lockScope, RUN_LOCK_NAMESPACE, RUN_LOCK_SECONDS, runLockName } from '../../../src/run/run-lock.ts';
+import { lockRetry, lockScope, releaseLockRetry, RUN_LOCK_NAMESPACE, RUN_LOCK_SECONDS, runLockName } from '../../../src/run/run-lock.ts';
 
 const pos = { file: 'clusters.yaml', line: 1, col: 1 };
 const cluster = (name: string, provider: string) => ({ name, context: name, provider, region: 'eu', labels: {}, pos });
@@ -53,6 +53,16 @@ describe('run lock', () => {
   it('never waits for what is not a held lock (an unreachable cluster, a bug)', () => {
     assert.deepEqual(lockRetry(new PreflightError('cluster "paris" is unreachable'), 0, 60_000), { kind: 'refuse' });
     assert.deepEqual(lockRetry(new Error('boom'), 0, 60_000), { kind: 'refuse' });
+  });
+
+  it('a release lock of a dead run of the same repository is waited for until it expires, even without --lock-timeout; another repository\'s is not', () => {
+    const ours = new LockHeldError('locked', 'x', 'jenkins-1', undefined, { 'helm-cascade.dev/repo': 'deploy' });
+    assert.deepEqual(releaseLockRetry(ours, 0, 0, 'deploy'), { kind: 'wait', ms: 2_000 });
+    assert.deepEqual(releaseLockRetry(ours, 25_000, 0, 'deploy'), { kind: 'refuse' });
+    assert.deepEqual(releaseLockRetry(ours, 30_000, 60_000, 'deploy'), { kind: 'wait', ms: 2_000 });
+    const theirs = new LockHeldError('locked', 'x', 'jenkins-2', undefined, { 'helm-cascade.dev/repo': 'other-repo' });
+    assert.deepEqual(releaseLockRetry(theirs, 0, 0, 'deploy'), { kind: 'refuse' });
+    assert.deepEqual(releaseLockRetry(new LockHeldError('locked', 'x', 'h', undefined), 0, 0, 'deploy'), { kind: 'refuse' });
   });
 
   it('a held lock is exit 5 and carries the fix as a hint', () => {
