@@ -111,10 +111,17 @@ export const GATE_PASSED_LABEL = 'cascade-gate-passed';
  * description names the run) and no gate-passed marker says its gate passed.
  * Its run is still gating it, halted on it, or died: no other run may take it
  * for done (plan/assemble.ts plans it as an upgrade, reason "ungated").
+ * helm's `Rollback to N` (apply's undo, `--recover`, `helm-cascade rollback`)
+ * copies revision N's labels: it is done only when N's gate passed (marker N).
+ * Returns who made the unfinished revision ("run <id>", "helm rollback to
+ * revision N"); undefined when it is done or nobody gates it.
  */
 export function ungatedRevision(d: Pick<DeployedRelease, 'managed' | 'labels' | 'revision' | 'description' | 'status'>): string | undefined {
   if (!d.managed || d.status !== 'deployed') return undefined;
+  const marker = d.labels[GATE_PASSED_LABEL];
   const run = runIdOf(d.description);
-  if (run === undefined || d.labels[GATE_PASSED_LABEL] === String(d.revision)) return undefined;
-  return run;
+  if (run !== undefined) return marker === String(d.revision) ? undefined : `run ${run}`;
+  const rolledBackTo = /^Rollback to (\d+)$/.exec(d.description ?? '')?.[1];
+  if (rolledBackTo !== undefined) return marker === rolledBackTo ? undefined : `helm rollback to revision ${rolledBackTo}`;
+  return undefined;
 }

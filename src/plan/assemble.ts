@@ -127,8 +127,8 @@ function settledNote(d: Extract<DesiredUnit, { state: 'rendered' }>, revision: n
 }
 
 /** Why an unchanged release is upgraded again: its revision's gate never passed (model/release.ts ungatedRevision). */
-function ungatedNote(revision: number, run: string): string {
-  return `revision ${revision} was made by run ${run} and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done`;
+function ungatedNote(revision: number, by: string): string {
+  return `revision ${revision} was made by ${by} and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done`;
 }
 
 function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
