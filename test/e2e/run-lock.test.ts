@@ -6,8 +6,12 @@
 // input leave the lock released. Every wait is on an event (a line of the
 // first run's output, a process exit), never a fixed sleep.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
+import { helmBin } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
 import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
@@ -163,7 +167,7 @@ for (const major of helmMajors()) {
       assert.deepEqual(rb.units.map((u) => u.outcome), ['skipped', 'skipped', 'skipped', 'skipped'], 'the first run\'s gated work is done: nothing to change');
     });
 
-    it('the holder SIGKILLed inside a gate: the next run is refused until the lock expires, then takes it over and gates the unfinished release again', async () => {
+    it('the holder SIGKILLed mid-wave: the next run is refused until the lock expires, then takes it over, recovers the release left pending, and gates the unfinished ones again', async () => {
       const { ns, repo, dir } = fresh('60s');
       const first = start(dir, ['apply', '--yes'], `jenkins-a-${major}`);
       await first.until(new RegExp(`paris/${ns}/web-canary: soaking`));
@@ -181,6 +185,14 @@ for (const major of helmMajors()) {
       const expiresAt = /it expires at (\S+) unless renewed/.exec(refused.stderr)?.[1] ?? '';
       assert.ok(Date.parse(expiresAt) - Date.parse(killedAt) <= 20_000, `expiry ${expiresAt} within 20 s of the kill at ${killedAt}`);
 
+      // the lost agent's other helm call, killed mid-way: us/web-canary left pending-upgrade on top of the dead run's ungated install
+      for (let i = 0; i < 600 && (await history('us', ns, 'web-canary')).at(-1)?.status !== 'deployed'; i++) await sleep(100);
+      const stuck = execa(helmBin(major as HelmMajor), ['upgrade', 'web-canary', join(dir, 'charts/cascade-demo'), '-n', ns, '--kube-context', CTX.us, '--kubeconfig', kubeconfig, '--wait', '--timeout', '120s', '--reuse-values', '--set', 'podAnnotations.fleet\\.helm-cascade\\.dev/behavior=never-ready'], { reject: false });
+      for (let i = 0; i < 600 && !(await history('us', ns, 'web-canary')).some((x) => x.status === 'pending-upgrade'); i++) await sleep(100);
+      stuck.kill('SIGKILL');
+      await stuck;
+      assert.deepEqual((await history('us', ns, 'web-canary')).map((h) => h.status), ['deployed', 'pending-upgrade']);
+
       writeRepoFiles(dir, { 'clusters.yaml': clustersYaml(repo, '2s') }); // the next run need not soak a minute
       const next = await run(dir, ['apply', '--yes', '--recover', '--lock-timeout', '2m', '-o', 'json'], `jenkins-c-${major}`);
       assert.equal(next.exitCode, 0, next.stdout + next.stderr);
@@ -188,6 +200,14 @@ for (const major of helmMajors()) {
       assert.ok(Date.parse(r.startedAt) >= Date.parse(expiresAt), `taken over only after the expiry (${r.startedAt} >= ${expiresAt})`);
       const canary = r.units.find((u) => u.id === `paris/${ns}/web-canary`)!;
       assert.deepEqual([canary.action, canary.outcome, canary.toRevision], ['upgrade', 'applied', 2], 'the ungated release is upgraded and gated again, not skipped');
+      assert.match(next.stderr, new RegExp(`^recover: us/${ns}/web-canary pending-upgrade -> rolling back to revision 1$`, 'm'));
+      const usCanary = r.units.find((u) => u.id === `us/${ns}/web-canary`)!;
+      assert.deepEqual([usCanary.action, usCanary.outcome, usCanary.toRevision], ['upgrade', 'applied', 4], 'recovered to the dead run\'s ungated revision 1 (as revision 3), then upgraded and gated, not taken for done');
+      const usAfter = await history('us', ns, 'web-canary');
+      assert.deepEqual(usAfter.slice(2).map((h) => [h.revision, h.status, h.description.replace(/run \S+/, 'run <id>')]), [
+        [3, 'superseded', 'Rollback to 1'],
+        [4, 'deployed', 'helm-cascade run <id> wave canary'],
+      ]);
       const after = await history('paris', ns, 'web-canary');
       assert.equal(after.at(-1)!.status, 'deployed');
       assert.doesNotMatch(after.at(-1)!.description, new RegExp(runA));
