@@ -65,6 +65,7 @@ async function notify(report: DriftReport, o: DriftOptions, outcome: Outcome, lo
 export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
   return withContext(o, async (ctx) => {
+    await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o) });
     const output = writeFormats(report, targets, o);
     for (const c of report.clusters) if (!c.readable) note(`helm-cascade: cluster "${c.name}" could not be read: ${c.error ?? ''}`);

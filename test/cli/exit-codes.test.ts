@@ -74,7 +74,7 @@ describe('exit codes without a working cluster', { timeout: 180_000 }, () => {
   });
 
   it('a missing helm binary: exit 4 naming --helm, HELM_BIN and the bundled binaries, before any cluster is asked', async () => {
-    for (const args of [['apply', '--yes'], ['rollback']]) {
+    for (const args of [['apply', '--yes'], ['rollback'], ['plan'], ['drift']]) {
       const r = await cli(dir, [...args, '--helm', '/nonexistent/helm']);
       assert.equal(r.exitCode, 4, r.stderr);
       assert.match(r.stderr, /^helm-cascade: helm binary "\/nonexistent\/helm" not found$/m);
