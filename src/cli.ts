@@ -105,7 +105,7 @@ const COMMANDS: CommandSpec[] = [
     name: 'status',
     description: 'cluster x release x track: revision, chart version, status, health',
     examples: ['helm-cascade status', 'helm-cascade status -l name=account-service -o json'],
-    flags: CLUSTER.filter((f) => f !== 'helm'),
+    flags: CLUSTER.filter((f) => f !== 'helm' && f !== 'concurrency'),
     run: async (raw) => (await import('./commands/status.ts')).run(options.statusOptions(raw)),
   },
   {

@@ -59,7 +59,7 @@ class GateFailedError extends CascadeError {
 }
 
 /** Interrupted by SIGINT (130) or SIGTERM (143). */
-class InterruptedError extends CascadeError {
+export class InterruptedError extends CascadeError {
   override name = 'InterruptedError';
   readonly signal: 'SIGINT' | 'SIGTERM';
   constructor(signal: 'SIGINT' | 'SIGTERM') {
@@ -129,8 +129,11 @@ export class LockHeldError extends PreflightError {
   readonly since: string | undefined;
   /** What the holder published on the Lease (its run id, the repository). */
   readonly annotations: Record<string, string>;
-  constructor(message: string, lock: string, holder: string, since: string | undefined, annotations: Record<string, string> = {}) {
-    super(message);
+  /** When the lock stops counting unless its holder renews it (ISO). */
+  readonly expiresAt: string | undefined;
+  constructor(message: string, lock: string, holder: string, since: string | undefined, annotations: Record<string, string> = {}, opts: { hint?: string; expiresAt?: string } = {}) {
+    super(message, opts.hint !== undefined ? { hint: opts.hint } : {});
+    this.expiresAt = opts.expiresAt;
     this.lock = lock;
     this.holder = holder;
     this.since = since;

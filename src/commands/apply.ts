@@ -19,25 +19,9 @@ import type { RunResult } from '../run/types.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
+import { trapSignals } from './signals.ts';
 import { renderConcurrency, runConcurrency } from './options.ts';
 import type { ApplyOptions } from './options.ts';
-
-/** SIGINT/SIGTERM abort the run once: nothing new starts, in-flight helm calls finish, the wave is put back. */
-function trapSignals(): { signal: AbortSignal; which: () => 'SIGINT' | 'SIGTERM' | undefined; off: () => void } {
-  const abort = new AbortController();
-  let which: 'SIGINT' | 'SIGTERM' | undefined;
-  const on = (s: 'SIGINT' | 'SIGTERM') => () => {
-    if (which) return; // a second signal changes nothing: in-flight helm calls must finish
-    which = s;
-    note(`\n${s}: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks`);
-    abort.abort();
-  };
-  const onInt = on('SIGINT');
-  const onTerm = on('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return { signal: abort.signal, which: () => which, off: () => (process.off('SIGINT', onInt), process.off('SIGTERM', onTerm)) };
-}
 
 async function askYes(changes: number): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -64,7 +48,7 @@ function outcomeOf(r: RunResult, signal: 'SIGINT' | 'SIGTERM' | undefined): Outc
 
 const VERDICT: Partial<Record<Outcome, (r: RunResult) => string>> = {
   'gate-failed': (r) => `health gate failed in wave "${r.failedWave}" (see above)`,
-  refused: () => 'a release is locked by another run (see above); nothing more was changed',
+  refused: () => 'another run holds a lock (see above); nothing more was changed',
   failed: (r) => `helm failed in wave "${r.failedWave}" (see above)`,
 };
 
@@ -77,6 +61,7 @@ function request(o: ApplyOptions, wave: string | undefined): ApplyRequest {
     recover: o.recover,
     yes: o.yes,
     concurrency: runConcurrency(o),
+    lockTimeoutMs: o.lockTimeoutMs,
   };
 }
 
@@ -84,7 +69,7 @@ export async function run(o: ApplyOptions): Promise<CommandResult> {
   return withContext(o, async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     checkWaveFlag(ctx.repo, 'from-wave', o.fromWave);
-    const signals = trapSignals();
+    const signals = trapSignals('rolling back the wave and releasing locks');
     const live = o.output === 'json' ? process.stderr : process.stdout;
     let view: ListrRunView | undefined;
     const io: ApplyIo = {

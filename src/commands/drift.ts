@@ -89,6 +89,7 @@ async function push(report: DriftReport, o: DriftOptions, outcome: Outcome, repo
 export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
   return withContext(o, async (ctx) => {
+    await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o) });
     const output = await writeFormats(report, targets, o);
     for (const c of report.clusters) if (!c.readable) note(`helm-cascade: cluster "${c.name}" could not be read: ${c.error ?? ''}`);

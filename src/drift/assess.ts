@@ -273,8 +273,9 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
 function summarise(units: readonly DriftUnit[]): DriftSummary {
   const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, unhealthy: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
+    // a release on a cluster that could not be read is not known to have drifted: it counts as unreadable only
     if (u.state === 'clean') summary.clean++;
-    else summary.drifted++;
+    else if (u.state !== 'unreadable') summary.drifted++;
     for (const k of new Set(u.findings.map((f) => f.kind))) summary[k]++;
   }
   return summary;

@@ -30,7 +30,9 @@ export function driftMessage(report: DriftReport, opts: { title?: string; link?:
   const title = opts.title ?? 'helm-cascade drift';
   const headline = s.drifted
     ? `${title}: ${s.drifted} of ${s.units} releases drifted (${counts(report)})`
-    : `${title}: no drift across ${s.units} releases on ${report.clusters.length} clusters`;
+    : unreadable.length === report.clusters.length && unreadable.length > 0
+      ? `${title}: no cluster could be read, drift was not checked`
+      : `${title}: no drift across ${s.units} releases on ${report.clusters.length} clusters`;
   const text = `${headline}${unreadable.length ? `; could not read ${unreadable.join(', ')}` : ''}`;
   const worst = worstUnits(report, WORST);
   const lines = worst.map((u) => `• *${mrkdwn(u.cluster)}* \`${mrkdwn(`${u.namespace}/${u.helmName}`)}\` ${u.state}: ${mrkdwn(u.findings[0]?.summary ?? '')}`);

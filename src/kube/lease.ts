@@ -15,7 +15,7 @@
 // when it expired (renewTime + leaseDurationSeconds < now) -> take it over with
 // a replace carrying the resourceVersion read (optimistic concurrency: of two
 // runs taking over at once, one gets a Conflict and looks again). While held
-// it is renewed every leaseDurationSeconds/3; release() deletes it if it is
+// it is renewed every leaseDurationSeconds/4; release() deletes it if it is
 // still ours (delete preconditions on uid + resourceVersion).
 import { randomUUID } from 'node:crypto';
 import { LockHeldError, PreflightError, ToolError } from '../errors.ts';
@@ -24,7 +24,12 @@ import { ApiStatusError, isStatus } from './client.ts';
 import type { ApiMethod, KubeClient } from './client.ts';
 
 const RUN_ID_ANNOTATION = 'helm-cascade.dev/run-id';
-const DEFAULT_LEASE_SECONDS = 60;
+/** The helm-cascade run id (run/identity.ts newRunId) a holder publishes: named in refusals. */
+export const RUN_ANNOTATION = 'helm-cascade.dev/run';
+/** What the holder is doing (apply, rollback): named in refusals. */
+export const COMMAND_ANNOTATION = 'helm-cascade.dev/command';
+/** Short, so a dead holder's lock (SIGKILL, a lost agent) is taken over quickly; renewed 4 times in that span. */
+const DEFAULT_LEASE_SECONDS = 20;
 
 /** This process's identity in leases. */
 const PROCESS_RUN_ID = randomUUID();
@@ -43,10 +48,12 @@ export interface LeaseOptions {
   annotations?: Record<string, string>;
   /** Create the namespace when it does not exist (a release's first install). */
   createNamespace?: boolean;
-  /** Default 60. */
+  /** Default 20. */
   durationSeconds?: number;
-  /** Default durationSeconds * 1000 / 3. */
+  /** Default durationSeconds * 1000 / 4. */
   renewEveryMs?: number;
+  /** The fix shown under a refusal (LockHeldError's hint). */
+  refusalHint?: string;
   /** Called once if the lease is lost while held (taken over after renewals failed, or deleted). */
   onLost?: (reason: string) => void;
   /** Tells this holder from others of the same name; default: one id per process. */
@@ -82,6 +89,24 @@ export function leaseExpiry(spec: LeaseObject['spec']): number | undefined {
   const t = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
   if (Number.isNaN(t)) return undefined;
   return t + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+}
+
+/** Another run's lease still counts: it names a holder and has not expired (our own never counts against us). */
+export function leaseHeld(spec: LeaseObject['spec'], now: number): boolean {
+  const exp = leaseExpiry(spec);
+  return Boolean(spec.holderIdentity) && exp !== undefined && exp >= now;
+}
+
+/** "\"jenkins-deploy-42\" (run 20261122T020241Z-a1b2c3, apply) since 2026-11-22T02:02:41.000000Z": who holds a lease, for messages. */
+export function describeHolder(l: Pick<LeaseObject, 'metadata' | 'spec'>): string {
+  const a = l.metadata.annotations ?? {};
+  const about = [a[RUN_ANNOTATION] && `run ${a[RUN_ANNOTATION]}`, a[COMMAND_ANNOTATION]].filter(Boolean).join(', ');
+  return `"${l.spec.holderIdentity ?? 'unknown'}"${about ? ` (${about})` : ''} since ${l.spec.acquireTime ?? 'an unknown time'}`;
+}
+
+/** One Lease as it is now; undefined when there is none (or its namespace does not exist). */
+export async function readLease(client: KubeClient, namespace: string, name: string): Promise<LeaseObject | undefined> {
+  return client.getObject<LeaseObject>(`/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases/${encodeURIComponent(name)}`);
 }
 
 const conflict = (e: unknown) => isStatus(e, 409); // AlreadyExists on create, Conflict on replace/delete
@@ -148,19 +173,19 @@ class LeaseApi {
 
   refusal(l: LeaseObject): LockHeldError {
     const holder = l.spec.holderIdentity ?? 'unknown';
-    const since = l.spec.acquireTime;
     const exp = leaseExpiry(l.spec);
     const sameName = holder === this.o.holder ? ' (another helm-cascade run under the same name)' : '';
     const expires = exp === undefined ? '' : `; it expires at ${new Date(exp).toISOString()} unless renewed`;
     const { namespace, name } = this.o;
     const context = this.o.client.target.context;
     return new LockHeldError(
-      `${this.o.what} is locked by "${holder}"${sameName} since ${since ?? 'an unknown time'} (Lease ${namespace}/${name}${expires}). ` +
+      `${this.o.what} is locked by ${describeHolder(l)}${sameName} (Lease ${namespace}/${name}${expires}). ` +
         `Wait for that run to finish; if it died, its lock expires by itself, or remove it: kubectl --context ${context} -n ${namespace} delete lease ${name}`,
       this.o.what,
       holder,
-      since,
+      l.spec.acquireTime,
       l.metadata.annotations ?? {},
+      { ...(this.o.refusalHint ? { hint: this.o.refusalHint } : {}), ...(exp !== undefined ? { expiresAt: new Date(exp).toISOString() } : {}) },
     );
   }
 }
@@ -178,8 +203,7 @@ async function take(api: LeaseApi): Promise<LeaseObject> {
       throw err;
     });
     if (!current) continue;
-    const exp = leaseExpiry(current.spec);
-    const free = api.ours(current) || !current.spec.holderIdentity || exp === undefined || exp < api.now();
+    const free = api.ours(current) || !leaseHeld(current.spec, api.now());
     if (!free) throw api.refusal(current);
     try {
       return await api.call('PUT', api.self, api.desired(current));
@@ -252,7 +276,7 @@ export async function acquireLease(o: LeaseOptions): Promise<LeaseHandle> {
   const duration = o.durationSeconds ?? DEFAULT_LEASE_SECONDS;
   const timer = setInterval(() => {
     if (!released && !lost) inFlight = inFlight.then(renew, renew);
-  }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 3));
+  }, o.renewEveryMs ?? Math.max(1_000, (duration * 1000) / 4));
   timer.unref();
   return {
     name: o.name,

@@ -131,3 +131,10 @@ export async function readReleaseHistory(client: KubeClient, namespace: string, 
   const items = await client.list(builtinResource(kind)!, namespace, { labelSelector: `owner=helm,name=${name}` });
   return items.map((o) => decodeRecord({ ...(o as RecordObject), kind }, client.cluster)).sort((a, b) => a.revision - b.revision);
 }
+
+/** Adds labels to helm's record of one revision (a JSON merge patch of its metadata; helm keeps custom labels). */
+export async function labelReleaseRevision(client: KubeClient, namespace: string, name: string, revision: number, labels: Record<string, string>, driver?: string): Promise<void> {
+  const { kind } = recordStore(driver);
+  const path = objectPath(builtinResource(kind)!, namespace, `sh.helm.release.v1.${name}.v${revision}`);
+  await client.json('PATCH', path, JSON.stringify({ metadata: { labels } }), { contentType: 'application/merge-patch+json' });
+}

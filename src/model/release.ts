@@ -83,3 +83,45 @@ export function ownedByRepo(d: Pick<DeployedRelease, 'managed' | 'labels'>, repo
 export function deployedUnitRef(d: Pick<DeployedRelease, 'cluster' | 'namespace' | 'name' | 'labels'>): { release: string; track: string | undefined; cluster: string; namespace: string; helmName: string } {
   return { release: d.labels[RELEASE_LABEL] || d.name, track: d.labels[TRACK_LABEL] || undefined, cluster: d.cluster, namespace: d.namespace, helmName: d.name };
 }
+
+const RUN_DESCRIPTION_PREFIX = 'helm-cascade run ';
+
+/** The helm description of a revision made by run `runId` in wave `wave`. */
+export function runDescription(runId: string, wave: string): string {
+  return `${RUN_DESCRIPTION_PREFIX}${runId} wave ${wave}`;
+}
+
+/** The run id of a revision helm-cascade made, from its helm description; undefined for any other. */
+export function runIdOf(description: string | undefined): string | undefined {
+  if (!description?.startsWith(RUN_DESCRIPTION_PREFIX)) return undefined;
+  return description.slice(RUN_DESCRIPTION_PREFIX.length).split(' ')[0];
+}
+
+/**
+ * The gate-passed marker: a label helm-cascade writes on helm's record of a
+ * revision (sh.helm.release.v1.NAME.vREV) once that revision's health gate
+ * passed, valued with the revision number. helm copies a release's custom
+ * labels onto its next revision, so the value, not the label's presence, says
+ * which revision passed.
+ */
+export const GATE_PASSED_LABEL = 'cascade-gate-passed';
+
+/**
+ * Unfinished work of a run: the revision was made by a helm-cascade apply (its
+ * description names the run) and no gate-passed marker says its gate passed.
+ * Its run is still gating it, halted on it, or died: no other run may take it
+ * for done (plan/assemble.ts plans it as an upgrade, reason "ungated").
+ * helm's `Rollback to N` (apply's undo, `--recover`, `helm-cascade rollback`)
+ * copies revision N's labels: it is done only when N's gate passed (marker N).
+ * Returns who made the unfinished revision ("run <id>", "helm rollback to
+ * revision N"); undefined when it is done or nobody gates it.
+ */
+export function ungatedRevision(d: Pick<DeployedRelease, 'managed' | 'labels' | 'revision' | 'description' | 'status'>): string | undefined {
+  if (!d.managed || d.status !== 'deployed') return undefined;
+  const marker = d.labels[GATE_PASSED_LABEL];
+  const run = runIdOf(d.description);
+  if (run !== undefined) return marker === String(d.revision) ? undefined : `run ${run}`;
+  const rolledBackTo = /^Rollback to (\d+)$/.exec(d.description ?? '')?.[1];
+  if (rolledBackTo !== undefined) return marker === rolledBackTo ? undefined : `helm rollback to revision ${rolledBackTo}`;
+  return undefined;
+}

@@ -6,7 +6,7 @@ import { unitId, unitRefOf } from '../model/identity.ts';
 import { canonicalJson } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
 import { parseManifest } from '../model/manifest.ts';
-import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId } from '../model/release.ts';
+import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId, ungatedRevision } from '../model/release.ts';
 import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
@@ -92,6 +92,8 @@ function upgradeReasons(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed
   if (deployed.chartName !== d.chart.name || deployed.chartVersion !== d.chart.version) reasons.push('chart-changed');
   if (canonicalJson(deployed.config ?? {}) !== canonicalJson(d.values)) reasons.push('values-changed');
   if (deployed.status !== 'deployed') reasons.push('failed-release');
+  // another run's change whose gate has not passed is not done: upgrade (and gate) it again
+  if (ungatedRevision(deployed) !== undefined) reasons.push('ungated');
   // changed by hand in the cluster: an upgrade with the same manifest puts it back
   if (live?.drifted) reasons.push('live-drift');
   return reasons;
@@ -146,6 +148,11 @@ function failedOutput(d: Extract<DesiredUnit, { state: 'failed' }>, deployed: De
   return { error: redactQuotedValues(scrub(d.error)), ...(origins ? { origins } : {}) };
 }
 
+/** Why an unchanged release is upgraded again: its revision's gate never passed (model/release.ts ungatedRevision). */
+function ungatedNote(revision: number, by: string): string {
+  return `revision ${revision} was made by ${by} and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done`;
+}
+
 function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
   const u = d.unit;
   const mask = unitMask(d.values, `${d.extra}${d.manifest}`, deployed, u.namespace);
@@ -154,7 +161,8 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
   // the inputs of the deployed revision, another output: not a change of the repository (see settledNote)
   const settled = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
   const diffs = settled ? [] : found;
-  const notes = settled ? [...d.notes, settledNote(d, deployed.revision)] : d.notes;
+  const ungatedBy = deployed && ungatedRevision(deployed);
+  const notes = [...d.notes, ...(settled ? [settledNote(d, deployed.revision)] : []), ...(ungatedBy ? [ungatedNote(deployed!.revision, ungatedBy)] : [])];
   const base: RenderedUnit = {
     kind: 'rendered',
     ...refOf(d),

@@ -10,7 +10,7 @@ import type { HealthSpec } from '../model/spec.ts';
 export type PlanAction = 'install' | 'upgrade' | 'unchanged' | 'uninstall';
 
 /** Why a unit is planned as it is (shown in the plan; upgrade reasons may combine). */
-export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'disabled' | 'orphaned';
+export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'ungated' | 'disabled' | 'orphaned';
 
 /** One line of `plan --explain`: a leaf value and what set it. */
 export interface ValueOrigin {

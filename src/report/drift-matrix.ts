@@ -43,6 +43,7 @@ export function driftHeadline(report: DriftReport): string {
   const parts: string[] = [];
   for (const k of ['unreadable', 'broken', 'unhealthy', 'live', 'policy', 'pending', 'skew', 'unmanaged'] as const) if (s[k]) parts.push(`${s[k]} ${STATE_LABEL[k]}`);
   const unreadable = report.clusters.filter((c) => !c.readable).length;
+  if (unreadable > 0 && unreadable === report.clusters.length) return `no cluster could be read (${report.clusters.map((c) => c.name).join(', ')}): drift was not checked`;
   const head = `${s.units} release${s.units === 1 ? '' : 's'} on ${report.clusters.length} cluster${report.clusters.length === 1 ? '' : 's'}: ${s.clean} clean, ${s.drifted} drifted`;
   return `${head}${parts.length ? ` (${parts.join(', ')})` : ''}${unreadable ? `; ${unreadable} cluster${unreadable === 1 ? '' : 's'} could not be read` : ''}`;
 }

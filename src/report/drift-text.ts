@@ -45,7 +45,9 @@ export function renderDriftText(report: DriftReport, opts: TextOptions): string 
     }
   }
   out.push('');
-  const verdict = report.summary.drifted ? paint('live', `drift found in ${report.summary.drifted} release${report.summary.drifted === 1 ? '' : 's'}`) : paint('clean', 'no drift');
+  const { drifted, unreadable } = report.summary;
+  const unchecked = unreadable ? `; ${unreadable} release${unreadable === 1 ? '' : 's'} not checked: their cluster could not be read` : '';
+  const verdict = drifted ? paint('live', `drift found in ${drifted} release${drifted === 1 ? '' : 's'}${unchecked}`) : unreadable ? paint('unreadable', `drift not checked for ${unreadable} release${unreadable === 1 ? '' : 's'}: their cluster could not be read`) : paint('clean', 'no drift');
   out.push(verdict);
   return `${out.join('\n')}\n`;
 }

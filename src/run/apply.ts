@@ -1,5 +1,7 @@
-// apply, end to end: plan, preflight (stuck releases, a saved plan that moved),
-// server-side validation, approval, then the waves with their health gates.
+// apply, end to end: the run lock on every cluster it reads or changes
+// (run-lock.ts), plan, preflight (stuck releases, a saved plan that moved),
+// server-side validation, approval, then the waves with their health gates;
+// the run lock released on every exit path.
 // The command (commands/apply.ts) only turns flags into an ApplyRequest and
 // prints what this returns; the view of the run's events is its business too.
 import { BadInputError, UsageError } from '../errors.ts';
@@ -8,6 +10,7 @@ import { LivePoller } from '../health/poller.ts';
 import type { ClusterReader } from '../health/poller.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
+import { checkContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
 import type { DeployRepo } from '../model/spec.ts';
 import { planUnits } from '../plan/assemble.ts';
@@ -21,6 +24,7 @@ import type { RunEvent } from './execute.ts';
 import { lockHolder, newRunId } from './identity.ts';
 import { createUnitOps } from './ops.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
+import { acquireRunLock, lockScope, runsInProgress } from './run-lock.ts';
 import type { RunResult } from './types.ts';
 
 export interface ApplyRequest {
@@ -34,6 +38,8 @@ export interface ApplyRequest {
   yes: boolean;
   /** helm and kube operations in flight at once. */
   concurrency: number;
+  /** --lock-timeout: how long to wait for another run's run lock (0: refuse at once). */
+  lockTimeoutMs: number;
 }
 
 /** The run's I/O edges: where events and notes go, how consent is asked. */
@@ -99,7 +105,8 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
   return io.confirm(changes);
 }
 
-export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
+/** The run proper, under the run lock (or with none, for --dry-run). */
+async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, runId: string, signal: AbortSignal): Promise<ApplyRun> {
   // house rules before the API servers see anything: a unit that breaks a deny rule is refused below
   const checked = await validatePlan(checkPlanPolicies(await preparedPlan(ctx, req, io), ctx.repo), ctx.client);
   const { plan, validation } = checked;
@@ -114,8 +121,34 @@ export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyI
     if (!r) readers.set(cluster, (r = LivePoller.of(ctx.client(cluster))));
     return r;
   };
-  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId: newRunId(), repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated });
+  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated, lockTimeoutMs: req.lockTimeoutMs });
   io.started(plan);
-  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
+  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
   return { kind: 'ran', plan, result, gateResults };
+}
+
+export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
+  const runId = newRunId();
+  const { config } = ctx.repo;
+  const clusters = lockScope(config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
+  checkContexts(clusters, ctx.kubeconfig);
+  await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
+  if (req.dryRun) {
+    // no lock: say when another run is in progress, its changes may not be final
+    for (const line of await runsInProgress(config.repoName, clusters, ctx.client)) io.say(`note: ${line}`);
+    return applyPlanned(ctx, req, io, runId, io.signal);
+  }
+  const lost = new AbortController();
+  const onLost = (reason: string) => {
+    io.say(`helm-cascade: ${reason}; starting nothing new`);
+    lost.abort(reason);
+  };
+  const lock = await acquireRunLock({ repo: config.repoName, clusters, client: ctx.client, runId, command: 'apply', holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say, onLost });
+  try {
+    const ran = await applyPlanned(ctx, req, io, runId, AbortSignal.any([io.signal, lost.signal]));
+    if (ran.kind === 'ran' && lost.signal.aborted && !io.signal.aborted) ran.result.outcome = 'lock-refused';
+    return ran;
+  } finally {
+    await lock.release();
+  }
 }

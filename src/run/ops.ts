@@ -6,14 +6,15 @@ import { prepareGate, runGate } from '../health/gate.ts';
 import type { GatePreparation, GateResult } from '../health/gate.ts';
 import type { ClusterReader } from '../health/poller.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { acquireLease, leaseName } from '../kube/lease.ts';
-import { readReleaseRevision } from '../kube/release-records.ts';
+import { COMMAND_ANNOTATION, leaseName, RUN_ANNOTATION } from '../kube/lease.ts';
+import { labelReleaseRevision, readReleaseRevision } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
-import { INPUTS_LABEL, markerLabels } from '../model/release.ts';
+import { GATE_PASSED_LABEL, INPUTS_LABEL, markerLabels, runDescription } from '../model/release.ts';
 import type { ObjectRef } from '../model/objects.ts';
 import type { PlannedUnit, RenderedUnit } from '../plan/types.ts';
 import type { GateOutcome, LockHandle, UnitOps } from './execute.ts';
-import { runDescription } from './identity.ts';
+import { acquireReleaseLock } from './run-lock.ts';
+
 import { undoRelease } from './undo.ts';
 
 export interface OpsOptions {
@@ -28,13 +29,19 @@ export interface OpsOptions {
   gateResults: Map<string, GateResult>;
   /** Units whose every object the API server validated before the run (plan/validate-on-server.ts): helm skips its own OpenAPI validation. */
   validated?: ReadonlySet<string>;
+  /** --lock-timeout: how long a release's lock held by another run is waited for (0: refuse at once). */
+  lockTimeoutMs?: number;
   /** Gate poll interval (default 2s: one batched read per namespace serves every gate there, and CPU stays with helm). */
   pollIntervalMs?: number;
 }
 
-/** The release's lock: a Lease `helm-cascade.<release>` in its namespace (created with it on a first install). */
+/**
+ * The release's lock: a Lease `helm-cascade.<release>` in its namespace (created with it on a first install),
+ * waited for as long as --lock-timeout says, or until a dead run of this repository's lock expired (run-lock.ts).
+ */
 function lockUnit(o: OpsOptions, u: PlannedUnit): Promise<LockHandle> {
-  return acquireLease({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: o.holder, createNamespace: true, annotations: { 'helm-cascade.dev/run': o.runId } });
+  const annotations = { [RUN_ANNOTATION]: o.runId, [COMMAND_ANNOTATION]: 'apply' };
+  return acquireReleaseLock({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: unitId(u), holder: o.holder, createNamespace: true, annotations, repo: o.repo, timeoutMs: o.lockTimeoutMs ?? 0 });
 }
 
 /** The manifest of the revision the plan saw deployed, from helm's record. */
@@ -94,7 +101,23 @@ function throttled(progress: (message: string) => void): (e: { phase: string; re
   };
 }
 
+/**
+ * The gate-passed marker on helm's record of the revision this run made
+ * (model/release.ts GATE_PASSED_LABEL): until it is there, no other run takes
+ * the revision for done. A marker that cannot be written only costs a re-gate
+ * on the next run, so it warns instead of failing a passed unit.
+ */
+async function markGatePassed(o: OpsOptions, u: PlannedUnit, revision: number | undefined, progress: (message: string) => void): Promise<void> {
+  if (revision === undefined) return;
+  try {
+    await labelReleaseRevision(o.client(u.cluster), u.namespace, u.helmName, revision, { [GATE_PASSED_LABEL]: String(revision) });
+  } catch (err) {
+    progress(`gate passed, but its marker could not be written on revision ${revision} (the next run gates it again): ${(err as Error).message}`);
+  }
+}
+
 export function createUnitOps(o: OpsOptions): UnitOps<GatePreparation | undefined> {
+  const revisions = new Map<string, number>();
   return {
     lock: (u) => lockUnit(o, u),
     async prepare(u) {
@@ -102,11 +125,16 @@ export function createUnitOps(o: OpsOptions): UnitOps<GatePreparation | undefine
       const old = u.action === 'upgrade' ? await deployedManifest(o, u) : undefined;
       return prepareGate(o.reader(u.cluster), u.namespace, u.manifest, old, remainingHookJobs(u));
     },
-    change: (u, dryRun) => changeUnit(o, u, dryRun),
+    async change(u, dryRun) {
+      const out = await changeUnit(o, u, dryRun);
+      if (out.revision !== undefined) revisions.set(unitId(u), out.revision);
+      return out;
+    },
     async gate(u, prep, signal, progress): Promise<GateOutcome> {
       const p = prep ?? { owned: [], specChanged: new Set<string>(), baseline: {} };
       const r = await runGate({ unit: unitId(u), reader: o.reader(u.cluster), owned: p.owned, baseline: p.baseline, specChanged: p.specChanged, health: u.health, signal, pollIntervalMs: o.pollIntervalMs ?? 2_000, onProgress: throttled(progress) });
       o.gateResults.set(unitId(u), r);
+      if (r.passed) await markGatePassed(o, u, revisions.get(unitId(u)), progress);
       return r.passed ? { passed: true } : { passed: false, reason: gateReason(r) };
     },
     undo: (u, how) => undoRelease(o.helm, { target: o.client(u.cluster).target, namespace: u.namespace, helmName: u.helmName, applyMethod: u.deployedApplyMethod, timeoutMs: u.health.timeoutMs }, how),

@@ -220,3 +220,19 @@ describe('plan text', () => {
     assert.match(renderPlanText(plan, { color: true }), /\u001b\[32m/);
   });
 });
+
+describe('another run\'s unfinished work', () => {
+  const byRun = (labels: Record<string, string> = {}) => ({ ...deployed('a', 'web', 1, { labels }), description: 'helm-cascade run 20261202T100000Z-abc123 wave w1' });
+  it('a revision whose gate has not passed is never unchanged: it is upgraded and gated again', () => {
+    const plan = assemblePlan(input([desired('a', 1)], [byRun()]));
+    const u = all(plan)[0]!;
+    assert.equal(u.action, 'upgrade');
+    assert.deepEqual(u.reasons, ['ungated']);
+    assert.ok(u.kind === 'rendered' && u.notes.includes('revision 4 was made by run 20261202T100000Z-abc123 and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done'));
+    assert.equal(summaryLine(plan.summary), 'Plan: 0 to install, 1 to upgrade, 0 unchanged, 0 to uninstall.');
+  });
+  it('once its gate passed (marker on that revision) it is unchanged', () => {
+    const plan = assemblePlan(input([desired('a', 1)], [byRun({ 'cascade-gate-passed': '4' })]));
+    assert.deepEqual(all(plan).map((u) => [u.action, u.reasons]), [['unchanged', []]]);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runIdOf } from '../../../src/run/identity.ts';
+import { runIdOf } from '../../../src/model/release.ts';
 import { rollbackTargetOf } from '../../../src/run/rollback.ts';
 
 const h = (revision: number, description: string, status = 'superseded') => ({ revision, description, status, updated: '', chart: 'web-1.0.0', app_version: '1' });
