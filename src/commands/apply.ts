@@ -19,7 +19,7 @@ import type { RunResult } from '../run/types.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
-import { renderConcurrency, runConcurrency } from './options.ts';
+import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
 import type { ApplyOptions } from './options.ts';
 
 /** SIGINT/SIGTERM abort the run once: nothing new starts, in-flight helm calls finish, the wave is put back. */
@@ -70,7 +70,7 @@ const VERDICT: Partial<Record<Outcome, (r: RunResult) => string>> = {
 
 function request(o: ApplyOptions, wave: string | undefined): ApplyRequest {
   return {
-    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o) },
+    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o), ...cacheFlags(o) },
     dryRun: o.dryRun,
     planFile: o.planFile,
     fromWave: o.fromWave,

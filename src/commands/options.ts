@@ -29,8 +29,16 @@ export interface ClusterOptions extends RepoOptions {
   concurrency: number | undefined;
 }
 
+/** Where renders and charts are cached, and whether to render every unit anyway (plan, apply, drift). */
+interface CacheOptions {
+  /** --cache-dir; undefined: the default cache folder. */
+  cacheDir: string | undefined;
+  /** --render-all: no render is skipped or taken from the cache. */
+  renderAll: boolean;
+}
+
 /** Commands that render (plan, apply). */
-interface RenderOptions extends ClusterOptions {
+interface RenderOptions extends ClusterOptions, CacheOptions {
   /** -f/--values, --set, --set-string, --set-file, --set-json, --set-literal: merged by helm itself. */
   valueFlags: ValueFlags;
   wave: string | undefined;
@@ -59,7 +67,7 @@ export interface ApplyOptions extends RenderOptions {
   lockTimeoutMs: number;
 }
 
-export interface DriftOptions extends ClusterOptions {
+export interface DriftOptions extends ClusterOptions, CacheOptions {
   formats: string;
   /** --format given on the command line (else -o json picks the json format). */
   formatGiven: boolean;
@@ -115,10 +123,14 @@ function clusterOptions(raw: RawFlags): ClusterOptions {
   return { ...repoOptions(raw), selector: selectorOf(raw.selector), kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm), concurrency: concurrencyOf(raw.concurrency) };
 }
 
+function cacheOptions(raw: RawFlags): CacheOptions {
+  return { cacheDir: str(raw.cacheDir), renderAll: raw.renderAll === true };
+}
+
 function renderOptions(raw: RawFlags): RenderOptions {
   const list = (k: string) => (raw[k] as string[] | undefined) ?? [];
   const valueFlags = { values: list('values'), set: list('set'), setString: list('setString'), setFile: list('setFile'), setJson: list('setJson'), setLiteral: list('setLiteral') };
-  return { ...clusterOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
+  return { ...clusterOptions(raw), ...cacheOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
@@ -146,7 +158,7 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
 export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions {
   const notify = str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined);
   if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
-  return { ...clusterOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true };
+  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true };
 }
 
 export function statusOptions(raw: RawFlags): StatusOptions {
@@ -165,4 +177,9 @@ export function renderConcurrency(o: ClusterOptions): number {
 /** helm and kube operations in flight at once: --concurrency, default 4 x cores. */
 export function runConcurrency(o: ClusterOptions): number {
   return o.concurrency ?? availableParallelism() * 4;
+}
+
+/** The plan options of --cache-dir and --render-all. */
+export function cacheFlags(o: CacheOptions): { cacheDir?: string; renderAll: boolean } {
+  return { ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), renderAll: o.renderAll };
 }

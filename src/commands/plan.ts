@@ -10,13 +10,13 @@ import { validatePlan } from '../plan/validate-on-server.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
-import { renderConcurrency } from './options.ts';
+import { cacheFlags, renderConcurrency } from './options.ts';
 import type { PlanOptions } from './options.ts';
 
 export async function run(o: PlanOptions): Promise<CommandResult> {
   return withContext(o, async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
-    const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...(ctx.log ? { log: ctx.log } : {}) };
+    const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...cacheFlags(o), ...(ctx.log ? { log: ctx.log } : {}) };
     const made = await makePlan(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients });
     const { plan } = await validatePlan(made, ctx.client);
     // --out: no values, no manifests (they carry secrets): `apply --plan` re-plans and
