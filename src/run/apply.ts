@@ -4,8 +4,8 @@
 // prints what this returns; the view of the run's events is its business too.
 import { BadInputError, UsageError } from '../errors.ts';
 import type { GateResult } from '../health/gate.ts';
-import { LivePoller } from '../health/poller.ts';
 import type { ClusterReader } from '../health/poller.ts';
+import { WatchReader } from '../health/watcher.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { unitId } from '../model/identity.ts';
@@ -105,14 +105,20 @@ export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyI
   refuseBrokenUnits(plan, io);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled', plan };
   const gateResults = new Map<string, GateResult>();
-  const readers = new Map<string, ClusterReader>();
-  const reader = (cluster: string) => {
+  // one watching reader per cluster, shared by every gate there; its watches stop with the run
+  const readers = new Map<string, WatchReader>();
+  const reader = (cluster: string): ClusterReader => {
     let r = readers.get(cluster);
-    if (!r) readers.set(cluster, (r = LivePoller.of(ctx.client(cluster))));
+    if (!r) readers.set(cluster, (r = WatchReader.of(ctx.client(cluster), ctx.log)));
     return r;
   };
   const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId: newRunId(), repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated });
   io.started(plan);
-  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
+  let result: RunResult;
+  try {
+    result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
+  } finally {
+    for (const r of readers.values()) r.close();
+  }
   return { kind: 'ran', plan, result, gateResults };
 }
