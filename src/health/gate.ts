@@ -90,6 +90,9 @@ export async function prepareGate(reader: ClusterReader, namespace: string, newM
   return { owned, specChanged, baseline: baselineOf(workloads, snapshots.flatMap((s) => s.objects)) };
 }
 
+/** How often a gate whose namespaces are watched re-evaluates without an event (a soak's end, the timeout). */
+const WATCHED_TICK_MS = 200;
+
 class Interrupted extends Error {}
 
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -231,7 +234,9 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
       opts.onProgress?.(e, g.elapsed());
       if (e.phase === 'passed') return g.result('passed', e.reason);
       if (e.phase === 'failed') return g.result('failed', e.reason, await untilAborted(g.explain(e), opts.signal));
-      await pause(opts.reader, g.versions, Math.max(0, interval - (g.now() - readStart)), opts.signal);
+      // a watched namespace costs no request to read again: its soak and timeout are checked more often
+      const tick = g.versions.size > 0 ? Math.min(interval, WATCHED_TICK_MS) : interval;
+      await pause(opts.reader, g.versions, Math.max(0, tick - (g.now() - readStart)), opts.signal);
     }
   } catch (err) {
     if (err instanceof Interrupted || (err instanceof Error && err.name === 'AbortError')) return g.interrupted();
