@@ -86,6 +86,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
         .option('--plan <file>', 'apply exactly this saved plan; refuse if the cluster moved since')
         .option('--from-wave <name>', 'start at this wave')
+        .option('--shard <i/n>', 'with --wave: apply share i of n of the wave (whole clusters, failover chains together), one agent per share')
         .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first'),
     run: async (raw) => (await import('./commands/apply.ts')).run(options.applyOptions(raw)),
   },

@@ -63,6 +63,8 @@ export interface ApplyOptions extends RenderOptions {
   dryRun: boolean;
   planFile: string | undefined;
   fromWave: string | undefined;
+  /** --shard i/n, as given (run/shard.ts parses it). */
+  shard: string | undefined;
   recover: boolean;
   lockTimeoutMs: number;
 }
@@ -150,6 +152,7 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
     dryRun: raw.dryRun === true,
     planFile: str(raw.plan),
     fromWave: str(raw.fromWave),
+    shard: str(raw.shard),
     recover: raw.recover === true,
     lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
   };

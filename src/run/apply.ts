@@ -20,6 +20,8 @@ import type { RunEvent } from './execute.ts';
 import { lockHolder, newRunId } from './identity.ts';
 import { createUnitOps } from './ops.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
+import { planOfClusters, shardClusters } from './shard.ts';
+import type { Shard } from './shard.ts';
 import type { RunResult } from './types.ts';
 
 export interface ApplyRequest {
@@ -28,6 +30,8 @@ export interface ApplyRequest {
   /** --plan FILE: the reviewed plan to apply exactly. */
   planFile: string | undefined;
   fromWave: string | undefined;
+  /** --shard i/n of the one wave selected (run/shard.ts). */
+  shard?: Shard;
   recover: boolean;
   /** Consent given (--yes, or CI set). */
   yes: boolean;
@@ -70,12 +74,23 @@ async function preparedPlan(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): 
     await recover(ctx.helm, ctx.client, stuck, io.say);
     plan = await planOnce();
   }
-  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan);
+  const shard = req.shard && ownShard(plan, req.shard, ctx.repo.config.clusters, io);
+  if (shard) plan = shard.plan;
+  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan, shard ? shard.clusters : undefined);
   if (req.fromWave !== undefined) {
     const from = plan.waves.findIndex((w) => w.name === req.fromWave);
     plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
   }
   return plan;
+}
+
+/** The plan cut to this agent's share of its wave (--shard i/n), said on the log. */
+function ownShard(plan: Plan, shard: Shard, clusters: DeployRepo['config']['clusters'], io: ApplyIo): { plan: Plan; clusters: Set<string> } {
+  const keep = shardClusters(plan, shard, clusters);
+  const mine = planOfClusters(plan, keep);
+  const units = planUnits(mine).length;
+  io.say(`shard ${shard.index}/${shard.count} of wave ${plan.waves.map((w) => w.name).join(', ')}: ${keep.size ? [...keep].sort().join(', ') : 'no cluster'} (${units} unit${units === 1 ? '' : 's'})`);
+  return { plan: mine, clusters: keep };
 }
 
 /** Refuses (exit 4, nothing changed) when a unit failed to render or has objects its API server refuses. */
