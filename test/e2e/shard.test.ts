@@ -1,9 +1,11 @@
 // apply --plan plan.json --wave W --shard i/n on the shared fleet: two
 // agents (processes) apply the two shards of one wave at once from one saved
 // plan: disjoint, together the whole wave, a failover with its primary, each
-// release applied once (each agent takes its own units' Leases); a bad
-// --shard is exit 4.
+// release applied once; a unit's Lease held by another run refuses only the
+// shard that holds that unit (exit 5, the holder named), the other shard
+// applies; a bad --shard is exit 4.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
@@ -67,6 +69,30 @@ for (const major of helmMajors()) {
           const h = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS[c], ['history', name, '-n', ns]);
           assert.deepEqual(h.map((x) => x.revision), [1], `${c}/${name} applied once`);
         }
+      }
+    });
+
+    it('a Lease held by another run refuses the shard holding that unit, and only it', async () => {
+      const ns2 = `${ns}-lock`;
+      writeFileSync(join(dir, 'releases/web.yaml'), `name: web\nnamespace: ${ns2}\nchart: { ref: charts/cascade-demo }\n`);
+      writeFileSync(join(dir, 'releases/api.yaml'), `name: api\nnamespace: ${ns2}\nchart: { ref: charts/cascade-demo }\n`);
+      await kubectl(kubeconfig, CONTEXTS.us, ['create', 'namespace', ns2]);
+      const now = new Date().toISOString().replace('Z', '000Z');
+      const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'helm-cascade.web', namespace: ns2 }, spec: { holderIdentity: 'jenkins-other-7', leaseDurationSeconds: 600, acquireTime: now, renewTime: now } };
+      writeFileSync(join(dir, 'lease.json'), JSON.stringify(lease));
+      await kubectl(kubeconfig, CONTEXTS.us, ['create', '-f', join(dir, 'lease.json')]);
+      try {
+        const shard = (i: number) => run(['apply', '--wave', 'prod', '--shard', `${i}/2`, '--yes']);
+        const [one, two] = await Promise.all([shard(1), shard(2)]);
+        const withUs = /shard \d\/2 of wave prod: [^\n]*\bus\b/.test(one.stdout + one.stderr) ? one : two;
+        const other = withUs === one ? two : one;
+        assert.equal(withUs.exitCode, 5, withUs.stderr + withUs.stdout);
+        assert.match(withUs.stderr + withUs.stdout, /jenkins-other-7/);
+        assert.equal(other.exitCode, 0, other.stderr + other.stdout);
+        const us = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS.us, ['history', 'web', '-n', ns2]).catch(() => []);
+        assert.deepEqual(us, [], 'the locked unit was not touched');
+      } finally {
+        for (const ctx of [CONTEXTS.paris, CONTEXTS.europe, CONTEXTS.us, CONTEXTS.amsterdam]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns2, '--wait=false', '--ignore-not-found']).catch(() => undefined);
       }
     });
   });
