@@ -36,13 +36,15 @@ const FLAGS = {
   wave: () => new Option('--wave <name>', 'only this wave'),
   prune: () => new Option('--prune', 'uninstall managed releases the repository no longer lists'),
   ignoreLiveDrift: () => new Option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand'),
+  cacheDir: () => new Option('--cache-dir <dir>', 'cache folder for charts and renders (default: $XDG_CACHE_HOME/helm-cascade or ~/.cache/helm-cascade)'),
+  renderAll: () => new Option('--render-all', 'render every unit, even those whose inputs are those of the deployed revision (no render cache)'),
   lockTimeout: () => new Option('--lock-timeout <duration>', 'wait this long for another run\'s lock (e.g. 10m) instead of refusing'),
 } as const;
 type FlagName = keyof typeof FLAGS;
 
 const REPO: FlagName[] = ['clusters', 'releases', 'allowRoot', 'output', 'color', 'verbose'];
 const CLUSTER: FlagName[] = [...REPO, 'selector', 'kubeconfig', 'helm', 'concurrency'];
-const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift'];
+const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift', 'cacheDir', 'renderAll'];
 
 interface CommandSpec {
   name: string;
@@ -85,6 +87,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
         .option('--plan <file>', 'apply exactly this saved plan; refuse if the cluster moved since')
         .option('--from-wave <name>', 'start at this wave')
+        .option('--shard <i/n>', 'with --wave: apply share i of n of the wave (whole clusters, failover chains together), one agent per share')
         .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first'),
     run: async (raw) => (await import('./commands/apply.ts')).run(options.applyOptions(raw)),
   },
@@ -92,7 +95,7 @@ const COMMANDS: CommandSpec[] = [
     name: 'drift',
     description: 'report every release that differs from the repository, was changed by hand, is broken or unhealthy',
     examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091'],
-    flags: [...CLUSTER, 'junit'],
+    flags: [...CLUSTER, 'junit', 'cacheDir', 'renderAll'],
     extra: (c) =>
       c
         .option('--format <formats>', 'text,json,junit,markdown,html,prometheus (name=file to write a file)', 'text')

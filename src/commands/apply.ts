@@ -15,12 +15,14 @@ import { formatRunEvent } from '../report/run-text.ts';
 import { applyRepo } from '../run/apply.ts';
 import type { ApplyIo, ApplyRequest } from '../run/apply.ts';
 import type { RunEvent } from '../run/execute.ts';
+import { parseShard } from '../run/shard.ts';
+import type { Shard } from '../run/shard.ts';
 import type { RunResult } from '../run/types.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import { trapSignals } from './signals.ts';
-import { renderConcurrency, runConcurrency } from './options.ts';
+import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
 import type { ApplyOptions } from './options.ts';
 
 async function askYes(changes: number): Promise<boolean> {
@@ -52,12 +54,13 @@ const VERDICT: Partial<Record<Outcome, (r: RunResult) => string>> = {
   failed: (r) => `helm failed in wave "${r.failedWave}" (see above)`,
 };
 
-function request(o: ApplyOptions, wave: string | undefined): ApplyRequest {
+function request(o: ApplyOptions, wave: string | undefined, shard: Shard | undefined): ApplyRequest {
   return {
-    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o) },
+    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o), ...cacheFlags(o) },
     dryRun: o.dryRun,
     planFile: o.planFile,
     fromWave: o.fromWave,
+    ...(shard ? { shard } : {}),
     recover: o.recover,
     yes: o.yes,
     concurrency: runConcurrency(o),
@@ -66,6 +69,7 @@ function request(o: ApplyOptions, wave: string | undefined): ApplyRequest {
 }
 
 export async function run(o: ApplyOptions): Promise<CommandResult> {
+  const shard = parseShard(o.shard, o.wave); // a bad --shard: exit 4 before anything is read
   return withContext(o, async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     checkWaveFlag(ctx.repo, 'from-wave', o.fromWave);
@@ -89,7 +93,7 @@ export async function run(o: ApplyOptions): Promise<CommandResult> {
     };
     let ran;
     try {
-      ran = await applyRepo(ctx, request(o, wave), io);
+      ran = await applyRepo(ctx, request(o, wave, shard), io);
     } finally {
       await view?.close();
       signals.off();

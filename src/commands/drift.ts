@@ -19,7 +19,7 @@ import { driftHeadline } from '../report/drift-matrix.ts';
 import { withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
-import { renderConcurrency, runConcurrency } from './options.ts';
+import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
 import type { DriftOptions } from './options.ts';
 
 /** --format, plus the common --junit FILE and -o json. */
@@ -90,7 +90,7 @@ export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
   return withContext(o, async (ctx) => {
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
-    const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o) });
+    const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o), cache: cacheFlags(o) });
     const output = await writeFormats(report, targets, o);
     for (const c of report.clusters) if (!c.readable) note(`helm-cascade: cluster "${c.name}" could not be read: ${c.error ?? ''}`);
     let outcome = driftOutcome(report);

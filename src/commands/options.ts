@@ -32,8 +32,16 @@ export interface ClusterOptions extends RepoOptions {
   concurrency: number | undefined;
 }
 
+/** Where renders and charts are cached, and whether to render every unit anyway (plan, apply, drift). */
+interface CacheOptions {
+  /** --cache-dir; undefined: the default cache folder. */
+  cacheDir: string | undefined;
+  /** --render-all: no render is skipped or taken from the cache. */
+  renderAll: boolean;
+}
+
 /** Commands that render (plan, apply). */
-interface RenderOptions extends ClusterOptions {
+interface RenderOptions extends ClusterOptions, CacheOptions {
   /** -f/--values, --set, --set-string, --set-file, --set-json, --set-literal: merged by helm itself. */
   valueFlags: ValueFlags;
   wave: string | undefined;
@@ -60,11 +68,13 @@ export interface ApplyOptions extends RenderOptions {
   dryRun: boolean;
   planFile: string | undefined;
   fromWave: string | undefined;
+  /** --shard i/n, as given (run/shard.ts parses it). */
+  shard: string | undefined;
   recover: boolean;
   lockTimeoutMs: number;
 }
 
-export interface DriftOptions extends ClusterOptions {
+export interface DriftOptions extends ClusterOptions, CacheOptions {
   formats: string;
   /** --format given on the command line (else -o json picks the json format). */
   formatGiven: boolean;
@@ -135,11 +145,15 @@ function clusterOptions(raw: RawFlags): ClusterOptions {
   return { ...repoOptions(raw), selector: selectorOf(raw.selector), kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm), concurrency: concurrencyOf(raw.concurrency) };
 }
 
+function cacheOptions(raw: RawFlags): CacheOptions {
+  return { cacheDir: str(raw.cacheDir), renderAll: raw.renderAll === true };
+}
+
 function renderOptions(raw: RawFlags): RenderOptions {
   const list = (k: string) => (raw[k] as string[] | undefined) ?? [];
   const valueFlags = { values: list('values'), set: list('set'), setString: list('setString'), setFile: list('setFile'), setJson: list('setJson'), setLiteral: list('setLiteral') };
   checkSetDepth(valueFlags);
-  return { ...clusterOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
+  return { ...clusterOptions(raw), ...cacheOptions(raw), valueFlags, wave: str(raw.wave), prune: raw.prune === true, liveDrift: raw.ignoreLiveDrift !== true };
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
@@ -159,6 +173,7 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
     dryRun: raw.dryRun === true,
     planFile: str(raw.plan),
     fromWave: str(raw.fromWave),
+    shard: str(raw.shard),
     recover: raw.recover === true,
     lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
   };
@@ -169,7 +184,7 @@ export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions 
   if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
   const pushgateway = str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined);
   if (pushgateway !== undefined && !/^https?:\/\/[^/]/.test(pushgateway)) throw new UsageError(`--pushgateway expects the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091), not "${pushgateway}"`);
-  return { ...clusterOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
+  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
 }
 
 export function statusOptions(raw: RawFlags): StatusOptions {
@@ -188,4 +203,9 @@ export function renderConcurrency(o: ClusterOptions): number {
 /** helm and kube operations in flight at once: --concurrency, default 4 x cores. */
 export function runConcurrency(o: ClusterOptions): number {
   return o.concurrency ?? availableParallelism() * 4;
+}
+
+/** The plan options of --cache-dir and --render-all. */
+export function cacheFlags(o: CacheOptions): { cacheDir?: string; renderAll: boolean } {
+  return { ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), renderAll: o.renderAll };
 }

@@ -13,14 +13,14 @@ import { lockScope, runsInProgress } from '../run/run-lock.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
-import { renderConcurrency } from './options.ts';
+import { cacheFlags, renderConcurrency } from './options.ts';
 import type { PlanOptions } from './options.ts';
 
 export async function run(o: PlanOptions): Promise<CommandResult> {
   return withContext(o, async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
-    const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...(ctx.log ? { log: ctx.log } : {}) };
+    const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...cacheFlags(o), ...(ctx.log ? { log: ctx.log } : {}) };
     const made = await makePlan(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients });
     // plan takes no run lock; it says when a run of this repository is in progress (its changes are not final)
     for (const line of await runsInProgress(ctx.repo.config.repoName, lockScope(ctx.repo.config, { cluster: o.selector.cluster, wave }), ctx.client)) note(`note: ${line}`);

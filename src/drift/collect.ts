@@ -33,6 +33,8 @@ export interface DriftRequest {
   /** Reads in flight per cluster. */
   concurrency: number;
   renderConcurrency: number;
+  /** The plan's cache folder and --render-all. */
+  cache: { cacheDir?: string; renderAll: boolean };
 }
 
 /** Each cluster read at once; one whose context is missing comes back unreadable, saying why. */
@@ -57,7 +59,7 @@ async function planReadable(ctx: DriftContext, req: DriftRequest, readable: Clus
   try {
     const plan = await makePlan(
       { ...ctx.repo, config: { ...ctx.repo.config, clusters: readable } },
-      { kubeconfig: ctx.kubeconfig, selector: req.selector, concurrency: req.renderConcurrency, ...(ctx.log ? { log: ctx.log } : {}) },
+      { kubeconfig: ctx.kubeconfig, selector: req.selector, concurrency: req.renderConcurrency, ...req.cache, ...(ctx.log ? { log: ctx.log } : {}) },
       {
         helm: ctx.helm,
         clients: ctx.clients,

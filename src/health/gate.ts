@@ -1,5 +1,6 @@
 // The gate loop (I/O): after a unit's upgrade, read its namespaces about once
-// a second (one shared, batched read per cluster+namespace, see poller.ts),
+// a second and on every change a watch sees (the shared watch cache of a
+// cluster+namespace, watcher.ts; or one shared, batched read, poller.ts),
 // hand each snapshot to the pure evaluator, run the http and prometheus
 // checks during the soak, and stop at passed, failed (fast or at the timeout)
 // or an interrupt. A failure report carries the failing pods' recent events
@@ -89,6 +90,9 @@ export async function prepareGate(reader: ClusterReader, namespace: string, newM
   return { owned, specChanged, baseline: baselineOf(workloads, snapshots.flatMap((s) => s.objects)) };
 }
 
+/** How often a gate whose namespaces are watched re-evaluates without an event (a soak's end, the timeout). */
+const WATCHED_TICK_MS = 200;
+
 class Interrupted extends Error {}
 
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -119,6 +123,8 @@ class GateRun {
   last: GateEvaluation | undefined;
   snapshot: LiveSnapshot;
   readErrorSince: number | undefined;
+  /** Each watched namespace's change count at the last read (see ClusterReader.changed). */
+  versions = new Map<string, number>();
 
   constructor(o: GateOptions) {
     this.o = o;
@@ -164,6 +170,7 @@ class GateRun {
     try {
       const parts = await untilAborted(Promise.all(this.namespaces.map((ns) => this.o.reader.snapshot(ns, this.start))), this.o.signal);
       this.snapshot = { objects: parts.flatMap((p) => p.objects), fetchedAt: Math.min(readStart, ...parts.map((p) => p.readAt)) };
+      this.versions = new Map(parts.flatMap((p, i) => (p.version === undefined ? [] : [[this.namespaces[i]!, p.version] as const])));
       this.readErrorSince = undefined;
     } catch (err) {
       if (err instanceof Interrupted) throw err;
@@ -227,12 +234,30 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
       opts.onProgress?.(e, g.elapsed());
       if (e.phase === 'passed') return g.result('passed', e.reason);
       if (e.phase === 'failed') return g.result('failed', e.reason, await untilAborted(g.explain(e), opts.signal));
-      await sleep(Math.max(0, interval - (g.now() - readStart)), undefined, { signal: opts.signal });
+      // a watched namespace costs no request to read again: its soak and timeout are checked more often
+      const tick = g.versions.size > 0 ? Math.min(interval, WATCHED_TICK_MS) : interval;
+      await pause(opts.reader, g.versions, Math.max(0, tick - (g.now() - readStart)), opts.signal);
     }
   } catch (err) {
     if (err instanceof Interrupted || (err instanceof Error && err.name === 'AbortError')) return g.interrupted();
     throw err;
   }
+}
+
+/**
+ * Until the next read: the poll interval, cut short by the first change of a
+ * watched namespace (the gate re-evaluates at once); aborts with `signal`.
+ */
+async function pause(reader: ClusterReader, versions: ReadonlyMap<string, number>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!reader.changed || versions.size === 0) return sleep(ms, undefined, { signal });
+  const done = new AbortController();
+  const both = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
+  try {
+    await Promise.race([sleep(ms, undefined, { signal: both }), ...[...versions].map(([ns, v]) => reader.changed!(ns, v, both))]);
+  } finally {
+    done.abort();
+  }
+  signal?.throwIfAborted();
 }
 
 /** The events of the failing pods' namespaces; none when they cannot be read (events are a courtesy). */

@@ -20,12 +20,19 @@ export interface NamespaceSnapshot {
   objects: LiveObject[];
   /** ms since the epoch when the read STARTED: the state is at least this fresh. */
   readAt: number;
+  /** A watched namespace: how many changes its cache has seen (for `changed`); undefined when polled. */
+  version?: number;
 }
 
 /** Everything a gate reads from one cluster. */
 export interface ClusterReader {
   /** The gate kinds of a namespace, read no earlier than `notBefore`. */
   snapshot(namespace: string, notBefore: number): Promise<NamespaceSnapshot>;
+  /**
+   * A watched namespace: resolves once its cache has seen more changes than
+   * `version` (a gate re-evaluates at once). Polling readers leave it out.
+   */
+  changed?(namespace: string, version: number, signal: AbortSignal): Promise<void>;
   /** Events of a namespace (for failure reports); [] when they cannot be read. */
   events(namespace: string): Promise<LiveObject[]>;
   /** Last log lines of a container; undefined when the cluster has none. */

@@ -45,9 +45,9 @@ interface RepoIndex {
   entries: Record<string, RepoIndexEntry[]>;
 }
 
-function defaultChartCache(): string {
-  const base = process.env.HELM_CASCADE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'helm-cascade');
-  return join(base, 'charts');
+/** helm-cascade's cache folder: $HELM_CASCADE_CACHE, else $XDG_CACHE_HOME/helm-cascade, else ~/.cache/helm-cascade (charts/ and renders/ below it). */
+export function defaultCacheRoot(): string {
+  return process.env.HELM_CASCADE_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'helm-cascade');
 }
 
 /** Highest version satisfying the range (no range: highest stable). */
@@ -134,7 +134,7 @@ class Resolver implements ChartResolver {
 
   constructor(o: ChartResolverOptions) {
     this.#o = o;
-    this.#cacheDir = o.cacheDir ?? defaultChartCache();
+    this.#cacheDir = o.cacheDir ?? join(defaultCacheRoot(), 'charts');
     this.#fetch = o.fetch ?? fetch;
   }
 

@@ -121,17 +121,24 @@ export class KubeClient {
 
   /** Every object of a resource in a namespace (or the whole cluster), in pages, with kind and apiVersion filled in. */
   async list(r: ResourceInfo, namespace?: string, o: { labelSelector?: string; timeoutMs?: number } = {}): Promise<LiveObject[]> {
-    const out: LiveObject[] = [];
+    return (await this.listVersioned(r, namespace, o)).items;
+  }
+
+  /** The same, with the list's resourceVersion (where a watch of the collection starts). */
+  async listVersioned(r: ResourceInfo, namespace?: string, o: { labelSelector?: string; timeoutMs?: number } = {}): Promise<{ items: LiveObject[]; resourceVersion: string }> {
+    const items: LiveObject[] = [];
     let next: string | undefined;
+    let resourceVersion = '';
     do {
       const q = new URLSearchParams({ limit: '500' });
       if (o.labelSelector) q.set('labelSelector', o.labelSelector);
       if (next) q.set('continue', next);
-      const page = await this.json<{ items?: LiveObject[]; metadata?: { continue?: string } }>('GET', `${collectionPath(r, namespace)}?${q}`, undefined, { timeoutMs: o.timeoutMs ?? 30_000 });
-      for (const item of page.items ?? []) out.push({ ...item, kind: r.kind, apiVersion: r.apiVersion });
+      const page = await this.json<{ items?: LiveObject[]; metadata?: { continue?: string; resourceVersion?: string } }>('GET', `${collectionPath(r, namespace)}?${q}`, undefined, { timeoutMs: o.timeoutMs ?? 30_000 });
+      for (const item of page.items ?? []) items.push({ ...item, kind: r.kind, apiVersion: r.apiVersion });
+      resourceVersion ||= page.metadata?.resourceVersion ?? '';
       next = page.metadata?.continue || undefined;
     } while (next);
-    return out;
+    return { items, resourceVersion };
   }
 
   /** The cluster's kinds and where they live (aggregated discovery, once per client). */

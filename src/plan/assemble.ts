@@ -248,7 +248,7 @@ export function assemblePlan(input: AssembleInput): Plan {
   return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
 }
 
-function summarise(units: readonly PlannedUnit[], orphans: readonly PlannedUnit[]): Plan['summary'] {
+export function summarise(units: readonly PlannedUnit[], orphans: readonly PlannedUnit[]): Plan['summary'] {
   const s = { install: 0, upgrade: 0, unchanged: 0, uninstall: 0, errors: 0 };
   for (const u of units) {
     if (u.kind === 'failed') s.errors++;

@@ -3,6 +3,8 @@
 // selected unit (render.ts), read the live objects of deployed units (live
 // drift), then assemble. Used in-process by plan, apply and drift.
 import { PreflightError } from '../errors.ts';
+import { join } from 'node:path';
+import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
@@ -22,11 +24,13 @@ import { assemblePlan } from './assemble.ts';
 import type { DesiredWave, LiveDriftInput } from './assemble.ts';
 import { confirmLiveDrift } from './live-confirm.ts';
 import { detectLiveDrift, liveReadRequests, LiveObjects } from './live-drift.ts';
+import { diskRenderCache } from './render-cache.ts';
 import { Renderer } from './render.ts';
 import type { RenderTarget } from './render.ts';
 import type { UnitSpec } from '../model/units.ts';
 import type { Plan } from './types.ts';
 import type { ValueFlags } from '../helm/argv.ts';
+import type { Values } from '../model/json.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;
@@ -41,6 +45,10 @@ export interface MakePlanOptions {
   liveDrift?: boolean;
   /** `--explain`: list the chart's own defaults among the value origins too (one `helm show values` per chart). */
   explain?: boolean;
+  /** helm-cascade's cache folder (renders/ and charts/ below it); default: defaultCacheRoot(). */
+  cacheDir?: string;
+  /** `--render-all`: render every unit, ignoring input digests and the render cache. */
+  renderAll?: boolean;
 }
 
 /** What one cluster says, as the plan needs it. */
@@ -136,6 +144,24 @@ async function liveDriftOf(clusters: ClusterSpec[], states: Map<string, ClusterS
   return new Map(parts.flat());
 }
 
+/** The plan's renderer: the run's helm, charts and render cache under the cache folder. */
+function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }, cliSet: Values): Renderer {
+  const cacheDir = opts.cacheDir ?? defaultCacheRoot();
+  const charts = deps.charts ?? createChartResolver({ root: repo.config.root, repositories: repo.config.repositories, helm: deps.helm, cacheDir: join(cacheDir, 'charts'), ...(opts.log ? { log: opts.log } : {}) });
+  return new Renderer({
+    config: repo.config,
+    helm: deps.helm,
+    charts,
+    cliSet,
+    concurrency: opts.concurrency ?? 4,
+    explain: opts.explain === true,
+    helmVersion,
+    cache: diskRenderCache(cacheDir),
+    renderAll: opts.renderAll === true,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+}
+
 export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps): Promise<Plan> {
   const { config } = repo;
   const selector = opts.selector ?? {};
@@ -151,7 +177,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases, ignoreOf));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = new Renderer({ config, helm: deps.helm, ...(deps.charts ? { charts: deps.charts } : {}), cliSet: cliValues, concurrency: opts.concurrency ?? 4, explain: opts.explain === true, helmMajor: helmVersion.major, ...(opts.log ? { log: opts.log } : {}) });
+  const renderer = rendererFor(repo, opts, deps, helmVersion, cliValues);
   const targetOf = (u: UnitSpec): RenderTarget => {
     const st = states.get(u.cluster);
     const d = deployedById.get(unitId(u));
@@ -160,7 +186,8 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       apiVersions: st?.apiVersions ?? [],
       isUpgrade: d !== undefined,
       server: deps.clients?.for(u.clusterSpec).target,
-      deployed: d && { inputs: d.labels[INPUTS_LABEL], manifest: d.manifest },
+      deployed: d && { revision: d.revision, status: d.status, inputs: d.labels[INPUTS_LABEL], manifest: d.manifest },
+      liveDrift: async () => (await liveDrift).get(unitId(u))?.drifted === true,
     };
   };
   const desiredWaves: DesiredWave[] = await Promise.all(

@@ -16,13 +16,20 @@ import type { TemplateArgs } from '../helm/argv.ts';
 import type { Helm } from '../helm/helm.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import { unitId } from '../model/identity.ts';
 import type { KubeTarget } from '../model/identity.ts';
+import type { ResolvedChart } from '../model/release.ts';
 import type { ClustersFileSpec, HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { sha256 } from './assemble.ts';
 import type { DesiredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
 import { inputDigest } from './inputs.ts';
+import { renderCacheKey } from './render-cache.ts';
+import type { RenderCache } from './render-cache.ts';
+import { describeDecision, renderDecision } from './render-skip.ts';
+import type { DeployedInputs, RenderDecision } from './render-skip.ts';
+import type { ValueOrigin } from './types.ts';
 import { splitRendered } from './rendered.ts';
 import { mergeValues, withChartDefaults } from './values.ts';
 import type { ValueSource } from './values.ts';
@@ -35,8 +42,10 @@ export interface RenderTarget {
   isUpgrade: boolean;
   /** The cluster, for charts that call `lookup` (rendered with its answers, `--dry-run=server`). */
   server: KubeTarget | undefined;
-  /** The deployed revision: its input digest label and manifest (to tell a nondeterministic chart from a change). */
-  deployed: { inputs: string | undefined; manifest: string } | undefined;
+  /** The deployed revision: its input digest label and manifest (to skip the render, or tell a nondeterministic chart from a change). */
+  deployed: (DeployedInputs & { manifest: string }) | undefined;
+  /** Whether the deployed revision's live objects were changed by hand (asked only when the render could be skipped). */
+  liveDrift: () => Promise<boolean>;
 }
 
 /** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed, the command line). */
@@ -99,9 +108,29 @@ export interface RendererOptions {
   concurrency: number;
   /** `--explain`: list the chart's own defaults among the value origins (one `helm show values` per chart). */
   explain: boolean;
-  /** The helm that renders: its major is an input of every render. */
-  helmMajor: number;
+  /** The helm that renders: its major is an input of every render, its exact version part of the render cache's key. */
+  helmVersion: { version: string; major: number };
+  /** Renders kept between runs (none: every render runs helm). */
+  cache?: RenderCache;
+  /** `--render-all`: render every unit, digests and render cache ignored. */
+  renderAll?: boolean;
   log?: (line: string) => void;
+}
+
+/** A unit's chart, values and input digest: everything before the render. */
+interface Prepared {
+  chart: ResolvedChart;
+  values: Values;
+  origins: ValueOrigin[];
+  inputs: string;
+  args: TemplateArgs;
+  notes: string[];
+}
+
+/** helm's output for one render, and whether it came from the render cache. */
+interface Output {
+  text: string;
+  cached: boolean;
 }
 
 export class Renderer {
@@ -109,7 +138,7 @@ export class Renderer {
   readonly #charts: ChartResolver;
   readonly #readValues: (path: string) => Values;
   readonly #pool: ReturnType<typeof pLimit>;
-  readonly #renders = new Map<string, Promise<string>>();
+  readonly #renders = new Map<string, Promise<Output>>();
   readonly #defaults = new Map<string, Promise<Values>>();
 
   constructor(o: RendererOptions) {
@@ -132,11 +161,22 @@ export class Renderer {
     return v;
   }
 
-  #template(args: TemplateArgs, inputs: string, fresh = false): Promise<string> {
+  /** One helm template through the pool; from the render cache when it holds it (never for renders against the cluster). */
+  async #run(args: TemplateArgs, inputs: string, fresh: boolean): Promise<Output> {
+    const cache = fresh || args.server || this.#o.renderAll ? undefined : this.#o.cache;
+    const key = renderCacheKey(inputs, args.isUpgrade === true, this.#o.helmVersion.version);
+    const hit = cache?.get(key);
+    if (hit !== undefined) return { text: hit, cached: true };
+    const text = checkRenderSize(await this.#pool(() => this.#o.helm.template(args)), this.#o.config.limits);
+    cache?.set(key, text);
+    return { text, cached: false };
+  }
+
+  #template(args: TemplateArgs, inputs: string, fresh = false): Promise<Output> {
     const key = sha256([inputs, args.server ? `server ${args.server.context}` : '', String(args.isUpgrade)].join('\0'));
     let r = fresh ? undefined : this.#renders.get(key);
     if (!r) {
-      r = this.#pool(() => this.#o.helm.template(args)).then((out) => checkRenderSize(out, this.#o.config.limits));
+      r = this.#run(args, inputs, fresh);
       if (!fresh) this.#renders.set(key, r);
     }
     return r;
@@ -149,30 +189,57 @@ export class Renderer {
    */
   async #nondeterministic(args: TemplateArgs, inputs: string, first: string, t: RenderTarget): Promise<boolean> {
     if (args.server || !t.deployed || t.deployed.inputs !== inputs || t.deployed.manifest.trim() === first.trim()) return false;
-    const again = splitRendered(await this.#template(args, inputs, true), args.namespace).manifest;
+    const again = splitRendered((await this.#template(args, inputs, true)).text, args.namespace).manifest;
     return again.trim() !== first.trim();
   }
 
-  /** One unit gathered: rendered, or failed with helm's message; disabled units are not rendered. */
+  /** Chart resolved, values merged, input digest computed; `got` keeps what was reached when this throws. */
+  async #prepare(u: UnitSpec, t: RenderTarget, got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }): Promise<Prepared> {
+    const chart = (got.chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories));
+    const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
+    const merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet, cascade.pass));
+    got.values = merged.values;
+    got.origins = merged.origins;
+    const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
+    const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
+    const server = chart.features.lookup ? t.server : undefined;
+    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: JSON.stringify(merged.values), apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
+    const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
+    return { chart, values: merged.values, origins, inputs, args, notes };
+  }
+
+  /** Render or skip (render-skip.ts); live drift is only waited for when the render could be skipped. */
+  async #decide(p: Prepared, t: RenderTarget): Promise<RenderDecision> {
+    if (this.#o.renderAll) return { render: true, why: 'render-all', revision: t.deployed?.revision };
+    const q = { inputs: p.inputs, deployed: t.deployed, lookup: p.chart.features.lookup, liveDrift: false };
+    const first = renderDecision(q);
+    return first.render ? first : renderDecision({ ...q, liveDrift: await t.liveDrift() });
+  }
+
+  async #rendered(p: Prepared, t: RenderTarget, u: UnitSpec) {
+    const out = await this.#template(p.args, p.inputs);
+    const split = splitRendered(out.text, u.namespace);
+    const nondeterministic = await this.#nondeterministic(p.args, p.inputs, split.manifest, t);
+    return { out, unit: { state: 'rendered' as const, chart: p.chart, values: p.values, origins: p.origins, ...split, inputs: p.inputs, nondeterministic, notes: p.notes } };
+  }
+
+  /** One unit gathered: rendered (or skipped: the deployed manifest), or failed with helm's message; disabled units are not rendered. */
   async render(u: UnitSpec, wave: string, step: number, health: HealthSpec, t: RenderTarget): Promise<DesiredUnit> {
     const base = { unit: u, wave, step, health };
     if (!u.enabled) return { ...base, state: 'disabled' };
-    let merged: ReturnType<typeof mergeValues> | undefined;
-    let chart;
+    const got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] } = {};
     try {
-      chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories);
-      const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
-      merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet, cascade.pass));
-      const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
-      const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmMajor });
-      const server = chart.features.lookup ? t.server : undefined;
-      const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: JSON.stringify(merged.values), apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
-      const split = splitRendered(await this.#template(args, inputs), u.namespace);
-      const nondeterministic = await this.#nondeterministic(args, inputs, split.manifest, t);
-      const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
-      return { ...base, state: 'rendered', chart, values: merged.values, origins, ...split, inputs, nondeterministic, notes };
+      const p = await this.#prepare(u, t, got);
+      const decision = await this.#decide(p, t);
+      if (!decision.render && t.deployed) {
+        this.#o.log?.(`render ${unitId(u)}: ${describeDecision(decision)}`);
+        return { ...base, state: 'rendered', chart: p.chart, values: p.values, origins: p.origins, manifest: t.deployed.manifest, hooks: [], crds: [], extra: '', inputs: p.inputs, nondeterministic: false, notes: p.notes };
+      }
+      const r = await this.#rendered(p, t, u);
+      this.#o.log?.(`render ${unitId(u)}: ${describeDecision(decision, r.out.cached)}`);
+      return { ...base, ...r.unit };
     } catch (err) {
-      return { ...base, state: 'failed', error: renderErrorText(err), ...(chart ? { chart } : {}), ...(merged ? { values: merged.values, origins: merged.origins } : {}) };
+      return { ...base, state: 'failed', error: renderErrorText(err), ...(got.chart ? { chart: got.chart } : {}), ...(got.values ? { values: got.values, origins: got.origins ?? [] } : {}) };
     }
   }
 }

@@ -6,12 +6,15 @@
 // prints what this returns; the view of the run's events is its business too.
 import { BadInputError, UsageError } from '../errors.ts';
 import type { GateResult } from '../health/gate.ts';
-import { LivePoller } from '../health/poller.ts';
 import type { ClusterReader } from '../health/poller.ts';
+import { WatchReader } from '../health/watcher.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
+import { matchesUnit } from '../model/selectors.ts';
+import { expandUnits } from '../model/units.ts';
+import { assignWaves } from '../model/waves.ts';
 import type { DeployRepo } from '../model/spec.ts';
 import { planUnits } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
@@ -25,6 +28,8 @@ import { lockHolder, newRunId } from './identity.ts';
 import { createUnitOps } from './ops.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
 import { acquireRunLock, lockScope, runsInProgress } from './run-lock.ts';
+import { planOfClusters, shardClusters } from './shard.ts';
+import type { Shard } from './shard.ts';
 import type { RunResult } from './types.ts';
 
 export interface ApplyRequest {
@@ -33,6 +38,8 @@ export interface ApplyRequest {
   /** --plan FILE: the reviewed plan to apply exactly. */
   planFile: string | undefined;
   fromWave: string | undefined;
+  /** --shard i/n of the one wave selected (run/shard.ts). */
+  shard?: Shard;
   recover: boolean;
   /** Consent given (--yes, or CI set). */
   yes: boolean;
@@ -77,12 +84,34 @@ async function preparedPlan(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): 
     await recover(ctx.helm, ctx.client, stuck, io.say);
     plan = await planOnce();
   }
-  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan);
+  const shard = req.shard && ownShard(plan, req.shard, shardScope(ctx.repo, req), io);
+  if (shard) plan = shard.plan;
+  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan, shard ? shard.clusters : undefined);
   if (req.fromWave !== undefined) {
     const from = plan.waves.findIndex((w) => w.name === req.fromWave);
     plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
   }
   return plan;
+}
+
+/**
+ * --shard i/n: the clusters of this agent's share of its wave, from the
+ * repository alone (run/shard.ts): what it locks, plans and applies.
+ */
+function shardScope(repo: DeployRepo, req: ApplyRequest): Set<string> | undefined {
+  if (!req.shard) return undefined;
+  const wave = assignWaves(repo.config, expandUnits(repo)).waves.find((w) => w.name === req.plan.wave);
+  const units = (wave?.steps.flat() ?? []).filter((u) => matchesUnit(u, req.plan.selector ?? {}));
+  return shardClusters(units, req.shard, repo.config.clusters);
+}
+
+/** The plan cut to this agent's share of its wave (--shard i/n), said on the log. */
+function ownShard(plan: Plan, shard: Shard, keep: Set<string> | undefined, io: ApplyIo): { plan: Plan; clusters: Set<string> } {
+  const mine = planOfClusters(plan, keep ?? new Set());
+  const units = planUnits(mine).length;
+  const names = keep?.size ? [...keep].sort().join(', ') : 'no cluster';
+  io.say(`shard ${shard.index}/${shard.count} of wave ${plan.waves.map((w) => w.name).join(', ')}: ${names} (${units} unit${units === 1 ? '' : 's'})`);
+  return { plan: mine, clusters: keep ?? new Set() };
 }
 
 /** Refuses (exit 4, nothing changed) when a unit failed to render, has objects its API server refuses or breaks a house rule. */
@@ -115,22 +144,30 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   refuseBrokenUnits(plan, io);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled', plan };
   const gateResults = new Map<string, GateResult>();
-  const readers = new Map<string, ClusterReader>();
-  const reader = (cluster: string) => {
+  // one watching reader per cluster, shared by every gate there; its watches stop with the run
+  const readers = new Map<string, WatchReader>();
+  const reader = (cluster: string): ClusterReader => {
     let r = readers.get(cluster);
-    if (!r) readers.set(cluster, (r = LivePoller.of(ctx.client(cluster))));
+    if (!r) readers.set(cluster, (r = WatchReader.of(ctx.client(cluster), ctx.log)));
     return r;
   };
   const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated, lockTimeoutMs: req.lockTimeoutMs });
   io.started(plan);
-  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
+  let result: RunResult;
+  try {
+    result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
+  } finally {
+    for (const r of readers.values()) r.close();
+  }
   return { kind: 'ran', plan, result, gateResults };
 }
 
 export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
   const runId = newRunId();
   const { config } = ctx.repo;
-  const clusters = lockScope(config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
+  // a shard locks only its own clusters: the shards of one wave run side by side
+  const shardOf = shardScope(ctx.repo, req);
+  const clusters = lockScope(config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave }).filter((c) => !shardOf || shardOf.has(c.name));
   checkContexts(clusters, ctx.kubeconfig);
   await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   if (req.dryRun) {

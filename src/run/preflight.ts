@@ -48,8 +48,8 @@ function unitMoved(s: PlannedUnit, f: PlannedUnit | undefined): string[] {
   return out;
 }
 
-/** `--plan FILE`: apply exactly the reviewed plan, refusing (exit 5) if anything moved since. */
-export function checkSavedPlan(file: string, fresh: Plan): Plan {
+/** `--plan FILE`: apply exactly the reviewed plan (its waves and clusters this run applies), refusing (exit 5) if anything moved since. */
+export function checkSavedPlan(file: string, fresh: Plan, clusters?: ReadonlySet<string>): Plan {
   let saved: Plan;
   try {
     saved = JSON.parse(readFileSync(file, 'utf8')) as Plan;
@@ -58,7 +58,9 @@ export function checkSavedPlan(file: string, fresh: Plan): Plan {
   }
   if (saved.version !== 1 || !Array.isArray(saved.waves)) throw new UsageError(`--plan ${file}: not a helm-cascade plan`);
   const freshById = new Map(planUnits(fresh).map((u) => [unitId(u), u]));
-  const savedUnits = planUnits(saved);
+  // --wave and --shard: only the saved units of what this run applies
+  const waves = new Set(fresh.waves.map((w) => w.name));
+  const savedUnits = planUnits(saved).filter((u) => waves.has(u.wave) && (!clusters || clusters.has(u.cluster)));
   const savedIds = new Set(savedUnits.map(unitId));
   const moved = savedUnits.flatMap((s) => unitMoved(s, freshById.get(unitId(s))));
   for (const [id, u] of freshById) if (!savedIds.has(id) && u.action !== 'unchanged') moved.push(`${id}: a change not in the saved plan`);

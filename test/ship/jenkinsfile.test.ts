@@ -1,4 +1,4 @@
-// The Jenkins pipelines (examples/Jenkinsfile, examples/Jenkinsfile.deploy),
+// The Jenkins pipelines (examples/Jenkinsfile, Jenkinsfile.deploy, Jenkinsfile.shards),
 // checked with real tools from the registries: npm-groovy-lint (CodeNarc's
 // Jenkinsfile rules on the Groovy parser; a devDependency, Java runs it) and
 // the Groovy compiler it ships, through test/ship/jenkinsfile-check, which
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NODE24, ROOT, run, scratch } from './support/ship.ts';
 
-const FILES = ['examples/Jenkinsfile', 'examples/Jenkinsfile.deploy'];
+const FILES = ['examples/Jenkinsfile', 'examples/Jenkinsfile.deploy', 'examples/Jenkinsfile.shards'];
 const GROOVY_LIBS = join(ROOT, 'node_modules', 'npm-groovy-lint', 'lib', 'java', 'groovy', 'lib');
 const LINT = join(ROOT, 'node_modules', 'npm-groovy-lint', 'lib', 'index.js');
 
@@ -33,13 +33,13 @@ function declarative(file: string): { code: number; out: string } {
 }
 
 describe('Jenkinsfiles', { timeout: 600_000 }, () => {
-  it('npm-groovy-lint (CodeNarc, Jenkinsfile rules) finds nothing in either', () => {
+  it('npm-groovy-lint (CodeNarc, Jenkinsfile rules) finds nothing in any', () => {
     const res = groovyLint(FILES.map((f) => join(ROOT, f)));
     const found = Object.entries(res.files).flatMap(([f, r]) => r.errors.map((e) => `${f}:${e.line}: ${e.severity} ${e.rule}: ${e.msg}`));
     assert.deepEqual(found, []);
   });
 
-  it('both parse as declarative pipelines (Groovy compiler + the declarative syntax)', () => {
+  it('all parse as declarative pipelines (Groovy compiler + the declarative syntax)', () => {
     for (const f of FILES) {
       const r = declarative(join(ROOT, f));
       assert.equal(r.code, 0, `${f}:\n${r.out}`);

@@ -1,8 +1,8 @@
 // Sets up deployed state for tests and benchmarks: every planned install or
 // upgrade through the real helm, with the marker labels apply puts on its
-// releases, but without apply's locks and gates.
+// releases (the input digest included), but without apply's locks and gates.
 import type { Helm } from '../../../src/helm/helm.ts';
-import { markerLabels } from '../../../src/model/release.ts';
+import { INPUTS_LABEL, markerLabels } from '../../../src/model/release.ts';
 import type { DeployRepo } from '../../../src/model/spec.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import type { Plan, RenderedUnit } from '../../../src/plan/types.ts';
@@ -19,7 +19,7 @@ export async function deployPlanned(repo: DeployRepo, plan: Plan, kubeconfig: st
       .filter((u) => u.action === 'install' || u.action === 'upgrade')
       .map((u) =>
         pool(() =>
-          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart.path, values: JSON.stringify(u.values), cluster: u.cluster, context: ctx.get(u.cluster)!, kubeconfig, labels: markerLabels(u, repo.config.repoName) }),
+          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart.path, values: JSON.stringify(u.values), cluster: u.cluster, context: ctx.get(u.cluster)!, kubeconfig, labels: { ...markerLabels(u, repo.config.repoName), [INPUTS_LABEL]: u.inputs } }),
         ),
       ),
   );

@@ -12,6 +12,9 @@ import type { TemplateArgs } from '../../../src/helm/argv.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import { makePlan } from '../../../src/plan/make-plan.ts';
 
+// renders are cached between runs: each plan of this file gets a cache folder of its own
+const freshCache = () => mkdtempSync(join(tmpdir(), 'hc-cache-'));
+
 const FIXTURE = resolve(import.meta.dirname, '../../e2e/fixtures/plan-repo/clusters.yaml');
 
 function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
@@ -48,7 +51,7 @@ describe('makePlan', () => {
   it('layers values by SPEC precedence, adds cascade.*, renders each unit once within the concurrency bound', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     const f = fakeHelm();
-    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, valueFlags: { values: [], set: ['replicaCount=9'], setString: [], setFile: [], setJson: [], setLiteral: [] } }, { helm: f.helm, ...clusters });
+    const plan = await makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, valueFlags: { values: [], set: ['replicaCount=9'], setString: [], setFile: [], setJson: [], setLiteral: [] } }, { helm: f.helm, ...clusters });
     const units = planUnits(plan);
     assert.equal(units.length, 6);
     assert.equal(f.calls.length, 6);
@@ -79,14 +82,14 @@ describe('makePlan', () => {
   it('selectors and --wave narrow the plan', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     const f = fakeHelm();
-    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), selector: { cluster: 'paris' }, wave: 'production' }, { helm: f.helm, ...clusters });
+    const plan = await makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), selector: { cluster: 'paris' }, wave: 'production' }, { helm: f.helm, ...clusters });
     assert.deepEqual(planUnits(plan).map((u) => `${u.cluster}/${u.helmName}`), ['paris/api', 'paris/web-production']);
   });
 
   it('a unit that fails to render carries helm’s message; the others are planned', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     const f = fakeHelm({ fail: (a) => a.releaseName === 'api' });
-    const plan = await makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: f.helm, ...clusters });
+    const plan = await makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: f.helm, ...clusters });
     assert.equal(plan.summary.errors, 2);
     assert.equal(plan.summary.install, 4);
   });
@@ -95,7 +98,7 @@ describe('makePlan', () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     let called = false;
     await assert.rejects(
-      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris']) }, { helm: fakeHelm().helm, readCluster: async () => ((called = true), { kubeVersion: 'v1.34.8', apiVersions: [], deployed: [] }) }),
+      makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris']) }, { helm: fakeHelm().helm, readCluster: async () => ((called = true), { kubeVersion: 'v1.34.8', apiVersions: [], deployed: [] }) }),
       (e: unknown) => e instanceof PreflightError && /cluster "europe": context "gke_demo_europe-west1_main" is not in the kubeconfig/.test(e.message),
     );
     assert.equal(called, false);
@@ -107,7 +110,7 @@ describe('makePlan', () => {
       throw new PreflightError(`cluster "${c.name}" is unreachable`);
     };
     await assert.rejects(
-      makePlan(repo, { kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: fakeHelm().helm, readCluster: down }),
+      makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']) }, { helm: fakeHelm().helm, readCluster: down }),
       (e: unknown) => e instanceof PreflightError && /paris/.test(e.message) && /europe/.test(e.message),
     );
   });

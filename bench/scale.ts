@@ -1,0 +1,104 @@
+// Benchmark: does the cost of a no-op follow what changed, or the fleet's
+// size? A no-op `plan` and a `drift` (nothing drifted) over N releases x 3
+// clusters, applied, for two sizes (default 20 and 200: 60 and 600 units),
+// each a fresh process: the times, the growth ratio (goal: 600 units at most
+// 3x the time of 60) and the process's peak RSS (goal < 1 GiB at 600).
+// Runs on a fleet of its own (i15-scale; HELM_CASCADE_FLEET to override),
+// stopped at the end unless HELM_CASCADE_KEEP_FLEET=1.
+//   npm run bench -- scale [--releases 20,200] [--helm PATH] [--rounds N]
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureFleet, stopFleet } from '../fleet/fleet-api.ts';
+import { loadDeployRepoOrThrow } from '../src/config/load.ts';
+import { createHelm } from '../src/helm/helm.ts';
+import { deployPlanned, planOnce } from '../test/e2e/support/deploy.ts';
+import { argOf, BENCH_CONTEXTS, median, ROOT, run } from './repo.ts';
+
+const SETTLE_MS = 60_000;
+
+/** N releases of charts/cascade-demo on 3 clusters; no pods (replicaCount 0): the plan reads records and objects, the fleet stays light. */
+function scaleRepo(releases: number, ns: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `hc-${ns}-`));
+  mkdirSync(join(dir, 'releases'), { recursive: true });
+  cpSync(join(ROOT, 'charts/cascade-demo'), join(dir, 'charts/cascade-demo'), { recursive: true });
+  const clusters = BENCH_CONTEXTS.map((ctx, i) => `  c${i}: { context: ${ctx}, provider: ${i < 2 ? 'onprem' : 'gke'}, region: europe }\n`).join('');
+  writeFileSync(join(dir, 'clusters.yaml'), `name: ${ns}\nclusters:\n${clusters}`);
+  for (let i = 0; i < releases; i++) {
+    const name = `svc-${String(i).padStart(3, '0')}`;
+    writeFileSync(join(dir, 'releases', `${name}.yaml`), `name: ${name}\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\nset: { image.tag: "1.${i}.0", replicaCount: 0, config.logLevel: info, secrets.TOKEN: "t-${i}" }\n`);
+  }
+  return dir;
+}
+
+interface Timed {
+  ms: number;
+  /** Peak resident set of the helm-cascade process, KiB (GNU time's %M). */
+  rssKiB: number;
+}
+
+/** One helm-cascade command under /usr/bin/time: wall time and peak RSS; `expect` is its exit code. */
+async function timed(args: string[], expect: number): Promise<Timed> {
+  const t = performance.now();
+  const r = await run('/usr/bin/time', ['-f', 'maxrss=%M', join(ROOT, 'node_modules/.bin/node'), join(ROOT, 'bin/helm-cascade.js'), ...args]);
+  const ms = performance.now() - t;
+  if (r.code !== expect) throw new Error(`helm-cascade ${args[0]} exited ${r.code} (expected ${expect}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  return { ms, rssKiB: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) };
+}
+
+interface SizeResult {
+  units: number;
+  plan: Timed;
+  drift: Timed;
+}
+
+async function measureSize(releases: number, o: { kubeconfig: string; helmBin: string; rounds: number; log: (l: string) => void }): Promise<SizeResult> {
+  const ns = `scale-${releases}`;
+  const dir = scaleRepo(releases, ns);
+  const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
+  const helm = createHelm({ bin: o.helmBin });
+  const cores = availableParallelism();
+  const first = await planOnce(repo, { kubeconfig: o.kubeconfig, concurrency: cores, selector: { namespace: ns } }, helm);
+  o.log(`${ns}: installing ${first.summary.install + first.summary.upgrade} of ${releases * BENCH_CONTEXTS.length} releases`);
+  await deployPlanned(repo, first, o.kubeconfig, helm, cores * 2);
+  // the controllers still create ReplicaSets and EndpointSlices for what was just installed: not the plan's cost
+  if (first.summary.install + first.summary.upgrade > 0) await sleep(SETTLE_MS);
+  const common = ['--clusters', join(dir, 'clusters.yaml'), '--kubeconfig', o.kubeconfig, '--helm', o.helmBin, '--no-color', '-l', `namespace=${ns}`, '--cache-dir', join(dir, '.cache')];
+  const best = (xs: Timed[]): Timed => ({ ms: median(xs.map((x) => x.ms)), rssKiB: Math.max(...xs.map((x) => x.rssKiB)) });
+  const plans: Timed[] = [];
+  const drifts: Timed[] = [];
+  await timed(['plan', '--detailed-exitcode', ...common], 0); // warm-up (chart digest, page cache)
+  for (let i = 0; i < o.rounds; i++) {
+    plans.push(await timed(['plan', '--detailed-exitcode', ...common], 0));
+    drifts.push(await timed(['drift', '--format', 'json', ...common], 0));
+    o.log(`${ns} round ${i + 1}: plan ${(plans[i]!.ms / 1000).toFixed(2)}s, drift ${(drifts[i]!.ms / 1000).toFixed(2)}s; load ${loadavg()[0]!.toFixed(1)}`);
+  }
+  return { units: releases * BENCH_CONTEXTS.length, plan: best(plans), drift: best(drifts) };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
+const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
+
+export async function main(args: string[]): Promise<number> {
+  const sizes = argOf(args, '--releases', '20,200').split(',').map(Number);
+  const helmBin = argOf(args, '--helm', process.env.HELM_BIN ?? join(ROOT, 'node_modules/.helm-cascade/helm-v3/helm'));
+  const rounds = Number(argOf(args, '--rounds', '1'));
+  const log = (l: string) => process.stderr.write(`[bench scale] ${l}\n`);
+  const fleetName = process.env.HELM_CASCADE_FLEET ?? 'i15-scale';
+  const clustersFile = join(mkdtempSync(join(tmpdir(), 'hc-scale-fleet-')), 'clusters.yaml');
+  writeFileSync(clustersFile, `clusters:\n${BENCH_CONTEXTS.map((c, i) => `  c${i}: { context: ${c} }\n`).join('')}`);
+  const fleet = await ensureFleet({ clustersFile, name: fleetName, log: () => undefined });
+  log(`fleet ${fleetName}; ${availableParallelism()} cores; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  try {
+    const results: SizeResult[] = [];
+    for (const n of sizes) results.push(await measureSize(n, { kubeconfig: fleet.kubeconfig, helmBin, rounds, log }));
+    for (const r of results) process.stdout.write(`${r.units} units: no-op plan ${s(r.plan.ms)} (peak RSS ${mib(r.plan.rssKiB)}), drift ${s(r.drift.ms)} (peak RSS ${mib(r.drift.rssKiB)})\n`);
+    const [small, large] = [results[0]!, results[results.length - 1]!];
+    const growth = { plan: large.plan.ms / small.plan.ms, drift: large.drift.ms / small.drift.ms };
+    process.stdout.write(`growth ${small.units} -> ${large.units} units (${(large.units / small.units).toFixed(0)}x): plan ${growth.plan.toFixed(2)}x, drift ${growth.drift.toFixed(2)}x (goal <= 3x); load at the end ${loadavg()[0]!.toFixed(1)}\n`);
+    return growth.plan <= 3 && large.plan.rssKiB < 1024 * 1024 ? 0 : 1;
+  } finally {
+    if (process.env.HELM_CASCADE_KEEP_FLEET !== '1' || fleetName === 'i15-scale') await stopFleet(fleetName, { log: () => undefined });
+  }
+}

@@ -1,0 +1,78 @@
+// `apply --wave W --shard i/n`: one agent's share of one wave (pure). A
+// wave's units are split by cluster, never inside one: a cluster and its
+// failover chain (failoverFor) go to the same shard, so a primary still
+// passes its gate before its failover starts, a cluster's run lock and API
+// server are one agent's, and no two agents ever touch one release. Groups
+// are dealt largest first to the shard with the fewest units so far (ties:
+// the lower shard; names break ties between groups): every agent computes
+// the same split from the same plan, whatever each has applied meanwhile
+// (every unit counts, unchanged ones too). Shards are disjoint and together
+// hold every unit of the wave.
+import { UsageError } from '../errors.ts';
+import type { ClusterSpec } from '../model/spec.ts';
+import { summarise } from '../plan/assemble.ts';
+import type { Plan, PlannedUnit } from '../plan/types.ts';
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/** `--shard i/n` (1 <= i <= n); anything else is a UsageError (exit 4) quoting the value. */
+export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": expected i/n with 1 <= i <= n (e.g. --shard 1/4)`);
+  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
+  return { index, count };
+}
+
+/** The first cluster of a cluster's failover chain (itself when it is no failover). */
+function chainRoot(cluster: string, failoverOf: ReadonlyMap<string, string | undefined>): string {
+  const seen = new Set<string>();
+  let c = cluster;
+  for (let p = failoverOf.get(c); p !== undefined && !seen.has(p); p = failoverOf.get(c)) {
+    seen.add(c);
+    c = p;
+  }
+  return c;
+}
+
+/** Each chain root of the plan's units -> its shard (0-based), dealt as the header says. */
+function assignShards(units: readonly Pick<PlannedUnit, 'cluster'>[], clusters: readonly Pick<ClusterSpec, 'name' | 'failoverFor'>[], count: number): Map<string, number> {
+  const failoverOf = new Map(clusters.map((c) => [c.name, c.failoverFor]));
+  const sizes = new Map<string, number>();
+  for (const u of units) {
+    const root = chainRoot(u.cluster, failoverOf);
+    sizes.set(root, (sizes.get(root) ?? 0) + 1);
+  }
+  const load = Array.from({ length: count }, () => 0);
+  const out = new Map<string, number>();
+  for (const [root, size] of [...sizes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    const shard = load.indexOf(Math.min(...load));
+    load[shard]! += size;
+    out.set(root, shard);
+  }
+  return out;
+}
+
+/**
+ * The clusters of one shard, from the units of its wave: the repository's
+ * (release, track, cluster) units, never what is deployed, so every agent
+ * computes the same split, before any plan and whatever others have applied.
+ */
+export function shardClusters(units: readonly Pick<PlannedUnit, 'cluster'>[], shard: Shard, clusters: readonly Pick<ClusterSpec, 'name' | 'failoverFor'>[]): Set<string> {
+  const roots = assignShards(units, clusters, shard.count);
+  const failoverOf = new Map(clusters.map((c) => [c.name, c.failoverFor]));
+  return new Set(units.map((u) => u.cluster).filter((c) => roots.get(chainRoot(c, failoverOf)) === shard.index - 1));
+}
+
+/** The plan with only the units of these clusters (waves, steps and orphans), its summary recounted. */
+export function planOfClusters(plan: Plan, keep: ReadonlySet<string>): Plan {
+  const waves = plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.filter((u) => keep.has(u.cluster))).filter((s) => s.length > 0) }));
+  const orphans = plan.orphans.filter((u) => keep.has(u.cluster));
+  return { ...plan, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
+}

@@ -1,0 +1,99 @@
+// apply --plan plan.json --wave W --shard i/n on the shared fleet: two
+// agents (processes) apply the two shards of one wave at once from one saved
+// plan: disjoint, together the whole wave, a failover with its primary, each
+// release applied once; a unit's Lease held by another run refuses only the
+// shard that holds that unit (exit 5, the holder named), the other shard
+// applies; a bad --shard is exit 4.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
+import type { HistoryEntry } from './support/cascade.ts';
+
+const CLUSTERS = `clusters:
+  paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
+  europe: { context: ${CONTEXTS.europe}, provider: gke, region: europe, failoverFor: paris }
+  us: { context: ${CONTEXTS.us}, provider: gke, region: us }
+  amsterdam: { context: ${CONTEXTS.amsterdam}, provider: onprem, region: europe }
+waves:
+  - { name: prod }
+health: { timeout: 90s, soak: 0s, minReadyEndpoints: 1, maxRestarts: 0 }
+`;
+
+interface JsonRun {
+  units: { id: string; cluster: string; outcome: string }[];
+}
+
+for (const major of helmMajors()) {
+  describe(`apply --shard on the local fleet (helm ${major})`, { timeout: 900_000 }, () => {
+    let kubeconfig = '';
+    const ns = `i15-shard-${major}-${suffix()}`;
+    let dir = '';
+    const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
+    before(async () => {
+      kubeconfig = await sharedFleet();
+      dir = scratchRepo({ 'clusters.yaml': CLUSTERS, 'releases/web.yaml': `name: web\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\n`, 'releases/api.yaml': `name: api\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\n` });
+    });
+    after(async () => {
+      for (const ctx of [CONTEXTS.paris, CONTEXTS.europe, CONTEXTS.us, CONTEXTS.amsterdam]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    });
+
+    it('a bad --shard is refused with exit 4 before anything is read', async () => {
+      const r = await run(['apply', '--yes', '--wave', 'prod', '--shard', '3/2']);
+      assert.equal(r.exitCode, 4, r.stderr);
+      assert.match(r.stderr, /--shard "3\/2": expected i\/n with 1 <= i <= n \(e\.g\. --shard 1\/4\)/);
+      const noWave = await run(['apply', '--yes', '--shard', '1/2']);
+      assert.equal(noWave.exitCode, 4, noWave.stderr);
+      assert.match(noWave.stderr, /--shard 1\/2 needs --wave/);
+    });
+
+    it('two shards of one wave, at once: disjoint, the whole wave, each release once', async () => {
+      const plan = await run(['plan', '--out', join(dir, 'plan.json')]);
+      assert.equal(plan.exitCode, 0, plan.stderr + plan.stdout);
+      const shard = (i: number) => run(['apply', '--plan', join(dir, 'plan.json'), '--wave', 'prod', '--shard', `${i}/2`, '--yes', '-o', 'json']);
+      const [one, two] = await Promise.all([shard(1), shard(2)]);
+      assert.equal(one.exitCode, 0, one.stderr + one.stdout);
+      assert.equal(two.exitCode, 0, two.stderr + two.stdout);
+      assert.match(one.stderr + one.stdout, /shard 1\/2 of wave prod: /);
+      const ids = (r: { stdout: string }) => (JSON.parse(r.stdout) as JsonRun).units.filter((u) => u.outcome === 'applied').map((u) => u.id);
+      const a = ids(one);
+      const b = ids(two);
+      assert.deepEqual(a.filter((x) => b.includes(x)), [], 'disjoint');
+      const all = ['paris', 'europe', 'us', 'amsterdam'].flatMap((c) => [`${c}/${ns}/api`, `${c}/${ns}/web`]).sort();
+      assert.deepEqual([...a, ...b].sort(), all, 'together the whole wave');
+      const withParis = [a, b].find((s) => s.includes(`paris/${ns}/web`))!;
+      assert.ok(withParis.includes(`europe/${ns}/web`), 'the failover is in its primary\'s shard');
+      for (const c of ['paris', 'europe', 'us', 'amsterdam'] as const) {
+        for (const name of ['web', 'api']) {
+          const h = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS[c], ['history', name, '-n', ns]);
+          assert.deepEqual(h.map((x) => x.revision), [1], `${c}/${name} applied once`);
+        }
+      }
+    });
+
+    it('a Lease held by another run refuses the shard holding that unit, and only it', async () => {
+      const ns2 = `${ns}-lock`;
+      writeFileSync(join(dir, 'releases/web.yaml'), `name: web\nnamespace: ${ns2}\nchart: { ref: charts/cascade-demo }\n`);
+      writeFileSync(join(dir, 'releases/api.yaml'), `name: api\nnamespace: ${ns2}\nchart: { ref: charts/cascade-demo }\n`);
+      await kubectl(kubeconfig, CONTEXTS.us, ['create', 'namespace', ns2]);
+      const now = new Date().toISOString().replace('Z', '000Z');
+      const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'helm-cascade.web', namespace: ns2 }, spec: { holderIdentity: 'jenkins-other-7', leaseDurationSeconds: 600, acquireTime: now, renewTime: now } };
+      writeFileSync(join(dir, 'lease.json'), JSON.stringify(lease));
+      await kubectl(kubeconfig, CONTEXTS.us, ['create', '-f', join(dir, 'lease.json')]);
+      try {
+        const shard = (i: number) => run(['apply', '--wave', 'prod', '--shard', `${i}/2`, '--yes']);
+        const [one, two] = await Promise.all([shard(1), shard(2)]);
+        const withUs = /shard \d\/2 of wave prod: [^\n]*\bus\b/.test(one.stdout + one.stderr) ? one : two;
+        const other = withUs === one ? two : one;
+        assert.equal(withUs.exitCode, 5, withUs.stderr + withUs.stdout);
+        assert.match(withUs.stderr + withUs.stdout, /jenkins-other-7/);
+        assert.equal(other.exitCode, 0, other.stderr + other.stdout);
+        const us = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS.us, ['history', 'web', '-n', ns2]).catch(() => []);
+        assert.deepEqual(us, [], 'the locked unit was not touched');
+      } finally {
+        for (const ctx of [CONTEXTS.paris, CONTEXTS.europe, CONTEXTS.us, CONTEXTS.amsterdam]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns2, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+      }
+    });
+  });
+}

@@ -1,0 +1,109 @@
+// Watch-based gates on the shared fleet (kwok pods): a healthy release is
+// gated from one list and one watch per kind of its namespace, with no
+// further list while it soaks; a pod that starts crash-looping after the
+// rollout fails the gate through the watch; without a kubectl proxy (watch
+// refused) the same gate polls and still passes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
+import { prepareGate, runGate } from '../../src/health/gate.ts';
+import { LivePoller } from '../../src/health/poller.ts';
+import { WatchReader } from '../../src/health/watcher.ts';
+import { KubeClient, KubeClients } from '../../src/kube/client.ts';
+import type { HealthSpec } from '../../src/model/spec.ts';
+import { CONTEXTS, sharedFleet, suffix } from './support/cascade.ts';
+
+const CONTEXT = CONTEXTS.paris;
+const chart = join(repoRoot, 'charts', 'cascade-demo');
+const health = (over: Partial<HealthSpec> = {}): HealthSpec => ({ timeoutMs: 90_000, soakMs: 2_000, minReadyEndpoints: 1, maxRestarts: 0, http: [], ...over });
+
+describe('watch-based gates on the fleet', { timeout: 300_000 }, () => {
+  let kubeconfig = '';
+  let clients: KubeClients;
+  const requests: string[] = [];
+  const namespaces: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'hc-watch-'));
+  const kube = (args: string[]) => execa(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], { reject: false });
+  const newNs = () => {
+    const ns = `i15-watch-${suffix()}`;
+    namespaces.push(ns);
+    return ns;
+  };
+
+  before(async () => {
+    kubeconfig = await sharedFleet();
+    clients = new KubeClients({ kubeconfig, log: (l) => requests.push(l) });
+  });
+  after(async () => {
+    await clients?.close();
+    for (const ns of namespaces) await kube(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+  });
+
+  /** helm template + baseline + helm upgrade --install, as apply orders them; returns what runGate needs. */
+  async function deploy(reader: LivePoller | WatchReader, ns: string, values: Record<string, unknown>) {
+    const valuesFile = join(tmp, `${ns}.json`);
+    writeFileSync(valuesFile, JSON.stringify(values));
+    const manifest = (await execa(helmBin(3), ['template', 'demo', chart, '-n', ns, '-f', valuesFile])).stdout;
+    const prep = await prepareGate(reader, ns, manifest, undefined);
+    await execa(helmBin(3), ['upgrade', '--install', 'demo', chart, '-n', ns, '--create-namespace', '-f', valuesFile, '--kubeconfig', kubeconfig, '--kube-context', CONTEXT]);
+    return prep;
+  }
+
+  it('a healthy release passes from the watch cache: one list per kind, then watches, no list while it soaks', async () => {
+    const ns = newNs();
+    const reader = WatchReader.of(clients.for({ name: 'paris', context: CONTEXT }));
+    try {
+      const prep = await deploy(reader, ns, { replicaCount: 2 });
+      const r = await runGate({ unit: `paris/${ns}/demo`, reader, ...prep, health: health() });
+      assert.equal(r.phase, 'passed', r.reason);
+      assert.deepEqual(reader.watched(), [ns]);
+      const podReads = requests.filter((l) => l.includes(`/api/v1/namespaces/${ns}/pods`));
+      assert.deepEqual(podReads.map((l) => l.split(' ')[0]), ['GET', 'WATCH'], podReads.join('\n'));
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('a pod that starts crash-looping during the soak fails the gate through its watch', async () => {
+    const ns = newNs();
+    const reader = WatchReader.of(clients.for({ name: 'paris', context: CONTEXT }));
+    try {
+      const prep = await deploy(reader, ns, {});
+      let annotated = false;
+      const r = await runGate({
+        unit: `paris/${ns}/demo`,
+        reader,
+        ...prep,
+        health: health({ soakMs: 120_000, timeoutMs: 180_000 }),
+        onProgress: (e) => {
+          if (e.phase !== 'soaking' || annotated) return;
+          annotated = true;
+          void kube(['-n', ns, 'annotate', 'pods', '--all', 'fleet.helm-cascade.dev/behavior=crashloop']);
+        },
+      });
+      assert.equal(r.phase, 'failed', r.reason);
+      assert.match(r.reason, /CrashLoopBackOff/);
+      assert.deepEqual(reader.watched(), [ns]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('without a kubectl proxy the watch is refused and the gate polls (kubectl --raw), and passes', async () => {
+    const ns = newNs();
+    const client = new KubeClient({ cluster: 'paris', context: CONTEXT, kubeconfig }, async () => undefined);
+    const reader = new WatchReader({ api: { list: (r, n) => client.listVersioned(r, n), watch: (r, n, rv, on, s) => client.watch(r, n, rv, on, s) }, poller: LivePoller.of(client) });
+    try {
+      const prep = await deploy(reader, ns, {});
+      const r = await runGate({ unit: `paris/${ns}/demo`, reader, ...prep, health: health({ soakMs: 1_000 }) });
+      assert.equal(r.phase, 'passed', r.reason);
+      assert.deepEqual(reader.watched(), []);
+    } finally {
+      reader.close();
+    }
+  });
+});
