@@ -10,7 +10,7 @@ import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { unitId } from '../model/identity.ts';
 import type { DeployRepo } from '../model/spec.ts';
-import { planUnits } from '../plan/assemble.ts';
+import { planUnits, withPrunedOrphansInWaves } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
 import type { Plan } from '../plan/types.ts';
@@ -112,7 +112,8 @@ export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyI
     return r;
   };
   const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId: newRunId(), repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated });
-  io.started(plan);
-  const result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
+  const executed = withPrunedOrphansInWaves(plan);
+  io.started(executed);
+  const result = await executePlan(executed, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal: io.signal, emit: io.emit });
   return { kind: 'ran', plan, result, gateResults };
 }
