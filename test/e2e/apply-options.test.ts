@@ -152,6 +152,8 @@ for (const major of helmMajors()) {
       assert.match(r.stdout, new RegExp(`^FAILED  paris/${ns}/web-canary \\[canary\\]: pod web-canary-\\S+ is in CrashLoopBackOff: `, 'm'));
       assert.match(r.stdout, new RegExp(`^LEFT    paris/${ns}/web-canary \\[canary\\]: left as is \\(onFailure: halt\\)$`, 'm'));
       assert.doesNotMatch(r.stdout, /^UNDONE /m, 'nothing rolled back');
+      const events = r.stdout.split('\n').filter((l) => l.includes(`paris/${ns}/web-canary: `) && / {3}paris\//.test(l)).map((l) => l.replace(/^\S+ {3}paris\/\S+: /, '').replace(/ — pod .*$/, ' — (reason)').replace(/: pod .*$/, ': (reason)'));
+      assert.deepEqual(events.filter((e) => e.startsWith('GATE FAILED') || e.startsWith('left')), ['GATE FAILED: (reason)', 'left as is (onFailure: halt) — (reason)'], r.stdout);
       assert.match(r.stdout, /^Apply halted: wave "canary" failed; later waves were not started\. 1 applied, 0 unchanged, 0 rolled back, 1 not started\.$/m);
       // the cluster: internal upgraded, the canary's bad revision left deployed, production never touched
       assert.deepEqual(await state.history(PARIS, ns, 'web-internal'), [[1, 'superseded'], [2, 'deployed']]);
