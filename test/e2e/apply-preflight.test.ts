@@ -124,7 +124,7 @@ for (const major of helmMajors()) {
 
       const recovered = await run(dir, ['apply', '--yes', '--recover']);
       assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
-      assert.ok(recovered.stderr.includes(`recover: paris/${ns}/web pending-install -> no deployed revision: uninstalling\n`), recovered.stderr);
+      assert.ok(recovered.stderr.split('\n').includes(`recover: paris/${ns}/web pending-install -> no deployed revision: uninstalling`), recovered.stderr);
       assert.match(recovered.stdout, /^Plan: 1 to install, 0 to upgrade, 0 unchanged, 0 to uninstall\.$/m);
       const h = await state.historyEntries(PARIS, ns, 'web');
       assert.deepEqual(h.map((x) => [x.revision, x.status]), [[1, 'deployed']], 'a fresh install, no stuck revision left');

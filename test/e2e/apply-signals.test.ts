@@ -63,7 +63,7 @@ for (const major of helmMajors()) {
       const stdout = String(r.stdout);
       const stderr = String(r.stderr);
       assert.equal(r.exitCode, 130, stdout + stderr);
-      assert.ok(stderr.includes('SIGINT: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks\n'), stderr);
+      assert.ok(stderr.split('\n').includes('SIGINT: starting nothing new; letting in-flight helm calls finish, then rolling back the wave and releasing locks'), stderr);
       assert.match(stdout, new RegExp(`^\\S+   paris/${ns}/web: rolled back to revision 1 — gate interrupted$`, 'm'));
       assert.match(stdout, new RegExp(`^\\S+   paris/${ns}/api: uninstalled \\(installed by this run\\) — gate interrupted$`, 'm'));
       assert.match(stdout, /^Waves: internal: interrupted, production: not-started$/m);
