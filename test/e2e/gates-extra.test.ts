@@ -36,7 +36,7 @@ interface JsonUnit {
 
 /** The failure message of one testcase, as an XML parser reads it (xmllint, which the suite installs). */
 function junitFailure(file: string, testcase: string): string {
-  return execFileSync('xmllint', ['--xpath', `string(//testcase[@name="${testcase}"]/failure/@message)`, file], { encoding: 'utf8' });
+  return execFileSync('xmllint', ['--xpath', `string(//testcase[@name="${testcase}"]/failure/@message)`, file], { encoding: 'utf8' }).replace(/\n$/, ''); // xmllint ends its answer with a newline
 }
 
 for (const major of helmMajors()) {
