@@ -23,7 +23,7 @@ export function fleetState(major: HelmMajor, kubeconfig: () => string): FleetSta
     historyEntries,
     history: async (context, ns, name) => (await historyEntries(context, ns, name)).map((h) => [h.revision, h.status]),
     releases: async (context, ns) => {
-      const list = await helmJson<{ name: string; revision: string; status: string }[]>(major, kubeconfig(), context, ['list', '-a', '-n', ns]);
+      const list = await helmJson<{ name: string; revision: string; status: string }[]>(major, kubeconfig(), context, ['list', '--deployed', '--failed', '--pending', '--superseded', '--uninstalling', '-n', ns]);
       return list.map((r): [string, number, string] => [r.name, Number(r.revision), r.status]).sort((a, b) => a[0].localeCompare(b[0]));
     },
     leases: async (context, ns) => (await kubectl(kubeconfig(), context, ['get', 'leases', '-n', ns, '-o', 'name'])).trim(),
