@@ -4,6 +4,7 @@
 //
 //   errors.ts
 //   model/
+//   policy/
 //   config/
 //   kube/   helm/
 //   plan/
@@ -16,6 +17,7 @@
 const layers = [
   ['^src/errors\\.ts$'],
   ['^src/model/'],
+  ['^src/policy/'],
   ['^src/config/'],
   ['^src/kube/', '^src/helm/'],
   ['^src/plan/'],

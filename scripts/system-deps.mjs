@@ -2,8 +2,9 @@
 // (docker-registry: an OCI registry for chart tests; chromium: renders the
 // HTML drift report; libxml2-utils: xmllint validates JUnit reports against
 // Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4;
-// prometheus: a real Prometheus server the prometheus health gate is tested
-// against, scraping an exporter the test controls).
+// prometheus-pushgateway: receives drift's pushed metrics; prometheus: a real
+// Prometheus server the prometheus health gate is tested against, scraping an
+// exporter the test controls).
 // Runs apt-get only when one is missing and we are root.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ const wanted = [
   { pkg: 'chromium', bin: '/usr/bin/chromium' },
   { pkg: 'libxml2-utils', bin: '/usr/bin/xmllint' },
   { pkg: 'gpg', bin: '/usr/bin/gpg' },
+  { pkg: 'prometheus-pushgateway', bin: '/usr/bin/prometheus-pushgateway' },
   { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);

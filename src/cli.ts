@@ -58,8 +58,8 @@ const COMMANDS: CommandSpec[] = [
     name: 'validate',
     description: 'parse and check every file; report every problem as file:line:col',
     examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
-    flags: [...REPO, 'kubeconfig'],
-    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig'),
+    flags: [...REPO, 'kubeconfig', 'helm'],
+    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules'),
     run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
   },
   {
@@ -89,12 +89,13 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'drift',
-    description: 'report every release that differs from the repository, was changed by hand, or is broken',
-    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"'],
+    description: 'report every release that differs from the repository, was changed by hand, is broken or unhealthy',
+    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091'],
     flags: [...CLUSTER, 'junit'],
     extra: (c) =>
       c
-        .option('--format <formats>', 'text,json,junit,markdown,html (name=file to write a file)', 'text')
+        .option('--format <formats>', 'text,json,junit,markdown,html,prometheus (name=file to write a file)', 'text')
+        .option('--pushgateway <url>', 'push the metrics (as --format prometheus) to a Prometheus Pushgateway')
         .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
         .option('--notify-always', 'post even when nothing drifted'),
     run: async (raw, cmd) => (await import('./commands/drift.ts')).run(options.driftOptions(raw, cmd.getOptionValueSource('format') === 'cli')),

@@ -2,16 +2,18 @@
 // the webhook. Every readable cluster is reported even when some are not.
 // Exit: 0 nothing drifted; 2 drift found; 5 a cluster could not be read
 // (after reporting the others); 1 the repository could not be rendered and
-// nothing else drifted (drift was not fully checked), or the webhook refused.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// nothing else drifted (drift was not fully checked), or the webhook or the
+// Pushgateway refused.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { driftOutcome } from '../drift/assess.ts';
 import { collectDrift } from '../drift/collect.ts';
+import { pushDriftMetrics } from '../drift/metrics.ts';
 import { driftMessage, postWebhook, redactUrl } from '../drift/notify.ts';
 import type { DriftReport } from '../drift/types.ts';
 import { UsageError } from '../errors.ts';
 import type { Outcome } from '../errors.ts';
-import { FormatSyntaxError, parseFormats, renderDrift } from '../report/drift-formats.ts';
+import { FormatSyntaxError, parseFormats, renderDriftFormat } from '../report/drift-formats.ts';
 import type { FormatTarget } from '../report/drift-formats.ts';
 import { driftHeadline } from '../report/drift-matrix.ts';
 import { withContext } from './context.ts';
@@ -34,16 +36,25 @@ export function driftTargets(o: Pick<DriftOptions, 'formats' | 'formatGiven' | '
   return targets;
 }
 
+/**
+ * Writes a report file atomically: a temporary file beside it, then a rename,
+ * so a reader (node-exporter's textfile collector, a web server) never sees
+ * half a file. The temporary name does not end in .prom, so the collector skips it.
+ */
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
 /** Writes the file targets; returns what goes to standard output. */
-function writeFormats(report: DriftReport, targets: FormatTarget[], o: DriftOptions): string {
+async function writeFormats(report: DriftReport, targets: FormatTarget[], o: DriftOptions): Promise<string> {
   let stdout = '';
   for (const t of targets) {
-    const text = renderDrift(report, t.format, { color: t.file === undefined && o.color, verbose: o.verbose });
+    const text = await renderDriftFormat(report, t.format, { color: t.file === undefined && o.color, verbose: o.verbose });
     if (t.file === undefined) stdout += text;
-    else {
-      mkdirSync(dirname(t.file), { recursive: true });
-      writeFileSync(t.file, text);
-    }
+    else writeAtomically(t.file, text);
   }
   if (!targets.some((t) => t.file === undefined)) note(`helm-cascade drift: ${driftHeadline(report)}; wrote ${targets.map((t) => t.file).join(', ')}`);
   return stdout;
@@ -62,14 +73,28 @@ async function notify(report: DriftReport, o: DriftOptions, outcome: Outcome, lo
   }
 }
 
+/** --pushgateway: the metrics, grouped by deploy repository; a refused push makes a clean run exit 1. */
+async function push(report: DriftReport, o: DriftOptions, outcome: Outcome, repo: string, log: ((l: string) => void) | undefined): Promise<Outcome> {
+  if (!o.pushgateway) return outcome;
+  try {
+    await pushDriftMetrics(o.pushgateway, report, { repo });
+    log?.(`pushed the metrics to ${redactUrl(o.pushgateway)}`);
+    return outcome;
+  } catch (err) {
+    note(`helm-cascade: could not push the metrics to ${redactUrl(o.pushgateway)}: ${err instanceof Error ? err.message : String(err)}`);
+    return outcome === 'success' ? 'failed' : outcome;
+  }
+}
+
 export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
   return withContext(o, async (ctx) => {
     const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o) });
-    const output = writeFormats(report, targets, o);
+    const output = await writeFormats(report, targets, o);
     for (const c of report.clusters) if (!c.readable) note(`helm-cascade: cluster "${c.name}" could not be read: ${c.error ?? ''}`);
     let outcome = driftOutcome(report);
     if (outcome === 'success' && !report.pendingChecked && report.clusters.some((c) => c.readable)) outcome = 'failed';
+    outcome = await push(report, o, outcome, ctx.repo.config.repoName, ctx.log);
     return { outcome: await notify(report, o, outcome, ctx.log), output };
   });
 }

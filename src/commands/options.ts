@@ -41,6 +41,8 @@ interface RenderOptions extends ClusterOptions {
 export interface ValidateOptions extends RepoOptions {
   online: boolean;
   kubeconfig: string | undefined;
+  /** --online renders with it (house rules). */
+  helmBin: string | undefined;
 }
 
 export interface PlanOptions extends RenderOptions {
@@ -66,6 +68,8 @@ export interface DriftOptions extends ClusterOptions {
   junit: string | undefined;
   notify: string | undefined;
   notifyAlways: boolean;
+  /** --pushgateway URL (or $HELM_CASCADE_PUSHGATEWAY_URL): push the metrics there. */
+  pushgateway: string | undefined;
 }
 
 export type StatusOptions = ClusterOptions;
@@ -122,7 +126,7 @@ function renderOptions(raw: RawFlags): RenderOptions {
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
-  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig) };
+  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
 export function planOptions(raw: RawFlags): PlanOptions {
@@ -146,7 +150,9 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
 export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions {
   const notify = str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined);
   if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
-  return { ...clusterOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true };
+  const pushgateway = str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined);
+  if (pushgateway !== undefined && !/^https?:\/\/[^/]/.test(pushgateway)) throw new UsageError(`--pushgateway expects the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091), not "${pushgateway}"`);
+  return { ...clusterOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
 }
 
 export function statusOptions(raw: RawFlags): StatusOptions {

@@ -1,13 +1,20 @@
 // helm-cascade validate: every problem in every file, at once; exit 4 if any.
+// --online also renders every release against its cluster and judges the
+// rendered objects by the house rules (a deny violation: exit 4).
 import { loadDeployRepo } from '../config/load.ts';
-import { ConfigError } from '../errors.ts';
+import { BadInputError, ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import type { DeployRepo } from '../model/spec.ts';
+import { unitId } from '../model/identity.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
-import { resolveKubeconfig } from './context.ts';
+import { planUnits } from '../plan/assemble.ts';
+import { makePlan } from '../plan/make-plan.ts';
+import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
+import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
+import { note } from './io.ts';
 import type { ValidateOptions } from './options.ts';
 
 /** --online: every context must exist in the kubeconfig. */
@@ -21,10 +28,22 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
   return problems;
 }
 
+/** --online with house rules: every release rendered as plan renders it, every object judged; deny violations (and render errors) refuse. */
+async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void> {
+  if (!(repo.config.policies ?? []).length) return;
+  const plan = await withContext({ ...o, selector: {}, concurrency: undefined }, async (ctx) =>
+    checkPlanPolicies(await makePlan(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients }), repo, { unchanged: true }),
+  );
+  for (const w of planWarnings(plan)) note(`helm-cascade: warning: ${w}`);
+  const lines = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`) : []));
+  if (lines.length) throw new BadInputError(`the rendered releases break house rules (or fail to render); nothing was touched:\n${lines.join('\n')}`);
+}
+
 export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
+  if (o.online) await checkRendered(o, repo);
   const units = expandUnits(repo);
   const { waves } = assignWaves(repo.config, units);
   const { config } = repo;

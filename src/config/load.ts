@@ -22,6 +22,7 @@ import type {
   WaveSpec,
 } from '../model/spec.ts';
 import { parseDuration } from './duration.ts';
+import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
@@ -32,6 +33,8 @@ export const DEFAULT_HEALTH: HealthSpec = {
   soakMs: 2 * 60_000,
   minReadyEndpoints: 1,
   maxRestarts: 0,
+  restartWindowMs: 60 * 60_000,
+  maxRecentRestarts: 0,
   http: [],
 };
 
@@ -69,6 +72,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   diagnostics.push(...cf.diagnostics);
   if (cf.data !== undefined) diagnostics.push(...schemaDiagnostics('clusters', cf));
   const config = buildClustersFile(cf, root, diagnostics);
+  if (config && isObj(cf.data)) config.policies = buildPolicies(cf, cf.data.policies, diagnostics);
 
   const releasesAbs = opts.releasesDir ? resolve(cwd, opts.releasesDir) : join(root, 'releases');
   const releases: ReleaseSpec[] = [];
@@ -92,7 +96,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files));
+  diagnostics.push(...crossFileDiagnostics(repo, files), ...policyExceptionDiagnostics(config.policies ?? [], releases));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -129,6 +133,9 @@ function buildHealth(v: unknown): HealthOverride {
   if (soak !== undefined) h.soakMs = soak;
   if (Number.isInteger(v.minReadyEndpoints)) h.minReadyEndpoints = v.minReadyEndpoints as number;
   if (Number.isInteger(v.maxRestarts)) h.maxRestarts = v.maxRestarts as number;
+  const restartWindow = durationOf(v.restartWindow);
+  if (restartWindow !== undefined) h.restartWindowMs = restartWindow;
+  if (Number.isInteger(v.maxRecentRestarts)) h.maxRecentRestarts = v.maxRecentRestarts as number;
   if (Array.isArray(v.http)) {
     h.http = v.http.filter(isObj).map((g) => ({ url: String(g.url ?? ''), expectStatus: typeof g.expectStatus === 'number' ? g.expectStatus : 200 }));
   }
@@ -215,6 +222,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     onFailure: d.onFailure === 'halt' ? 'halt' : 'rollback',
     cascadeValues: cascadeValuesOf(d.cascadeValues) ?? 'auto',
     repositories: buildRepositories(d.repositories),
+    policies: [],
   };
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
@@ -251,6 +259,7 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
     health: buildHealth(d.health),
     repositories: buildRepositories(d.repositories),
     ignoreDifferences: buildIgnoreRules(d.ignoreDifferences),
+    policyExceptions: buildPolicyExceptions(file, d.policyExceptions),
     pos: file.posOf(['name']),
   };
   const cv = cascadeValuesOf(d.cascadeValues);

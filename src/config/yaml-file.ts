@@ -14,6 +14,8 @@ export interface YamlFile {
   posOf(path: YamlPath): SourcePos;
   /** Position of the key `key` inside the map at `path`. */
   keyPosOf(path: YamlPath, key: string): SourcePos;
+  /** Position of the character at `offset` of the string value at `path` (a CEL error inside an expression). */
+  posInValue(path: YamlPath, offset: number): SourcePos;
   diagnostics: Diagnostic[];
 }
 
@@ -29,6 +31,7 @@ export function readYamlFile(absPath: string, shownAs: string): YamlFile {
       data: undefined,
       posOf: () => pos,
       keyPosOf: () => pos,
+      posInValue: () => pos,
       diagnostics: [{ ...pos, message: code === 'ENOENT' ? 'file not found' : `cannot read file: ${String(err)}` }],
     };
   }
@@ -69,7 +72,34 @@ function parseYamlText(text: string, shownAs: string): YamlFile {
       }
       return parent?.range ? at(parent.range[0]) : at(0);
     },
+    posInValue(path, offset) {
+      const node = nodeAt(path);
+      if (!isScalar(node) || !node.range) return node?.range ? at(node.range[0]) : at(0);
+      return at(node.range[0] + sourceOffset(String(node.value), text.slice(node.range[0], node.range[1]), offset));
+    },
   };
+}
+
+/**
+ * Where the value's character at `offset` stands in the scalar's source text
+ * (quotes, escapes, block indentation and folding in between): each
+ * non-blank character of the value is found in order in the source.
+ */
+function sourceOffset(value: string, source: string, offset: number): number {
+  let j = 0;
+  const find = (ch: string) => {
+    const k = source.indexOf(ch, j);
+    if (k >= 0) j = k;
+    return k >= 0;
+  };
+  for (let i = 0; i < Math.min(offset, value.length); i++) {
+    const ch = value[i]!;
+    if (/\s/.test(ch)) continue;
+    if (find(ch)) j++;
+  }
+  const target = value.slice(offset).match(/\S/)?.[0];
+  if (target !== undefined) find(target);
+  return Math.min(j, Math.max(0, source.length - 1));
 }
 
 function nearestNode(doc: Document, path: YamlPath): YamlNode | undefined {

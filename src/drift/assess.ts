@@ -11,8 +11,10 @@ import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import { detectLiveDrift, LiveObjects, objectDriftLines } from '../plan/live-drift.ts';
 import type { LiveDriftResult, Plan, PlannedUnit } from '../plan/types.ts';
+import type { HealthRead } from './health-read.ts';
+import { unhealthyFinding } from './unhealthy.ts';
 import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
-import { worstState } from './types.ts';
+import { DRIFT_SEVERITY, worstState } from './types.ts';
 
 /** A unit the repository describes. */
 export interface DesiredUnit extends UnitRef {
@@ -33,6 +35,8 @@ export interface ClusterRead {
   liveErrors?: Record<string, string>;
   /** Each compared release's live drift, already confirmed by the server (by id); without it, judged from `live` alone. */
   liveDrift?: ReadonlyMap<string, LiveDriftResult>;
+  /** Each compared release's health now (by id), see health-read.ts; without it, health is not judged. */
+  health?: ReadonlyMap<string, HealthRead>;
 }
 
 export interface DriftInput {
@@ -51,6 +55,8 @@ export interface DriftInput {
   marker?: string;
   /** This repository's name (clusters.yaml `name:`): releases labelled with another cascade-repo belong to another repository. */
   repo: string;
+  /** House-rule findings of deployed releases' live pods (drift/policy.ts), by release id. */
+  policy?: ReadonlyMap<string, DriftFinding>;
 }
 
 const BROKEN_EXPLAINED: Record<string, string> = {
@@ -160,7 +166,16 @@ function deployedFindings(dep: DeployedRelease, read: ClusterRead, live: () => L
     const f = liveFinding(dep, read, live);
     if (f) findings.push(f);
   }
+  const health = healthFinding(read.health?.get(releaseId(dep)));
+  if (health) findings.push(health);
   return findings;
+}
+
+/** The `unhealthy` finding of a deployed release (or why its health could not be read). */
+function healthFinding(h: HealthRead | undefined): DriftFinding | undefined {
+  if (!h) return undefined;
+  if ('error' in h) return { kind: 'unreadable', summary: h.error, details: [] };
+  return unhealthyFinding(h.pods, h.now.objects);
 }
 
 /** The `pending` finding of a unit: from the plan when there is one, else what the records alone tell. */
@@ -177,6 +192,7 @@ interface AssessContext {
   deployed: Map<string, DeployedRelease>;
   liveOf: (read: ClusterRead) => LiveObjects;
   marker: string;
+  policy: ReadonlyMap<string, DriftFinding>;
 }
 
 /** One unit the repository lists; undefined when it is disabled and absent, as wanted. */
@@ -191,7 +207,8 @@ function knownUnit(u: DesiredUnit, c: AssessContext): DriftUnit | undefined {
   const p = c.planned.get(id);
   if (!dep && !u.enabled && (!p || p.action === 'unchanged')) return undefined;
   const pending = pendingOf(u, dep, p);
-  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : [])];
+  const policy = dep?.status === 'deployed' ? c.policy.get(id) : undefined;
+  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : []), ...(policy ? [policy] : [])];
   const unit: DriftUnit = { ...base, state: 'clean', findings };
   if (dep) unit.deployed = summaryOf(dep);
   if (p && p.kind !== 'orphan' && p.toVersion) unit.desiredVersion = p.toVersion;
@@ -254,7 +271,7 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
 }
 
 function summarise(units: readonly DriftUnit[]): DriftSummary {
-  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, live: 0, pending: 0, skew: 0, unmanaged: 0 };
+  const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, unhealthy: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
     if (u.state === 'clean') summary.clean++;
     else summary.drifted++;
@@ -272,6 +289,7 @@ function contextOf(input: DriftInput): AssessContext {
     reads: new Map(input.reads.map((r) => [r.cluster, r] as const)),
     deployed,
     marker: input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+    policy: input.policy ?? new Map(),
     liveOf: (read) => {
       let idx = liveIndex.get(read.cluster);
       if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));
@@ -306,7 +324,7 @@ export function driftOutcome(report: DriftReport): Outcome {
 
 /** The worst units first (for notifications and summaries). */
 export function worstUnits(report: DriftReport, n: number): DriftUnit[] {
-  const order = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+  const order = DRIFT_SEVERITY;
   return report.units
     .filter((u) => u.state !== 'clean')
     .map((u, i) => ({ u, i }))

@@ -7,13 +7,14 @@ import type { KubeClients } from '../kube/client.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { unitId, unitRefOf } from '../model/identity.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { matchesGlob } from '../model/selectors.ts';
+import { matchesGlob, matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
+import type { ClusterSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
 import { ignoreRulesOf, makePlan } from '../plan/make-plan.ts';
 import type { Plan } from '../plan/types.ts';
 import { assessDrift } from './assess.ts';
+import { collectPolicyFindings } from './policy.ts';
 import type { ClusterRead, DesiredUnit } from './assess.ts';
 import { readClusterForDrift } from './read.ts';
 import type { DriftReport } from './types.ts';
@@ -35,7 +36,7 @@ export interface DriftRequest {
 }
 
 /** Each cluster read at once; one whose context is missing comes back unreadable, saying why. */
-async function readAll(ctx: DriftContext, clusters: ClusterSpec[], knownIds: Set<string>, concurrency: number): Promise<ClusterRead[]> {
+async function readAll(ctx: DriftContext, clusters: ClusterSpec[], health: Map<string, HealthSpec>, concurrency: number): Promise<ClusterRead[]> {
   const { contexts, missingFiles } = kubeconfigContexts(ctx.kubeconfig);
   return Promise.all(
     clusters.map(async (c): Promise<ClusterRead> => {
@@ -43,7 +44,8 @@ async function readAll(ctx: DriftContext, clusters: ClusterSpec[], knownIds: Set
         const why = missingFiles.length ? `kubeconfig not found: ${missingFiles.join(', ')}` : `context "${c.context}" is not in the kubeconfig (${ctx.kubeconfig})`;
         return { cluster: c.name, error: why, releases: [], live: [] };
       }
-      return readClusterForDrift(ctx.clients.for(c), (r) => knownIds.has(`${c.name}/${r.namespace}/${r.name}`), ignoreRulesOf(ctx.repo), concurrency);
+      const healthOf = (r: DeployedRelease) => health.get(`${c.name}/${r.namespace}/${r.name}`);
+      return readClusterForDrift(ctx.clients.for(c), (r) => healthOf(r) !== undefined, ignoreRulesOf(ctx.repo), concurrency, healthOf);
     }),
   );
 }
@@ -79,9 +81,12 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
   const clusters = config.clusters.filter((c) => req.selector.cluster === undefined || matchesGlob(c.name, req.selector.cluster));
   const units = expandUnits(ctx.repo).filter((u) => clusters.some((c) => c.name === u.cluster));
   const desired: DesiredUnit[] = units.map((u) => ({ ...unitRefOf(u), enabled: u.enabled }));
-  const reads = await readAll(ctx, clusters, new Set(desired.map(unitId)), req.concurrency);
+  // live objects and health are read for the selected units only (the others are not reported)
+  const selected = units.filter((u) => matchesUnit(u, req.selector));
+  const reads = await readAll(ctx, clusters, new Map(selected.map((u) => [unitId(u), u.health] as const)), req.concurrency);
   const readable = clusters.filter((c) => reads.some((r) => r.cluster === c.name && !r.error));
-  const { plan, planError } = await planReadable(ctx, req, readable, reads);
+  const knownIds = new Set(desired.map(unitId));
+  const [{ plan, planError }, policy] = await Promise.all([planReadable(ctx, req, readable, reads), collectPolicyFindings(ctx.repo, (c) => ctx.clients.for(c), reads, (id) => knownIds.has(id))]);
   return assessDrift({
     clustersFile: config.file,
     createdAt: new Date().toISOString(),
@@ -92,5 +97,6 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
     ...(planError ? { planError } : {}),
     selector: req.selector,
     repo: config.repoName,
+    policy,
   });
 }

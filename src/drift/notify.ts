@@ -13,9 +13,9 @@ const WORST = 10;
 
 function counts(report: DriftReport): string {
   const s = report.summary;
-  const parts = (['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged'] as const)
+  const parts = (['unreadable', 'broken', 'unhealthy', 'live', 'policy', 'pending', 'skew', 'unmanaged'] as const)
     .filter((k) => s[k] > 0)
-    .map((k) => `${s[k]} ${k === 'live' ? 'changed live' : k === 'skew' ? 'version skew' : k}`);
+    .map((k) => `${s[k]} ${k === 'live' ? 'changed live' : k === 'skew' ? 'version skew' : k === 'policy' ? 'breaking house rules' : k}`);
   return parts.join(', ');
 }
 

@@ -9,7 +9,9 @@ import { confirmLiveDrift } from '../plan/live-confirm.ts';
 import { detectLiveDrift, liveReadRequests, LiveObjects } from '../plan/live-drift.ts';
 import type { IgnoreOf } from '../plan/make-plan.ts';
 import { releaseId } from '../model/release.ts';
+import type { HealthSpec } from '../model/spec.ts';
 import type { ClusterRead } from './assess.ts';
+import { readHealthNow } from './health-read.ts';
 import { latestReleases } from './assess.ts';
 
 function message(err: unknown): string {
@@ -18,10 +20,11 @@ function message(err: unknown): string {
 
 /**
  * Everything drift needs from one cluster. `wantLive` picks the releases whose
- * live objects are compared (the repository's; unmanaged releases are not).
+ * live objects are compared (the repository's; unmanaged releases are not);
+ * `healthOf` gives their health settings (their health now is judged too).
  * Never throws: an unreachable cluster comes back with `error` set.
  */
-export async function readClusterForDrift(client: KubeClient, wantLive: (r: DeployedRelease) => boolean, ignoreOf: IgnoreOf, concurrency = 8): Promise<ClusterRead> {
+export async function readClusterForDrift(client: KubeClient, wantLive: (r: DeployedRelease) => boolean, ignoreOf: IgnoreOf, concurrency = 8, healthOf: (r: DeployedRelease) => HealthSpec | undefined = () => undefined): Promise<ClusterRead> {
   try {
     const releases = await readDeployedReleases(client);
     const compared = latestReleases(releases).filter((r) => r.status === 'deployed' && wantLive(r));
@@ -29,7 +32,9 @@ export async function readClusterForDrift(client: KubeClient, wantLive: (r: Depl
     const live = new LiveObjects(objects);
     // each release's live drift, every changed object confirmed by the server (live-confirm.ts)
     const liveDrift = new Map(await Promise.all(compared.filter((r) => !errors[r.namespace]).map(async (r) => [releaseId(r), await confirmLiveDrift(client, r, detectLiveDrift(r, live, ignoreOf(r)), live, ignoreOf(r))] as const)));
-    return { cluster: client.cluster, releases, live, liveErrors: errors, liveDrift };
+    // what runs now, judged by the gates' assessors (the "unhealthy" finding)
+    const health = await readHealthNow(client, compared, healthOf);
+    return { cluster: client.cluster, releases, live, liveErrors: errors, liveDrift, health };
   } catch (err) {
     return { cluster: client.cluster, error: message(err), releases: [], live: [] };
   }

@@ -1,5 +1,7 @@
 // What `helm-cascade drift` finds, as plain data: made by assessDrift (pure),
 // printed by the drift reporters in report/, posted by notify.
+import type { FailingPod } from '../health/evaluate.ts';
+import type { UnhealthyObject } from '../health/health-now.ts';
 import type { UnitRef } from '../model/identity.ts';
 import type { ObjectDrift } from '../plan/types.ts';
 
@@ -8,16 +10,18 @@ import type { ObjectDrift } from '../plan/types.ts';
  * - pending:    the repository differs from what is deployed (plan would change it)
  * - live:       the live objects differ from the deployed manifest (changed by hand)
  * - broken:     the release's status is failed, pending-* or unknown
+ * - unhealthy:  what runs now fails the gates' assessors: crash loops, recent restarts, pods not Ready, replicas short, endpoints below min
  * - skew:       the same release and track runs different chart versions across clusters
  * - unmanaged:  a helm release helm-cascade does not manage, or the repository does not know
+ * - policy:     live pods of the release break a house rule of clusters.yaml
  * - unreadable: the cluster could not be read; nothing is known about the unit
  */
-type DriftKind = 'unreadable' | 'broken' | 'live' | 'pending' | 'skew' | 'unmanaged';
+type DriftKind = 'unreadable' | 'broken' | 'unhealthy' | 'live' | 'policy' | 'pending' | 'skew' | 'unmanaged';
 
 export type DriftState = DriftKind | 'clean';
 
 /** Worst first: a unit's state is its worst finding. */
-const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged', 'clean'];
+export const DRIFT_SEVERITY: readonly DriftState[] = ['unreadable', 'broken', 'unhealthy', 'live', 'policy', 'pending', 'skew', 'unmanaged', 'clean'];
 
 export function worstState(states: Iterable<DriftState>): DriftState {
   let worst: DriftState = 'clean';
@@ -33,8 +37,15 @@ export interface DriftFinding {
   details: string[];
   /** For `live`: the objects that differ. */
   objects?: ObjectDrift[];
+  /** For `unhealthy`: the pods in trouble (with their events and last log lines) and the objects not Healthy. */
+  health?: { pods: UnhealthyPod[]; objects: UnhealthyObject[] };
   /** For `pending`: per-object diffs from the plan (Secrets: key names only). */
   diffs?: { kind: string; namespace: string; name: string; change: string; diff: string }[];
+}
+
+/** A pod drift found unhealthy: reason, message, restarts, recent events, and its last log lines ("no logs available" when the cluster serves none). */
+export interface UnhealthyPod extends FailingPod {
+  logs: string;
 }
 
 export interface DeployedSummary {
@@ -80,10 +91,12 @@ export interface DriftSummary {
   drifted: number;
   unreadable: number;
   broken: number;
+  unhealthy: number;
   live: number;
   pending: number;
   skew: number;
   unmanaged: number;
+  policy: number;
 }
 
 export interface DriftReport {

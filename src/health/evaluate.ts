@@ -96,7 +96,7 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']
 const GATED_KINDS = new Set([...WORKLOAD_KINDS, 'Service', 'Pod']);
 
 /** Does a label selector (matchLabels + matchExpressions) select these labels? An empty selector selects nothing. */
-function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const ml = selector.matchLabels ?? {};
   const me = selector.matchExpressions ?? [];
@@ -170,7 +170,6 @@ interface EventLike {
   regarding?: { kind?: string; name?: string; namespace?: string; uid?: string };
 }
 
-/** The last `limit` events about a pod, formatted, oldest first. */
 /** The events about one pod, oldest first. */
 function eventsOfPod(pod: LiveObject, events: readonly LiveObject[] | undefined): EventLike[] {
   const mine = ((events ?? []) as unknown as EventLike[]).filter((e) => {
@@ -194,7 +193,8 @@ function scaleUpUnderWay(pod: LiveObject, events: readonly LiveObject[] | undefi
   return last?.reason === 'TriggeredScaleUp' ? (last.message ?? last.note ?? 'scale-up triggered') : undefined;
 }
 
-function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
+/** The last `limit` events about a pod, formatted, oldest first. */
+export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
   const mine = eventsOfPod(pod, events);
   return mine.slice(-limit).map((e) => {
     const count = e.count ?? e.series?.count ?? e.deprecatedCount ?? 1;
@@ -202,8 +202,8 @@ function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, l
   });
 }
 
-/** 0.4s, 2s, 1m30s, 5m: tenths below 10s so a short soak does not read "1s of 1s" before it is over. */
-function fmtDuration(ms: number): string {
+/** 0.4s, 2s, 1m30s, 5m, 1h: tenths below 10s so a short soak does not read "1s of 1s" before it is over. */
+export function fmtDuration(ms: number): string {
   if (ms < 10_000) {
     const tenths = Math.floor(ms / 100) / 10;
     return `${Number.isInteger(tenths) ? tenths : tenths.toFixed(1)}s`;
@@ -211,6 +211,7 @@ function fmtDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
+  if (m >= 60 && s % 60 === 0) return m % 60 === 0 ? `${m / 60}h` : `${Math.floor(m / 60)}h${m % 60}m`;
   return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
 }
 
@@ -238,8 +239,8 @@ function assessRef(ref: ObjectRef, obj: LiveObject | undefined, input: GateInput
   }
 }
 
-/** The owned objects' health, and the current pods of the owned workloads and bare pods. */
-function assessOwned(input: GateInput): { objects: ObjectHealth[]; pods: LiveObject[] } {
+/** The owned objects' health, and the current pods of the owned workloads and bare pods (gates and drift's health now). */
+export function assessOwned(input: GateInput): { objects: ObjectHealth[]; pods: LiveObject[] } {
   const objects: ObjectHealth[] = [];
   const podsByUid = new Map<string, LiveObject>();
   for (const ref of input.owned) {

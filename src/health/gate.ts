@@ -244,9 +244,9 @@ async function readEvents(reader: ClusterReader, pods: readonly { namespace: str
 /**
  * Last log lines of a failing pod, every container prefixed as `kubectl logs
  * --prefix` does; a crashed container's previous instance (what it printed
- * before it died) first. Undefined when the cluster has none.
+ * before it died) first. Undefined when the cluster has none. (Gates and drift.)
  */
-async function podLogs(reader: ClusterReader, objects: readonly LiveObject[], p: { namespace: string; name: string; reason: string }): Promise<string | undefined> {
+export async function podLogs(reader: Pick<ClusterReader, 'logs'>, objects: readonly LiveObject[], p: { namespace: string; name: string; reason: string }): Promise<string | undefined> {
   const pod = objects.find((x) => x.kind === 'Pod' && x.metadata.name === p.name && (x.metadata.namespace ?? p.namespace) === p.namespace);
   const containers: string[] = (pod?.spec?.containers ?? []).map((c: { name: string }) => c.name);
   const crashed = p.reason === 'CrashLoopBackOff' || p.reason === 'Restarts';

@@ -23,7 +23,7 @@ interface ContainerStatus {
   ready?: boolean;
   restartCount?: number;
   state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { reason?: string; exitCode?: number; message?: string } };
-  lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string } };
+  lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string; finishedAt?: string } };
 }
 
 function statuses(pod: LiveObject): ContainerStatus[] {
@@ -88,4 +88,32 @@ export function assessPod(pod: LiveObject): HealthResult {
   const ready = conditionOf(pod, 'Ready');
   const why = ready?.message ?? ready?.reason ?? 'readiness probe not passing';
   return progressing(`Pod ${name} is running but not Ready: ${why}${restartsNote(restarts)}`);
+}
+
+/** A pod's containers that restarted within a window: their restarts (restartCount) and the last restart's end. */
+export interface RecentRestarts {
+  restarts: number;
+  /** lastState.terminated.finishedAt of the latest restart (ISO). */
+  lastAt: string;
+  containers: string[];
+}
+
+/**
+ * Containers whose last restart (lastState.terminated.finishedAt) ended within
+ * `windowMs` before `now`, with their restartCount: drift keeps no state
+ * between runs, so "restarting recently" is read from the pod alone.
+ * Undefined when no container restarted within the window.
+ */
+export function podRecentRestarts(pod: LiveObject, windowMs: number, now: number): RecentRestarts | undefined {
+  let out: RecentRestarts | undefined;
+  for (const c of statuses(pod)) {
+    const at = c.lastState?.terminated?.finishedAt;
+    const t = at ? Date.parse(at) : Number.NaN;
+    if (!at || Number.isNaN(t) || now - t > windowMs) continue;
+    out ??= { restarts: 0, lastAt: at, containers: [] };
+    out.restarts += c.restartCount ?? 0;
+    out.containers.push(c.name);
+    if (t > Date.parse(out.lastAt)) out.lastAt = at;
+  }
+  return out;
 }

@@ -39,6 +39,13 @@ export interface HealthSpec {
   soakMs: number;
   minReadyEndpoints: number;
   maxRestarts: number;
+  /**
+   * drift only (no state between runs): a container counts as restarting when its last
+   * restart (lastState.terminated.finishedAt) is within this window. Default 1h.
+   */
+  restartWindowMs?: number;
+  /** drift only: restarts (restartCount) a recently restarted pod may have before it is unhealthy. Default 0. */
+  maxRecentRestarts?: number;
   http: HttpGateSpec[];
   prometheus?: PrometheusGateSpec;
 }
@@ -78,6 +85,54 @@ export interface ChartRepositorySpec {
   url: string;
 }
 
+/** House rules: a rule fails (`deny`, exit 4, nothing changed) or only warns. */
+export type PolicyAction = 'deny' | 'warn';
+
+/** Which objects a rule judges: kinds (`*` for all), optionally only on some providers or clusters (globs). */
+export interface PolicyMatch {
+  kinds: string[];
+  providers?: string[];
+  clusters?: string[];
+}
+
+/** A named CEL expression a rule's other expressions read as `variables.NAME` (as in ValidatingAdmissionPolicy). */
+export interface PolicyVariable {
+  name: string;
+  expression: string;
+}
+
+/**
+ * One house rule (clusters.yaml `policies:`), a preset already expanded into
+ * its CEL expressions (policy/presets.ts). `expression` is true when the
+ * object complies.
+ */
+export interface PolicyRuleSpec {
+  name: string;
+  /** The built-in preset it came from, if any. */
+  preset?: string;
+  match: PolicyMatch;
+  variables: PolicyVariable[];
+  expression: string;
+  message?: string;
+  messageExpression?: string;
+  /** What the expressions read as `params` (a preset's options). */
+  params: Record<string, unknown>;
+  action: PolicyAction;
+  pos: SourcePos;
+}
+
+/** A release's exception to a rule (release `policyExceptions:`): objects it matches are not judged by that rule. */
+export interface PolicyException {
+  rule: string;
+  kinds?: string[];
+  /** Object names (globs); for a live pod, the name of its workload counts too. */
+  names?: string[];
+  /** Cluster names (globs). */
+  clusters?: string[];
+  reason: string;
+  pos: SourcePos;
+}
+
 export interface ClustersFileSpec {
   file: string;
   root: string; // folder holding clusters.yaml; every relative path resolves from here
@@ -91,6 +146,8 @@ export interface ClustersFileSpec {
   onFailure: OnFailure;
   cascadeValues: CascadeValues;
   repositories: ChartRepositorySpec[];
+  /** House rules (the loader always sets it; [] when none). */
+  policies?: PolicyRuleSpec[];
 }
 
 /** Values contributed by one layer: files, then `set`. */
@@ -126,6 +183,8 @@ export interface ReleaseSpec {
   /** Overrides clusters.yaml's cascadeValues. */
   cascadeValues?: CascadeValues;
   ignoreDifferences: IgnoreRule[];
+  /** The loader always sets it; [] when none. */
+  policyExceptions?: PolicyException[];
   pos: SourcePos;
 }
 

@@ -40,6 +40,8 @@ interface PlannedBase extends UnitRef {
   deployedApplyMethod?: string; // Helm 4 apply method of the deployed revision ("ssa" needs --force-conflicts to repair)
   diffs: ObjectDiff[];
   digest: UnitDigest;
+  /** House rules with `action: warn` this unit's objects break (plan/policies.ts); shown, never blocking. */
+  warnings?: string[];
 }
 
 /** A unit the repository lists, rendered: installed, upgraded or left as it is. */

@@ -1,4 +1,5 @@
-// `--format text,json=out.json,html=drift.html`: which reports to write where.
+// `--format text,json=out.json,html=drift.html,prometheus=drift.prom`: which reports to write where.
+import { driftMetricsText } from '../drift/metrics.ts';
 import type { DriftReport } from '../drift/types.ts';
 import { renderDriftHtml } from './drift-html.ts';
 import { renderDriftJson } from './drift-json.ts';
@@ -6,8 +7,11 @@ import { renderDriftJunit } from './drift-junit.ts';
 import { renderDriftMarkdown } from './drift-markdown.ts';
 import { renderDriftText } from './drift-text.ts';
 
-export const DRIFT_FORMATS = ['text', 'json', 'junit', 'markdown', 'html'] as const;
+const DRIFT_FORMATS = ['text', 'json', 'junit', 'markdown', 'html', 'prometheus'] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];
+/** The formats rendered synchronously (prometheus goes through prom-client's registry, which is async). */
+type DocumentFormat = Exclude<DriftFormat, 'prometheus'>;
+export const DOCUMENT_FORMATS = DRIFT_FORMATS.filter((f): f is DocumentFormat => f !== 'prometheus');
 
 export interface FormatTarget {
   format: DriftFormat;
@@ -15,7 +19,7 @@ export interface FormatTarget {
   file: string | undefined;
 }
 
-const ALIASES: Record<string, DriftFormat> = { md: 'markdown', xml: 'junit', txt: 'text' };
+const ALIASES: Record<string, DriftFormat> = { md: 'markdown', xml: 'junit', txt: 'text', prom: 'prometheus', openmetrics: 'prometheus' };
 
 export class FormatSyntaxError extends Error {
   override name = 'FormatSyntaxError';
@@ -42,7 +46,12 @@ export function parseFormats(spec: string): FormatTarget[] {
   return targets;
 }
 
-export function renderDrift(report: DriftReport, format: DriftFormat, opts: { color: boolean; verbose?: boolean }): string {
+/** Any format, prometheus included. */
+export async function renderDriftFormat(report: DriftReport, format: DriftFormat, opts: { color: boolean; verbose?: boolean }): Promise<string> {
+  return format === 'prometheus' ? driftMetricsText(report) : renderDrift(report, format, opts);
+}
+
+export function renderDrift(report: DriftReport, format: DocumentFormat, opts: { color: boolean; verbose?: boolean }): string {
   switch (format) {
     case 'text':
       return renderDriftText(report, opts);

@@ -1,7 +1,7 @@
 // drift -> one self-contained HTML page: a releases x clusters matrix coloured
 // by state; each cell opens that release's findings and diffs below it.
 // No external assets; a few lines of inline script only open the right panel.
-import type { DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
+import type { DriftFinding, DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
 import { objectTitle } from '../plan/live-drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
@@ -15,8 +15,10 @@ const COLOURS: Record<DriftState, string> = {
   skew: '#ef6c00',
   live: '#c62828',
   broken: '#6a1b9a',
+  unhealthy: '#ad1457',
   unreadable: '#424242',
   unmanaged: '#1565c0',
+  policy: '#ad1457',
 };
 
 function anchor(u: DriftUnit): string {
@@ -29,6 +31,17 @@ function diffBlock(diff: string): string {
     return cls ? `<span class="${cls}">${htmlEscape(l)}</span>` : htmlEscape(l);
   });
   return `<pre class="diff">${lines.join('\n')}</pre>`;
+}
+
+/** An unhealthy finding: each pod with its reason, events and last log lines; each object not Healthy. */
+function healthBlock(h: NonNullable<DriftFinding['health']>): string {
+  const e = htmlEscape;
+  const pods = h.pods.map((p) => {
+    const events = p.events.length ? `<ul>${p.events.map((ev) => `<li>${e(ev)}</li>`).join('')}</ul>` : '<p class="meta">events: none</p>';
+    return `<li><b>pod ${e(p.name)}</b>: <span class="reason">${e(p.reason)}</span>: ${e(p.message)} (${p.restarts} restarts)${events}<pre class="logs">${e(p.logs)}</pre></li>`;
+  });
+  const objects = h.objects.map((o) => `<li><b>${e(`${o.kind} ${o.name}`)}</b>: ${o.readyEndpoints !== undefined ? e(`${o.readyEndpoints} ready endpoints, minReadyEndpoints ${o.minReadyEndpoints}`) : e(o.message)}</li>`);
+  return `<ul class="health">${[...pods, ...objects].join('')}</ul>`;
 }
 
 function unitPanel(u: DriftUnit): string {
@@ -57,6 +70,8 @@ function unitPanel(u: DriftUnit): string {
         parts.push('</table></li>');
       }
       parts.push('</ul>');
+    } else if (f.health) {
+      parts.push(healthBlock(f.health));
     } else if (f.details.length) {
       parts.push(`<ul>${f.details.map((d) => `<li>${e(d)}</li>`).join('')}</ul>`);
     }
@@ -85,7 +100,7 @@ details.unit[open]{box-shadow:0 1px 4px #0003}summary{cursor:pointer}
 h4{margin:10px 0 4px;font-size:14px}.meta{color:#555;margin:6px 0}
 table.fields{border-collapse:collapse;margin:4px 0}.fields td,.fields th{border:1px solid #e3e3e3;padding:2px 8px;vertical-align:top}
 pre.diff{background:#f6f8fa;padding:8px;overflow:auto;margin:4px 0}.add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#6f42c1}
-.notes{color:#555}
+.notes{color:#555}pre.logs{background:#1e1e1e;color:#ddd;padding:6px 8px;margin:4px 0;overflow:auto}.reason{color:#ad1457;font-weight:600}
 `;
   const header = `<tr><th>release</th>${report.clusters.map((c) => `<th${c.readable ? '' : ` class="s-unreadable" title="${e(c.error ?? '')}"`}>${e(c.name)}</th>`).join('')}</tr>`;
   const body = rows

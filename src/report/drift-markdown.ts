@@ -1,6 +1,6 @@
 // drift -> Markdown for a pull request or a chat: headline, the releases x
 // clusters matrix, then the drifted releases with their details folded.
-import type { DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
+import type { DriftFinding, DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
 import { objectTitle } from '../plan/live-drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
@@ -10,8 +10,10 @@ const ICON: Record<DriftState, string> = {
   skew: '🟠',
   live: '🔴',
   broken: '⛔',
+  unhealthy: '💥',
   unreadable: '⚫',
   unmanaged: '🔵',
+  policy: '🟣',
 };
 
 /** Text safe inside a Markdown table cell or list item. */
@@ -60,6 +62,18 @@ export function renderDriftMarkdown(report: DriftReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** An unhealthy finding: each pod with reason, events and logs (fenced); each object not Healthy. */
+function healthMarkdown(h: NonNullable<DriftFinding['health']>): string[] {
+  const out: string[] = [];
+  for (const p of h.pods) {
+    out.push(`  - pod \`${p.name}\`: **${md(p.reason)}**: ${md(p.message)} (${p.restarts} restarts)`);
+    for (const ev of p.events) out.push(`    - ${md(ev)}`);
+    out.push('', fence(p.logs).replace(/^/gm, '    '), '');
+  }
+  for (const o of h.objects) out.push(`  - ${md(`${o.kind} ${o.name}`)}: ${md(o.readyEndpoints !== undefined ? `${o.readyEndpoints} ready endpoints, minReadyEndpoints ${o.minReadyEndpoints}` : o.message)}`);
+  return out;
+}
+
 function unitMarkdown(u: DriftUnit): string[] {
   const out = [`<details><summary>${ICON[u.state]} <b>${md(unitTitle(u))}</b>: ${md(u.findings.map((f) => f.summary).join('; '))}</summary>`, ''];
   for (const f of u.findings) {
@@ -75,7 +89,8 @@ function unitMarkdown(u: DriftUnit): string[] {
         if (fd.diff) out.push('', fence(fd.diff, 'diff').replace(/^/gm, '      '), '');
       }
     }
-    if (!f.objects) for (const d of f.details) out.push(`  - ${md(d)}`);
+    if (f.health) out.push(...healthMarkdown(f.health));
+    else if (!f.objects) for (const d of f.details) out.push(`  - ${md(d)}`);
     for (const d of f.diffs ?? []) if (d.diff) out.push('', fence(d.diff, 'diff'), '');
   }
   out.push('', '</details>', '');

@@ -30,16 +30,18 @@ export const STATE_LABEL: Record<DriftState, string> = {
   pending: 'pending',
   live: 'changed live',
   broken: 'broken',
+  unhealthy: 'unhealthy',
   skew: 'version skew',
   unmanaged: 'unmanaged',
   unreadable: 'unreadable',
+  policy: 'house rules',
 };
 
 /** Headline: "14 units on 3 clusters: 10 clean, 4 drifted (2 changed live, 1 broken, 1 pending)". */
 export function driftHeadline(report: DriftReport): string {
   const s = report.summary;
   const parts: string[] = [];
-  for (const k of ['unreadable', 'broken', 'live', 'pending', 'skew', 'unmanaged'] as const) if (s[k]) parts.push(`${s[k]} ${STATE_LABEL[k]}`);
+  for (const k of ['unreadable', 'broken', 'unhealthy', 'live', 'policy', 'pending', 'skew', 'unmanaged'] as const) if (s[k]) parts.push(`${s[k]} ${STATE_LABEL[k]}`);
   const unreadable = report.clusters.filter((c) => !c.readable).length;
   const head = `${s.units} release${s.units === 1 ? '' : 's'} on ${report.clusters.length} cluster${report.clusters.length === 1 ? '' : 's'}: ${s.clean} clean, ${s.drifted} drifted`;
   return `${head}${parts.length ? ` (${parts.join(', ')})` : ''}${unreadable ? `; ${unreadable} cluster${unreadable === 1 ? '' : 's'} could not be read` : ''}`;

@@ -9,8 +9,10 @@ const CODES: Record<DriftState | 'dim' | 'bold', [number, number]> = {
   skew: [33, 39],
   live: [31, 39],
   broken: [31, 39],
+  unhealthy: [91, 39],
   unreadable: [35, 39],
   unmanaged: [36, 39],
+  policy: [35, 39],
   dim: [2, 22],
   bold: [1, 22],
 };

@@ -56,7 +56,7 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   const ver = versionText(u);
   if (u.kind === 'failed') {
     out.push(`${paint('red', '!')} ${paint('bold', u.helmName)} (${u.namespace})  ${paint('red', 'error')}${ver ? `  ${ver}` : ''}`);
-    out.push(indent(paint('red', u.error), 4));
+    out.push(indent(paint('red', u.error), 4), ...warningLines(u, paint));
     return out;
   }
   const reasons = u.reasons.filter((r) => r !== 'new');
@@ -65,6 +65,7 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   out.push(
     `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}${settled}`,
   );
+  out.push(...warningLines(u, paint));
   if (u.action === 'unchanged') return out;
   for (const d of u.diffs) {
     out.push(indent(paint('bold', objectHeader(d)), 4));
@@ -77,6 +78,11 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   }
   if (u.kind === 'rendered') out.push(...hookAndCrdLines(u, paint));
   return out;
+}
+
+/** The unit's house-rule warnings (`action: warn`), under its head line. */
+function warningLines(u: PlannedUnit, paint: ReturnType<typeof painter>): string[] {
+  return (u.warnings ?? []).map((w) => indent(paint('yellow', `! ${w}`), 4));
 }
 
 /** What helm does beside the manifest: the hooks it runs, the crds/ it creates on a first install. */
@@ -124,7 +130,7 @@ export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
     }
     lines.push('');
   }
-  if (plan.summary.errors) lines.push(paint('red', `${plan.summary.errors} release${plan.summary.errors === 1 ? '' : 's'} failed to render or ${plan.summary.errors === 1 ? 'has' : 'have'} objects the API server refuses; see "error" above.`));
+  if (plan.summary.errors) lines.push(paint('red', `${plan.summary.errors} release${plan.summary.errors === 1 ? '' : 's'} failed to render or ${plan.summary.errors === 1 ? 'has' : 'have'} objects the API server refuses or ${plan.summary.errors === 1 ? 'breaks' : 'break'} a house rule; see "error" above.`));
   lines.push(summaryLine(plan.summary));
   return `${lines.join('\n')}\n`;
 }

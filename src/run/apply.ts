@@ -12,6 +12,7 @@ import { unitId } from '../model/identity.ts';
 import type { DeployRepo } from '../model/spec.ts';
 import { planUnits, withPrunedOrphansInWaves } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
+import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
 import type { Plan } from '../plan/types.ts';
 import { validatePlan } from '../plan/validate-on-server.ts';
@@ -78,13 +79,13 @@ async function preparedPlan(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): 
   return plan;
 }
 
-/** Refuses (exit 4, nothing changed) when a unit failed to render or has objects its API server refuses. */
+/** Refuses (exit 4, nothing changed) when a unit failed to render, has objects its API server refuses or breaks a house rule. */
 function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
   const broken = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? [u] : []));
   if (broken.length === 0) return;
   io.showPlan(plan);
   const lines = broken.flatMap((u) => u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`));
-  throw new BadInputError(`${broken.length} release(s) failed to render or have objects the API server refuses; nothing was applied:\n${lines.join('\n')}`);
+  throw new BadInputError(`${broken.length} release(s) failed to render or have objects the API server refuses or break a house rule; nothing was applied:\n${lines.join('\n')}`);
 }
 
 /** Consent: given, asked on a terminal, or refused without one (as Terraform does). */
@@ -99,8 +100,10 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
 }
 
 export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
-  const checked = await validatePlan(await preparedPlan(ctx, req, io), ctx.client);
+  // house rules before the API servers see anything: a unit that breaks a deny rule is refused below
+  const checked = await validatePlan(checkPlanPolicies(await preparedPlan(ctx, req, io), ctx.repo), ctx.client);
   const { plan, validation } = checked;
+  for (const w of planWarnings(plan)) io.say(`helm-cascade: warning: ${w}`);
   if (ctx.log) for (const [id, why] of validation.unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
   refuseBrokenUnits(plan, io);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled', plan };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureFleet } from '../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin } from '../../fleet/tools.ts';
+import parsePrometheus from 'parse-prometheus-text-format';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -125,7 +126,7 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 400_000 }, (
     symlinkSync(join(ROOT, 'bin', 'helm-cascade.js'), join(bin, 'helm-cascade'));
     symlinkSync(join(ROOT, 'node_modules', '.bin', 'node'), join(bin, 'node'));
     const reports = mkdtempSync(join(tmpdir(), 'drift-chart-reports-'));
-    const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: reports, HELM_BIN: helmBin(3), KUBECTL_BIN: kubectlBin(), NO_COLOR: '1', REPORTS_DIR: reports, REPORT_FORMATS: 'json junit html markdown', REPORTS_KEEP: '48', EXIT_ZERO_ON_DRIFT: 'true' };
+    const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: reports, HELM_BIN: helmBin(3), KUBECTL_BIN: kubectlBin(), NO_COLOR: '1', REPORTS_DIR: reports, REPORT_FORMATS: 'json junit html markdown', REPORTS_KEEP: '48', EXIT_ZERO_ON_DRIFT: 'true', METRICS_TEXTFILE: join(reports, 'textfile', 'helm-cascade-drift.prom') };
     const script = join(CHART, 'files', 'drift.sh');
     const r = run('sh', [script, `--clusters=${join(repo, 'clusters.yaml')}`, `--kubeconfig=${kubeconfig}`, '--concurrency=5', '--selector=name=edge-gateway'], env, repo);
     assert.equal(r.code, 0, r.out + r.err);
@@ -138,6 +139,13 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 400_000 }, (
     assert.equal(report.exitCode, 2);
     assert.ok(report.units.length > 0 && report.units.every((u) => u.helmName === 'edge-gateway'));
     assertValidJunit(readFileSync(join(dir, 'drift.xml'), 'utf8'));
+    // metrics.textfile: the same states as Prometheus text, read by a real parser
+    const full = JSON.parse(readFileSync(join(dir, 'drift.json'), 'utf8')) as { units: { cluster: string; helmName: string; state: string }[] };
+    const state = parsePrometheus(readFileSync(env.METRICS_TEXTFILE, 'utf8')).find((f) => f.name === 'helm_cascade_release_state');
+    assert.ok(state, 'no helm_cascade_release_state in the textfile');
+    const on = state.metrics.filter((m) => m.value === '1').map((m) => `${m.labels?.cluster}/${m.labels?.helm_release}=${m.labels?.state}`).sort();
+    assert.deepEqual(on, full.units.map((u) => `${u.cluster}/${u.helmName}=${u.state}`).sort());
+    assert.deepEqual(readdirSync(join(reports, 'textfile')), ['helm-cascade-drift.prom'], 'a temporary file was left beside the textfile');
     // without exitZeroOnDrift the Job would fail
     const strict = run('sh', [script, `--clusters=${join(repo, 'clusters.yaml')}`, `--kubeconfig=${kubeconfig}`, '--selector=name=edge-gateway'], { ...env, EXIT_ZERO_ON_DRIFT: 'false' }, repo);
     assert.equal(strict.code, 2, strict.out + strict.err);

@@ -143,6 +143,26 @@ for (const major of [3, 4] as const) {
       assert.equal(mounts(drift)['registry-config'], '/etc/helm-cascade/registry');
     });
 
+    it('metrics: a node-exporter textfile on the reports volume, a Pushgateway URL (or its Secret); bad ones refused', () => {
+      const drift = pod(template(major, '--set', 'metrics.textfile=textfile/helm-cascade-drift.prom', '--set', 'metrics.pushgateway.url=http://pushgateway.monitoring:9091')).containers[0]!;
+      const env = envOf(drift);
+      assert.equal(env.METRICS_TEXTFILE, '/reports/textfile/helm-cascade-drift.prom');
+      assert.equal(env.HELM_CASCADE_PUSHGATEWAY_URL, 'http://pushgateway.monitoring:9091');
+      const fromSecret = envOf(pod(template(major, '--set', 'metrics.pushgateway.urlSecret.name=pushgateway')).containers[0]!);
+      assert.deepEqual(fromSecret.HELM_CASCADE_PUSHGATEWAY_URL, { secretKeyRef: { name: 'pushgateway', key: 'url' } });
+      assert.equal(fromSecret.METRICS_TEXTFILE, undefined);
+      const none = envOf(pod(template(major)).containers[0]!);
+      assert.equal(none.METRICS_TEXTFILE, undefined);
+      assert.equal(none.HELM_CASCADE_PUSHGATEWAY_URL, undefined);
+      const bad = run(HELM[major], ['template', 'x', CHART, ...BASE, '--set', 'metrics.textfile=../etc/x.txt', '--set', 'metrics.pushgateway.url=pushgateway:9091']);
+      assert.notEqual(bad.code, 0);
+      // Helm 3 names a value metrics.textfile, Helm 4 /metrics/textfile
+      for (const path of ['metrics.textfile', 'metrics.pushgateway.url']) {
+        const named = major === 3 ? `- ${path}: Does not match pattern` : `- at '/${path.replaceAll('.', '/')}': `;
+        assert.ok(bad.err.includes(named), `${path} not refused:\n${bad.err}`);
+      }
+    });
+
     it('sshSecret: the key, known_hosts and the clone script are mounted; the webhook stays in its Secret', () => {
       const docs = template(major, '--set', 'repository.git.url=git@git.example.com:platform/deploy.git', '--set', 'repository.git.sshSecret=deploy-key', '--set', 'notify.secretName=hook');
       const p = pod(docs);
@@ -258,6 +278,14 @@ exit "$FAKE_RC"
     assert.equal((await drift(2)).code, 2);
     assert.equal((await drift(5, { EXIT_ZERO_ON_DRIFT: 'true' })).code, 5);
     assert.equal((await drift(1, { EXIT_ZERO_ON_DRIFT: 'true' })).code, 1);
+  });
+
+  it('METRICS_TEXTFILE: the prometheus format is also written to that fixed path', async () => {
+    const textfile = join(scratch('textfile'), 'helm-cascade-drift.prom');
+    const r = await drift(2, { EXIT_ZERO_ON_DRIFT: 'true', METRICS_TEXTFILE: textfile });
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.args[2]?.endsWith(`/drift.md,prometheus=${textfile}`), r.args.join(' '));
+    assert.equal(readFileSync(textfile, 'utf8'), 'report prometheus\n');
   });
 
   it('keeps the last REPORTS_KEEP runs', async () => {

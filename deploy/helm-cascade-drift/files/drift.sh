@@ -1,6 +1,8 @@
 #!/bin/sh
 # The drift container: helm-cascade drift with the chart's flags ("$@"), the
 # reports of this run written to $REPORTS_DIR/<run>/ (and $REPORTS_DIR/latest),
+# the Prometheus metrics to $METRICS_TEXTFILE when set (a fixed path, for
+# node-exporter's textfile collector; helm-cascade writes it atomically),
 # old runs pruned, each report uploaded when an upload URL is set. Exit code:
 # helm-cascade's, except drift found (2) is 0 with EXIT_ZERO_ON_DRIFT=true; a
 # failed upload makes it 1.
@@ -16,6 +18,7 @@ for f in $REPORT_FORMATS; do
   esac
   formats="$formats,$f=$dir/drift.$ext"
 done
+if [ -n "${METRICS_TEXTFILE:-}" ]; then formats="$formats,prometheus=$METRICS_TEXTFILE"; fi
 
 helm-cascade drift --format "$formats" "$@"
 rc=$?

@@ -5,7 +5,7 @@ import { EXIT_CODES } from '../../../src/errors.ts';
 import type { DriftInput } from '../../../src/drift/assess.ts';
 import type { DriftReport } from '../../../src/drift/types.ts';
 import type { Plan, PlannedUnit } from '../../../src/plan/types.ts';
-import { DRIFT_FORMATS, renderDrift } from '../../../src/report/drift-formats.ts';
+import { DOCUMENT_FORMATS, renderDrift } from '../../../src/report/drift-formats.ts';
 import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects, SECRET_VALUE, SECRET_VALUE_EDITED } from './fixtures.ts';
 
 function input(over: Partial<DriftInput> = {}): DriftInput {
@@ -63,7 +63,7 @@ describe('assessDrift', () => {
     assert.equal(u.state, 'live');
     assert.match(u.findings[0]?.details.join('\n') ?? '', /key DB_PASSWORD changed/);
     const secrets = [SECRET_VALUE, SECRET_VALUE_EDITED].flatMap((v) => [v, Buffer.from(v).toString('base64')]);
-    for (const format of DRIFT_FORMATS) {
+    for (const format of DOCUMENT_FORMATS) {
       const out = renderDrift(r, format, { color: false, verbose: true });
       assert.match(out, /DB_PASSWORD/, `${format} names the key`);
       for (const s of secrets) assert.ok(!out.includes(s), `${format} leaks a secret value`);
@@ -187,7 +187,7 @@ describe('assessDrift', () => {
     assert.equal(p.desiredVersion, '1.3.0');
     assert.equal(unit(r, 'onprem-paris/accounts/account-service-production').state, 'clean');
     assert.equal(r.pendingChecked, true);
-    for (const format of DRIFT_FORMATS) assert.ok(!renderDrift(r, format, { color: false }).includes(SECRET_VALUE), `${format} leaks a plan secret diff`);
+    for (const format of DOCUMENT_FORMATS) assert.ok(!renderDrift(r, format, { color: false }).includes(SECRET_VALUE), `${format} leaks a plan secret diff`);
   });
 
   it('unreadable: a cluster that cannot be read makes its units unreadable and the exit code 5; the others are still judged', () => {

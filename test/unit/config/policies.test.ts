@@ -1,0 +1,72 @@
+// House rules in clusters.yaml and the release files: every mistake reported
+// as file:line:col, a CEL compile error at the offending character.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadDeployRepo } from '../../../src/config/load.ts';
+import { formatDiagnostic } from '../../../src/errors.ts';
+
+function check(policies: string, release = ''): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-policies-'));
+  mkdirSync(join(dir, 'releases'));
+  mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
+  writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');
+  writeFileSync(join(dir, 'clusters.yaml'), `clusters:\n  a:\n    context: ctx-a\n    provider: gke\npolicies:\n${policies}`);
+  writeFileSync(join(dir, 'releases', 'web.yaml'), `name: web\nnamespace: web\nchart:\n  ref: charts/web\n${release}`);
+  return loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir }).diagnostics.map(formatDiagnostic);
+}
+
+describe('policies in clusters.yaml', () => {
+  it('a CEL expression that does not compile: the error at its character (plain, quoted and block scalars)', () => {
+    assert.deepEqual(check('  - name: r1\n    match: { kinds: [Pod] }\n    expression: object.spec.containers.all(c, c.imag.frob(1))\n'), [
+      'clusters.yaml:8:47: policies[0].expression: CEL does not compile: found no matching overload for \'dyn.frob(int)\'',
+    ]);
+    assert.deepEqual(check('  - name: r1\n    match: { kinds: [Pod] }\n    expression: "objekt.spec == 1"\n'), ['clusters.yaml:8:18: policies[0].expression: CEL does not compile: Unknown variable: objekt']);
+    assert.deepEqual(check('  - name: r1\n    match: { kinds: [Pod] }\n    expression: |\n      has(object.spec) &&\n        object.spec.replicas +\n'), [
+      'clusters.yaml:10:31: policies[0].expression: CEL does not compile: Unexpected token: EOF',
+    ]);
+  });
+
+  it('an expression that is not a boolean, a messageExpression that is not a string', () => {
+    assert.deepEqual(check('  - { name: r1, match: { kinds: [Pod] }, expression: "1 + 2", messageExpression: "true" }\n'), [
+      'clusters.yaml:6:55: policies[0].expression: CEL does not compile: must evaluate to a bool, not int',
+      'clusters.yaml:6:83: policies[0].messageExpression: CEL does not compile: must evaluate to a string, not bool',
+    ]);
+  });
+
+  it('unknown keys, a bad action, an unknown preset, missing fields', () => {
+    assert.deepEqual(check('  - { name: r1, match: { kinds: [Pod], kind: [x] }, expresion: "true", action: block }\n  - { preset: limits }\n'), [
+      'clusters.yaml:6:5: policies[0]: missing required field "expression" (or use a preset, e.g. preset: resources)',
+      'clusters.yaml:6:40: unknown key "kind" in policies[0].match (did you mean "kinds"?)',
+      'clusters.yaml:6:53: unknown key "expresion" in policies[0] (did you mean "expression"?)',
+      'clusters.yaml:6:80: policies[0].action must be one of deny, warn, got "block"',
+      'clusters.yaml:7:15: policies[1].preset must be one of resources, probes, required-labels, no-latest, placement, got "limits"',
+    ]);
+  });
+
+  it('preset options: where they belong, and required ones', () => {
+    assert.deepEqual(check('  - { preset: probes, labels: [team] }\n  - { preset: required-labels }\n  - { preset: resources, expression: "true" }\n'), [
+      'clusters.yaml:6:23: policies[0]: labels is an option of preset "required-labels", not of "probes"',
+      'clusters.yaml:7:5: policies[1]: preset "required-labels" needs labels (e.g. labels: [team])',
+      'clusters.yaml:8:26: policies[2]: preset "resources" brings its own expression; remove expression, or preset to write your own rule',
+    ]);
+  });
+
+  it('a preset narrowed to kinds it cannot judge', () => {
+    assert.deepEqual(check('  - { preset: probes, match: { kinds: [Deployment, ConfigMap] } }\n'), ['clusters.yaml:6:39: policies[0]: preset "probes" judges pod templates and pods only (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod), not ConfigMap']);
+  });
+
+  it('duplicate rule names', () => {
+    assert.deepEqual(check('  - preset: resources\n  - { preset: resources, action: warn }\n'), ['clusters.yaml:7:5: policies[1]: duplicate rule name "resources" (line 6); give one of them another name']);
+  });
+
+  it('exceptions name a declared rule and give a reason', () => {
+    assert.deepEqual(check('  - preset: resources\n', 'policyExceptions:\n  - { rule: resource, reason: sized elsewhere }\n  - { rule: resources }\n'), [
+      'releases/web.yaml:6:13: policyExceptions: unknown rule "resource" (did you mean "resources"?)',
+      'releases/web.yaml:7:5: missing required field "reason" in policyExceptions[1]',
+    ]);
+    assert.deepEqual(check('  - preset: resources\n', 'policyExceptions:\n  - { rule: resources, kinds: [Job], names: ["*-migrate"], reason: sized by the DBAs }\n'), []);
+  });
+});
