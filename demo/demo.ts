@@ -3,7 +3,7 @@
 // helm-cascade as a user would: validate, plan, a full rollout through every
 // wave, status, a second apply that changes nothing, and finally a canary
 // that crashes being stopped (and rolled back) before production.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -31,6 +31,15 @@ async function cascade(cwd: string, args: string[], expect: number[]): Promise<n
 // a scratch copy of the example repository, so the demo can edit it
 const work = mkdtempSync(join(tmpdir(), 'helm-cascade-demo-'));
 for (const p of ['clusters.yaml', 'releases', 'values', 'charts', 'schema']) cpSync(join(repoRoot, p), join(work, p), { recursive: true });
+// HELM_CASCADE_DEMO_NAMESPACE_SUFFIX=x puts the releases in namespaces of their own (accounts-x,
+// edge-x), so the demo's test never shares a namespace with another run on the same fleet
+const nsSuffix = process.env.HELM_CASCADE_DEMO_NAMESPACE_SUFFIX;
+if (nsSuffix) {
+  for (const f of readdirSync(join(work, 'releases'))) {
+    const file = join(work, 'releases', f);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^namespace: (\S+)$/m, `namespace: $1-${nsSuffix}`));
+  }
+}
 
 say('1. validate the example deploy repository');
 await cascade(work, ['validate'], [0]);

@@ -2,7 +2,9 @@
 // (docker-registry: an OCI registry for chart tests; chromium: renders the
 // HTML drift report; libxml2-utils: xmllint validates JUnit reports against
 // Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4;
-// prometheus-pushgateway: receives drift's pushed metrics).
+// prometheus-pushgateway: receives drift's pushed metrics; prometheus: a real
+// Prometheus server the prometheus health gate is tested against, scraping an
+// exporter the test controls).
 // Runs apt-get only when one is missing and we are root.
 // Also a Java runtime: npm-groovy-lint and the Jenkinsfile structure check run
 // on it. Tests never skip when one is missing: they fail naming it (the skip
@@ -17,6 +19,7 @@ const wanted = [
   { pkg: 'libxml2-utils', bin: '/usr/bin/xmllint' },
   { pkg: 'gpg', bin: '/usr/bin/gpg' },
   { pkg: 'prometheus-pushgateway', bin: '/usr/bin/prometheus-pushgateway' },
+  { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);

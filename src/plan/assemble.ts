@@ -258,6 +258,21 @@ export function summarise(units: readonly PlannedUnit[], orphans: readonly Plann
   return s;
 }
 
+/**
+ * The plan as apply executes it: each orphan to uninstall (--prune) joins its
+ * wave as a last step, after the wave's gated units; an orphan whose wave is
+ * not in the plan (cut by --from-wave) is left out. The summary is unchanged.
+ */
+export function withPrunedOrphansInWaves(plan: Plan): Plan {
+  const pruned = plan.orphans.filter((o) => o.action === 'uninstall');
+  if (pruned.length === 0) return plan;
+  const waves = plan.waves.map((w) => {
+    const mine = pruned.filter((o) => o.wave === w.name).map((o) => ({ ...o, step: w.steps.length }));
+    return mine.length ? { ...w, steps: [...w.steps, mine] } : w;
+  });
+  return { ...plan, waves, orphans: plan.orphans.filter((o) => o.action !== 'uninstall') };
+}
+
 /** Every unit of the plan in order (waves, steps), then the orphans. */
 export function planUnits(plan: Plan): PlannedUnit[] {
   return [...plan.waves.flatMap((w) => w.steps.flat()), ...plan.orphans];

@@ -16,7 +16,7 @@ import { matchesUnit } from '../model/selectors.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
 import type { DeployRepo } from '../model/spec.ts';
-import { planUnits } from '../plan/assemble.ts';
+import { planUnits, withPrunedOrphansInWaves } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
@@ -152,10 +152,11 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
     return r;
   };
   const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated, lockTimeoutMs: req.lockTimeoutMs });
-  io.started(plan);
+  const executed = withPrunedOrphansInWaves(plan);
+  io.started(executed);
   let result: RunResult;
   try {
-    result = await executePlan(plan, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
+    result = await executePlan(executed, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
   } finally {
     for (const r of readers.values()) r.close();
   }

@@ -210,7 +210,8 @@ async function undoWave<B>(changed: PlannedUnit[], c: Ctx<B>, why: string): Prom
   const undoOne = async (u: PlannedUnit) => {
     const r = results.get(u);
     if (opts.onFailure === 'halt' || opts.dryRun) {
-      if (!opts.dryRun) results.finish(u, { outcome: r.outcome === 'applied' ? 'left' : r.outcome, rollback: 'left as is (onFailure: halt)' });
+      // changed and not put back: the report says so (the gate's reason, if any, stays)
+      if (!opts.dryRun) results.finish(u, { outcome: 'left', rollback: 'left as is (onFailure: halt)' });
       return;
     }
     if (u.action === 'uninstall') {
