@@ -137,7 +137,7 @@ for (const major of helmMajors()) {
         assert.ok(u, `${cluster}/${name} missing`);
         return u;
       };
-      assert.deepEqual(report.summary, { units: 6, clean: 3, drifted: 3, unreadable: 0, broken: 0, unhealthy: 3, live: 0, pending: 0, skew: 0, unmanaged: 0 });
+      assert.deepEqual(report.summary, { units: 6, clean: 3, drifted: 3, unreadable: 0, broken: 0, unhealthy: 3, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 });
       for (const name of ['crashy', 'restarty', 'svc']) {
         assert.deepEqual(unit('paris', name).findings.map((f) => f.kind), ['unhealthy'], `paris/${name}: unhealthy only, not changed live`);
         assert.equal(unit('europe', name).state, 'clean');
