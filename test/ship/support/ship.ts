@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -65,12 +65,25 @@ export function npmPack(): { tgz: string; files: string[]; packageJson: Record<s
   return { tgz, files: info.files.map((f) => f.path).sort(), packageJson: JSON.parse(readFileSync(join(unpacked, 'package', 'package.json'), 'utf8')) as Record<string, unknown> };
 }
 
+/**
+ * What this machine's npm needs to reach its registry, for an npm run in a bare
+ * environment: the machine's global npmrc (its CA file, proxy, registry), which
+ * `--prefix` would otherwise replace with <prefix>/etc/npmrc, and the CA and
+ * proxy variables. A user's machine has its own; without these the install
+ * retries TLS errors until it times out.
+ */
+function registryEnv(): NodeJS.ProcessEnv {
+  const globalconfig = run('npm', ['config', 'get', 'globalconfig'], { env: { PATH: userPath(), HOME: process.env.HOME ?? tmpdir() } }).out.trim();
+  const passed = ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'].filter((k) => process.env[k]);
+  return { ...(globalconfig && existsSync(globalconfig) ? { npm_config_globalconfig: globalconfig } : {}), ...Object.fromEntries(passed.map((k) => [k, process.env[k]])) };
+}
+
 /** `npm install -g --prefix <fresh> <tgz>` with Node 24 first on PATH; returns the prefix. */
 export function npmInstallGlobal(tgz: string): { prefix: string; bin: string; log: string } {
   const prefix = scratch('prefix');
   const home = scratch('home');
   const r = run('npm', ['install', '-g', '--prefix', prefix, tgz, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'], {
-    env: { PATH: userPath(), HOME: home, npm_config_cache: join(process.env.HOME ?? home, '.npm') },
+    env: { ...registryEnv(), PATH: userPath(), HOME: home, npm_config_cache: join(process.env.HOME ?? home, '.npm') },
   });
   assert.equal(r.code, 0, `npm install -g failed:\n${r.out}\n${r.err}`);
   return { prefix, bin: join(prefix, 'bin', 'helm-cascade'), log: r.out + r.err };
