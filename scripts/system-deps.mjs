@@ -20,6 +20,9 @@ const wanted = [
   { pkg: 'gpg', bin: '/usr/bin/gpg' },
   { pkg: 'prometheus-pushgateway', bin: '/usr/bin/prometheus-pushgateway' },
   { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
+  // in the machine image today; named so a leaner machine still gets them
+  { pkg: 'tmux', bin: '/usr/bin/tmux' }, // the listr2 view read off a real terminal (test/e2e/tty-view.test.ts)
+  { pkg: 'iproute2', bin: '/usr/bin/ss' }, // the Prometheus test reads the port it bound (test/e2e/gates-extra.test.ts)
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
