@@ -4,14 +4,13 @@
 // (after reporting the others); 1 the repository could not be rendered and
 // nothing else drifted (drift was not fully checked), or the webhook or the
 // Pushgateway refused.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { driftOutcome } from '../drift/assess.ts';
 import { collectDrift } from '../drift/collect.ts';
 import { pushDriftMetrics } from '../drift/metrics.ts';
 import { driftMessage, postWebhook, redactUrl } from '../drift/notify.ts';
 import type { DriftReport } from '../drift/types.ts';
 import { UsageError } from '../errors.ts';
+import { writeFileAtomically } from '../files.ts';
 import type { Outcome } from '../errors.ts';
 import { FormatSyntaxError, parseFormats, renderDriftFormat } from '../report/drift-formats.ts';
 import type { FormatTarget } from '../report/drift-formats.ts';
@@ -36,25 +35,13 @@ export function driftTargets(o: Pick<DriftOptions, 'formats' | 'formatGiven' | '
   return targets;
 }
 
-/**
- * Writes a report file atomically: a temporary file beside it, then a rename,
- * so a reader (node-exporter's textfile collector, a web server) never sees
- * half a file. The temporary name does not end in .prom, so the collector skips it.
- */
-function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 /** Writes the file targets; returns what goes to standard output. */
 async function writeFormats(report: DriftReport, targets: FormatTarget[], o: DriftOptions): Promise<string> {
   let stdout = '';
   for (const t of targets) {
     const text = await renderDriftFormat(report, t.format, { color: t.file === undefined && o.color, verbose: o.verbose });
     if (t.file === undefined) stdout += text;
-    else writeAtomically(t.file, text);
+    else writeFileAtomically(t.file, text);
   }
   if (!targets.some((t) => t.file === undefined)) note(`helm-cascade drift: ${driftHeadline(report)}; wrote ${targets.map((t) => t.file).join(', ')}`);
   return stdout;

@@ -13,12 +13,13 @@
 // resolved the same way). They are assembled in a copy of the chart under
 // charts/built/<digest>/ — the repository's own folder is never written to.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { CascadeError } from '../errors.ts';
+import { writeFileAtomically } from '../files.ts';
 import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
 import { chartRefKind } from '../model/chart-ref.ts';
 import type { ChartRepositorySpec, ChartSpec } from '../model/spec.ts';
@@ -100,13 +101,6 @@ async function httpGet(doFetch: typeof fetch, url: string, headers: Record<strin
     const cause = (err as { cause?: Error }).cause;
     throw new ChartError(`GET ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
   }
-}
-
-function storeAtomically(path: string, data: Buffer): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** A packaged chart fetched into the cache. */
@@ -201,7 +195,7 @@ class Resolver implements ChartResolver {
     if (!res.ok) throw new ChartError(`chart "${what}" ${version}: GET ${url}: HTTP ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
     if (entry.digest && sha256(body) !== entry.digest) throw new ChartError(`chart "${what}" ${version}: downloaded file does not match the index digest`);
-    storeAtomically(path, body);
+    writeFileAtomically(path, body);
     return body;
   }
 
@@ -224,7 +218,7 @@ class Resolver implements ChartResolver {
       const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
       if (!tgz) throw new ChartError(`chart "${ref}" ${version}: helm pull wrote no .tgz`);
       const body = readFileSync(join(tmp, tgz));
-      storeAtomically(path, body);
+      writeFileAtomically(path, body);
       return body;
     } finally {
       rmSync(tmp, { recursive: true, force: true });

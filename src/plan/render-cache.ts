@@ -5,8 +5,9 @@
 // each file 0600, like helm's own cache. Renders against the cluster (charts
 // calling lookup) are never cached. A write that fails only costs a render.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../files.ts';
 
 export interface RenderCache {
   get(key: string): string | undefined;
@@ -31,12 +32,8 @@ export function diskRenderCache(dir: string): RenderCache {
       }
     },
     set(key, output) {
-      const path = pathOf(key);
-      const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {
-        mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-        writeFileSync(tmp, output, { mode: 0o600 });
-        renameSync(tmp, path);
+        writeFileAtomically(pathOf(key), output, { mode: 0o600, dirMode: 0o700 });
       } catch {
         // a read-only or full cache folder: the next run renders again
       }
