@@ -2,7 +2,7 @@
 // down. The same order as the README's code map, bottom first; folders on one
 // line are siblings and do not import each other.
 //
-//   errors.ts   files.ts
+//   errors.ts   files.ts   redact.ts
 //   model/
 //   policy/
 //   config/
@@ -15,7 +15,7 @@
 //   commands/
 //   cli.ts
 const layers = [
-  ['^src/errors\\.ts$', '^src/files\\.ts$'],
+  ['^src/errors\\.ts$', '^src/files\\.ts$', '^src/redact\\.ts$'],
   ['^src/model/'],
   ['^src/policy/'],
   ['^src/config/'],

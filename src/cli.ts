@@ -8,6 +8,7 @@ import type { RawFlags } from './commands/options.ts';
 import type { CommandResult } from './commands/io.ts';
 import { CascadeError, ConfigError, EXIT_CODES, exitCodeOf, formatDiagnostic } from './errors.ts';
 import type { Outcome } from './errors.ts';
+import { redactor, shown } from './redact.ts';
 
 export const VERSION = '0.1.0';
 
@@ -136,7 +137,7 @@ function register(program: Command, spec: CommandSpec): void {
   cmd.action(async (...args: unknown[]) => {
     const c = args[args.length - 1] as Command;
     const result = await spec.run(c.opts() as RawFlags, c);
-    if (result.output) process.stdout.write(result.output);
+    if (result.output) process.stdout.write(redactor.redact(result.output));
     process.exitCode = EXIT_CODES[result.outcome];
   });
 }
@@ -168,18 +169,18 @@ export async function main(argv: string[]): Promise<void> {
 
 function reportError(err: unknown): void {
   if (err instanceof ConfigError) {
-    for (const d of err.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const d of err.diagnostics) process.stderr.write(`${shown(formatDiagnostic(d))}\n`);
     const n = err.diagnostics.length;
     process.stderr.write(`\n${n} problem${n === 1 ? '' : 's'} found; nothing was touched.\n`);
     return;
   }
   if (err instanceof Error) {
     const known = err instanceof CascadeError;
-    process.stderr.write(`helm-cascade: ${known ? err.message : (err.stack ?? err.message)}\n`);
-    if (err instanceof CascadeError && err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    process.stderr.write(`helm-cascade: ${shown(known ? err.message : (err.stack ?? err.message))}\n`);
+    if (err instanceof CascadeError && err.hint) process.stderr.write(`hint: ${shown(err.hint)}\n`);
     return;
   }
-  process.stderr.write(`helm-cascade: ${String(err)}\n`);
+  process.stderr.write(`helm-cascade: ${shown(String(err))}\n`);
 }
 
 export type { Outcome };
