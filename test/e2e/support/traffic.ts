@@ -1,0 +1,160 @@
+// The traffic tests' real parts besides the fleet: a copy of the example
+// repository (examples/bitmovin) made to run on the test's namespaces and
+// clusters, local HTTP backends standing for the track Services, a real
+// HAProxy (Debian's package, scripts/system-deps.mjs) started with the
+// haproxy.cfg the router release rendered on the cluster, and the split of
+// real requests through it.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
+import { parseDocument } from 'yaml';
+import { repoRoot } from '../../../fleet/tools.ts';
+import { kubectl } from './cascade.ts';
+import { listenLocal } from './prometheus.ts';
+
+export const EXAMPLE = join(repoRoot, 'examples', 'bitmovin');
+export const TRACKS = ['internal', 'free', 'paid', 'production'] as const;
+
+export interface ExampleCluster {
+  name: string;
+  context: string;
+  failoverFor?: string;
+}
+
+export interface ExampleOptions {
+  /** The namespace of account-service and its route (the example's `accounts`). */
+  ns: string;
+  /** The namespace of the HAProxy router (the example's `edge`). */
+  edgeNs: string;
+  clusters: ExampleCluster[];
+  /** Edits of releases' traffic blocks: pause and interval (durations), the Prometheus URL. */
+  pause?: string;
+  interval?: string;
+  prometheusUrl?: string;
+}
+
+/** Sets `traffic.*` fields of a release file, keeping its comments. */
+function editTraffic(file: string, o: ExampleOptions): void {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (!doc.has('traffic')) return;
+  if (o.pause) for (const t of ['internal', 'free', 'paid']) doc.setIn(['traffic', 'tracks', t, 'pause'], o.pause);
+  if (o.interval) doc.setIn(['traffic', 'analysis', 'interval'], o.interval);
+  if (o.prometheusUrl) doc.setIn(['traffic', 'analysis', 'prometheus', 'url'], o.prometheusUrl);
+  writeFileSync(file, doc.toString());
+}
+
+/** A copy of the example repository on the test's namespaces and clusters, with short gates. */
+export function exampleRepo(o: ExampleOptions): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-traffic-'));
+  cpSync(EXAMPLE, dir, { recursive: true });
+  const clusters = o.clusters.map((c) => `  ${c.name}:\n    context: ${c.context}\n    provider: onprem\n${c.failoverFor ? `    failoverFor: ${c.failoverFor}\n` : ''}`).join('');
+  writeFileSync(join(dir, 'clusters.yaml'), `name: bitmovin-e2e\nclusters:\n${clusters}tracks: [internal, free, paid, production]\nhealth: { timeout: 90s, soak: 1s, minReadyEndpoints: 1, maxRestarts: 0 }\nonFailure: rollback\n`);
+  const rewrite = (p: string) => {
+    const text = readFileSync(join(dir, p), 'utf8').replaceAll('namespace: accounts', `namespace: ${o.ns}`).replaceAll('.accounts.svc', `.${o.ns}.svc`).replaceAll('namespace: edge', `namespace: ${o.edgeNs}`);
+    writeFileSync(join(dir, p), text);
+    if (p.includes('account-service.yaml')) editTraffic(join(dir, p), o);
+  };
+  for (const p of ['releases/account-service.yaml', 'releases/account-route.yaml', 'releases-haproxy/account-service.yaml', 'releases-haproxy/haproxy.yaml', 'values/haproxy/base.yaml']) rewrite(p);
+  return dir;
+}
+
+/** Local HTTP servers standing for the track Services: each answers with its track's name. */
+export interface Backends {
+  urls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startBackends(tracks: readonly string[] = TRACKS): Promise<Backends> {
+  const servers: Server[] = [];
+  const urls: Record<string, string> = {};
+  for (const track of tracks) {
+    const { server, url } = await listenLocal((_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end(track));
+    servers.push(server);
+    urls[track] = url;
+  }
+  return { urls, close: async () => void (await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))) };
+}
+
+/** The haproxy.cfg the router release rendered into its ConfigMap on the cluster. */
+export async function renderedHaproxyCfg(kubeconfig: string, context: string, ns: string, name = 'haproxy'): Promise<string> {
+  return kubectl(kubeconfig, context, ['-n', ns, 'get', 'configmap', name, '-o', 'jsonpath={.data.haproxy\\.cfg}']);
+}
+
+export function haproxyBin(): string {
+  const bin = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
+  if (!existsSync(bin)) throw new Error(`no HAProxy at ${bin}: run \`node scripts/system-deps.mjs\` (installs Debian's haproxy) or set HAPROXY_BIN`);
+  return bin;
+}
+
+export interface Haproxy {
+  /** The unix socket HAProxy listens on (the `bind` the test gave the router release). */
+  socket: string;
+  stop(): Promise<void>;
+}
+
+/** Starts HAProxy in the foreground with a config (checked first with -c), until it accepts connections on `socket`. */
+export async function startHaproxy(cfg: string, socket: string): Promise<Haproxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'hc-haproxy-'));
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, cfg);
+  const check = await execa(haproxyBin(), ['-c', '-f', file], { reject: false, all: true });
+  if (check.exitCode !== 0) throw new Error(`haproxy -c refused the rendered haproxy.cfg:\n${String(check.all)}\n---\n${cfg}`);
+  rmSync(socket, { force: true });
+  const proc: ResultPromise = execa(haproxyBin(), ['-db', '-f', file], { reject: false, all: true, buffer: true });
+  let exited = false;
+  void proc.then(() => (exited = true));
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await proc;
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(socket, { force: true });
+  };
+  for (let i = 0; i < 100 && !exited; i++) {
+    if (existsSync(socket) && (await get(socket, {}, new Agent()).then(() => true, () => false))) return { socket, stop };
+    await sleep(50);
+  }
+  await stop();
+  throw new Error(`HAProxy did not start listening on ${socket}: ${String((await proc).all)}`);
+}
+
+function get(socket: string, headers: Record<string, string>, agent: Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path: '/', headers, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends `n` real requests through HAProxy (16 at a time, keep-alive) and counts which backend answered each. */
+export async function measureSplit(socket: string, o: { header?: string; n: number }): Promise<Record<string, number>> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const counts: Record<string, number> = {};
+  const headers: Record<string, string> = o.header ? { 'X-Traffic-Group': o.header } : {};
+  let sent = 0;
+  const worker = async () => {
+    while (sent < o.n) {
+      sent++;
+      const track = await get(socket, headers, agent);
+      counts[track] = (counts[track] ?? 0) + 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: 16 }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return counts;
+}
+
+/** The percent of `n` requests a backend answered. */
+export const share = (counts: Record<string, number>, track: string, n: number): number => (100 * (counts[track] ?? 0)) / n;
