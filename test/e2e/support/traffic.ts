@@ -82,7 +82,10 @@ export async function startBackends(tracks: readonly string[] = TRACKS): Promise
 
 /** The haproxy.cfg the router release rendered into its ConfigMap on the cluster. */
 export async function renderedHaproxyCfg(kubeconfig: string, context: string, ns: string, name = 'haproxy'): Promise<string> {
-  return kubectl(kubeconfig, context, ['-n', ns, 'get', 'configmap', name, '-o', 'jsonpath={.data.haproxy\\.cfg}']);
+  const cm = JSON.parse(await kubectl(kubeconfig, context, ['-n', ns, 'get', 'configmap', name, '-o', 'json'])) as { data?: Record<string, string> };
+  const cfg = cm.data?.['haproxy.cfg'];
+  if (cfg === undefined) throw new Error(`ConfigMap ${ns}/${name} has no haproxy.cfg`);
+  return cfg;
 }
 
 export function haproxyBin(): string {
