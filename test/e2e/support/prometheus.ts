@@ -45,6 +45,25 @@ export async function startExporter(metric: string, initial: number): Promise<Ex
   return { url, set: (v) => void (value = v), scrapes: () => scrapes, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** Serves one gauge with several labelled series at /metrics; the test sets each series' value. */
+export interface SeriesExporter {
+  url: string;
+  /** Sets the series with these labels (`{track="free",cluster="paris"}`) to a value. */
+  set(labels: Record<string, string>, value: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSeriesExporter(metric: string): Promise<SeriesExporter> {
+  const series = new Map<string, number>();
+  const { server, url } = await listenLocal((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    const lines = [...series].map(([labels, v]) => `${metric}${labels} ${v}`);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`# HELP ${metric} Set by the test.\n# TYPE ${metric} gauge\n${lines.join('\n')}\n`);
+  });
+  const key = (labels: Record<string, string>) => `{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  return { url, set: (labels, v) => void series.set(key(labels), v), close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 export interface Prometheus {
   url: string;
   /** The value of an instant query with one unlabelled sample, or undefined without one. */

@@ -36,6 +36,8 @@ export interface ExampleOptions {
   pause?: string;
   interval?: string;
   prometheusUrl?: string;
+  /** Replaces the analysis query (placeholders and all). */
+  query?: string;
 }
 
 /** Sets `traffic.*` fields of a release file, keeping its comments. */
@@ -45,6 +47,7 @@ function editTraffic(file: string, o: ExampleOptions): void {
   if (o.pause) for (const t of ['internal', 'free', 'paid']) doc.setIn(['traffic', 'tracks', t, 'pause'], o.pause);
   if (o.interval) doc.setIn(['traffic', 'analysis', 'interval'], o.interval);
   if (o.prometheusUrl) doc.setIn(['traffic', 'analysis', 'prometheus', 'url'], o.prometheusUrl);
+  if (o.query) doc.setIn(['traffic', 'analysis', 'prometheus', 'query'], o.query);
   writeFileSync(file, doc.toString());
 }
 
