@@ -11,7 +11,7 @@ import type { FetchFn } from '../health/probes.ts';
 import type { AnalysisSpec, PrometheusGateSpec } from '../model/spec.ts';
 
 /** One check of one round. */
-export interface AnalysisCheck {
+interface AnalysisCheck {
   /** "prometheus <query>", "http <url>". */
   name: string;
   ok: boolean;
@@ -35,7 +35,7 @@ export interface AnalysisResult {
 }
 
 /** The Prometheus check of the analysis: every sample at or under max, the highest one reported. */
-export async function checkQuery(spec: PrometheusGateSpec, o: { signal?: AbortSignal; fetch?: FetchFn } = {}): Promise<AnalysisCheck> {
+async function checkQuery(spec: PrometheusGateSpec, o: { signal?: AbortSignal; fetch?: FetchFn } = {}): Promise<AnalysisCheck> {
   const base = { name: `prometheus ${spec.query}`, query: spec.query, max: spec.max };
   const answer = await prometheusSamples(spec, { signal: o.signal, ...(o.fetch ? { fetch: o.fetch } : {}) });
   if (!answer.ok) return { ...base, ok: false, message: answer.message };

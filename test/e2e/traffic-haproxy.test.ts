@@ -9,12 +9,11 @@
 // at each weight, and is 0 % canary once a weight is back at 0. A weight set
 // by hand with helm is drift.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { parseDocument } from 'yaml';
 import { helmBin } from '../../fleet/tools.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
 import { createHelm } from '../../src/helm/helm.ts';
@@ -26,7 +25,7 @@ import { helmValuesRouter } from '../../src/traffic/helm-values.ts';
 import { finalWeights, routerRef } from '../../src/traffic/plan.ts';
 import { cascade, CONTEXTS, helmMajors, sharedFleet } from './support/cascade.ts';
 import { fleetState, namespaces } from './support/fleet-state.ts';
-import { exampleRepo, measureSplit, renderedHaproxyCfg, share, startBackends, startHaproxy } from './support/traffic.ts';
+import { exampleRepo, localRouterValues, measureSplit, renderedHaproxyCfg, share, startBackends, startHaproxy } from './support/traffic.ts';
 import type { Backends, Haproxy } from './support/traffic.ts';
 
 const PARIS = CONTEXTS.paris;
@@ -58,12 +57,7 @@ for (const major of helmMajors()) {
       const edge = nss.next();
       const dir = exampleRepo({ ns, edgeNs: edge, clusters: [{ name: 'onprem-paris', context: PARIS }] });
       const socket = join(mkdtempSync(join(tmpdir(), 'hc-haproxy-sock-')), 'haproxy.sock');
-      // the router release's values, with the local backends standing for the track Services
-      const valuesFile = join(dir, 'values', 'haproxy', 'base.yaml');
-      const doc = parseDocument(readFileSync(valuesFile, 'utf8'));
-      doc.set('bind', `unix@${socket}`);
-      for (const [track, url] of Object.entries(backends.urls)) doc.setIn(['backends', track, 'address'], new URL(url).host);
-      writeFileSync(valuesFile, doc.toString());
+      localRouterValues(dir, socket, backends); // the local backends stand for the track Services
 
       const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
       const applied = await run(['apply', '--yes', '--releases', 'releases-haproxy', '-l', 'name=haproxy']);

@@ -66,6 +66,15 @@ export function exampleRepo(o: ExampleOptions): string {
   return dir;
 }
 
+/** Points the example's HAProxy router values at the local backends, listening on a unix socket. */
+export function localRouterValues(dir: string, socket: string, backends: Backends): void {
+  const file = join(dir, 'values', 'haproxy', 'base.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.set('bind', `unix@${socket}`);
+  for (const [track, url] of Object.entries(backends.urls)) doc.setIn(['backends', track, 'address'], new URL(url).host);
+  writeFileSync(file, doc.toString());
+}
+
 /** Local HTTP servers standing for the track Services: each answers with its track's name. */
 export interface Backends {
   urls: Record<string, string>;
