@@ -8,6 +8,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { readDeployedReleases } from '../kube/release-records.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import { INPUTS_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
 import type { ReleaseSpec } from '../model/spec.ts';
 import { finalWeights, weightPaths } from './plan.ts';
@@ -71,8 +72,9 @@ export interface HelmValuesRouterOptions {
   ref: ValuesRef;
   /** The router release's chart, as resolved for the run (a folder or .tgz helm loads). */
   chart: string;
-  /** Release-record labels of the upgrade (helm-cascade's markers). */
+  /** Release-record labels of the upgrade (helm-cascade's markers); the input digest is always cleared (see helmValuesRouter). */
   labels: Record<string, string>;
+  /** helm's description of each move's revision; not a run description (runDescription), which would make the revision wait for a gate marker. */
   description?: string;
   timeoutMs?: number;
   queue?: KeyedQueue;
@@ -85,7 +87,13 @@ async function deployed(o: HelmValuesRouterOptions): Promise<DeployedRelease> {
   return rel;
 }
 
-/** The helm-values router of one release on one cluster. */
+/**
+ * The helm-values router of one release on one cluster. helm copies a
+ * release's labels onto its next revision, so each move clears the input
+ * digest (cascade-inputs): a revision with step weights is never taken for
+ * the render the repository describes, and the next plan renders the router
+ * release and compares (plan/render-skip.ts).
+ */
 export function helmValuesRouter(o: HelmValuesRouterOptions): Router {
   const r = o.ref;
   return {
@@ -101,7 +109,7 @@ export function helmValuesRouter(o: HelmValuesRouterOptions): Router {
           namespace: r.namespace,
           chart: o.chart,
           values: JSON.stringify(values),
-          labels: o.labels,
+          labels: { ...o.labels, [INPUTS_LABEL]: '' },
           ...(o.description !== undefined ? { description: o.description } : {}),
           ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
           // Helm 4 server-side apply: the release's own fields win, as apply's upgrades do
