@@ -9,10 +9,8 @@
 // at each weight, and is 0 % canary once a weight is back at 0. A weight set
 // by hand with helm is drift.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin } from '../../fleet/tools.ts';
 import { loadDeployRepoOrThrow } from '../../src/config/load.ts';
@@ -23,41 +21,25 @@ import type { ReleaseSpec, TrafficSpec } from '../../src/model/spec.ts';
 import { weightDrift } from '../../src/traffic/drift.ts';
 import { helmValuesRouter } from '../../src/traffic/helm-values.ts';
 import { finalWeights, routerRef } from '../../src/traffic/plan.ts';
-import { cascade, CONTEXTS, helmMajors, sharedFleet } from './support/cascade.ts';
-import { fleetState, namespaces } from './support/fleet-state.ts';
-import { exampleRepo, localRouterValues, measureSplit, renderedHaproxyCfg, share, startBackends, startHaproxy } from './support/traffic.ts';
-import type { Backends, Haproxy } from './support/traffic.ts';
+import { cascade, CONTEXTS, helmMajors } from './support/cascade.ts';
+import { fleetState } from './support/fleet-state.ts';
+import { exampleRepo, haproxySuite, localRouterValues, measureSplit, renderedHaproxyCfg, share } from './support/traffic.ts';
 
 const PARIS = CONTEXTS.paris;
 const N = 2000;
 
 for (const major of helmMajors()) {
   describe(`helm-values router: HAProxy's split of real requests (helm ${major})`, { timeout: 600_000 }, () => {
-    let kubeconfig = '';
-    const nss = namespaces(`thp-${major}`, [PARIS], () => kubeconfig);
-    const state = fleetState(major, () => kubeconfig);
-    let clients: KubeClients;
-    let backends: Backends;
-    let haproxy: Haproxy | undefined;
-
-    before(async () => {
-      kubeconfig = await sharedFleet();
-      clients = new KubeClients({ kubeconfig });
-      backends = await startBackends();
-    });
-    after(async () => {
-      await haproxy?.stop();
-      await backends?.close();
-      await clients?.close();
-      assert.deepEqual(await nss.cleanup(), [], 'namespaces deleted');
-    });
+    const suite = haproxySuite(`thp-${major}`);
+    const state = fleetState(major, () => suite.kubeconfig);
 
     it('each weight the router release is upgraded with is the split HAProxy makes of real requests', async () => {
-      const ns = nss.next();
-      const edge = nss.next();
+      const { kubeconfig, clients } = suite;
+      const ns = suite.nss.next();
+      const edge = suite.nss.next();
       const dir = exampleRepo({ ns, edgeNs: edge, clusters: [{ name: 'onprem-paris', context: PARIS }] });
-      const socket = join(mkdtempSync(join(tmpdir(), 'hc-haproxy-sock-')), 'haproxy.sock');
-      localRouterValues(dir, socket, backends); // the local backends stand for the track Services
+      const socket = suite.socketPath();
+      localRouterValues(dir, socket, suite.backends); // the local backends stand for the track Services
 
       const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
       const applied = await run(['apply', '--yes', '--releases', 'releases-haproxy', '-l', 'name=haproxy']);
@@ -78,8 +60,7 @@ for (const major of helmMajors()) {
 
       /** Restarts HAProxy with the haproxy.cfg on the cluster and measures the FREE group, requests without the header, and (when asked) INTERNAL. */
       const split = async (internal = false) => {
-        await haproxy?.stop();
-        haproxy = await startHaproxy(await renderedHaproxyCfg(kubeconfig, PARIS, edge), socket);
+        await suite.restartHaproxy(await renderedHaproxyCfg(kubeconfig, PARIS, edge), socket);
         return { free: await measureSplit(socket, { header: 'FREE', n: N }), internal: internal ? await measureSplit(socket, { header: 'INTERNAL', n: N }) : {}, other: await measureSplit(socket, { n: N }) };
       };
       const near = (counts: Record<string, number>, track: string, want: number, what: string) => {

@@ -24,8 +24,6 @@
 // hand-changed weight; --plan files, the run lock and SIGTERM covering the
 // traffic steps.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { helmBin } from '../../fleet/tools.ts';
@@ -45,8 +43,7 @@ import { startPrometheus, startSeriesExporter } from './support/prometheus.ts';
 import type { Prometheus, SeriesExporter } from './support/prometheus.ts';
 import { imageTag, rollWave, setVersion } from './support/traffic-driver.ts';
 import type { DriverOptions, MoveEvent } from './support/traffic-driver.ts';
-import { exampleRepo, localRouterValues, measureSplit, renderedHaproxyCfg, startBackends, startHaproxy } from './support/traffic.ts';
-import type { Backends, Haproxy } from './support/traffic.ts';
+import { exampleRepo, haproxySuite, localRouterValues, measureSplit, renderedHaproxyCfg } from './support/traffic.ts';
 
 const PARIS = CONTEXTS.paris;
 const EUROPE = CONTEXTS.europe;
@@ -185,30 +182,15 @@ for (const major of helmMajors()) {
   });
 
   describe(`issue 22 scenario, the HAProxy variant through real requests (helm ${major})`, { timeout: 900_000 }, () => {
-    let kubeconfig = '';
-    const nss = namespaces(`tsh-${major}`, [PARIS], () => kubeconfig);
-    let clients: KubeClients;
-    let backends: Backends;
-    let haproxy: Haproxy | undefined;
-
-    before(async () => {
-      kubeconfig = await sharedFleet();
-      clients = new KubeClients({ kubeconfig });
-      backends = await startBackends();
-    });
-    after(async () => {
-      await haproxy?.stop();
-      await backends?.close();
-      await clients?.close();
-      assert.deepEqual(await nss.cleanup(), [], 'namespaces deleted');
-    });
+    const suite = haproxySuite(`tsh-${major}`);
 
     it('a failed second step of free sends no FREE request to the canary; free rolled back, production untouched', async () => {
-      const ns = nss.next();
-      const edge = nss.next();
+      const { kubeconfig, clients } = suite;
+      const ns = suite.nss.next();
+      const edge = suite.nss.next();
       const dir = exampleRepo({ ns, edgeNs: edge, clusters: [{ name: 'onprem-paris', context: PARIS }], prometheusUrl: prometheus.url, query: QUERY, pause: '500ms', interval: `${INTERVAL_MS}ms` });
-      const socket = join(mkdtempSync(join(tmpdir(), 'hc-haproxy-sock-')), 'haproxy.sock');
-      localRouterValues(dir, socket, backends);
+      const socket = suite.socketPath();
+      localRouterValues(dir, socket, suite.backends);
       const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
       const installed = await run(['apply', '--yes', '--releases', 'releases-haproxy']);
       assert.equal(installed.exitCode, 0, installed.stdout + installed.stderr);
@@ -226,8 +208,7 @@ for (const major of helmMajors()) {
           helmValuesRouter({ helm, client: clients.for({ name: t.cluster, context: PARIS }), ref: t.router as Extract<TrackTraffic['router'], { kind: 'helm-values' }>, chart: join(dir, 'charts', 'haproxy-router'), labels: markerLabels({ release: 'haproxy', track: undefined, cluster: t.cluster }, repoName) }),
         afterMove: async (e) => {
           if (e.track !== 'free') return;
-          await haproxy?.stop();
-          haproxy = await startHaproxy(await renderedHaproxyCfg(kubeconfig, PARIS, edge), socket);
+          await suite.restartHaproxy(await renderedHaproxyCfg(kubeconfig, PARIS, edge), socket);
           const counts = await measureSplit(socket, { header: 'FREE', n: N });
           freeShare.push([e.phase, e.weight, (100 * (counts.free ?? 0)) / N]);
           if (e.phase === 'step' && e.weight === 2) visibleAt = await raise('free', 'onprem-paris', 0.8);

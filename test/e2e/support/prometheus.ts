@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
+import { background } from './process.ts';
 
 export function prometheusBin(): string {
   const bin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -88,23 +88,14 @@ export async function startPrometheus(exporterUrl: string): Promise<Prometheus> 
   const dir = mkdtempSync(join(tmpdir(), 'hc-prometheus-'));
   const target = new URL(exporterUrl).host;
   writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: exporter\n    static_configs: [{ targets: ["${target}"] }]\n`);
-  const proc: ResultPromise = execa(prometheusBin(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'], { reject: false, all: true, buffer: true });
-  let exited = false;
-  void proc.then(() => (exited = true));
-  const stop = async () => {
-    proc.kill('SIGTERM');
-    await proc;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const proc = background(prometheusBin(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'], () => rmSync(dir, { recursive: true, force: true }));
+  const stop = async () => void (await proc.stop());
   let port: number | undefined;
-  for (let i = 0; i < 150 && port === undefined && !exited; i++) {
+  for (let i = 0; i < 150 && port === undefined && !proc.exited(); i++) {
     await sleep(200);
-    port = await listeningPort(proc.pid!);
+    port = await listeningPort(proc.pid);
   }
-  if (port === undefined) {
-    await stop();
-    throw new Error(`Prometheus did not start listening: ${String((await proc).all)}`);
-  }
+  if (port === undefined) throw new Error(`Prometheus did not start listening: ${await proc.stop()}`);
   const url = `http://127.0.0.1:${port}`;
   const query = async (q: string) => {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`).catch(() => undefined);

@@ -10,11 +10,14 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before } from 'node:test';
 import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
 import { parseDocument } from 'yaml';
 import { repoRoot } from '../../../fleet/tools.ts';
-import { kubectl } from './cascade.ts';
+import { KubeClients } from '../../../src/kube/client.ts';
+import { CONTEXTS, kubectl, sharedFleet } from './cascade.ts';
+import { namespaces } from './fleet-state.ts';
+import { background } from './process.ts';
 import { listenLocal } from './prometheus.ts';
 
 export const EXAMPLE = join(repoRoot, 'examples', 'bitmovin');
@@ -120,21 +123,15 @@ export async function startHaproxy(cfg: string, socket: string): Promise<Haproxy
   const check = await execa(haproxyBin(), ['-c', '-f', file], { reject: false, all: true });
   if (check.exitCode !== 0) throw new Error(`haproxy -c refused the rendered haproxy.cfg:\n${String(check.all)}\n---\n${cfg}`);
   rmSync(socket, { force: true });
-  const proc: ResultPromise = execa(haproxyBin(), ['-db', '-f', file], { reject: false, all: true, buffer: true });
-  let exited = false;
-  void proc.then(() => (exited = true));
-  const stop = async () => {
-    proc.kill('SIGTERM');
-    await proc;
+  const proc = background(haproxyBin(), ['-db', '-f', file], () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(socket, { force: true });
-  };
-  for (let i = 0; i < 100 && !exited; i++) {
-    if (existsSync(socket) && (await get(socket, {}, new Agent()).then(() => true, () => false))) return { socket, stop };
+  });
+  for (let i = 0; i < 100 && !proc.exited(); i++) {
+    if (existsSync(socket) && (await get(socket, {}, new Agent()).then(() => true, () => false))) return { socket, stop: async () => void (await proc.stop()) };
     await sleep(50);
   }
-  await stop();
-  throw new Error(`HAProxy did not start listening on ${socket}: ${String((await proc).all)}`);
+  throw new Error(`HAProxy did not start listening on ${socket}: ${await proc.stop()}`);
 }
 
 function get(socket: string, headers: Record<string, string>, agent: Agent): Promise<string> {
@@ -173,3 +170,45 @@ export async function measureSplit(socket: string, o: { header?: string; n: numb
 
 /** The percent of `n` requests a backend answered. */
 export const share = (counts: Record<string, number>, track: string, n: number): number => (100 * (counts[track] ?? 0)) / n;
+
+/** What a HAProxy test of one describe block shares: the fleet, its clients, the local backends, one HAProxy at a time, namespaces cleaned up after. */
+export interface HaproxySuite {
+  kubeconfig: string;
+  clients: KubeClients;
+  backends: Backends;
+  nss: ReturnType<typeof namespaces>;
+  /** A fresh unix socket path for HAProxy's bind. */
+  socketPath(): string;
+  /** (Re)starts HAProxy with a config. */
+  restartHaproxy(cfg: string, socket: string): Promise<Haproxy>;
+}
+
+/** Registers the describe block's before/after hooks and returns what they set up. */
+export function haproxySuite(prefix: string): HaproxySuite {
+  let haproxy: Haproxy | undefined;
+  const suite: HaproxySuite = {
+    kubeconfig: '',
+    clients: undefined as unknown as KubeClients,
+    backends: undefined as unknown as Backends,
+    nss: namespaces(prefix, [CONTEXTS.paris], () => suite.kubeconfig),
+    socketPath: () => join(mkdtempSync(join(tmpdir(), 'hc-haproxy-sock-')), 'haproxy.sock'),
+    restartHaproxy: async (cfg, socket) => {
+      await haproxy?.stop();
+      haproxy = await startHaproxy(cfg, socket);
+      return haproxy;
+    },
+  };
+  before(async () => {
+    suite.kubeconfig = await sharedFleet();
+    suite.clients = new KubeClients({ kubeconfig: suite.kubeconfig });
+    suite.backends = await startBackends();
+  });
+  after(async () => {
+    await haproxy?.stop();
+    await suite.backends?.close();
+    await suite.clients?.close();
+    const failures = await suite.nss.cleanup();
+    if (failures.length) throw new Error(`namespaces not deleted: ${failures.join('; ')}`);
+  });
+  return suite;
+}
