@@ -65,10 +65,17 @@ export function routeWeights(route: HttpRoute, r: GatewayRef): WeightReading[] {
 /**
  * The rules with the given tracks' weights set, and in each rule that holds
  * one of them, the stable backendRef's weight set to 100 minus the rule's
- * other weights. Throws when such a rule has no stable backendRef, or its
- * other weights would pass 100.
+ * other weights. Throws when a track has no backendRef in any rule (a move
+ * that would change nothing), when such a rule has no stable backendRef, or
+ * its other weights would pass 100.
  */
 export function withWeights(rules: readonly RouteRule[], r: GatewayRef, weights: Readonly<Record<string, number>>): RouteRule[] {
+  for (const track of Object.keys(weights)) {
+    const service = r.services[track];
+    if (service === undefined || !rules.some((rule) => (rule.backendRefs ?? []).some((b) => isService(b, service, r.route.namespace)))) {
+      throw new Error(`HTTPRoute ${r.route.namespace}/${r.route.name}: no rule has a backendRef for track ${track}${service ? ` (Service ${service})` : ''}; its weight cannot move`);
+    }
+  }
   return rules.map((rule, i) => {
     const refs = rule.backendRefs ?? [];
     const tracks = refs.map((b) => trackOf(b, r));

@@ -159,3 +159,16 @@ describe('traffic: validation, exit 4 at file:line:col', () => {
     ]);
   });
 });
+
+describe('the example repository (examples/bitmovin)', () => {
+  const root = join(import.meta.dirname, '..', '..', '..', 'examples', 'bitmovin');
+  for (const releasesDir of ['releases', 'releases-haproxy']) {
+    it(`validates with ${releasesDir}/`, () => {
+      const { repo, diagnostics } = loadDeployRepo({ clustersFile: join(root, 'clusters.yaml'), releasesDir: join(root, releasesDir) });
+      assert.deepEqual(diagnostics.map(formatDiagnostic), []);
+      const t = repo!.releases.find((r) => r.name === 'account-service')!.traffic!;
+      assert.deepEqual(Object.entries(t.tracks).map(([k, v]) => [k, v.weight, v.steps]), [['internal', 100, [100]], ['free', 5, [1, 2, 5]], ['paid', 5, [1, 5]]]);
+      assert.equal(t.router.kind, releasesDir === 'releases' ? 'gateway-api' : 'helm-values');
+    });
+  }
+});

@@ -73,9 +73,10 @@ describe('HTTPRoute weights', () => {
     assert.throws(() => withWeights(rs, REF, { internal: 0 }), /rule 1 has no backendRef for the stable Service account-service-production/);
   });
 
-  it('backendRefs of another namespace or kind are not the track', () => {
+  it('backendRefs of another namespace or kind are not the track: a move that would change nothing is refused', () => {
     const rs: RouteRule[] = [{ backendRefs: [{ name: 'account-service-free', namespace: 'other', weight: 5 }, { name: 'account-service-free', kind: 'ServiceImport', group: 'multicluster.x-k8s.io', weight: 5 }, { name: 'account-service-production', weight: 90 }] }];
-    assert.deepEqual(withWeights(rs, REF, { free: 0 }), rs);
+    assert.throws(() => withWeights(rs, REF, { free: 0 }), /^Error: HTTPRoute accounts\/account-service: no rule has a backendRef for track free \(Service account-service-free\); its weight cannot move$/);
+    assert.throws(() => withWeights(rules(), REF, { canary: 0 }), /no rule has a backendRef for track canary; its weight cannot move/);
   });
 
   it('validate --online: the example route passes; each problem is named', () => {
