@@ -9,6 +9,7 @@
 //   kube/   helm/
 //   plan/
 //   health/
+//   traffic/
 //   drift/
 //   run/
 //   report/
@@ -22,6 +23,7 @@ const layers = [
   ['^src/kube/', '^src/helm/'],
   ['^src/plan/'],
   ['^src/health/'],
+  ['^src/traffic/'],
   ['^src/drift/'],
   ['^src/run/'],
   ['^src/report/'],

@@ -4,7 +4,8 @@
 // Jenkins' junit-10.xsd; gpg: signs a plugin archive's provenance for Helm 4;
 // prometheus-pushgateway: receives drift's pushed metrics; prometheus: a real
 // Prometheus server the prometheus health gate is tested against, scraping an
-// exporter the test controls).
+// exporter the test controls; haproxy: runs the haproxy.cfg a traffic router
+// release rendered, so the split of real requests can be measured).
 // Runs apt-get only when one is missing and we are root.
 // Also a Java runtime: npm-groovy-lint and the Jenkinsfile structure check run
 // on it. Tests never skip when one is missing: they fail naming it (the skip
@@ -20,6 +21,7 @@ const wanted = [
   { pkg: 'gpg', bin: '/usr/bin/gpg' },
   { pkg: 'prometheus-pushgateway', bin: '/usr/bin/prometheus-pushgateway' },
   { pkg: 'prometheus', bin: '/usr/bin/prometheus' },
+  { pkg: 'haproxy', bin: '/usr/sbin/haproxy' }, // the helm-values traffic router's rendered haproxy.cfg, routing real requests (test/e2e/traffic-*.test.ts)
   // in the machine image today; named so a leaner machine still gets them
   { pkg: 'tmux', bin: '/usr/bin/tmux' }, // the listr2 view read off a real terminal (test/e2e/tty-view.test.ts)
   { pkg: 'iproute2', bin: '/usr/bin/ss' }, // the Prometheus test reads the port it bound (test/e2e/gates-extra.test.ts)

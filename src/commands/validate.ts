@@ -12,6 +12,7 @@ import { assignWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
+import { onlineTrafficProblems } from '../traffic/online.ts';
 import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
@@ -39,11 +40,19 @@ async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void
   if (lines.length) throw new BadInputError(`the rendered releases break house rules (or fail to render); nothing was touched:\n${lines.join('\n')}`);
 }
 
+/** --online with traffic: every gateway-api release's HTTPRoute exists with backendRefs for its tracks, each rule adding up to 100. */
+async function checkTraffic(o: ValidateOptions, repo: DeployRepo): Promise<void> {
+  if (!repo.releases.some((r) => r.traffic?.router.kind === 'gateway-api')) return;
+  const problems = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) => onlineTrafficProblems(repo, ctx.client));
+  if (problems.length) throw new ConfigError(problems);
+}
+
 export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
   if (o.online) await checkRendered(o, repo);
+  if (o.online) await checkTraffic(o, repo);
   const units = expandUnits(repo);
   const { waves } = assignWaves(repo.config, units);
   const { config } = repo;

@@ -28,6 +28,7 @@ import { parseDuration } from './duration.ts';
 import { LIMIT_ENV, limitsFromEnv } from './limits.ts';
 import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
+import { buildTraffic, trafficDiagnostics } from './traffic.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
@@ -97,7 +98,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases));
+  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases), ...trafficDiagnostics(repo, files));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -317,6 +318,8 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
   if (version !== undefined) rel.chart.version = version;
   const ride = str(d.track);
   if (ride !== undefined) rel.rideWith = ride;
+  const traffic = buildTraffic(file, d.traffic, rel.namespace);
+  if (traffic) rel.traffic = traffic;
   if (isObj(d.tracks)) {
     rel.tracks = {};
     for (const [t, layer] of Object.entries(d.tracks)) rel.tracks[t] = buildLayer(file, ['tracks', t], layer);

@@ -190,6 +190,58 @@ export interface ChartSpec {
   pos: SourcePos;
 }
 
+// ---- traffic: canary weights per track (SPEC "Traffic that follows health"; helpers in traffic.ts)
+
+/** An HTTPRoute that already exists; only the weights of its track backendRefs change. */
+interface GatewayApiRouter {
+  kind: 'gateway-api';
+  route: { name: string; namespace: string };
+  /** Where `route:` is written (errors of validate --online point there). */
+  pos: SourcePos;
+}
+
+/** A release of the same repository whose chart renders the weights; upgraded with each weight set at `value`. */
+interface HelmValuesRouter {
+  kind: 'helm-values';
+  /** The router release's name (releases/NAME.yaml `name:`), deployed in the same clusters. */
+  release: string;
+  /** Dotted values path of one track's weight, with `{track}` (and optionally `{release}`) in it: `backends.{track}.weight`. */
+  value: string;
+}
+
+export type TrafficRouter = GatewayApiRouter | HelmValuesRouter;
+
+/** One canary track's weights: `steps` rise to `weight`, each held `pauseMs` with the analysis running. */
+export interface TrafficTrackSpec {
+  /** The final, desired weight (percent of its traffic group), 0-100. */
+  weight: number;
+  /** The weights walked after the track's gate passed, rising, the last one equal to `weight` (default [weight]). */
+  steps: number[];
+  /** How long each step is held with the analysis running (default 0: one round of checks). */
+  pauseMs: number;
+  pos: SourcePos;
+}
+
+/** Held during every pause; one failed check fails the step. Queries and URLs may hold {{cluster}}, {{track}}, {{release}}. */
+export interface AnalysisSpec {
+  prometheus?: PrometheusGateSpec;
+  http: HttpGateSpec[];
+  /** Each check runs at least this often during a pause (default 10s). */
+  intervalMs: number;
+}
+
+export interface TrafficSpec {
+  router: TrafficRouter;
+  /** The track that receives the rest of each traffic group (usually production). */
+  stable: string;
+  /** The Service a track's backend is named after: `{release}-{track}` (the track's helm release) unless given. */
+  service: string;
+  /** The canary tracks whose weight moves, in the order the file gives them. */
+  tracks: Record<string, TrafficTrackSpec>;
+  analysis?: AnalysisSpec;
+  pos: SourcePos;
+}
+
 export interface ReleaseSpec {
   name: string;
   namespace: string;
@@ -206,6 +258,8 @@ export interface ReleaseSpec {
   ignoreDifferences: IgnoreRule[];
   /** The loader always sets it; [] when none. */
   policyExceptions?: PolicyException[];
+  /** Canary weights moved with the rollout (model/traffic.ts); undefined without `traffic:`. */
+  traffic?: TrafficSpec;
   pos: SourcePos;
 }
 
