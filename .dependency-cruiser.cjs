@@ -12,6 +12,7 @@
 //   drift/
 //   run/
 //   report/
+//   completion/
 //   commands/
 //   cli.ts
 const layers = [
@@ -25,6 +26,7 @@ const layers = [
   ['^src/drift/'],
   ['^src/run/'],
   ['^src/report/'],
+  ['^src/completion/'],
   ['^src/commands/'],
   ['^src/cli\\.ts$'],
 ];

@@ -2,7 +2,7 @@
 // flags it takes (and only those), parses them once into its typed options,
 // and lazily imports its handler, so `--help` loads no command code. The one
 // top-level catch maps every error to its exit code through errors.ts.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import * as options from './commands/options.ts';
 import type { RawFlags } from './commands/options.ts';
 import type { CommandResult } from './commands/io.ts';
@@ -49,6 +49,8 @@ const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile',
 
 interface CommandSpec {
   name: string;
+  /** Left out of --help and of completion (`__complete`). */
+  hidden?: boolean;
   description: string;
   examples: string[];
   flags: FlagName[];
@@ -127,10 +129,27 @@ const COMMANDS: CommandSpec[] = [
     flags: ['output', 'helm'],
     run: async (raw) => (await import('./commands/version.ts')).run({ output: raw.output === 'json' ? 'json' : 'text', helmBin: typeof raw.helm === 'string' ? raw.helm : undefined, version: VERSION }),
   },
+  {
+    name: 'completion',
+    description: 'print the shell completion script (commands, flags, and wave, cluster, release and track names)',
+    examples: ['source <(helm-cascade completion bash)', 'helm-cascade completion zsh > "${fpath[1]}/_helm-cascade"', 'helm-cascade completion fish > ~/.config/fish/completions/helm-cascade.fish'],
+    flags: [],
+    extra: (c) => c.addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'])),
+    run: async (_raw, cmd) => (await import('./commands/completion.ts')).run({ shell: String(cmd.processedArgs[0]), program: cmd.parent ?? cmd, version: VERSION }),
+  },
+  {
+    name: '__complete',
+    hidden: true,
+    description: "the names completion offers: wave, cluster, release or track, from the line's deploy repository",
+    examples: ['helm-cascade __complete wave --clusters fleet/clusters.yaml'],
+    flags: ['clusters', 'releases'],
+    extra: (c) => c.argument('<kind>', 'wave, cluster, release or track'),
+    run: async (raw, cmd) => (await import('./commands/complete.ts')).run({ kind: String(cmd.processedArgs[0]), clustersFile: String(raw.clusters), releasesDir: typeof raw.releases === 'string' ? raw.releases : undefined }),
+  },
 ];
 
 function register(program: Command, spec: CommandSpec): void {
-  const cmd = program.command(spec.name).description(spec.description);
+  const cmd = program.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
   for (const f of spec.flags) cmd.addOption(FLAGS[f]());
   spec.extra?.(cmd);
   cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
