@@ -63,9 +63,12 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'validate',
     description: 'parse and check every file; report every problem as file:line:col',
-    examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
+    examples: ['helm-cascade validate', 'helm-cascade validate --strict', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
     flags: [...REPO, 'kubeconfig', 'helm'],
-    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules'),
+    extra: (c) =>
+      c
+        .option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules')
+        .option('--strict', 'warnings fail too (exit 4): a repository that deploys nothing, a house rule that only warns'),
     run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
   },
   {

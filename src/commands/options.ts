@@ -51,6 +51,8 @@ interface RenderOptions extends ClusterOptions, CacheOptions {
 
 export interface ValidateOptions extends RepoOptions {
   online: boolean;
+  /** --strict: warnings are bad input too (exit 4). */
+  strict: boolean;
   kubeconfig: string | undefined;
   /** --online renders with it (house rules). */
   helmBin: string | undefined;
@@ -157,7 +159,7 @@ function renderOptions(raw: RawFlags): RenderOptions {
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
-  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
+  return { ...repoOptions(raw), online: raw.online === true, strict: raw.strict === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
 export function planOptions(raw: RawFlags): PlanOptions {
