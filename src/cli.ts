@@ -100,12 +100,13 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'drift',
     description: 'report every release that differs from the repository, was changed by hand, is broken or unhealthy',
-    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091'],
+    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091', 'helm-cascade drift --shard 2/4 --format json=shard-2.json'],
     flags: [...CLUSTER, 'junit', 'cacheDir', 'renderAll'],
     extra: (c) =>
       c
         .option('--format <formats>', 'text,json,junit,markdown,html,prometheus (name=file to write a file)', 'text')
         .option('--pushgateway <url>', 'push the metrics (as --format prometheus) to a Prometheus Pushgateway')
+        .option('--shard <i/n>', 'check share i of n of the clusters (whole clusters, failover chains together), one job per share; the report says which (helm-cascade report merges them) and the pushed metrics are grouped by shard')
         .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
         .option('--notify-always', 'post even when nothing drifted'),
     run: async (raw, cmd) => (await import('./commands/drift.ts')).run(options.driftOptions(raw, cmd.getOptionValueSource('format') === 'cli')),
