@@ -14,6 +14,8 @@
 // completing one pod per index.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ import { after, before, describe, it } from 'node:test';
 import { ensureFleet } from '../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin } from '../../fleet/tools.ts';
 import parsePrometheus from 'parse-prometheus-text-format';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { DriftReport } from '../../src/drift/types.ts';
 import { mergeDriftReports } from '../../src/report/drift-merge.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
@@ -181,15 +183,15 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
     }
 
     /** The pod of one Job (one index of it when sharded), its volumes local: the PVC shared, the rest its own. */
-    function pod(scripts: Record<string, string>, jobName: string, index?: number): LocalPod {
+    function pod(scripts: Record<string, string>, jobName: string, index?: number, o: { reports?: string; kubeconfig?: string } = {}): LocalPod {
       const own = mkdtempSync(join(tmpdir(), 'drift-chart-pod-'));
       return {
         paths: {
           '/repo/config': repo,
-          '/reports': pvc,
+          '/reports': o.reports ?? pvc,
           '/tmp': volumeOf(join(own, 'tmp'), {}),
           '/etc/helm-cascade/scripts': volumeOf(join(own, 'scripts'), scripts),
-          '/etc/helm-cascade/kubeconfig': volumeOf(join(own, 'kubeconfig'), { config: readFileSync(kubeconfig, 'utf8') }),
+          '/etc/helm-cascade/kubeconfig': volumeOf(join(own, 'kubeconfig'), { config: o.kubeconfig ?? readFileSync(kubeconfig, 'utf8') }),
           '/etc/helm-cascade/upload': volumeOf(join(own, 'upload'), { curlrc: `user = "${DAV_USER}:${DAV_PASSWORD}"\n` }),
           '/usr/local/bin': bin,
         },
@@ -305,6 +307,47 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
       await prometheus.waitFor('sum(helm_cascade_releases{state="pending",shard=~".+"})', whole.summary.pending);
       // the retention of each shard kept the last 2 runs: this one and the third scheduled one
       assert.deepEqual(runsOnPvc(), [runOf(SCHEDULED + 120), runOf(minutes)]);
+    });
+
+    it('GKE: users that run gke-gcloud-auth-plugin --use_application_default_credentials, the token from the metadata server (as Workload Identity serves it)', async () => {
+      // the fleet's dc-paris, with a GKE-style user: no token in the kubeconfig, the real plugin asks the metadata server
+      type Kubeconfig = { clusters: { name: string }[]; contexts: { name: string; context: { cluster: string; user: string } }[]; users: { name: string; user: { token?: string } }[] };
+      const fleet = parseYaml(readFileSync(kubeconfig, 'utf8')) as Kubeconfig;
+      const ctx = fleet.contexts.find((c) => c.name === CONTEXT)!;
+      const token = fleet.users.find((u) => u.name === ctx.context.user)?.user.token;
+      assert.ok(token, 'the fleet user has no token');
+      const gke = stringifyYaml({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: fleet.clusters.filter((c) => c.name === ctx.context.cluster),
+        contexts: [{ name: CONTEXT, context: { cluster: ctx.context.cluster, user: 'gke-workload-identity' } }],
+        'current-context': CONTEXT,
+        users: [{ name: 'gke-workload-identity', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'gke-gcloud-auth-plugin', args: ['--use_application_default_credentials'], provideClusterInfo: true, interactiveMode: 'Never', installHint: 'the helm-cascade image has gke-gcloud-auth-plugin' } } }],
+      });
+      // the metadata server a GKE pod with Workload Identity reaches (here on 127.0.0.1, named by GCE_METADATA_HOST)
+      const asked: string[] = [];
+      const meta = createServer((req, res) => {
+        asked.push(req.url ?? '');
+        if (req.headers['metadata-flavor'] !== 'Google') return void res.writeHead(403).end();
+        if (req.url?.startsWith('/computeMetadata/v1/instance/service-accounts/default/token')) return void res.writeHead(200, { 'content-type': 'application/json', 'metadata-flavor': 'Google' }).end(JSON.stringify({ access_token: token, expires_in: 3599, token_type: 'Bearer' }));
+        if (req.url?.startsWith('/computeMetadata/v1/project/project-id')) return void res.writeHead(200, { 'metadata-flavor': 'Google' }).end('demo-project');
+        res.writeHead(404, { 'metadata-flavor': 'Google' }).end();
+      });
+      await new Promise<void>((resolve) => meta.listen(0, '127.0.0.1', resolve));
+      try {
+        const host = `127.0.0.1:${(meta.address() as AddressInfo).port}`;
+        const { container, scripts } = render(['--set', 'drift.selector=cluster=onprem-paris', '--set', 'drift.env[0].name=GCE_METADATA_HOST', '--set', `drift.env[0].value=${host}`]);
+        const reports = mkdtempSync(join(tmpdir(), 'drift-chart-gke-'));
+        const r = await runContainer(container, pod(scripts, `drift-helm-cascade-drift-${SCHEDULED}`, undefined, { reports, kubeconfig: gke }));
+        assert.equal(r.code, 0, r.out + r.err);
+        const report = JSON.parse(readFileSync(join(reports, runOf(SCHEDULED), 'drift.json'), 'utf8')) as DriftReport;
+        assert.deepEqual(report.clusters, [{ name: 'onprem-paris', readable: true }]);
+        assert.ok(report.units.length > 0 && report.units.every((u) => u.cluster === 'onprem-paris'));
+        assert.ok(asked.some((u) => u.startsWith('/computeMetadata/v1/instance/service-accounts/default/token')), `the plugin asked no token: ${asked.join(' ')}`);
+        assert.ok(!(r.out + r.err).includes(token), 'the token in the log');
+      } finally {
+        meta.close();
+      }
     });
   });
 
