@@ -145,10 +145,17 @@ const COMMANDS: CommandSpec[] = [
     name: '__complete',
     hidden: true,
     description: "the names completion offers: wave, cluster, release or track, from the line's deploy repository",
-    examples: ['helm-cascade __complete wave --clusters fleet/clusters.yaml'],
+    examples: ['helm-cascade __complete wave --clusters fleet/clusters.yaml', 'helm-cascade __complete words -- apply --wave ""'],
     flags: ['clusters', 'releases'],
-    extra: (c) => c.argument('<kind>', 'wave, cluster, release or track'),
-    run: async (raw, cmd) => (await import('./commands/complete.ts')).run({ kind: String(cmd.processedArgs[0]), clustersFile: String(raw.clusters), releasesDir: typeof raw.releases === 'string' ? raw.releases : undefined }),
+    extra: (c) => c.argument('<kind>', 'wave, cluster, release or track; or words: complete the line given after -- (for helm)').argument('[words...]'),
+    run: async (raw, cmd) =>
+      (await import('./commands/complete.ts')).run({
+        kind: String(cmd.processedArgs[0]),
+        words: (cmd.processedArgs[1] as string[] | undefined) ?? [],
+        clustersFile: String(raw.clusters),
+        releasesDir: typeof raw.releases === 'string' ? raw.releases : undefined,
+        program: cmd.parent ?? cmd,
+      }),
   },
 ];
 

@@ -68,6 +68,19 @@ function releaseNames(dir: string): string[] {
   return files.map((f) => releaseName(join(dir, f))).filter((n): n is string => n !== undefined);
 }
 
+/** --clusters and --releases as a command line gives them (`--clusters F` or `--clusters=F`; the last wins). */
+export function repoPathsOf(words: readonly string[]): Omit<RepoPaths, 'cwd'> {
+  const out: Omit<RepoPaths, 'cwd'> = { clustersFile: './clusters.yaml', releasesDir: undefined };
+  words.forEach((w, i) => {
+    const m = /^--(clusters|releases)(?:=(.*))?$/.exec(w);
+    const value = m?.[2] ?? (m ? words[i + 1] : undefined);
+    if (!m || !value) return;
+    if (m[1] === 'clusters') out.clustersFile = value;
+    else out.releasesDir = value;
+  });
+  return out;
+}
+
 /** The names of one kind, unique (waves in rollout order, the others sorted); none when the repository cannot be read. */
 export function repoNames(kind: RepoKind, paths: RepoPaths): string[] {
   const clustersFile = resolve(paths.cwd, paths.clustersFile);

@@ -13,7 +13,7 @@ import { exampleRepo, HELM, helmHome, PKG, pluginArchive, ROOT, run, runAsync, s
 
 const ARCHIVE = `helm-cascade-plugin-${PKG.version}.tgz`;
 
-describe('helm plugin archive', { timeout: 300_000 }, () => {
+describe('helm plugin archive', { timeout: 600_000 }, () => {
   let archive = '';
   let signed = '';
   let keyring = '';
@@ -162,4 +162,9 @@ async function checkInstalled(major: 3 | 4, env: NodeJS.ProcessEnv, repo: string
   assert.doesNotMatch(yes.out, /^--(true|false)$/m);
   const shells = run(HELM[major], ['__complete', 'cascade', 'completion', ''], { env, cwd: repo });
   assert.deepEqual(shells.out.split('\n').filter((l) => /^[a-z]+$/.test(l)), ['bash', 'zsh', 'fish']);
+  // plugin.complete: values from the deploy repository of the working folder, in cobra's protocol
+  const waves = run(HELM[major], ['__complete', 'cascade', 'apply', '--wave', ''], { env, cwd: repo });
+  assert.deepEqual(waves.out.split('\n').filter((l) => l && !l.startsWith(':') && !l.startsWith('Completion ended')), ['internal', 'canary', 'production-onprem', 'production-gke'], waves.out + waves.err);
+  const names = run(HELM[major], ['__complete', 'cascade', 'plan', '-l', 'name=e'], { env, cwd: repo });
+  assert.match(names.out, /^name=edge-gateway$/m, names.out + names.err);
 }
