@@ -17,6 +17,8 @@ import { Help } from 'commander';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { buildProgram } from '../../src/cli.ts';
+import { completeWords } from '../../src/completion/argv.ts';
+import { repoPathsOf } from '../../src/completion/names.ts';
 import { completionSpec, walk } from '../../src/completion/spec.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -311,5 +313,43 @@ describe('the completion spec and completion.yaml', () => {
       assert.deepEqual(c.flags, node.flags.flatMap((f) => [f.long, f.short].filter((s): s is string => s !== undefined).map((s) => s.replace(/^--?/, ''))));
     }
     assert.deepEqual(doc.commands?.find((c) => c.name === 'completion')?.validArgs, ['bash', 'zsh', 'fish']);
+  });
+});
+
+describe('completing a whole line for helm (plugin.complete, cobra protocol)', () => {
+  const spec = completionSpec(buildProgram());
+  const asked: string[] = [];
+  const names = (kind: 'wave' | 'cluster' | 'release' | 'track') => {
+    asked.push(kind);
+    return { wave: ['first-light', 'everywhere'], cluster: ['eu-berlin', 'eu-paris', 'us-east'], release: ['billing', 'ledger'], track: ['canary', 'stable'] }[kind];
+  };
+  const c = (...words: string[]) => completeWords(spec, words, names);
+
+  it('flags, flag values, inline values, selectors, lists, choices, with the directive cobra reads', () => {
+    assert.deepEqual(c('apply', '--y'), { candidates: ['--yes'], directive: 4 });
+    assert.deepEqual(c('apply', '--wave', ''), { candidates: ['first-light', 'everywhere'], directive: 4 });
+    assert.deepEqual(c('apply', '--wave=e'), { candidates: ['--wave=everywhere'], directive: 4 });
+    assert.deepEqual(c('plan', '-l', ''), { candidates: ['name=', 'track=', 'cluster='], directive: 6 });
+    assert.deepEqual(c('plan', '-l', 'track=canary,cluster=eu-p'), { candidates: ['track=canary,cluster=eu-paris'], directive: 4 });
+    assert.deepEqual(c('drift', '--format', 'json,h'), { candidates: ['json,html'], directive: 4 });
+    assert.deepEqual(c('drift', '--format', 'json='), { candidates: [], directive: 0 }, 'a file after =');
+    assert.deepEqual(c('plan', '--clusters', ''), { candidates: [], directive: 0 }, 'files: the shell completes them');
+    assert.deepEqual(c('plan', '--releases', ''), { candidates: [], directive: 16 });
+    assert.deepEqual(c('plan', '--concurrency', ''), { candidates: [], directive: 4 });
+    assert.deepEqual(c('completion', 'z'), { candidates: ['zsh'], directive: 4 });
+    assert.deepEqual(c('pl'), { candidates: ['plan'], directive: 4 });
+  });
+
+  it('a flag value is skipped when walking, and a flag without a value is not', () => {
+    // --wave's value "canary" is no positional; --prune takes no value, so "--wave" after it wants one
+    assert.deepEqual(c('plan', '--wave', 'canary', '--prune', '--wave', 'f'), { candidates: ['first-light'], directive: 4 });
+    asked.length = 0;
+    c('plan', '--yes-not-a-flag', '');
+    assert.deepEqual(asked, [], 'names read for a word that is no flag value');
+  });
+
+  it('reads --clusters and --releases off the line, either form', () => {
+    assert.deepEqual(repoPathsOf(['plan', '--clusters', 'fleet/clusters.yaml', '--releases=fleet/rel', '--wave', '']), { clustersFile: 'fleet/clusters.yaml', releasesDir: 'fleet/rel' });
+    assert.deepEqual(repoPathsOf(['plan', '--clusters']), { clustersFile: './clusters.yaml', releasesDir: undefined });
   });
 });
