@@ -13,6 +13,7 @@
 //   drift/
 //   run/
 //   report/
+//   completion/
 //   commands/
 //   cli.ts
 const layers = [
@@ -27,6 +28,7 @@ const layers = [
   ['^src/drift/'],
   ['^src/run/'],
   ['^src/report/'],
+  ['^src/completion/'],
   ['^src/commands/'],
   ['^src/cli\\.ts$'],
 ];

@@ -2,7 +2,7 @@
 // flags it takes (and only those), parses them once into its typed options,
 // and lazily imports its handler, so `--help` loads no command code. The one
 // top-level catch maps every error to its exit code through errors.ts.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import * as options from './commands/options.ts';
 import type { RawFlags } from './commands/options.ts';
 import type { CommandResult } from './commands/io.ts';
@@ -49,6 +49,8 @@ const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile',
 
 interface CommandSpec {
   name: string;
+  /** Left out of --help and of completion (`__complete`). */
+  hidden?: boolean;
   description: string;
   examples: string[];
   flags: FlagName[];
@@ -61,9 +63,12 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'validate',
     description: 'parse and check every file; report every problem as file:line:col',
-    examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
+    examples: ['helm-cascade validate', 'helm-cascade validate --strict', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
     flags: [...REPO, 'kubeconfig', 'helm'],
-    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules'),
+    extra: (c) =>
+      c
+        .option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules')
+        .option('--strict', 'warnings fail too (exit 4): a repository that deploys nothing, a house rule that only warns'),
     run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
   },
   {
@@ -95,12 +100,13 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'drift',
     description: 'report every release that differs from the repository, was changed by hand, is broken or unhealthy',
-    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091'],
+    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091', 'helm-cascade drift --shard 2/4 --format json=shard-2.json'],
     flags: [...CLUSTER, 'junit', 'cacheDir', 'renderAll'],
     extra: (c) =>
       c
         .option('--format <formats>', 'text,json,junit,markdown,html,prometheus (name=file to write a file)', 'text')
         .option('--pushgateway <url>', 'push the metrics (as --format prometheus) to a Prometheus Pushgateway')
+        .option('--shard <i/n>', 'check share i of n of the clusters (whole clusters, failover chains together), one job per share; the report says which (helm-cascade report merges them) and the pushed metrics are grouped by shard')
         .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
         .option('--notify-always', 'post even when nothing drifted'),
     run: async (raw, cmd) => (await import('./commands/drift.ts')).run(options.driftOptions(raw, cmd.getOptionValueSource('format') === 'cli')),
@@ -127,10 +133,34 @@ const COMMANDS: CommandSpec[] = [
     flags: ['output', 'helm'],
     run: async (raw) => (await import('./commands/version.ts')).run({ output: raw.output === 'json' ? 'json' : 'text', helmBin: typeof raw.helm === 'string' ? raw.helm : undefined, version: VERSION }),
   },
+  {
+    name: 'completion',
+    description: 'print the shell completion script (commands, flags, and wave, cluster, release and track names)',
+    examples: ['source <(helm-cascade completion bash)', 'helm-cascade completion zsh > "${fpath[1]}/_helm-cascade"', 'helm-cascade completion fish > ~/.config/fish/completions/helm-cascade.fish'],
+    flags: [],
+    extra: (c) => c.addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'])),
+    run: async (_raw, cmd) => (await import('./commands/completion.ts')).run({ shell: String(cmd.processedArgs[0]), program: cmd.parent ?? cmd, version: VERSION }),
+  },
+  {
+    name: '__complete',
+    hidden: true,
+    description: "the names completion offers: wave, cluster, release or track, from the line's deploy repository",
+    examples: ['helm-cascade __complete wave --clusters fleet/clusters.yaml', 'helm-cascade __complete words -- apply --wave ""'],
+    flags: ['clusters', 'releases'],
+    extra: (c) => c.argument('<kind>', 'wave, cluster, release or track; or words: complete the line given after -- (for helm)').argument('[words...]'),
+    run: async (raw, cmd) =>
+      (await import('./commands/complete.ts')).run({
+        kind: String(cmd.processedArgs[0]),
+        words: (cmd.processedArgs[1] as string[] | undefined) ?? [],
+        clustersFile: String(raw.clusters),
+        releasesDir: typeof raw.releases === 'string' ? raw.releases : undefined,
+        program: cmd.parent ?? cmd,
+      }),
+  },
 ];
 
 function register(program: Command, spec: CommandSpec): void {
-  const cmd = program.command(spec.name).description(spec.description);
+  const cmd = program.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
   for (const f of spec.flags) cmd.addOption(FLAGS[f]());
   spec.extra?.(cmd);
   cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);

@@ -15,6 +15,7 @@ import type { Outcome } from '../errors.ts';
 import { FormatSyntaxError, parseFormats, renderDriftFormat } from '../report/drift-formats.ts';
 import type { FormatTarget } from '../report/drift-formats.ts';
 import { driftHeadline } from '../report/drift-matrix.ts';
+import { parseShardSpec, repoOfShard } from '../run/shard.ts';
 import { withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
@@ -60,11 +61,11 @@ async function notify(report: DriftReport, o: DriftOptions, outcome: Outcome, lo
   }
 }
 
-/** --pushgateway: the metrics, grouped by deploy repository; a refused push makes a clean run exit 1. */
+/** --pushgateway: the metrics, grouped by deploy repository (and shard: the shards of a run never replace each other's); a refused push makes a clean run exit 1. */
 async function push(report: DriftReport, o: DriftOptions, outcome: Outcome, repo: string, log: ((l: string) => void) | undefined): Promise<Outcome> {
   if (!o.pushgateway) return outcome;
   try {
-    await pushDriftMetrics(o.pushgateway, report, { repo });
+    await pushDriftMetrics(o.pushgateway, report, { repo, ...(report.shard ? { shard: `${report.shard.index}-of-${report.shard.count}` } : {}) });
     log?.(`pushed the metrics to ${redactUrl(o.pushgateway)}`);
     return outcome;
   } catch (err) {
@@ -75,9 +76,12 @@ async function push(report: DriftReport, o: DriftOptions, outcome: Outcome, repo
 
 export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
+  const shard = o.shard === undefined ? undefined : parseShardSpec(o.shard); // exit 4 before any cluster is read
   return withContext(o, async (ctx) => {
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
-    const report = await collectDrift({ ...ctx, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o), cache: cacheFlags(o) });
+    const repo = shard ? repoOfShard(ctx.repo, shard) : ctx.repo;
+    const collected = await collectDrift({ ...ctx, repo, say: note }, { selector: o.selector, concurrency: Math.min(runConcurrency(o), 16), renderConcurrency: renderConcurrency(o), cache: cacheFlags(o) });
+    const report: DriftReport = shard ? { ...collected, shard } : collected;
     const output = await writeFormats(report, targets, o);
     for (const c of report.clusters) if (!c.readable) note(`helm-cascade: cluster "${c.name}" could not be read: ${c.error ?? ''}`);
     let outcome = driftOutcome(report);

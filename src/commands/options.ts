@@ -51,6 +51,8 @@ interface RenderOptions extends ClusterOptions, CacheOptions {
 
 export interface ValidateOptions extends RepoOptions {
   online: boolean;
+  /** --strict: warnings are bad input too (exit 4). */
+  strict: boolean;
   kubeconfig: string | undefined;
   /** --online renders with it (house rules). */
   helmBin: string | undefined;
@@ -83,6 +85,8 @@ export interface DriftOptions extends ClusterOptions, CacheOptions {
   notifyAlways: boolean;
   /** --pushgateway URL (or $HELM_CASCADE_PUSHGATEWAY_URL): push the metrics there. */
   pushgateway: string | undefined;
+  /** --shard i/n, as given (run/shard.ts parses it). */
+  shard: string | undefined;
 }
 
 export type StatusOptions = ClusterOptions;
@@ -157,7 +161,7 @@ function renderOptions(raw: RawFlags): RenderOptions {
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
-  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
+  return { ...repoOptions(raw), online: raw.online === true, strict: raw.strict === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
 export function planOptions(raw: RawFlags): PlanOptions {
@@ -184,7 +188,7 @@ export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions 
   if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
   const pushgateway = str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined);
   if (pushgateway !== undefined && !/^https?:\/\/[^/]/.test(pushgateway)) throw new UsageError(`--pushgateway expects the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091), not "${pushgateway}"`);
-  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
+  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway, shard: str(raw.shard) };
 }
 
 export function statusOptions(raw: RawFlags): StatusOptions {

@@ -1,7 +1,10 @@
 // helm-cascade validate: every problem in every file, at once; exit 4 if any.
 // --online also renders every release against its cluster and judges the
-// rendered objects by the house rules (a deny violation: exit 4).
+// rendered objects by the house rules (a deny violation: exit 4). Warnings (a
+// repository that deploys nothing, a house rule that only warns) are printed;
+// --strict makes them bad input too (exit 4).
 import { loadDeployRepo } from '../config/load.ts';
+import { relative, resolve } from 'node:path';
 import { BadInputError, ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
@@ -29,15 +32,25 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
   return problems;
 }
 
-/** --online with house rules: every release rendered as plan renders it, every object judged; deny violations (and render errors) refuse. */
-async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void> {
-  if (!(repo.config.policies ?? []).length) return;
+/** --online with house rules: every release rendered as plan renders it, every object judged; deny violations (and render errors) refuse. Returns the warnings. */
+async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<string[]> {
+  if (!(repo.config.policies ?? []).length) return [];
   const plan = await withContext({ ...o, selector: {}, concurrency: undefined }, async (ctx) =>
     checkPlanPolicies(await makePlan(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients }), repo, { unchanged: true }),
   );
-  for (const w of planWarnings(plan)) note(`helm-cascade: warning: ${w}`);
   const lines = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`) : []));
   if (lines.length) throw new BadInputError(`the rendered releases break house rules (or fail to render); nothing was touched:\n${lines.join('\n')}`);
+  return planWarnings(plan);
+}
+
+/** A repository that would deploy nothing: no release files, or releases that make no helm release anywhere. */
+function emptyWarnings(o: ValidateOptions, repo: DeployRepo, units: number): string[] {
+  const abs = o.releasesDir ? resolve(o.releasesDir) : resolve(repo.config.root, 'releases');
+  const rel = relative(process.cwd(), abs);
+  const dir = `${rel.startsWith('..') ? abs : rel || '.'}/`;
+  if (repo.releases.length === 0) return [`${dir} holds no release files (*.yaml): the repository deploys nothing`];
+  if (units === 0) return [`no release of ${dir} is installed on any cluster (every one disabled or matching no cluster): the repository deploys nothing`];
+  return [];
 }
 
 /** --online with traffic: every gateway-api release's HTTPRoute exists with backendRefs for its tracks, each rule adding up to 100. */
@@ -51,14 +64,17 @@ export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
-  if (o.online) await checkRendered(o, repo);
+  const rendered = o.online ? await checkRendered(o, repo) : [];
   if (o.online) await checkTraffic(o, repo);
   const units = expandUnits(repo);
+  const warnings = [...emptyWarnings(o, repo, units.filter((u) => u.enabled).length), ...rendered];
+  for (const w of warnings) note(`helm-cascade: warning: ${w}`);
+  if (o.strict && warnings.length) throw new BadInputError(`--strict: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (above); nothing was touched`);
   const { waves } = assignWaves(repo.config, units);
   const { config } = repo;
   const output =
     o.output === 'json'
-      ? `${JSON.stringify({ valid: true, clusters: config.clusters.length, releases: repo.releases.length, units: units.length, waves: waves.map((w) => ({ name: w.name, units: w.steps.flat().length })) }, null, 2)}\n`
-      : `${config.file}: ${config.clusters.length} clusters, ${repo.releases.length} releases, ${units.length} helm releases in ${waves.length} waves: valid.\n`;
+      ? `${JSON.stringify({ valid: true, clusters: config.clusters.length, releases: repo.releases.length, units: units.length, waves: waves.map((w) => ({ name: w.name, units: w.steps.flat().length })), warnings }, null, 2)}\n`
+      : `${config.file}: ${config.clusters.length} clusters, ${repo.releases.length} releases, ${units.length} helm releases in ${waves.length} waves: valid${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}.\n`;
   return { outcome: 'success', output };
 }

@@ -245,7 +245,7 @@ function unknownReleases(input: DriftInput, knownIds: Set<string>, sel: UnitSele
 }
 
 /** Version skew: the same release and track on different chart versions across clusters; adds a finding to each outlier. */
-function skewGroups(units: DriftUnit[]): SkewGroup[] {
+export function skewGroups(units: DriftUnit[]): SkewGroup[] {
   const groups = new Map<string, DriftUnit[]>();
   for (const u of units) {
     if (!u.known || !u.deployed) continue;
@@ -270,7 +270,7 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
   return skew;
 }
 
-function summarise(units: readonly DriftUnit[]): DriftSummary {
+export function summarise(units: readonly DriftUnit[]): DriftSummary {
   const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, unhealthy: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
     // a release on a cluster that could not be read is not known to have drifted: it counts as unreadable only

@@ -111,4 +111,6 @@ export interface DriftReport {
   /** Was the repository compared with what is deployed (plan engine available and run)? */
   pendingChecked: boolean;
   notes: string[];
+  /** drift --shard i/n: this report holds share `index` of `count` of the clusters (report/drift-merge.ts joins the shares). */
+  shard?: { index: number; count: number };
 }

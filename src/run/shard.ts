@@ -9,7 +9,8 @@
 // (every unit counts, unchanged ones too). Shards are disjoint and together
 // hold every unit of the wave.
 import { UsageError } from '../errors.ts';
-import type { ClusterSpec } from '../model/spec.ts';
+import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
+import { expandUnits } from '../model/units.ts';
 import { summarise } from '../plan/assemble.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 
@@ -19,15 +20,21 @@ export interface Shard {
   count: number;
 }
 
-/** `--shard i/n` (1 <= i <= n); anything else is a UsageError (exit 4) quoting the value. */
-export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
-  if (text === undefined) return undefined;
+/** `i/n` (1 <= i <= n); anything else is a UsageError (exit 4) quoting the value. */
+export function parseShardSpec(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": expected i/n with 1 <= i <= n (e.g. --shard 1/4)`);
-  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
   return { index, count };
+}
+
+/** apply's `--shard i/n`, which needs --wave. */
+export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const shard = parseShardSpec(text);
+  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
+  return shard;
 }
 
 /** The first cluster of a cluster's failover chain (itself when it is no failover). */
@@ -75,4 +82,16 @@ export function planOfClusters(plan: Plan, keep: ReadonlySet<string>): Plan {
   const waves = plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.filter((u) => keep.has(u.cluster))).filter((s) => s.length > 0) }));
   const orphans = plan.orphans.filter((u) => keep.has(u.cluster));
   return { ...plan, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
+}
+
+/**
+ * drift --shard i/n: the repository with only the clusters of one share, split
+ * as apply splits a wave but over every unit of every wave, each cluster
+ * counted once more so that a cluster no release targets is still read (for
+ * the releases nobody manages) by exactly one shard.
+ */
+export function repoOfShard(repo: DeployRepo, shard: Shard): DeployRepo {
+  const units = [...expandUnits(repo), ...repo.config.clusters.map((c) => ({ cluster: c.name }))];
+  const keep = shardClusters(units, shard, repo.config.clusters);
+  return { ...repo, config: { ...repo.config, clusters: repo.config.clusters.filter((c) => keep.has(c.name)) } };
 }
