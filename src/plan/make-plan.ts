@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
 import type { Helm } from '../helm/helm.ts';
-import type { KubeClients } from '../kube/client.ts';
+import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { compareLive, ignoreRulesOf, readClusterState } from '../live/read.ts';
 import type { ClusterState, IgnoreOf } from '../live/read.ts';
@@ -67,7 +67,7 @@ export interface PlanDeps {
 }
 
 /** Live drift of these releases of one cluster through its client (live/read.ts). Throws when a namespace cannot be read. */
-async function readLiveDrift(client: Parameters<typeof compareLive>[0], releases: readonly DeployedRelease[], ignoreOf: IgnoreOf): Promise<Map<string, LiveDriftInput>> {
+async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf): Promise<Map<string, LiveDriftInput>> {
   const { drift, errors } = await compareLive(client, releases, { ignoreOf });
   const failed = Object.entries(errors);
   if (failed.length) throw new Error(`cluster "${client.cluster}": live objects could not be read: ${failed.map(([ns, e]) => `${ns}: ${e}`).join('; ')}`);

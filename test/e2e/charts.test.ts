@@ -7,7 +7,7 @@
 // clean again. postgresql's dependency is not vendored: it comes from a local
 // OCI registry, as Chart.lock pins it; the umbrella's come from file://.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -144,7 +144,9 @@ for (const major of helmMajors()) {
       }
       const texts: [string, string][] = [...runs.flatMap(([what, r]): [string, string][] => [[`${what} stdout`, r.stdout], [`${what} stderr`, r.stderr]]), ...filesBelow(out), ...filesBelow(cacheDir)];
       assert.ok(filesBelow(out).length >= 6, 'every report file was written');
-      for (const [f, text] of filesBelow(cacheDir)) assert.ok(!holdsSecret(text), `${f}: the render cache holds a Secret`);
+      // the renders kept (the chart cache beside them holds the charts' own templates, Secret templates among them)
+      const renders = join(cacheDir, 'renders');
+      for (const [f, text] of existsSync(renders) ? filesBelow(renders) : []) assert.ok(!holdsSecret(text), `${f}: the render cache holds a Secret`);
       for (const [where, text] of texts) {
         for (const v of secrets) {
           assert.ok(!text.includes(v), `${where} shows a value of a rendered Secret`);
