@@ -7,6 +7,7 @@
 //   policy/
 //   config/
 //   kube/   helm/
+//   live/        reading live objects and comparing them with deployed manifests (plan and drift)
 //   plan/
 //   health/
 //   traffic/
@@ -22,6 +23,7 @@ const layers = [
   ['^src/policy/'],
   ['^src/config/'],
   ['^src/kube/', '^src/helm/'],
+  ['^src/live/'],
   ['^src/plan/'],
   ['^src/health/'],
   ['^src/traffic/'],

@@ -6,9 +6,10 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import * as options from './commands/options.ts';
 import type { RawFlags } from './commands/options.ts';
 import type { CommandResult } from './commands/io.ts';
+import { printOutput } from './commands/io.ts';
 import { CascadeError, ConfigError, EXIT_CODES, exitCodeOf, formatDiagnostic } from './errors.ts';
 import type { Outcome } from './errors.ts';
-import { redactor, shown } from './redact.ts';
+import { shown } from './redact.ts';
 
 export const VERSION = '0.1.0';
 
@@ -167,7 +168,7 @@ function register(program: Command, spec: CommandSpec): void {
   cmd.action(async (...args: unknown[]) => {
     const c = args[args.length - 1] as Command;
     const result = await spec.run(c.opts() as RawFlags, c);
-    if (result.output) process.stdout.write(redactor.redact(result.output));
+    if (result.output) printOutput(result.output);
     process.exitCode = EXIT_CODES[result.outcome];
   });
 }

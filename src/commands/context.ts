@@ -11,6 +11,7 @@ import { KubeClients } from '../kube/client.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { ClustersFileSpec, DeployRepo } from '../model/spec.ts';
 import { effectiveWaves } from '../model/waves.ts';
+import { note } from './io.ts';
 import type { ClusterOptions, RepoOptions } from './options.ts';
 
 /** --kubeconfig, then clusters.yaml `kubeconfig:`, then $KUBECONFIG, then ~/.kube/config. */
@@ -25,9 +26,9 @@ export function resolveKubeconfig(flag: string | undefined, config: ClustersFile
   return resolve(homedir(), '.kube', 'config');
 }
 
-/** --verbose: every helm call and API request on stderr. */
+/** --verbose: every helm call and API request on stderr (redacted, as every note). */
 function verboseLog(o: RepoOptions): ((line: string) => void) | undefined {
-  return o.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
+  return o.verbose ? (l: string) => note(`» ${l}`) : undefined;
 }
 
 function loadRepo(o: RepoOptions): DeployRepo {

@@ -1,8 +1,11 @@
 // helm-cascade validate: every problem in every file, at once; exit 4 if any.
-// --online also renders every release against its cluster and judges the
-// rendered objects by the house rules (a deny violation: exit 4). Warnings (a
-// repository that deploys nothing, a house rule that only warns) are printed;
-// --strict makes them bad input too (exit 4).
+// helm-cascade validate: every problem in every file, at once; exit 4 if any.
+// --online, with house rules, also plans the whole repository as plan does
+// (plan/plan-repo.ts): every release rendered against its cluster, every
+// rendered object judged by the house rules, what would be installed or
+// upgraded validated by its API server (a deny violation or a refusal: exit 4).
+// Warnings (a repository that deploys nothing, a house rule that only warns)
+// are printed; --strict makes them bad input too (exit 4).
 import { loadDeployRepo } from '../config/load.ts';
 import { relative, resolve } from 'node:path';
 import { BadInputError, ConfigError } from '../errors.ts';
@@ -13,8 +16,7 @@ import { unitId } from '../model/identity.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
-import { makePlan } from '../plan/make-plan.ts';
-import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
+import { planRepo } from '../plan/plan-repo.ts';
 import { onlineTrafficProblems } from '../traffic/online.ts';
 import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
@@ -32,15 +34,15 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
   return problems;
 }
 
-/** --online with house rules: every release rendered as plan renders it, every object judged; deny violations (and render errors) refuse. Returns the warnings. */
+/** --online with house rules: the repository planned (every object judged, unchanged units too); deny violations, refusals and render errors refuse. Returns the warnings. */
 async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<string[]> {
   if (!(repo.config.policies ?? []).length) return [];
-  const plan = await withContext({ ...o, selector: {}, concurrency: undefined }, async (ctx) =>
-    checkPlanPolicies(await makePlan(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients }), repo, { unchanged: true }),
+  const { plan, warnings } = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) =>
+    planRepo(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, judgeUnchanged: true, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients, client: ctx.client }),
   );
   const lines = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`) : []));
-  if (lines.length) throw new BadInputError(`the rendered releases break house rules (or fail to render); nothing was touched:\n${lines.join('\n')}`);
-  return planWarnings(plan);
+  if (lines.length) throw new BadInputError(`the rendered releases break house rules (or fail to render, or have objects their API server refuses); nothing was touched:\n${lines.join('\n')}`);
+  return warnings;
 }
 
 /** A repository that would deploy nothing: no release files, or releases that make no helm release anywhere. */

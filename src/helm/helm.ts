@@ -1,11 +1,13 @@
 // The Helm interface: one method per verb. `createHelm` runs the real binary
 // with execa; a failed call becomes a ToolError showing argv (secrets hidden),
-// exit status and stderr. The binary's version is checked once per instance.
+// exit status and stderr, passed through the redactor (helm may quote a value
+// it was given). The binary's version is checked once per instance.
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ToolError, UsageError } from '../errors.ts';
+import { shown } from '../redact.ts';
 import {
   formatArgv,
   getManifestCommand,
@@ -106,13 +108,13 @@ export function createHelm(opts: HelmOptions): Helm {
       // detached: a Ctrl-C on the terminal reaches helm-cascade only, which lets in-flight helm calls finish (a killed helm leaves pending-*)
       r = await execa(bin, cmd.argv, { input: cmd.input ?? '', reject: false, stripFinalNewline: false, env: opts.env, maxBuffer: 512 * 1024 * 1024, detached: true });
     } catch (err) {
-      throw new ToolError(`${formatArgv(bin, cmd.argv)}\n  could not run: ${(err as Error).message}`, undefined, '');
+      throw new ToolError(shown(`${formatArgv(bin, cmd.argv)}\n  could not run: ${(err as Error).message}`), undefined, '');
     }
     if (r.code === 'ENOENT') throw missingHelm(bin);
     if (r.failed) {
-      const stderr = String(r.stderr ?? '').trim();
+      const stderr = shown(String(r.stderr ?? '').trim());
       const status = r.exitCode !== undefined ? `exit status ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : (r.code ?? 'failed to start');
-      throw new ToolError(`${formatArgv(bin, cmd.argv)}\n  ${status}${stderr ? `\n  ${stderr.replace(/\n/g, '\n  ')}` : ''}`, r.exitCode, stderr);
+      throw new ToolError(shown(`${formatArgv(bin, cmd.argv)}\n  ${status}${stderr ? `\n  ${stderr.replace(/\n/g, '\n  ')}` : ''}`), r.exitCode, stderr);
     }
     return String(r.stdout ?? '');
   }

@@ -1,7 +1,8 @@
-// The I/O around assemblePlan: read what each cluster runs (one batched list
-// of release records per cluster, its version and API versions), render every
-// selected unit (render.ts), read the live objects of deployed units (live
-// drift), then assemble. Used in-process by plan, apply and drift.
+// The I/O around assemblePlan: read what each cluster runs (live/read.ts: one
+// batched list of release records per cluster, its version and API
+// versions), render every selected unit (render.ts), read the live objects of
+// deployed units (live drift), then assemble (which registers every unit's
+// sensitive strings with the redactor). plan-repo.ts runs it for every command that plans.
 import { PreflightError } from '../errors.ts';
 import { join } from 'node:path';
 import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
@@ -9,21 +10,21 @@ import type { ChartResolver } from '../helm/charts.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
-import { readLiveObjects } from '../kube/live-objects.ts';
-import { readDeployedReleases } from '../kube/release-records.ts';
+import { compareLive, ignoreRulesOf, readClusterState } from '../live/read.ts';
+import type { ClusterState, IgnoreOf } from '../live/read.ts';
 import { unitId } from '../model/identity.ts';
-import { deployedUnitRef, INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
+import { INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
 import { matchesGlob, matchesSelector, matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec, IgnoreRule } from '../model/spec.ts';
+import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves, effectiveWaves, waveHealth, waveHealthOf, waveHolds } from '../model/waves.ts';
 import type { WavePlan } from '../model/waves.ts';
+import { redactor as processRedactor } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import { assemblePlan } from './assemble.ts';
-import type { DesiredWave, LiveDriftInput } from './assemble.ts';
-import { confirmLiveDrift } from './live-confirm.ts';
-import { detectLiveDrift, liveReadRequests, LiveObjects } from './live-drift.ts';
+import type { GatheredWave, LiveDriftInput } from './assemble.ts';
 import { diskRenderCache } from './render-cache.ts';
 import { Renderer } from './render.ts';
 import type { RenderTarget } from './render.ts';
@@ -51,13 +52,6 @@ export interface MakePlanOptions {
   renderAll?: boolean;
 }
 
-/** What one cluster says, as the plan needs it. */
-interface ClusterState {
-  kubeVersion: string;
-  apiVersions: string[];
-  deployed: DeployedRelease[];
-}
-
 export interface PlanDeps {
   helm: Helm;
   /** The run's clients (the default reads go through them). */
@@ -65,33 +59,19 @@ export interface PlanDeps {
   charts?: ChartResolver;
   /** Default: version, capabilities and release records through the cluster's KubeClient. */
   readCluster?: (c: ClusterSpec) => Promise<ClusterState>;
-  /** Live drift of deployed releases of one cluster, keyed cluster/namespace/name (default: one list per kind and namespace). */
+  /** Live drift of deployed releases of one cluster, keyed cluster/namespace/name (default: live/read.ts compareLive). */
   detectLiveDrift?: (c: ClusterSpec, releases: DeployedRelease[]) => Promise<Map<string, LiveDriftInput>>;
+  /** Where every unit's sensitive strings are registered (default: the process's redactor). */
+  redactor?: Redactor;
   now?: () => Date;
 }
 
-/** Version, API versions and release records of one cluster, all at once. */
-async function readClusterState(client: KubeClient): Promise<ClusterState> {
-  const [kubeVersion, apiVersions, deployed] = await Promise.all([client.kubeVersion(), client.capabilities(), readDeployedReleases(client)]);
-  return { kubeVersion, apiVersions, deployed };
-}
-
-/** Each release's ignoreDifferences, by the release a deployed one was made from. */
-export type IgnoreOf = (d: DeployedRelease) => readonly IgnoreRule[];
-
-export function ignoreRulesOf(repo: DeployRepo): IgnoreOf {
-  const byName = new Map(repo.releases.map((r) => [r.name, r.ignoreDifferences]));
-  return (d) => byName.get(deployedUnitRef(d).release) ?? [];
-}
-
-/** Live drift of these releases of one cluster through its client, each changed object confirmed by the server. Throws when a namespace cannot be read. */
-export async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf = () => []): Promise<Map<string, LiveDriftInput>> {
-  const { objects, errors } = await readLiveObjects(client, liveReadRequests(releases));
+/** Live drift of these releases of one cluster through its client (live/read.ts). Throws when a namespace cannot be read. */
+async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf): Promise<Map<string, LiveDriftInput>> {
+  const { drift, errors } = await compareLive(client, releases, { ignoreOf });
   const failed = Object.entries(errors);
   if (failed.length) throw new Error(`cluster "${client.cluster}": live objects could not be read: ${failed.map(([ns, e]) => `${ns}: ${e}`).join('; ')}`);
-  const index = new LiveObjects(objects);
-  const found = await Promise.all(releases.map(async (r) => [releaseId(r), await confirmLiveDrift(client, r, detectLiveDrift(r, index, ignoreOf(r)), index, ignoreOf(r))] as const));
-  return new Map(found);
+  return drift;
 }
 
 /** Reads every cluster at once; unreachable ones are reported together (PreflightError). */
@@ -190,7 +170,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       liveDrift: async () => (await liveDrift).get(unitId(u))?.drifted === true,
     };
   };
-  const desiredWaves: DesiredWave[] = await Promise.all(
+  const gathered: GatheredWave[] = await Promise.all(
     waves.map(async (w) => ({
       name: w.name,
       index: w.index,
@@ -206,7 +186,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
 
   return assemblePlan({
     clustersFile: config.file,
-    waves: desiredWaves,
+    waves: gathered,
     deployed: [...states.values()].flatMap((s) => s.deployed),
     listedIds: new Set(all.map((u) => unitId(u))),
     clustersRead: new Set(states.keys()),
@@ -216,5 +196,6 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     prune: opts.prune === true,
     orphanPlacement: orphanPlacement(config, opts.wave),
     createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+    redactor: deps.redactor ?? processRedactor,
   });
 }

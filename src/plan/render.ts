@@ -22,7 +22,7 @@ import type { ResolvedChart } from '../model/release.ts';
 import type { ClustersFileSpec, HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { sha256 } from './assemble.ts';
-import type { DesiredUnit } from './assemble.ts';
+import type { GatheredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
 import { inputDigest } from './inputs.ts';
 import { renderCacheKey } from './render-cache.ts';
@@ -224,7 +224,7 @@ export class Renderer {
   }
 
   /** One unit gathered: rendered (or skipped: the deployed manifest), or failed with helm's message; disabled units are not rendered. */
-  async render(u: UnitSpec, wave: string, step: number, health: HealthSpec, t: RenderTarget): Promise<DesiredUnit> {
+  async render(u: UnitSpec, wave: string, step: number, health: HealthSpec, t: RenderTarget): Promise<GatheredUnit> {
     const base = { unit: u, wave, step, health };
     if (!u.enabled) return { ...base, state: 'disabled' };
     const got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] } = {};

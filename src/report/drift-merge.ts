@@ -4,7 +4,8 @@
 // up; what spans clusters is judged again over all of them: version skew (a
 // release on 1.2.0 in one shard and 1.3.0 in another is skew, which neither
 // shard could see), then each unit's state and the summary.
-import { skewGroups, summarise } from '../drift/assess.ts';
+import { driftSummary, skewGroups } from '../drift/assess.ts';
+import { driftOutcome } from '../drift/outcome.ts';
 import type { DriftReport, DriftUnit } from '../drift/types.ts';
 import { worstState } from '../drift/types.ts';
 
@@ -61,5 +62,7 @@ export function mergeDriftReports(reports: readonly DriftReport[], o: MergeOptio
   const skew = skewGroups(units);
   for (const u of units) u.state = worstState(u.findings.map((f) => f.kind));
   const createdAt = reports.map((r) => r.createdAt).sort().at(-1)!;
-  return { version: 1, createdAt, clustersFile: reports[0]!.clustersFile, clusters: clustersOf(reports, o.clusterOrder), units, skew, summary: summarise(units), pendingChecked: reports.every((r) => r.pendingChecked), notes };
+  const found = { version: 1 as const, createdAt, clustersFile: reports[0]!.clustersFile, clusters: clustersOf(reports, o.clusterOrder), units, skew, summary: driftSummary(units), pendingChecked: reports.every((r) => r.pendingChecked), notes };
+  const deliveries = reports.flatMap((r) => r.deliveries);
+  return { ...found, deliveries, outcome: driftOutcome(found, deliveries) };
 }

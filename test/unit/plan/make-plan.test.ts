@@ -33,7 +33,10 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
       await new Promise((r) => setTimeout(r, 5));
       active--;
       if (opts.fail?.(a)) throw Object.assign(new Error('boom'), { stderr: 'Error: template: mini/templates/x.yaml:3:1: bad' });
-      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: ${a.values}\n`;
+      // as the fixture's chart does: the values in a ConfigMap, `secrets` in a Secret
+      const secrets = (JSON.parse(a.values) as { secrets?: Record<string, string> }).secrets;
+      const secret = secrets ? `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${a.releaseName}}\nstringData: ${JSON.stringify(secrets)}\n` : '';
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: {LOG_LEVEL: ${JSON.stringify(a.values)}}\n${secret}`;
     },
   } as unknown as Helm;
   return { helm, calls, maxActive: () => maxActive };
@@ -71,7 +74,9 @@ describe('makePlan', () => {
     assert.equal(src['config.logLevel'], 'values/web/europe.yaml');
     assert.equal(src['replicaCount'], 'command line (-f/--set)');
     assert.match(src['image.tag']!, /releases\/web\.yaml set$/);
+    // masked because the chart puts it in a Secret (not because of its key's name)
     assert.equal(eu.origins!.find((o) => o.path === 'secrets.API_KEY')!.value, '(secret)');
+    assert.equal(eu.origins!.find((o) => o.path === 'config.logLevel')!.value, 'debug');
     assert.deepEqual(plan.waves.map((w) => [w.name, w.steps.map((s) => s.map((u) => `${u.cluster}/${u.helmName}`))]), [
       ['canary', [['paris/web-canary'], ['europe/web-canary']]],
       ['production', [['paris/api', 'paris/web-production'], ['europe/api', 'europe/web-production']]],

@@ -4,8 +4,8 @@
 // inputs untouched, and shards that cannot be one run's refused.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessDrift, driftOutcome } from '../../../src/drift/assess.ts';
-import type { ClusterRead, DesiredUnit } from '../../../src/drift/assess.ts';
+import { assessDrift } from '../../../src/drift/assess.ts';
+import type { ClusterRead, ListedUnit } from '../../../src/drift/assess.ts';
 import type { DriftReport } from '../../../src/drift/types.ts';
 import { DriftMergeError, mergeDriftReports } from '../../../src/report/drift-merge.ts';
 import { renderDrift } from '../../../src/report/drift-formats.ts';
@@ -14,8 +14,8 @@ import { deployed, liveObjects } from '../drift/fixtures.ts';
 const ORDER = ['onprem-paris', 'gke-europe-west1', 'gke-us-east1'];
 
 /** account-service (internal, production) everywhere; production runs chart 1.3.0 on gke-europe-west1 only; gke-us-east1 cannot be read when told. */
-function world(o: { unreadable?: string } = {}): { units: DesiredUnit[]; reads: ClusterRead[] } {
-  const units: DesiredUnit[] = ORDER.flatMap((cluster) => ['internal', 'production'].map((track) => ({ release: 'account-service', track, cluster, namespace: 'accounts', helmName: `account-service-${track}`, enabled: true })));
+function world(o: { unreadable?: string } = {}): { units: ListedUnit[]; reads: ClusterRead[] } {
+  const units: ListedUnit[] = ORDER.flatMap((cluster) => ['internal', 'production'].map((track) => ({ release: 'account-service', track, cluster, namespace: 'accounts', helmName: `account-service-${track}`, enabled: true })));
   const reads: ClusterRead[] = ORDER.map((cluster) =>
     cluster === o.unreadable
       ? { cluster, error: 'dial tcp 10.0.0.9:443: connect: connection refused', releases: [], live: [] }
@@ -68,7 +68,7 @@ describe('mergeDriftReports', () => {
     assert.deepEqual(merged.clusters.map((c) => c.name), ORDER);
     assert.equal(merged.createdAt, '2026-12-01T02:00:07.000Z', 'the last shard to finish');
     assert.equal(merged.shard, undefined);
-    assert.equal(driftOutcome(merged), 'changes');
+    assert.equal(merged.outcome.result, 'changes');
   });
 
   it('an unreadable cluster in one shard makes the merged run refused, as a whole run would be', () => {
@@ -76,7 +76,7 @@ describe('mergeDriftReports', () => {
     const two = report(['gke-europe-west1', 'gke-us-east1'], { shard: { index: 2, count: 2 }, unreadable: 'gke-us-east1' });
     const merged = mergeDriftReports([one, two], { clusterOrder: ORDER });
     assert.deepEqual(normal(merged), normal(report(ORDER, { unreadable: 'gke-us-east1' })));
-    assert.equal(driftOutcome(merged), 'refused');
+    assert.equal(merged.outcome.result, 'refused');
     assert.equal(merged.summary.unreadable, 2);
   });
 

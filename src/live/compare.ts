@@ -1,8 +1,11 @@
 // Deployed manifest object vs live object: a pure "subset" comparison. Only
 // the leaves the manifest sets are compared, so server defaults, status,
 // managedFields and annotations added by controllers never count. Secret
-// contents are compared but never shown (key names only).
+// contents are compared but never shown (key names only); any other value is
+// shown through the redactor (a chart may copy a Secret's value into a
+// ConfigMap), before it is cut to length.
 import { createTwoFilesPatch } from 'diff';
+import { redactor } from '../redact.ts';
 import type { FieldDrift } from './types.ts';
 import { IGNORED_ANNOTATIONS, IGNORED_METADATA } from '../model/manifest.ts';
 import type { KubeObject } from '../model/objects.ts';
@@ -84,16 +87,16 @@ function joinPath(base: string, key: string): string {
   return `${base}[${JSON.stringify(key)}]`;
 }
 
-/** Short display of a value (long strings cut; multi-line values get a diff instead). */
+/** Short display of a value, registered secrets removed before it is cut (long strings cut; multi-line values get a diff instead). */
 function display(v: unknown): string {
   if (v === undefined) return '(unset)';
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = redactor.redact(JSON.stringify(v) ?? String(v));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
 function lineDiff(path: string, deployed: unknown, live: unknown): string | undefined {
-  const a = typeof deployed === 'string' ? deployed : undefined;
-  const b = typeof live === 'string' ? live : undefined;
+  const a = typeof deployed === 'string' ? redactor.redact(deployed) : undefined;
+  const b = typeof live === 'string' ? redactor.redact(live) : undefined;
   if (a === undefined && b === undefined) return undefined;
   if (!(a ?? '').includes('\n') && !(b ?? '').includes('\n') && (a ?? '').length + (b ?? '').length < 160) return undefined;
   const withNl = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);

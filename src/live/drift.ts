@@ -1,27 +1,23 @@
 // Deployed release vs live objects, pure: parse the release's manifest, find
 // each object among the live ones, compare only what the manifest sets.
 // plan (reason `live-drift`), apply (repair) and drift all call detectLiveDrift.
-import { renderedObjects } from '../model/manifest.ts';
-import type { RenderedObject } from '../model/manifest.ts';
-import { compareObject } from './live-compare.ts';
+import { parseManifest } from '../model/manifest.ts';
+import type { ManifestObject } from '../model/manifest.ts';
+import { asHorizontalPodAutoscaler } from '../model/live-views.ts';
+import { compareObject } from './compare.ts';
 import type { FieldDrift, LiveDriftResult, ObjectDrift } from './types.ts';
 import { apiGroup } from '../model/objects.ts';
 import type { KubeObject, LiveObject } from '../model/objects.ts';
 import type { IgnoreRule } from '../model/spec.ts';
-import type { Values } from '../model/json.ts';
-import { makeScrubber } from './diff.ts';
-import { secretMaskOf } from './values.ts';
 
 /** Identity of an object independent of the served version. */
 function liveKey(o: { apiVersion?: string; kind?: string; namespace?: string | undefined; name?: string }): string {
   return `${apiGroup(o.apiVersion)}/${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
 }
 
-export type DeployedObject = RenderedObject & { object: KubeObject };
-
-/** The objects of a deployed helm manifest (see plan/manifest.ts renderedObjects); unreadable documents are skipped. */
-export function parseManifest(manifest: string, releaseNamespace: string): DeployedObject[] {
-  return renderedObjects(manifest, releaseNamespace, { skipInvalid: true }).filter((o) => !o.generated) as DeployedObject[];
+/** The objects of a deployed helm manifest (helm rendered it: an unreadable document is skipped). */
+export function deployedObjects(manifest: string, releaseNamespace: string): ManifestObject[] {
+  return parseManifest(manifest, releaseNamespace, { skipInvalid: true });
 }
 
 /** Index of live objects by liveKey; cluster-scoped objects also found without a namespace. */
@@ -30,10 +26,10 @@ export class LiveObjects {
   private readonly clusterScoped = new Map<string, KubeObject>();
 
   constructor(objects: Iterable<KubeObject | LiveObject> = []) {
-    for (const o of objects) this.add(o);
+    for (const o of objects) this.#add(o);
   }
 
-  add(o: KubeObject | LiveObject): void {
+  #add(o: KubeObject | LiveObject): void {
     const name = o.metadata?.name;
     if (typeof name !== 'string') return;
     const ns = o.metadata?.namespace;
@@ -41,7 +37,7 @@ export class LiveObjects {
     if (ns === undefined) this.clusterScoped.set(liveKey({ apiVersion: o.apiVersion, kind: o.kind, name }), o as KubeObject);
   }
 
-  find(m: Pick<DeployedObject, 'apiVersion' | 'kind' | 'namespace' | 'name'>): KubeObject | undefined {
+  find(m: Pick<ManifestObject, 'apiVersion' | 'kind' | 'namespace' | 'name'>): KubeObject | undefined {
     return (
       this.byKey.get(liveKey(m)) ??
       // an unknown kind taken as namespaced may in fact be cluster-scoped
@@ -57,7 +53,7 @@ export class LiveObjects {
   autoscaled(kind: string, namespace: string | undefined, name: string): boolean {
     for (const o of this.byKey.values()) {
       if (o.kind !== 'HorizontalPodAutoscaler' || o.metadata?.namespace !== namespace) continue;
-      const ref = (o as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec?.scaleTargetRef;
+      const ref = asHorizontalPodAutoscaler(o as LiveObject).spec.scaleTargetRef;
       if (ref?.kind === kind && ref.name === name) return true;
     }
     return false;
@@ -71,7 +67,7 @@ export class LiveObjects {
 export function liveReadRequests(releases: readonly { manifest: string; namespace: string }[]): Map<string | undefined, Set<string>> {
   const req = new Map<string | undefined, Set<string>>();
   for (const r of releases) {
-    for (const m of parseManifest(r.manifest, r.namespace)) {
+    for (const m of deployedObjects(r.manifest, r.namespace)) {
       let kinds = req.get(m.namespace);
       if (!kinds) req.set(m.namespace, (kinds = new Set()));
       kinds.add(`${apiGroup(m.apiVersion)}/${m.kind}`);
@@ -102,7 +98,7 @@ function pointerSegments(pointer: string): string[] {
 const startsWith = (path: string[], prefix: string[]) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
 
 /** The pointers that apply to one object: the release's rules that select it, and spec.replicas under an autoscaler. */
-function ignoredFor(m: DeployedObject, rules: readonly IgnoreRule[], index: LiveObjects): string[][] {
+function ignoredFor(m: ManifestObject, rules: readonly IgnoreRule[], index: LiveObjects): string[][] {
   const pointers = rules
     .filter((r) => (r.kind === undefined || r.kind === m.kind) && (r.name === undefined || r.name === m.name) && (r.namespace === undefined || r.namespace === m.namespace))
     .flatMap((r) => r.jsonPointers.map(pointerSegments));
@@ -114,13 +110,13 @@ function ignoredFor(m: DeployedObject, rules: readonly IgnoreRule[], index: Live
  * Deployed release vs the live objects of its cluster: every object of the
  * manifest that is missing or differs in a field the manifest sets.
  * `live` holds at least every object of the release's kinds and namespaces
- * (e.g. the result of one `kubectl get KINDS -n NS -o json` per namespace).
+ * (one list per kind and namespace: live/read.ts).
  * Pure.
  */
-export function detectLiveDrift(release: { manifest: string; namespace: string; config?: Values | undefined }, live: LiveObjects | readonly (KubeObject | LiveObject)[], ignore: readonly IgnoreRule[] = []): LiveDriftResult {
+export function detectLiveDrift(release: { manifest: string; namespace: string }, live: LiveObjects | readonly (KubeObject | LiveObject)[], ignore: readonly IgnoreRule[] = []): LiveDriftResult {
   const index = live instanceof LiveObjects ? live : new LiveObjects(live);
   const objects: ObjectDrift[] = [];
-  const manifestObjects = parseManifest(release.manifest, release.namespace);
+  const manifestObjects = deployedObjects(release.manifest, release.namespace);
   for (const m of manifestObjects) {
     const found = index.find(m);
     const base = { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name };
@@ -131,29 +127,11 @@ export function detectLiveDrift(release: { manifest: string; namespace: string; 
     const fields = driftFields(m, m.object, found, ignore, index);
     if (fields.length) objects.push({ ...base, change: 'changed', fields });
   }
-  return scrubLiveDrift({ drifted: objects.length > 0, objects, checked: manifestObjects.length }, release);
-}
-
-/**
- * Live drift without the release's secret values (plan/values.ts SecretMask):
- * a chart that copies a Secret's value into a ConfigMap or an env var would
- * otherwise show it as the field's deployed or live value.
- */
-export function scrubLiveDrift(result: LiveDriftResult, release: { manifest: string; namespace: string; config?: Values | undefined }): LiveDriftResult {
-  if (!result.drifted) return result;
-  const scrub = makeScrubber([...secretMaskOf([{ values: release.config, manifest: release.manifest }], release.namespace).strings]);
-  const field = (f: FieldDrift): FieldDrift => ({
-    ...f,
-    message: scrub(f.message),
-    ...(f.deployed !== undefined ? { deployed: scrub(f.deployed) } : {}),
-    ...(f.live !== undefined ? { live: scrub(f.live) } : {}),
-    ...(f.diff !== undefined ? { diff: scrub(f.diff) } : {}),
-  });
-  return { ...result, objects: result.objects.map((o) => ({ ...o, fields: o.fields.map(field) })) };
+  return { drifted: objects.length > 0, objects, checked: manifestObjects.length };
 }
 
 /** The fields of `wanted` (the manifest's object, or the server's dry-run of applying it) that `live` does not match, the ignored ones left out. */
-export function driftFields(m: DeployedObject, wanted: KubeObject, live: KubeObject, ignore: readonly IgnoreRule[], index: LiveObjects): FieldDrift[] {
+export function driftFields(m: ManifestObject, wanted: KubeObject, live: KubeObject, ignore: readonly IgnoreRule[], index: LiveObjects): FieldDrift[] {
   const ignored = ignoredFor(m, ignore, index);
   return compareObject(wanted, live).filter((f) => !ignored.some((p) => startsWith(pathSegments(f.path), p)));
 }

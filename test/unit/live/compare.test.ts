@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareObject, parseQuantity, scalarsEqual } from '../../../src/plan/live-compare.ts';
-import { detectLiveDrift, liveReadRequests, parseManifest } from '../../../src/plan/live-drift.ts';
+import { compareObject, parseQuantity, scalarsEqual } from '../../../src/live/compare.ts';
+import { deployedObjects, detectLiveDrift, liveReadRequests } from '../../../src/live/drift.ts';
 import { liveObjects, manifest, SECRET_VALUE, SECRET_VALUE_EDITED } from '../drift/fixtures.ts';
 
 describe('quantities and scalars', () => {
@@ -26,16 +26,16 @@ describe('quantities and scalars', () => {
   });
 });
 
-describe('parseManifest', () => {
+describe('deployedObjects', () => {
   it('reads every document with its namespace, skipping empty ones', () => {
-    const objs = parseManifest(`---\n# Source: x\n---\n${manifest('api', 'ns')}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: api-reader }\n`, 'ns');
+    const objs = deployedObjects(`---\n# Source: x\n---\n${manifest('api', 'ns')}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: api-reader }\n`, 'ns');
     assert.deepEqual(
       objs.map((o) => `${o.kind} ${o.namespace ?? '-'}/${o.name}`),
       ['Secret ns/api', 'ConfigMap ns/api', 'Service ns/api', 'Deployment ns/api', 'ClusterRole -/api-reader'],
     );
   });
   it('reads YAML 1.1 like helm: 0644 is octal', () => {
-    const [o] = parseManifest('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {}\nspec: {mode: 0644}\n', 'ns');
+    const [o] = deployedObjects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {}\nspec: {mode: 0644}\n', 'ns');
     assert.equal((o?.object.spec as { mode: number }).mode, 420);
   });
   it('groups the kinds to read per namespace, cluster-scoped apart', () => {

@@ -1,9 +1,13 @@
-// Health now (drift's "unhealthy"): the gates' assessors on one snapshot, the
-// stateless restart-window rule, each case a fixture asserted exactly.
+// The one health judge of a deployed release now (status's health column and
+// drift's "unhealthy"): the gates' judge on one snapshot, the stateless
+// restart-window rule, each case a fixture asserted exactly.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessHealthNow } from '../../../src/health/health-now.ts';
+import { evaluateGate } from '../../../src/health/evaluate.ts';
+import { healthLabel, judgeReleaseHealth } from '../../../src/health/judge.ts';
+import type { ReleaseHealthInput } from '../../../src/health/judge.ts';
 import { podRecentRestarts } from '../../../src/health/pod.ts';
+import { asPod } from '../../../src/model/live-views.ts';
 import type { ObjectRef } from '../../../src/model/objects.ts';
 import type { HealthSpec } from '../../../src/model/spec.ts';
 import { fixture, loadFixture } from './fixtures.ts';
@@ -14,25 +18,30 @@ const owned: ObjectRef[] = [
   { kind: 'Deployment', namespace: 'shop', name: 'web' },
   { kind: 'Service', namespace: 'shop', name: 'web' },
 ];
+/** The verdict's drift side (pods, objects, podsChecked), as the cases below assert it. */
+const assessHealthNow = (i: ReleaseHealthInput) => {
+  const { status: _s, message: _m, ...rest } = judgeReleaseHealth(i);
+  return rest;
+};
 /** A healthy Deployment web (3/3) and its Service, plus the given pods. */
 const healthyWith = (...pods: string[]) => [fixture('deployment-healthy'), ...loadFixture('service-1-ready-endpoints'), ...pods.map((p) => fixture(p))];
 
 describe('the restart-window rule (podRecentRestarts)', () => {
   it('a container whose last restart ended within the window: its restartCount and when', () => {
-    assert.deepEqual(podRecentRestarts(fixture('pod-restarted-recently'), 3_600_000, NOW), { restarts: 3, lastAt: '2026-11-22T00:50:00Z', containers: ['web'] });
+    assert.deepEqual(podRecentRestarts(asPod(fixture('pod-restarted-recently')), 3_600_000, NOW), { restarts: 3, lastAt: '2026-11-22T00:50:00Z', containers: ['web'] });
   });
   it('outside the window (restarted 10 minutes ago, window 5m): nothing', () => {
-    assert.equal(podRecentRestarts(fixture('pod-restarted-recently'), 5 * 60_000, NOW), undefined);
+    assert.equal(podRecentRestarts(asPod(fixture('pod-restarted-recently')), 5 * 60_000, NOW), undefined);
   });
   it('restarts 5 hours ago with a 1h window: nothing, whatever the restartCount', () => {
-    assert.equal(podRecentRestarts(fixture('pod-restarted-long-ago'), 3_600_000, NOW), undefined);
+    assert.equal(podRecentRestarts(asPod(fixture('pod-restarted-long-ago')), 3_600_000, NOW), undefined);
   });
   it('a pod that never restarted: nothing', () => {
-    assert.equal(podRecentRestarts(fixture('pod-ready'), 3_600_000, NOW), undefined);
+    assert.equal(podRecentRestarts(asPod(fixture('pod-ready')), 3_600_000, NOW), undefined);
   });
 });
 
-describe('assessHealthNow: restarts', () => {
+describe('judgeReleaseHealth: restarts', () => {
   it('restarted recently, more than maxRecentRestarts 0: unhealthy with the exact reason', () => {
     const r = assessHealthNow({ owned, objects: healthyWith('pod-restarted-recently'), health: health(), now: NOW });
     assert.deepEqual(r.pods, [
@@ -66,7 +75,7 @@ describe('assessHealthNow: restarts', () => {
   });
 });
 
-describe('assessHealthNow: a release deployed less than its timeout ago is still rolling out', () => {
+describe('judgeReleaseHealth: a release deployed less than its timeout ago is still rolling out', () => {
   const all = loadFixture('release-unhealthy-now');
   const objects = all.filter((o) => o.kind !== 'Event');
   it('only the fail-fast pod counts; the pod not Ready yet, replicas and endpoints still coming do not', () => {
@@ -81,7 +90,7 @@ describe('assessHealthNow: a release deployed less than its timeout ago is still
   });
 });
 
-describe('assessHealthNow: a release after a healthy rollout', () => {
+describe('judgeReleaseHealth: a release after a healthy rollout', () => {
   it('all well: nothing to report', () => {
     const r = assessHealthNow({ owned, objects: healthyWith('pod-ready'), health: health(), now: NOW });
     assert.deepEqual(r, { pods: [], objects: [], podsChecked: 1 });
@@ -115,5 +124,45 @@ describe('assessHealthNow: a release after a healthy rollout', () => {
         { kind: 'Service', namespace: 'shop', name: 'web', status: 'Progressing', message: 'Waiting for endpoints: Service web has 1 ready endpoint (2 not ready), needs at least 2', readyEndpoints: 1, minReadyEndpoints: 2 },
       ],
     });
+  });
+});
+
+describe('one answer: status, drift and the gates on a pod whose only restart was 40 days ago', () => {
+  const objects = healthyWith('pod-restarted-40-days-ago');
+  it('status says Healthy and drift finds nothing: the same judge, the restart window', () => {
+    const h = judgeReleaseHealth({ owned, objects, health: health(), now: NOW, deployedAt: Date.parse('2026-09-01T00:00:00Z') });
+    assert.equal(healthLabel(h), 'Healthy');
+    assert.deepEqual([h.pods, h.objects, h.podsChecked], [[], [], 1]);
+  });
+  it('a gate that started before it counts no restart since (its baseline), and passes', () => {
+    const pod = fixture('pod-restarted-40-days-ago');
+    const base = { owned, baseline: {}, specChanged: new Set<string>(), health: health({ soakMs: 0 }), restartBaseline: { [pod.metadata.uid!]: 1 } };
+    const e = evaluateGate({ ...base, snapshot: { objects, fetchedAt: NOW }, elapsedMs: 1_000, soakStartedMs: 0 });
+    assert.equal(e.phase, 'passed', e.reason);
+    assert.equal(e.restarts, 0);
+  });
+  it('the same pod restarting 10 minutes ago is Degraded in status and unhealthy in drift, with one reason', () => {
+    const h = judgeReleaseHealth({ owned, objects: healthyWith('pod-restarted-recently'), health: health(), now: NOW });
+    assert.equal(healthLabel(h), 'Degraded: pod web-7d9f-restarting: Restarts: container web restarted 3 times, last at 2026-11-22T00:50:00Z (10m ago, within restartWindow 1h; maxRecentRestarts 0)');
+    assert.deepEqual(h.pods.map((p) => p.reason), ['Restarts']);
+  });
+});
+
+describe('judgeReleaseHealth: what status shows beside Healthy and Degraded', () => {
+  it('a rollout within its timeout is Progressing (drift finds nothing)', () => {
+    const all = loadFixture('release-unhealthy-now').filter((o) => o.kind !== 'Event' && o.metadata.name !== 'web-7d9f-crash');
+    const h = judgeReleaseHealth({ owned, objects: all, health: health({ minReadyEndpoints: 2 }), now: NOW, deployedAt: NOW - 60_000 });
+    assert.deepEqual([h.status, h.pods, h.objects], ['Progressing', [], []]);
+    assert.equal(healthLabel(h), 'Progressing: rolling out: pod web-7d9f-notready: NotReady: Pod web-7d9f-notready is running but not Ready: containers with unready status: [web]');
+  });
+  it('an owned object that is gone is Missing (drift reports it as changed live)', () => {
+    const h = judgeReleaseHealth({ owned, objects: loadFixture('service-1-ready-endpoints'), health: health(), now: NOW });
+    assert.equal(healthLabel(h), 'Missing: Deployment web: Deployment web not found in namespace shop');
+    assert.deepEqual([h.pods, h.objects], [[], []]);
+  });
+  it('a paused Deployment is Suspended, not unhealthy', () => {
+    const h = judgeReleaseHealth({ owned, objects: [fixture('deployment-paused'), ...loadFixture('service-1-ready-endpoints'), fixture('pod-ready')], health: health(), now: NOW });
+    assert.equal(h.status, 'Suspended');
+    assert.deepEqual([h.pods, h.objects], [[], []]);
   });
 });
