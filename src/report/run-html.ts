@@ -48,7 +48,7 @@ h1{font-size:21px;margin:0 0 6px;display:flex;gap:10px;align-items:center;flex-w
 .wave{margin-top:14px;border-top:2px solid var(--line);padding-top:6px}.wave-head{font-weight:600;display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .wave-head small{font-weight:400;color:#666}.wave .span{position:absolute;top:9px;height:6px;border-radius:3px;background:#cfd8dc}
 .wave.w-failed .span{background:#ef9a9a}.wave.w-interrupted .span{background:#ffcc80}.wave.w-unfinished .span{background:#d1b3e6}
-.cluster{margin:8px 0 2px;font-size:12px;font-weight:700;color:#555;text-transform:uppercase;letter-spacing:.04em}
+.cluster{margin:8px 0 2px;font-size:12px;font-weight:700;color:#555;text-transform:uppercase;letter-spacing:.04em}.cluster .whose{text-transform:none;letter-spacing:0;font-weight:400;color:#888;margin-left:6px}
 details.unit{border-radius:6px}details.unit>summary{list-style:none;cursor:pointer;padding:3px 4px;border-radius:6px}details.unit>summary::-webkit-details-marker{display:none}
 details.unit>summary:hover{background:#f3f6fb}details.unit[open]>summary{background:#eef3fb}
 .unit.hot>summary{box-shadow:inset 4px 0 0 var(--bad)}.unit.hotopen>summary{box-shadow:inset 4px 0 0 var(--open)}
@@ -97,7 +97,9 @@ function duration(from: string | undefined, to: string | undefined): string {
 }
 
 const weightOf = (s: StepView) => (typeof s.details?.weight === 'number' ? ` → ${s.details.weight}%` : '');
-const stepName = (s: StepView) => `${s.phase === 'undo' ? 'undo ' : ''}${s.kind}${weightOf(s)}`;
+const stepName = (s: StepView) => (s.kind === 'lock' && s.phase === 'undo' ? 'release lock' : `${s.phase === 'undo' ? 'undo ' : ''}${s.kind}${weightOf(s)}`);
+/** A lock given back is no undo of anything: drawn as a lock. */
+const isUndo = (s: StepView) => s.phase === 'undo' && s.kind !== 'lock';
 const isOpen = (s: StepView) => s.endedAt === undefined;
 
 /** The step that stopped the run, or never ended: the one a reader looks for first. */
@@ -108,7 +110,7 @@ function hotStep(u: UnitView): StepView | undefined {
 function stepBar(s: StepView, axis: Axis, end: string, hot: boolean): string {
   const left = axis.pct(s.startedAt);
   const width = Math.max(0.4, axis.pct(s.endedAt ?? end) - left);
-  const cls = ['step', `k-${s.kind}`, s.phase === 'undo' ? 'undo' : '', s.result ? `r-${s.result}` : '', isOpen(s) ? 'open' : '', hot ? 'hot' : ''].filter(Boolean).join(' ');
+  const cls = ['step', `k-${s.kind}`, isUndo(s) ? 'undo' : '', s.result ? `r-${s.result}` : '', isOpen(s) ? 'open' : '', hot ? 'hot' : ''].filter(Boolean).join(' ');
   const title = `${stepName(s)}: ${clock(s.startedAt)} → ${s.endedAt ? clock(s.endedAt) : 'no end recorded'}${s.endedAt ? ` (${duration(s.startedAt, s.endedAt)})` : ''} · ${s.result ?? 'running or killed'}${s.reason ? ` · ${s.reason}` : ''}`;
   return `<span class="${cls}" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%" title="${e(title)}">${e(stepName(s))}</span>`;
 }
@@ -140,26 +142,37 @@ function unitLine(u: UnitView): string {
 
 function unitRow(u: UnitView, axis: Axis, end: string): string {
   const hot = hotStep(u);
-  const problem = u.outcome !== 'applied' && u.outcome !== 'dry-run';
-  const cls = ['unit', hot && isOpen(hot) ? 'hotopen' : hot || (problem && u.reason) ? 'hot' : ''].filter(Boolean).join(' ');
+  const cls = ['unit', hot ? (isOpen(hot) ? 'hotopen' : 'hot') : ''].filter(Boolean).join(' ');
   const bars = u.steps.map((s) => stepBar(s, axis, end, s === hot)).join('');
   const reason = u.reason ? `<p class="meta"><b>why:</b> ${e(u.reason)}</p>` : '';
   const rollback = u.rollback ? `<p class="meta"><b>undo:</b> ${e(u.rollback)}</p>` : '';
   const times = `<p class="meta">started ${clock(u.startedAt)} · finished ${clock(u.finishedAt)}${u.startedAt && u.finishedAt ? ` · ${duration(u.startedAt, u.finishedAt)}` : ''} · run ${e(u.run)}</p>`;
   const body = `<div class="body">${times}${reason}${rollback}${u.steps.length ? stepRows(u) : ''}${u.gate ? gateBlock(u.gate) : ''}</div>`;
-  const open = problem && u.outcome !== 'not-started' ? ' open' : '';
+  const open = hot ? ' open' : '';
   return `<details class="${cls}" id="u-${e(u.id.replace(/[^A-Za-z0-9_-]/g, '_'))}" data-unit="${e(u.id)}" data-outcome="${u.outcome}"${open}><summary class="grid"><div class="name"><span class="caret">▸</span>${e(`${u.namespace}/${u.helmName}`)} <span class="badge o-${u.outcome}">${e(OUTCOME_LABEL[u.outcome])}</span> <small>${e(unitLine(u))}</small></div><div class="track">${bars}</div></summary>${body}</details>`;
 }
 
-function waveBlock(w: WaveView, axis: Axis, end: string): string {
+/** Which run (shard) a cluster's units come from, when several logs are merged. */
+function whose(r: RunView, units: readonly UnitView[]): string {
+  if (r.runs.length < 2) return '';
+  const ids = [...new Set(units.map((u) => u.run))];
+  const label = ids.map((id) => {
+    const x = r.runs.find((y) => y.id === id);
+    return x?.shard ? `shard ${x.shard.index}/${x.shard.count}` : id;
+  });
+  return ` <small class="whose">${e(label.join(', '))}</small>`;
+}
+
+function waveBlock(w: WaveView, axis: Axis, r: RunView): string {
+  const end = r.finishedAt;
   const span = w.startedAt ? `<span class="span" style="left:${axis.pct(w.startedAt).toFixed(2)}%;width:${Math.max(0.4, axis.pct(w.finishedAt ?? end) - axis.pct(w.startedAt)).toFixed(2)}%"></span>` : '';
-  const head = `<div class="grid"><div class="wave-head">wave ${e(w.name)} <span class="badge o-${w.outcome}">${e(OUTCOME_LABEL[w.outcome])}</span><small>${clock(w.startedAt)} → ${w.finishedAt ? clock(w.finishedAt) : w.startedAt ? 'no end recorded' : ''} ${duration(w.startedAt, w.finishedAt)}</small></div><div class="track">${span}</div></div>`;
+  const head = `<div class="grid"><div class="wave-head">wave ${e(w.name)} <span class="badge o-${w.outcome}">${e(OUTCOME_LABEL[w.outcome])}</span><small>${w.startedAt ? `${clock(w.startedAt)} → ${w.finishedAt ? clock(w.finishedAt) : 'no end recorded'} ${duration(w.startedAt, w.finishedAt)}` : ''}</small></div><div class="track">${span}</div></div>`;
   const clusters = new Map<string, UnitView[]>();
   for (const u of w.units) clusters.set(u.cluster, [...(clusters.get(u.cluster) ?? []), u]);
   const body = [...clusters].map(([cluster, units]) => {
     const changed = units.filter((u) => u.outcome !== 'skipped');
     const same = units.length - changed.length;
-    return `<div class="cluster">${e(cluster)}</div>${changed.map((u) => unitRow(u, axis, end)).join('')}${same ? `<p class="unchanged">${same} unchanged: ${e(units.filter((u) => u.outcome === 'skipped').map((u) => `${u.namespace}/${u.helmName}`).join(', '))}</p>` : ''}`;
+    return `<div class="cluster">${e(cluster)}${whose(r, units)}</div>${changed.map((u) => unitRow(u, axis, end)).join('')}${same ? `<p class="unchanged">${same} unchanged: ${e(units.filter((u) => u.outcome === 'skipped').map((u) => `${u.namespace}/${u.helmName}`).join(', '))}</p>` : ''}`;
   });
   return `<section class="wave w-${w.outcome}" data-wave="${e(w.name)}">${head}${body.join('')}</section>`;
 }
@@ -169,12 +182,15 @@ function axisRow(r: RunView, axis: Axis): string {
   return `<div class="grid axis"><div class="meta">${e(r.startedAt.slice(0, 10))} (UTC)</div><div class="track">${ticks.join('')}</div></div>`;
 }
 
+/** A unit whose own step failed (not one cancelled or put back because another failed). */
+const failedItself = (u: UnitView) => u.steps.some((s) => s.phase === 'do' && s.result === 'failed');
+
 function cards(r: RunView): string {
   const units = r.waves.flatMap((w) => w.units);
   const n = (o: UnitView['outcome'][]) => units.filter((u) => o.includes(u.outcome)).length;
   const items: [string, number, string][] = [
     ['applied', n(['applied', 'dry-run']), 'ok'],
-    ['failed', n(['gate-failed', 'helm-failed']) + units.filter((u) => (u.outcome === 'rolled-back' || u.outcome === 'left') && u.reason && !u.reason.startsWith('rolled back because')).length, 'bad'],
+    ['failed', units.filter(failedItself).length, 'bad'],
     ['rolled back', n(['rolled-back']), 'warn'],
     ['left as is', n(['left']), 'warn'],
     ['no end recorded', n(['unfinished']), 'open'],
@@ -192,7 +208,7 @@ function stopLine(r: RunView): string {
   const units = r.waves.flatMap((w) => w.units);
   const open = units.filter((u) => u.outcome === 'unfinished');
   if (open.length) return `<p class="stop open"><b>No end recorded</b> (the run was killed, or is still running): ${open.map((u) => `<a href="#u-${e(u.id.replace(/[^A-Za-z0-9_-]/g, '_'))}">${e(u.id)}</a> at ${e(stepName(hotStep(u) ?? u.steps.at(-1)!))}`).join(', ')}</p>`;
-  const failed = units.find((u) => u.steps.some((s) => s.phase === 'do' && s.result === 'failed'));
+  const failed = units.find(failedItself);
   if (!failed) return r.cause ? `<p class="stop">Interrupted (${e(r.cause)}) in wave ${e(r.failedWave ?? '?')}.</p>` : '';
   const s = hotStep(failed)!;
   return `<p class="stop"><b>Stopped</b> in wave ${e(failed.wave)}: <a href="#u-${e(failed.id.replace(/[^A-Za-z0-9_-]/g, '_'))}">${e(failed.id)}</a> ${e(stepName(s))} failed: ${e(s.reason ?? failed.reason ?? '')}${failed.rollback ? ` — ${e(failed.rollback)}` : ''}</p>`;
@@ -219,7 +235,7 @@ ${cards(r)}
 ${stopLine(r)}
 <section class="timeline" id="timeline">
 ${axisRow(r, axis)}
-${r.waves.map((w) => waveBlock(w, axis, r.finishedAt)).join('\n')}
+${r.waves.map((w) => waveBlock(w, axis, r)).join('\n')}
 <p class="legend">${legend}</p>
 </section>
 </main></body></html>
