@@ -163,8 +163,7 @@ function whose(r: RunView, units: readonly UnitView[]): string {
   return ` <small class="whose">${e(label.join(', '))}</small>`;
 }
 
-function waveBlock(w: WaveView, axis: Axis, r: RunView): string {
-  const end = r.finishedAt;
+function waveBlock(w: WaveView, axis: Axis, r: RunView, end: string): string {
   const span = w.startedAt ? `<span class="span" style="left:${axis.pct(w.startedAt).toFixed(2)}%;width:${Math.max(0.4, axis.pct(w.finishedAt ?? end) - axis.pct(w.startedAt)).toFixed(2)}%"></span>` : '';
   const head = `<div class="grid"><div class="wave-head">wave ${e(w.name)} <span class="badge o-${w.outcome}">${e(OUTCOME_LABEL[w.outcome])}</span><small>${w.startedAt ? `${clock(w.startedAt)} → ${w.finishedAt ? clock(w.finishedAt) : 'no end recorded'} ${duration(w.startedAt, w.finishedAt)}` : ''}</small></div><div class="track">${span}</div></div>`;
   const clusters = new Map<string, UnitView[]>();
@@ -220,7 +219,10 @@ function runsLine(r: RunView): string {
 }
 
 export function runHtml(r: RunView): string {
-  const axis = new Axis(r.startedAt, r.finishedAt);
+  // a run with no end: room after its last event, so what never ended shows as running on
+  const last = Date.parse(r.finishedAt);
+  const axisEnd = r.outcome === 'unfinished' ? new Date(last + Math.max(1000, (last - Date.parse(r.startedAt)) * 0.08)).toISOString() : r.finishedAt;
+  const axis = new Axis(r.startedAt, axisEnd);
   const title = `helm-cascade ${r.command}${r.runs[0] ? `: ${r.runs[0].repo}` : ''}`;
   const legend = ['lock', 'change', 'gate', 'uninstall', 'revert'].map((k) => `<span><span class="step k-${k}"></span> ${k}</span>`).join('') + '<span><span class="step undo"></span> undo</span><span><span class="step r-failed"></span> failed</span><span><span class="step r-cancelled"></span> cancelled</span><span><span class="step open"></span> no end recorded</span>';
   return `<!DOCTYPE html>
@@ -229,13 +231,13 @@ export function runHtml(r: RunView): string {
 <style>${CSS}</style></head>
 <body><main>
 <h1>${e(title)} <span class="badge o-${r.outcome}" id="outcome">${e(OUTCOME_LABEL[r.outcome])}</span>${r.dryRun ? ' <span class="badge o-dry-run">dry run</span>' : ''}</h1>
-<p class="meta">started <b>${e(r.startedAt)}</b> · ended <b>${e(r.finishedAt)}</b> · ${duration(r.startedAt, r.finishedAt)} · onFailure: ${e(r.onFailure)}${r.cause ? ` · interrupted by ${e(r.cause)}` : ''}</p>
+<p class="meta">started <b>${e(r.startedAt)}</b> · ${r.outcome === 'unfinished' ? 'last event' : 'ended'} <b>${e(r.finishedAt)}</b> · ${duration(r.startedAt, r.finishedAt)} · onFailure: ${e(r.onFailure)}${r.cause ? ` · interrupted by ${e(r.cause)}` : ''}</p>
 ${runsLine(r)}
 ${cards(r)}
 ${stopLine(r)}
 <section class="timeline" id="timeline">
 ${axisRow(r, axis)}
-${r.waves.map((w) => waveBlock(w, axis, r)).join('\n')}
+${r.waves.map((w) => waveBlock(w, axis, r, axisEnd)).join('\n')}
 <p class="legend">${legend}</p>
 </section>
 </main></body></html>
