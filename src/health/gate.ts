@@ -285,21 +285,3 @@ export async function podLogs(reader: Pick<ClusterReader, 'logs'>, objects: read
   const text = parts.filter((x): x is string => x !== undefined).join('\n');
   return text === '' ? undefined : text;
 }
-
-/** One line per failing pod plus its events and logs, for text reports. */
-export function formatGateFailure(r: GateResult): string {
-  const lines = [`${r.unit}: health gate ${r.phase}: ${r.reason}`];
-  for (const p of r.failingPods) {
-    lines.push(`  pod ${p.namespace}/${p.name}: ${p.reason}: ${p.message} (${p.restarts} restarts)`);
-    if (p.events.length > 0) {
-      lines.push('    events:');
-      for (const ev of p.events) lines.push(`      ${ev}`);
-    } else lines.push('    events: none');
-    if (p.logs === 'no logs') lines.push('    logs: no logs');
-    else {
-      lines.push('    last log lines:');
-      for (const l of p.logs.split('\n')) lines.push(`      ${l}`);
-    }
-  }
-  return lines.join('\n');
-}

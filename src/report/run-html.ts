@@ -135,7 +135,8 @@ function stepRows(u: UnitView): string {
 }
 
 function unitLine(u: UnitView): string {
-  const rev = u.action === 'rollback' ? (u.to ?? '') : u.toRevision !== undefined ? `r${u.fromRevision ?? 0} → r${u.toRevision}` : u.fromRevision !== undefined ? `r${u.fromRevision}` : '';
+  const revs = u.toRevision === undefined ? (u.fromRevision !== undefined ? `r${u.fromRevision}` : '') : u.fromRevision !== undefined ? `r${u.fromRevision} → r${u.toRevision}` : `r${u.toRevision}`;
+  const rev = u.action === 'rollback' ? (u.to ?? '') : revs;
   const versions = u.fromVersion && u.toVersion && u.fromVersion !== u.toVersion ? ` ${u.fromVersion} → ${u.toVersion}` : u.toVersion ? ` ${u.toVersion}` : '';
   return `${u.action}${versions}${rev ? ` · ${rev}` : ''}`;
 }
