@@ -5,7 +5,6 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { UsageError } from '../errors.ts';
-import type { Outcome } from '../errors.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { planSummary } from '../run/steps.ts';
 import type { Plan } from '../plan/types.ts';
@@ -13,15 +12,14 @@ import { shown } from '../redact.ts';
 import { renderPlanText } from '../report/plan-text.ts';
 import { startListrView } from '../report/run-listr.ts';
 import type { ListrRunView } from '../report/run-listr.ts';
-import { runJson, runJunit, runText } from '../report/run-report.ts';
+import { runExit, runJson, runJunit, runText } from '../report/run-report.ts';
 import { RunLines } from '../report/run-text.ts';
 import { runView } from '../report/run-view.ts';
-import type { RunView } from '../report/run-view.ts';
 import { applyRepo } from '../run/apply.ts';
 import type { ApplyIo, ApplyRequest } from '../run/apply.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { Shard } from '../run/shard.ts';
-import { checkWaveFlag, withContext } from './context.ts';
+import { withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
@@ -62,30 +60,6 @@ function request(o: ApplyOptions): ApplyRequest {
   };
 }
 
-/** The exit outcome, from the log's end alone: a signal, the run lock lost, or what failed. */
-function exitOutcome(r: RunView): Outcome {
-  if (r.cause === 'SIGINT') return 'sigint';
-  if (r.cause === 'SIGTERM') return 'sigterm';
-  switch (r.outcome) {
-    case 'succeeded':
-      return 'success';
-    case 'gate-failed':
-      return 'gate-failed';
-    case 'lock-refused':
-      return 'refused';
-    case 'interrupted':
-      return 'sigterm';
-    default:
-      return 'failed';
-  }
-}
-
-const VERDICT: Partial<Record<Outcome, (r: RunView) => string>> = {
-  'gate-failed': (r) => `health gate failed in wave "${r.failedWave}" (see above)`,
-  refused: () => 'another run holds a lock (see above); nothing more was changed',
-  failed: (r) => `helm failed in wave "${r.failedWave}" (see above)`,
-};
-
 /** Where the run's events go as they are written: the listr2 tree on a developer's terminal, else timestamped lines. */
 function liveView(o: ApplyOptions): { watch: (e: RunEvent) => void; close: () => Promise<void> } {
   const out = o.output === 'json' ? process.stderr : process.stdout;
@@ -105,31 +79,26 @@ function liveView(o: ApplyOptions): { watch: (e: RunEvent) => void; close: () =>
 
 export async function run(o: ApplyOptions): Promise<CommandResult> {
   const req = request(o);
-  return withContext(o, async (ctx) => {
-    checkWaveFlag(ctx.repo, 'wave', o.wave);
-    checkWaveFlag(ctx.repo, 'from-wave', o.fromWave);
-    const signals = trapSignals('rolling back the wave and releasing locks');
-    const view = liveView(o);
-    const io: ApplyIo = {
-      say: note,
-      showPlan: (p: Plan) => process.stdout.write(renderPlanText(p, { color: o.color, explain: false })),
-      confirm: process.stdin.isTTY === true ? askYes : undefined,
-      watch: view.watch,
-      signal: signals.signal,
-    };
-    let ran;
-    try {
-      ran = await applyRepo(ctx, req, io);
-    } finally {
-      await view.close();
-      signals.off();
-    }
-    if (ran.kind === 'cancelled') return { outcome: 'success', output: 'Apply cancelled; nothing was changed.\n' };
-    const report = runView([{ events: ran.events }]);
-    if (o.junit) writeFileSync(o.junit, runJunit(report));
-    const outcome = exitOutcome(report);
-    const verdict = VERDICT[outcome]?.(report);
-    if (verdict) note(`helm-cascade: ${verdict}`);
-    return { outcome, output: o.output === 'json' ? runJson(report, { log: ran.logFile }) : runText(report) };
-  });
+  const view = liveView(o);
+  const signals = trapSignals('rolling back the wave and releasing locks');
+  const io: ApplyIo = {
+    say: note,
+    showPlan: (p: Plan) => process.stdout.write(renderPlanText(p, { color: o.color, explain: false })),
+    confirm: process.stdin.isTTY === true ? askYes : undefined,
+    watch: view.watch,
+    signal: signals.signal,
+  };
+  let ran;
+  try {
+    ran = await withContext(o, (ctx) => applyRepo(ctx, req, io));
+  } finally {
+    await view.close();
+    signals.off();
+  }
+  if (ran.kind === 'cancelled') return { outcome: 'success', output: 'Apply cancelled; nothing was changed.\n' };
+  const report = runView([{ events: ran.events }]);
+  if (o.junit) writeFileSync(o.junit, runJunit(report));
+  const exit = runExit(report);
+  if (exit.verdict) note(`helm-cascade: ${exit.verdict}`);
+  return { outcome: exit.outcome, output: o.output === 'json' ? runJson(report, { log: ran.logFile }) : runText(report) };
 }

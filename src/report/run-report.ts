@@ -2,6 +2,7 @@
 // outcome, revisions, times, gate details and steps), the text apply prints
 // when it is over (the failed gates' pods with events and logs, then the
 // summary), JUnit (a suite per wave, a case per unit). Pure formatting.
+import type { Outcome } from '../errors.ts';
 import { writeJunit } from './junit.ts';
 import type { JunitCase } from './junit.ts';
 import { formatRunSummary } from './run-text.ts';
@@ -11,6 +12,24 @@ import type { RunView, UnitView } from './run-view.ts';
 function unitJson(u: UnitView): Record<string, unknown> {
   const { group, steps, ...rest } = u;
   return { ...rest, step: group, steps: steps.map(({ progress: _p, details: _d, ...s }) => s) };
+}
+
+/** How the run ends for the shell (errors.ts maps it to the exit code), from the log's end alone: a signal, the run lock lost, or what failed. */
+export function runExit(r: RunView): { outcome: Outcome; verdict?: string } {
+  if (r.cause === 'SIGINT') return { outcome: 'sigint' };
+  if (r.cause === 'SIGTERM') return { outcome: 'sigterm' };
+  switch (r.outcome) {
+    case 'succeeded':
+      return { outcome: 'success' };
+    case 'gate-failed':
+      return { outcome: 'gate-failed', verdict: `health gate failed in wave "${r.failedWave}" (see above)` };
+    case 'lock-refused':
+      return { outcome: 'refused', verdict: 'another run holds a lock (see above); nothing more was changed' };
+    case 'interrupted':
+      return { outcome: 'sigterm' };
+    default:
+      return { outcome: 'failed', verdict: `helm failed in wave "${r.failedWave}" (see above)` };
+  }
 }
 
 /** The whole run as JSON. */

@@ -13,10 +13,8 @@ import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
-import { matchesUnit } from '../model/selectors.ts';
 import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
-import { expandUnits } from '../model/units.ts';
-import { assignWaves } from '../model/waves.ts';
+import { effectiveWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
@@ -28,9 +26,9 @@ import type { RunEvent } from './events.ts';
 import { lockHolder, newRunId } from './identity.ts';
 import { defaultLogFile, openRunLog } from './log.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
-import { acquireRunLock, lockScope, runsInProgress } from './run-lock.ts';
+import { lockScope, runsInProgress, underRunLock } from './run-lock.ts';
 import { applyRunners } from './runners.ts';
-import { cutPlan, shardClusters } from './shard.ts';
+import { cutPlan, shardOfWave } from './shard.ts';
 import type { Shard } from './shard.ts';
 import { planSteps } from './steps.ts';
 
@@ -83,16 +81,20 @@ interface RunScope {
   shard: Set<string> | undefined;
 }
 
-function runScope(repo: DeployRepo, req: ApplyRequest): RunScope {
-  let shard: Set<string> | undefined;
-  if (req.shard) {
-    const wave = assignWaves(repo.config, expandUnits(repo)).waves.find((w) => w.name === req.plan.wave);
-    const units = (wave?.steps.flat() ?? []).filter((u) => matchesUnit(u, req.plan.selector ?? {}));
-    shard = shardClusters(units, req.shard, repo.config.clusters);
+/** --wave and --from-wave name waves of the repository (exit 4 before any cluster is called). */
+function checkWaves(repo: DeployRepo, req: ApplyRequest): void {
+  const names = effectiveWaves(repo.config).map((w) => w.name);
+  for (const [flag, value] of [['wave', req.plan.wave], ['from-wave', req.fromWave]] as const) {
+    if (value !== undefined && !names.includes(value)) throw new UsageError(`--${flag} "${value}": no such wave (waves: ${names.join(', ')})`);
   }
+}
+
+function runScope(repo: DeployRepo, req: ApplyRequest): RunScope {
+  checkWaves(repo, req);
   // a shard locks only its own clusters: the shards of one wave run side by side
-  const lock = lockScope(repo.config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave }).filter((c) => !shard || shard.has(c.name));
-  return { lock, shard };
+  const reach = lockScope(repo.config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
+  const shard = req.shard && shardOfWave(repo, { wave: req.plan.wave, selector: req.plan.selector ?? {}, shard: req.shard });
+  return { lock: reach.filter((c) => !shard || shard.has(c.name)), shard };
 }
 
 /** THE plan of a run: made from the repository and the clusters, judged by the house rules, validated by the API servers. */
@@ -151,7 +153,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const { plan, validated } = await planToApply(ctx, req, io, run.scope);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
   const { config } = ctx.repo;
-  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency });
+  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated });
   const file = req.logFile ?? defaultLogFile(config.root, run.id);
   const holder = lockHolder();
   const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };
@@ -162,7 +164,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const reader = (cluster: string) => readers.get(cluster) ?? readers.set(cluster, WatchReader.of(ctx.client(cluster), ctx.log)).get(cluster)!;
   const units = new Map([...planUnits(plan)].map((u) => [unitId(u), u]));
   try {
-    const runners = applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder, validated, lockTimeoutMs: req.lockTimeoutMs });
+    const runners = applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder });
     await drive(steps, runners, opened.log, run.interrupts);
   } finally {
     for (const r of readers.values()) r.close();
@@ -181,15 +183,6 @@ export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyI
     for (const line of await runsInProgress(ctx.repo.config.repoName, scope.lock, ctx.client)) io.say(`note: ${line}`);
     return applyPlanned(ctx, req, io, { id, scope, interrupts: io.signal });
   }
-  const lost = new AbortController();
-  const onLost = (reason: string) => {
-    io.say(`helm-cascade: ${reason}; starting nothing new`);
-    lost.abort({ cause: 'lock-lost', reason });
-  };
-  const lock = await acquireRunLock({ repo: ctx.repo.config.repoName, clusters: scope.lock, client: ctx.client, runId: id, command: 'apply', holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say, onLost });
-  try {
-    return await applyPlanned(ctx, req, io, { id, scope, interrupts: AbortSignal.any([io.signal, lost.signal]) });
-  } finally {
-    await lock.release();
-  }
+  const lock = { repo: ctx.repo.config.repoName, clusters: scope.lock, client: ctx.client, runId: id, command: 'apply' as const, holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say };
+  return underRunLock(lock, (interrupts) => applyPlanned(ctx, req, io, { id, scope, interrupts }));
 }

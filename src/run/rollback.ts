@@ -22,7 +22,7 @@ import type { Runners } from './drive.ts';
 import type { RunEvent } from './events.ts';
 import { lockHolder, newRunId } from './identity.ts';
 import { defaultLogFile, openRunLog } from './log.ts';
-import { acquireReleaseLock, acquireRunLock } from './run-lock.ts';
+import { acquireReleaseLock, underRunLock } from './run-lock.ts';
 import { revertSteps } from './steps.ts';
 import type { PutBack } from './steps.ts';
 import { undoRelease } from './undo.ts';
@@ -114,7 +114,7 @@ function putbacks(waves: readonly RollbackWave[], hist: ReadonlyMap<string, Hist
 }
 
 /** rollback's runners: each release's own Lease, then helm rollback (or uninstall). */
-function rollbackRunners(ctx: RollbackContext, o: { runId: string; repo: string; lockTimeoutMs: number }, byId: ReadonlyMap<string, Putback>): Runners {
+function rollbackRunners(ctx: RollbackContext, o: { runId: string; repo: string }, byId: ReadonlyMap<string, Putback>): Runners {
   const held = new Map<string, LeaseHandle>();
   const of = (id: string) => byId.get(id)!;
   return {
@@ -123,7 +123,7 @@ function rollbackRunners(ctx: RollbackContext, o: { runId: string; repo: string;
         const { unit: u } = of(step.unit);
         const annotations = { [COMMAND_ANNOTATION]: 'rollback', [RUN_ANNOTATION]: o.runId };
         try {
-          held.set(step.unit, await acquireReleaseLock({ client: ctx.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: step.unit, holder: lockHolder(), annotations, repo: o.repo, timeoutMs: o.lockTimeoutMs }));
+          held.set(step.unit, await acquireReleaseLock({ client: ctx.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: step.unit, holder: lockHolder(), annotations, repo: o.repo, timeoutMs: step.waitMs }));
           return { result: 'passed' };
         } catch (err) {
           return { result: 'failed', reason: (err as Error).message, ...(err instanceof PreflightError ? { failure: 'lock-refused' as const } : {}) };
@@ -157,12 +157,12 @@ async function rollbackRun(ctx: RollbackContext, req: RollbackRequest, io: Rollb
   const byId = new Map(todo.flatMap((w) => w.units.map((p) => [unitId(p.unit), p] as const)));
   const plan = revertSteps(
     todo.map((w) => ({ name: w.name, units: w.units.map((p) => ({ ...unitRefOf(p.unit), id: unitId(p.unit), to: p.to })) })),
-    ctx.concurrency,
+    { concurrency: ctx.concurrency, lockWaitMs: req.lockTimeoutMs },
   );
   const file = req.logFile ?? defaultLogFile(req.root, self);
   const opened = openRunLog(file, self, { command: 'rollback', repo: req.repo, holder: lockHolder(), plan }, io.watch);
   try {
-    await drive(plan, rollbackRunners(ctx, { runId: self, repo: req.repo, lockTimeoutMs: req.lockTimeoutMs }, byId), opened.log, io.signal);
+    await drive(plan, rollbackRunners(ctx, { runId: self, repo: req.repo }, byId), opened.log, io.signal);
   } finally {
     opened.close();
   }
@@ -173,21 +173,6 @@ async function rollbackRun(ctx: RollbackContext, req: RollbackRequest, io: Rollb
 export async function rollbackRepo(ctx: RollbackContext, req: RollbackRequest, io: RollbackIo, waves: readonly RollbackWave[]): Promise<RollbackRun> {
   await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   const self = newRunId();
-  const lock = await acquireRunLock({
-    repo: req.repo,
-    clusters: req.clusters,
-    client: ctx.client,
-    runId: self,
-    command: 'rollback',
-    holder: lockHolder(),
-    timeoutMs: req.lockTimeoutMs,
-    signal: io.signal,
-    say: io.say,
-    onLost: (reason) => io.say(`helm-cascade: ${reason}`),
-  });
-  try {
-    return await rollbackRun(ctx, req, io, waves, self);
-  } finally {
-    await lock.release();
-  }
+  const lock = { repo: req.repo, clusters: req.clusters, client: ctx.client, runId: self, command: 'rollback' as const, holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say };
+  return underRunLock(lock, (stop) => rollbackRun(ctx, req, { ...io, signal: stop }, waves, self));
 }

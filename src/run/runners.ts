@@ -31,10 +31,6 @@ export interface ApplyRunnersOptions {
   /** clusters.yaml name: the cascade-repo label, and the Leases' repository. */
   repo: string;
   holder: string;
-  /** Units whose every object the API server validated before the run: helm skips its own OpenAPI validation. */
-  validated?: ReadonlySet<string>;
-  /** --lock-timeout: how long a release's lock held by another run is waited for (0: refuse at once). */
-  lockTimeoutMs: number;
   /** Gate poll interval (default 2s: one batched read per namespace serves every gate there, and CPU stays with helm). */
   pollIntervalMs?: number;
 }
@@ -45,10 +41,10 @@ const failed = (err: unknown, failure?: StepOutcome['failure']): StepOutcome => 
 class Leases {
   readonly #held = new Map<string, LeaseHandle>();
 
-  async take(o: ApplyRunnersOptions & { command: string }, u: PlannedUnit | { cluster: string; namespace: string; helmName: string }, id: string): Promise<void> {
-    const annotations = { [RUN_ANNOTATION]: o.runId, [COMMAND_ANNOTATION]: o.command };
-    const lease = await acquireReleaseLock({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: id, holder: o.holder, createNamespace: true, annotations, repo: o.repo, timeoutMs: o.lockTimeoutMs });
-    this.#held.set(id, lease);
+  async take(o: ApplyRunnersOptions, u: PlannedUnit, step: Extract<Step, { kind: 'lock' }>): Promise<void> {
+    const annotations = { [RUN_ANNOTATION]: o.runId, [COMMAND_ANNOTATION]: 'apply' };
+    const lease = await acquireReleaseLock({ client: o.client(u.cluster), namespace: u.namespace, name: leaseName(u.helmName), what: step.unit, holder: o.holder, createNamespace: true, annotations, repo: o.repo, timeoutMs: step.waitMs });
+    this.#held.set(step.unit, lease);
   }
 
   async give(id: string): Promise<void> {
@@ -104,7 +100,7 @@ async function change(o: ApplyRunnersOptions, u: PlannedUnit, step: Extract<Step
     // Helm 4 server-side apply: the repository wins over hand edits (kubectl scale/edit own fields
     // then). A Helm 3 (client-side) release keeps its method: helm refuses the flag there.
     forceConflicts: u.deployedApplyMethod === 'ssa' || u.deployedRevision === undefined,
-    disableOpenApiValidation: o.validated?.has(step.unit) === true,
+    disableOpenApiValidation: step.skipOpenApi,
     ...(step.dryRun ? { dryRun: 'server' as const } : {}),
   });
   // helm numbers revisions one past the newest record (which the plan read): no extra helm call
@@ -174,7 +170,7 @@ export function applyRunners(o: ApplyRunnersOptions): Runners {
       async run(step) {
         const u = unit(step);
         try {
-          await leases.take({ ...o, command: 'apply' }, u, step.unit);
+          await leases.take(o, u, step);
         } catch (err) {
           return failed(err, err instanceof PreflightError ? 'lock-refused' : undefined);
         }

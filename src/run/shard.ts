@@ -8,7 +8,11 @@
 // the same split from the same plan, whatever each has applied meanwhile
 // (every unit counts, unchanged ones too). Shards are disjoint and together
 // hold every unit of the wave.
-import type { ClusterSpec } from '../model/spec.ts';
+import { matchesUnit } from '../model/selectors.ts';
+import type { UnitSelector } from '../model/selectors.ts';
+import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
+import { expandUnits } from '../model/units.ts';
+import { assignWaves } from '../model/waves.ts';
 import { summarise } from '../plan/assemble.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 
@@ -56,6 +60,16 @@ export function shardClusters(units: readonly Pick<PlannedUnit, 'cluster'>[], sh
   const roots = assignShards(units, clusters, shard.count);
   const failoverOf = new Map(clusters.map((c) => [c.name, c.failoverFor]));
   return new Set(units.map((u) => u.cluster).filter((c) => roots.get(chainRoot(c, failoverOf)) === shard.index - 1));
+}
+
+/** The clusters of one shard of a wave, from the repository's units of that wave that the selector selects. */
+export function shardOfWave(repo: DeployRepo, o: { wave: string | undefined; selector: UnitSelector; shard: Shard }): Set<string> {
+  const wave = assignWaves(repo.config, expandUnits(repo)).waves.find((w) => w.name === o.wave);
+  return shardClusters(
+    (wave?.steps.flat() ?? []).filter((u) => matchesUnit(u, o.selector)),
+    o.shard,
+    repo.config.clusters,
+  );
 }
 
 /**

@@ -42,8 +42,8 @@ interface StepBase {
 }
 
 export type Step =
-  | (StepBase & { kind: 'lock'; undo: { how: 'release' } })
-  | (StepBase & { kind: 'change'; action: 'install' | 'upgrade'; dryRun: boolean; undo?: PutBack })
+  | (StepBase & { kind: 'lock'; undo: { how: 'release' }; /** --lock-timeout: how long a Lease held by another run is waited for. */ waitMs: number })
+  | (StepBase & { kind: 'change'; action: 'install' | 'upgrade'; dryRun: boolean; undo?: PutBack; /** Every object was validated by its API server before the run: helm skips its own OpenAPI check. */ skipOpenApi: boolean })
   | (StepBase & { kind: 'gate' })
   | (StepBase & { kind: 'uninstall'; dryRun: boolean })
   | (StepBase & { kind: 'revert'; to: PutBack });
@@ -130,18 +130,30 @@ function changeUndo(u: PlannedUnit): PutBack {
   return u.action === 'install' || !u.deployedRevision ? { how: 'uninstall' } : { how: 'rollback', revision: u.deployedRevision };
 }
 
+/** How a run goes, besides its plan: the flags and what was checked before it. */
+export interface StepOptions {
+  dryRun: boolean;
+  onFailure: OnFailure;
+  concurrency: number;
+  /** --lock-timeout in ms. */
+  lockWaitMs: number;
+  /** Units whose every object the API server validated before the run. */
+  validated: ReadonlySet<string>;
+}
+
 /** One unit's steps, the first after `after`; none for an unchanged unit. */
-function unitSteps(u: PlannedUnit, after: readonly string[], dryRun: boolean): Step[] {
+function unitSteps(u: PlannedUnit, after: readonly string[], o: StepOptions): Step[] {
   if (u.action === 'unchanged') return [];
+  const { dryRun } = o;
   const id = unitId(u);
   const base = { wave: u.wave, unit: id, cluster: u.cluster };
-  const lock: Step = { ...base, id: stepId(id, 'lock'), kind: 'lock', after, undo: { how: 'release' } };
+  const lock: Step = { ...base, id: stepId(id, 'lock'), kind: 'lock', after, undo: { how: 'release' }, waitMs: o.lockWaitMs };
   const first = dryRun ? after : [lock.id];
   if (u.action === 'uninstall') {
     const uninstall: Step = { ...base, id: stepId(id, 'uninstall'), kind: 'uninstall', after: first, dryRun };
     return dryRun ? [uninstall] : [lock, uninstall];
   }
-  const change: Step = { ...base, id: stepId(id, 'change'), kind: 'change', action: u.action, after: first, dryRun, ...(dryRun ? {} : { undo: changeUndo(u) }) };
+  const change: Step = { ...base, id: stepId(id, 'change'), kind: 'change', action: u.action, after: first, dryRun, skipOpenApi: o.validated.has(id), ...(dryRun ? {} : { undo: changeUndo(u) }) };
   if (dryRun) return [change];
   return [lock, change, { ...base, id: stepId(id, 'gate'), kind: 'gate', after: [change.id] }];
 }
@@ -151,7 +163,7 @@ function unitSteps(u: PlannedUnit, after: readonly string[], dryRun: boolean): S
  * orphans --prune uninstalls, last) and their steps. Group k+1 starts after
  * every last step of group k.
  */
-export function planSteps(plan: Plan, o: { dryRun: boolean; onFailure: OnFailure; concurrency: number }): RunPlan {
+export function planSteps(plan: Plan, o: StepOptions): RunPlan {
   const waves = plan.waves.map((w): RunWave => {
     const pruned = plan.orphans.filter((x) => x.action === 'uninstall' && x.wave === w.name);
     const groups = [...w.steps, ...(pruned.length ? [pruned] : [])];
@@ -162,7 +174,7 @@ export function planSteps(plan: Plan, o: { dryRun: boolean; onFailure: OnFailure
       const last: string[] = [];
       for (const u of group) {
         units.push(runUnitOf(u, g));
-        const mine = unitSteps(u, before, o.dryRun);
+        const mine = unitSteps(u, before, o);
         steps.push(...mine);
         if (mine.length) last.push(mine.at(-1)!.id);
       }
@@ -174,17 +186,17 @@ export function planSteps(plan: Plan, o: { dryRun: boolean; onFailure: OnFailure
 }
 
 /** `helm-cascade rollback`: per wave (last first), a lock and a revert for each release to put back. */
-export function revertSteps(waves: readonly { name: string; units: readonly (Omit<RunUnit, 'wave' | 'group' | 'action' | 'to'> & { to: PutBack })[] }[], concurrency: number): RunPlan {
+export function revertSteps(waves: readonly { name: string; units: readonly (Omit<RunUnit, 'wave' | 'group' | 'action' | 'to'> & { to: PutBack })[] }[], o: { concurrency: number; lockWaitMs: number }): RunPlan {
   const out = waves.map((w): RunWave => {
     const units = w.units.map((u): RunUnit => ({ ...u, wave: w.name, group: 0, action: 'rollback', to: u.to.how === 'rollback' ? `rolled back to revision ${u.to.revision}` : 'uninstalled (installed by the run)' }));
     const steps = w.units.flatMap((u): Step[] => {
       const base = { wave: w.name, unit: u.id, cluster: u.cluster };
-      const lock: Step = { ...base, id: stepId(u.id, 'lock'), kind: 'lock', after: [], undo: { how: 'release' } };
+      const lock: Step = { ...base, id: stepId(u.id, 'lock'), kind: 'lock', after: [], undo: { how: 'release' }, waitMs: o.lockWaitMs };
       return [lock, { ...base, id: stepId(u.id, 'revert'), kind: 'revert', after: [lock.id], to: u.to }];
     });
     return { name: w.name, units, steps };
   });
-  return { waves: out, onFailure: 'halt', dryRun: false, concurrency };
+  return { waves: out, onFailure: 'halt', dryRun: false, concurrency: o.concurrency };
 }
 
 /** The counts a plan's summary line gives, of the units this run applies. */

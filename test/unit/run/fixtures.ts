@@ -84,7 +84,7 @@ export function recorder(gates: Record<string, (signal: AbortSignal) => Promise<
 }
 
 export async function run(p: Plan, runners: Runners, o: { onFailure?: 'rollback' | 'halt'; dryRun?: boolean; concurrency?: number; interrupts?: AbortSignal; runId?: string; shard?: { index: number; count: number }; now?: () => Date } = {}) {
-  const steps = planSteps(p, { dryRun: o.dryRun ?? false, onFailure: o.onFailure ?? 'rollback', concurrency: o.concurrency ?? 4 });
+  const steps = planSteps(p, { dryRun: o.dryRun ?? false, onFailure: o.onFailure ?? 'rollback', concurrency: o.concurrency ?? 4, lockWaitMs: 0, validated: new Set() });
   const lines: string[] = [];
   const log = new RunLog(o.runId ?? 'run-1', { write: (l) => void lines.push(l), ...(o.now ? { now: o.now } : {}) });
   log.append({ event: 'run-start', command: 'apply', repo: 'deploy', holder: 'me', ...(o.shard ? { wave: p.waves[0]!.name, shard: o.shard } : {}), plan: steps });

@@ -22,7 +22,7 @@ function unit(cluster: string, helmName: string, action: PlanAction, step = 0, d
 function runPlan(groups: PlannedUnit[][], o: { onFailure?: 'rollback' | 'halt'; dryRun?: boolean; concurrency?: number; later?: PlannedUnit[] } = {}): RunPlan {
   const waves = [{ name: 'w', index: 0, steps: groups }, ...(o.later ? [{ name: 'later', index: 1, steps: [o.later.map((u) => ({ ...u, wave: 'later' }))] }] : [])];
   const plan: Plan = { version: 1, createdAt: '', clustersFile: 'clusters.yaml', waves, orphans: [], summary: { install: 0, upgrade: 0, unchanged: 0, uninstall: 0, errors: 0 } };
-  return planSteps(plan, { dryRun: o.dryRun ?? false, onFailure: o.onFailure ?? 'rollback', concurrency: o.concurrency ?? 4 });
+  return planSteps(plan, { dryRun: o.dryRun ?? false, onFailure: o.onFailure ?? 'rollback', concurrency: o.concurrency ?? 4, lockWaitMs: 0, validated: new Set() });
 }
 
 /** Log events of a plan's steps by short name: "a/web#gate". */
