@@ -151,7 +151,7 @@ class WaveSteps {
   }
 
   undoOf(step: Step): UndoSpec | undefined {
-    return step.kind === 'lock' ? step.undo : step.kind === 'change' ? step.undo : undefined;
+    return 'undo' in step ? step.undo : undefined;
   }
 
   /** Whether the step's undo is due: it has one, its time has come, and the step got far enough. */
@@ -217,40 +217,50 @@ function undoPhase(w: WaveSteps): Decision | undefined {
 function unitResult(unit: RunUnit, w: WaveSteps): { result: UnitOutcome; reason?: string; rollback?: string } | undefined {
   const steps = w.wave.steps.filter((st) => st.unit === unit.id);
   if (!steps.length) return { result: 'skipped' };
-  const find = (k: Step['kind']) => {
-    const step = steps.find((x) => x.kind === k);
-    return step ? { step, ...stateOf(w.s, step.id) } : undefined;
-  };
-  const lock = find('lock');
-  if (lock?.ended === 'failed') return { result: 'not-started', ...(lock.reason ? { reason: lock.reason } : {}) };
-  const change = find('change') ?? find('uninstall') ?? find('revert');
-  if (!change?.started || change.ended === undefined) return undefined;
-  return afterUndo(changeResult(change, find('gate'), w), change, w);
+  const lock = steps.find((st) => st.kind === 'lock');
+  const locked = lock && stateOf(w.s, lock.id);
+  if (locked?.ended === 'failed') return { result: 'not-started', ...(locked.reason ? { reason: locked.reason } : {}) };
+  const work = steps.filter((st) => st.kind !== 'lock');
+  const first = work[0] && stateOf(w.s, work[0].id);
+  if (!first?.started || first.ended === undefined) return undefined;
+  return afterUndo(workResult(work, w), work, w);
 }
 
-/** The unit as its change and gate left it; undefined while its gate is to come or under way. */
-function changeResult(change: StepState, gate: StepState | undefined, w: WaveSteps): { result: UnitOutcome; reason?: string } | undefined {
-  if (change.ended === 'failed') return { result: 'helm-failed', reason: change.reason ?? 'helm failed' };
-  if (w.plan.dryRun) return { result: 'dry-run' };
-  if (!gate) return { result: 'applied' };
-  if (gate.ended === undefined) return undefined;
-  if (gate.ended === 'passed') return { result: 'applied' };
-  return { result: 'gate-failed', reason: (gate.ended === 'cancelled' ? gate.cancelReason : gate.reason) ?? 'health gate failed' };
+/** The unit as its steps left it: the first that failed (or was cancelled) says why; undefined while a step is to come or under way. */
+function workResult(work: readonly Step[], w: WaveSteps): { result: UnitOutcome; reason?: string } | undefined {
+  for (const step of work) {
+    const x = stateOf(w.s, step.id);
+    if (x.ended === undefined) return undefined;
+    if (x.ended === 'passed') continue;
+    const gate = STEP_KINDS[step.kind].failure === 'gate-failed';
+    const reason = (x.ended === 'cancelled' ? x.cancelReason : x.reason) ?? (gate ? 'health gate failed' : `${step.kind} failed`);
+    return { result: gate ? 'gate-failed' : 'helm-failed', reason };
+  }
+  return { result: w.plan.dryRun ? 'dry-run' : 'applied' };
 }
 
-/** The outcome once the wave's undo had its say: put back, left as it is, or as its change and gate left it. */
-function afterUndo(base: { result: UnitOutcome; reason?: string } | undefined, change: StepState & { step: Step }, w: WaveSteps): { result: UnitOutcome; reason?: string; rollback?: string } | undefined {
+/** "rolled back to revision 3", "uninstalled (installed by this run)": what the unit's undos did. */
+function undoneLine(undone: readonly Step[], w: WaveSteps): string {
+  const putBack = undone.map((st) => w.undoOf(st)).find((u) => u?.how === 'rollback' || u?.how === 'uninstall');
+  if (putBack?.how === 'rollback') return `rolled back to revision ${putBack.revision}`;
+  return putBack?.how === 'uninstall' ? 'uninstalled (installed by this run)' : 'undone';
+}
+
+/** The outcome once the wave's undo had its say: put back, left as it is, or as its steps left it. */
+function afterUndo(base: { result: UnitOutcome; reason?: string } | undefined, work: readonly Step[], w: WaveSteps): { result: UnitOutcome; reason?: string; rollback?: string } | undefined {
   const reason = base?.reason === undefined ? {} : { reason: base.reason };
-  if (w.needsUndo(change.step)) {
-    if (change.undoEnded === undefined) return base;
-    if (change.undoEnded === 'failed') return { result: 'left', ...reason, rollback: `rollback FAILED: ${change.undoReason ?? 'failed'}` };
-    const undo = w.undoOf(change.step);
-    const rollback = undo?.how === 'rollback' ? `rolled back to revision ${undo.revision}` : 'uninstalled (installed by this run)';
-    return { result: 'rolled-back', rollback, reason: base?.reason ?? `rolled back because ${w.failure ? `${w.failure.unit}: ${w.failure.reason}` : 'interrupted'}` };
+  const undone = work.filter((st) => w.needsUndo(st));
+  if (undone.length) {
+    const states = undone.map((st) => stateOf(w.s, st.id));
+    if (states.some((x) => x.undoEnded === undefined)) return base;
+    const failed = states.find((x) => x.undoEnded === 'failed');
+    if (failed) return { result: 'left', ...reason, rollback: `rollback FAILED: ${failed.undoReason ?? 'failed'}` };
+    return { result: 'rolled-back', rollback: undoneLine(undone, w), reason: base?.reason ?? `rolled back because ${w.failure ? `${w.failure.unit}: ${w.failure.reason}` : 'interrupted'}` };
   }
   // a stopped wave with nothing left running: what was changed and is not put back is said to be left
-  if (!w.stopping || w.doRunning() || w.plan.dryRun || change.step.kind === 'revert') return base;
-  if (change.step.kind === 'uninstall') return base?.result === 'applied' ? { result: 'left', rollback: 'uninstalled; cannot be undone' } : base;
+  const kind = work[0]!.kind;
+  if (!w.stopping || w.doRunning() || w.plan.dryRun || kind === 'revert') return base;
+  if (kind === 'uninstall') return base?.result === 'applied' ? { result: 'left', rollback: 'uninstalled; cannot be undone' } : base;
   return { result: 'left', ...reason, rollback: 'left as is (onFailure: halt)' };
 }
 
