@@ -87,7 +87,7 @@ function foldLog(events: readonly EventBody[]): LogState {
     if (e.event === 'wave-start') s.wavesStarted.add(e.wave);
     else if (e.event === 'wave-end') s.wavesEnded.set(e.wave, e.outcome);
     else if (e.event === 'interrupt') s.interrupt ??= { cause: e.cause, reason: e.reason };
-    else if (e.event === 'unit-end') s.unitEnds.set(e.unit, JSON.stringify([e.result, e.reason, e.rollback]));
+    else if (e.event === 'unit-end') s.unitEnds.set(e.unit, key(e));
     else if (e.event === 'run-end') s.runEnded = true;
     else if (e.event === 'step-start' || e.event === 'step-end' || e.event === 'step-cancel') stepEvent(s, e);
   }
@@ -213,21 +213,31 @@ function undoPhase(w: WaveSteps): Decision | undefined {
   return { record: [], start: withinPool(ready, w) };
 }
 
-/** What a unit's end says once it is known; undefined while it is under way (or never started). */
-function unitResult(unit: RunUnit, w: WaveSteps): { result: UnitOutcome; reason?: string; rollback?: string } | undefined {
+type UnitEnd = { result: UnitOutcome; reason?: string; rollback?: string };
+
+/**
+ * What a unit's ends say so far, in order: how its steps left it (a gate
+ * failed), then what the wave's undo made of it (rolled back, left); empty
+ * while it is under way or never started.
+ */
+function unitResults(unit: RunUnit, w: WaveSteps): UnitEnd[] {
   const steps = w.wave.steps.filter((st) => st.unit === unit.id);
-  if (!steps.length) return { result: 'skipped' };
+  if (!steps.length) return [{ result: 'skipped' }];
   const lock = steps.find((st) => st.kind === 'lock');
   const locked = lock && stateOf(w.s, lock.id);
-  if (locked?.ended === 'failed') return { result: 'not-started', ...(locked.reason ? { reason: locked.reason } : {}) };
+  if (locked?.ended === 'failed') return [{ result: 'not-started', ...(locked.reason ? { reason: locked.reason } : {}) }];
   const work = steps.filter((st) => st.kind !== 'lock');
   const first = work[0] && stateOf(w.s, work[0].id);
-  if (!first?.started || first.ended === undefined) return undefined;
-  return afterUndo(workResult(work, w), work, w);
+  if (!first?.started || first.ended === undefined) return [];
+  const base = workResult(work, w);
+  const final = afterUndo(base, work, w);
+  return [base, final].filter((r, i, all): r is UnitEnd => r !== undefined && (i === 0 || key(r) !== key(all[0])));
 }
 
+const key = (r: UnitEnd | undefined) => JSON.stringify(r && [r.result, r.reason, r.rollback]);
+
 /** The unit as its steps left it: the first that failed (or was cancelled) says why; undefined while a step is to come or under way. */
-function workResult(work: readonly Step[], w: WaveSteps): { result: UnitOutcome; reason?: string } | undefined {
+function workResult(work: readonly Step[], w: WaveSteps): UnitEnd | undefined {
   for (const step of work) {
     const x = stateOf(w.s, step.id);
     if (x.ended === undefined) return undefined;
@@ -247,7 +257,7 @@ function undoneLine(undone: readonly Step[], w: WaveSteps): string {
 }
 
 /** The outcome once the wave's undo had its say: put back, left as it is, or as its steps left it. */
-function afterUndo(base: { result: UnitOutcome; reason?: string } | undefined, work: readonly Step[], w: WaveSteps): { result: UnitOutcome; reason?: string; rollback?: string } | undefined {
+function afterUndo(base: UnitEnd | undefined, work: readonly Step[], w: WaveSteps): UnitEnd | undefined {
   const reason = base?.reason === undefined ? {} : { reason: base.reason };
   const undone = work.filter((st) => w.needsUndo(st));
   if (undone.length) {
@@ -268,9 +278,10 @@ function afterUndo(base: { result: UnitOutcome; reason?: string } | undefined, w
 function unitEnds(w: WaveSteps): EventBody[] {
   const out: EventBody[] = [];
   for (const u of w.wave.units) {
-    const r = unitResult(u, w);
-    if (!r || w.s.unitEnds.get(u.id) === JSON.stringify([r.result, r.reason, r.rollback])) continue;
-    out.push({ event: 'unit-end', wave: w.wave.name, cluster: u.cluster, unit: u.id, ...r });
+    const said = w.s.unitEnds.get(u.id);
+    const all = unitResults(u, w);
+    const from = all.findIndex((r) => key(r) === said) + 1;
+    for (const r of all.slice(from)) out.push({ event: 'unit-end', wave: w.wave.name, cluster: u.cluster, unit: u.id, ...r });
   }
   return out;
 }

@@ -75,6 +75,7 @@ describe('drive', () => {
     assert.equal(r.units['a/web']!.outcome, 'left');
     assert.equal(r.units['a/web']!.rollback, 'left as is (onFailure: halt)');
     assert.equal(r.units['a/web']!.reason, 'never ready');
+    assert.deepEqual(r.events.flatMap((e) => (e.event === 'unit-end' ? [e.result] : [])), ['gate-failed', 'left'], 'the failure is said, then what was done about it');
   });
 
   it('a lock held by another run refuses: nothing changed there, the outcome says so', async () => {

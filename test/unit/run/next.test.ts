@@ -51,6 +51,8 @@ function logOf(p: RunPlan) {
 
 const header = (p: RunPlan): EventBody => ({ event: 'run-start', command: 'apply', repo: 'deploy', holder: 'me', plan: p });
 const waveStart: EventBody = { event: 'wave-start', wave: 'w' };
+/** A unit-end next said earlier. */
+const said = (unit: string, result: 'applied' | 'gate-failed', reason?: string): EventBody => ({ event: 'unit-end', wave: 'w', cluster: unit.split('/')[0]!, unit: unit.replace('/', '/ns/'), result, ...(reason ? { reason } : {}) });
 const short = (id: string) => id.replace('/ns/', '/');
 
 /** The decision in short: recorded events and started steps as strings. */
@@ -145,13 +147,13 @@ describe('next(plan, log)', () => {
     {
       name: 'a change undone: its unit is rolled back, its lock given back',
       plan: runPlan([[a]]),
-      log: (l) => [waveStart, ...l.ran('a/web#lock'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), ...l.ran('a/web#change', 'passed', 'undo')],
+      log: (l) => [waveStart, ...l.ran('a/web#lock'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), said('a/web', 'gate-failed', 'never ready'), ...l.ran('a/web#change', 'passed', 'undo')],
       want: { record: ['unit-end a/web rolled-back: never ready [rolled back to revision 3]'], start: ['undo a/web#lock: releasing the lock'] },
     },
     {
       name: 'an undo that failed leaves the unit, and says why',
       plan: runPlan([[a]]),
-      log: (l) => [waveStart, ...l.ran('a/web#lock'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), ...l.ran('a/web#change', 'failed', 'undo', 'connection refused'), ...l.ran('a/web#lock', 'passed', 'undo')],
+      log: (l) => [waveStart, ...l.ran('a/web#lock'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), said('a/web', 'gate-failed', 'never ready'), ...l.ran('a/web#change', 'failed', 'undo', 'connection refused'), ...l.ran('a/web#lock', 'passed', 'undo')],
       want: { record: ['unit-end a/web left: never ready [rollback FAILED: connection refused]', 'wave-end w failed'], start: [] },
     },
     {
@@ -161,10 +163,10 @@ describe('next(plan, log)', () => {
       want: { record: ['run-end gate-failed in w'], start: [] },
     },
     {
-      name: 'onFailure: halt undoes no change, gives the locks back and says the unit is left',
+      name: 'onFailure: halt undoes no change, gives the locks back and says the unit failed, then is left',
       plan: runPlan([[a]], { onFailure: 'halt' }),
       log: (l) => [waveStart, ...l.ran('a/web#lock'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready')],
-      want: { record: ['unit-end a/web left: never ready [left as is (onFailure: halt)]'], start: ['undo a/web#lock: releasing the lock'] },
+      want: { record: ['unit-end a/web gate-failed: never ready', 'unit-end a/web left: never ready [left as is (onFailure: halt)]'], start: ['undo a/web#lock: releasing the lock'] },
     },
     {
       name: 'a lock refused fails the wave with lock-refused; the unit never started',
@@ -205,7 +207,7 @@ describe('next(plan, log)', () => {
     {
       name: 'an uninstall in a failed wave cannot be undone: left',
       plan: runPlan([[a, unit('u', 'old', 'uninstall')]]),
-      log: (l) => [waveStart, ...['a/web#lock', 'u/old#lock', 'u/old#uninstall', 'a/web#change'].flatMap((s) => l.ran(s)), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), ...l.ran('a/web#change', 'passed', 'undo')],
+      log: (l) => [waveStart, ...['a/web#lock', 'u/old#lock', 'u/old#uninstall'].flatMap((s) => l.ran(s)), said('u/old', 'applied'), ...l.ran('a/web#change'), ...l.ran('a/web#gate', 'failed', 'do', 'never ready'), said('a/web', 'gate-failed', 'never ready'), ...l.ran('a/web#change', 'passed', 'undo')],
       want: { record: ['unit-end a/web rolled-back: never ready [rolled back to revision 3]', 'unit-end u/old left [uninstalled; cannot be undone]'], start: ['undo a/web#lock: releasing the lock', 'undo u/old#lock: releasing the lock'] },
     },
     {
