@@ -41,6 +41,7 @@ const FLAGS = {
   cacheDir: () => new Option('--cache-dir <dir>', 'cache folder for charts and renders (default: $XDG_CACHE_HOME/helm-cascade or ~/.cache/helm-cascade)'),
   renderAll: () => new Option('--render-all', 'render every unit, even those whose inputs are those of the deployed revision (no render cache)'),
   lockTimeout: () => new Option('--lock-timeout <duration>', 'wait this long for another run\'s lock (e.g. 10m) instead of refusing'),
+  log: () => new Option('--log <file>', 'write the run log (JSON Lines) here (default: .helm-cascade/runs/RUN_ID.jsonl beside clusters.yaml)'),
 } as const;
 type FlagName = keyof typeof FLAGS;
 
@@ -88,7 +89,7 @@ const COMMANDS: CommandSpec[] = [
     name: 'apply',
     description: 'execute the waves in order, gate every wave on health, stop at the first failed gate',
     examples: ['helm-cascade apply --yes --junit apply.xml', 'helm-cascade apply --dry-run', 'helm-cascade apply --plan plan.json --yes', 'helm-cascade apply --wave canary --lock-timeout 10m'],
-    flags: [...RENDER, 'yes', 'junit', 'lockTimeout'],
+    flags: [...RENDER, 'yes', 'junit', 'lockTimeout', 'log'],
     extra: (c) =>
       c
         .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
@@ -123,9 +124,21 @@ const COMMANDS: CommandSpec[] = [
     name: 'rollback',
     description: 'roll a wave, a release or everything back to the revisions before the last apply',
     examples: ['helm-cascade rollback', 'helm-cascade rollback --wave canary', 'helm-cascade rollback -l name=account-service --run 20261122T020241Z'],
-    flags: [...CLUSTER.filter((f) => f !== 'output'), 'wave', 'lockTimeout'],
+    flags: [...CLUSTER.filter((f) => f !== 'output'), 'wave', 'lockTimeout', 'log'],
     extra: (c) => c.option('--run <id>', 'the apply run to undo (default: the last one)'),
     run: async (raw) => (await import('./commands/rollback.ts')).run(options.rollbackOptions(raw)),
+  },
+  {
+    name: 'report',
+    description: 'render one or more run logs (the shards of a wave merged) as html, json, junit or markdown',
+    examples: ['helm-cascade report .helm-cascade/runs/20261122T020241Z-1a2b3c.jsonl --format html --out run.html', 'helm-cascade report shard-1.jsonl shard-2.jsonl --format junit --out apply.xml'],
+    flags: [],
+    extra: (c) =>
+      c
+        .argument('<logs...>', 'run logs written by apply or rollback (--log, or .helm-cascade/runs/)')
+        .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'junit', 'markdown']).default('html'))
+        .option('--out <file>', 'write the report to this file (default: standard output)'),
+    run: async (raw, cmd) => (await import('./commands/report.ts')).run(options.reportOptions(cmd.args, raw)),
   },
   {
     name: 'version',

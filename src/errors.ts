@@ -106,7 +106,7 @@ export const EXIT_CODES: Readonly<Record<Outcome, number>> = {
 };
 
 /** The outcome of a thrown error. */
-function outcomeOf(err: unknown): Outcome {
+function outcomeOfError(err: unknown): Outcome {
   if (err instanceof ConfigError || err instanceof UsageError || err instanceof BadInputError) return 'bad-input';
   if (err instanceof PreflightError) return 'refused';
   if (err instanceof GateFailedError) return 'gate-failed';
@@ -115,7 +115,7 @@ function outcomeOf(err: unknown): Outcome {
 }
 
 export function exitCodeOf(err: unknown): number {
-  return EXIT_CODES[outcomeOf(err)];
+  return EXIT_CODES[outcomeOfError(err)];
 }
 
 /** Another run holds the lock (Lease) of a release (exit 5, as every PreflightError). */

@@ -74,6 +74,8 @@ export interface ApplyOptions extends RenderOptions {
   shard: string | undefined;
   recover: boolean;
   lockTimeoutMs: number;
+  /** --log FILE: the run log (default .helm-cascade/runs/RUN_ID.jsonl under the repository's root). */
+  logFile: string | undefined;
 }
 
 export interface DriftOptions extends ClusterOptions, CacheOptions {
@@ -95,6 +97,16 @@ export interface RollbackOptions extends ClusterOptions {
   wave: string | undefined;
   run: string | undefined;
   lockTimeoutMs: number;
+  /** --log FILE: the run log. */
+  logFile: string | undefined;
+}
+
+export interface ReportOptions {
+  /** Run logs (JSON Lines), one or more. */
+  logs: string[];
+  format: 'html' | 'json' | 'junit' | 'markdown';
+  /** --out FILE; undefined: standard output. */
+  out: string | undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -180,6 +192,7 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
     shard: str(raw.shard),
     recover: raw.recover === true,
     lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
+    logFile: str(raw.log),
   };
 }
 
@@ -196,7 +209,13 @@ export function statusOptions(raw: RawFlags): StatusOptions {
 }
 
 export function rollbackOptions(raw: RawFlags): RollbackOptions {
-  return { ...clusterOptions(raw), wave: str(raw.wave), run: str(raw.run), lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout) };
+  return { ...clusterOptions(raw), wave: str(raw.wave), run: str(raw.run), lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout), logFile: str(raw.log) };
+}
+
+export function reportOptions(logs: string[], raw: RawFlags): ReportOptions {
+  const format = str(raw.format) ?? 'html';
+  if (format !== 'html' && format !== 'json' && format !== 'junit' && format !== 'markdown') throw new UsageError(`--format "${format}": expected html, json, junit or markdown`);
+  return { logs, format, out: str(raw.out) };
 }
 
 /** helm template is CPU-bound: one per core unless --concurrency says otherwise. */

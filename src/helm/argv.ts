@@ -1,6 +1,6 @@
-// helm argv builders (pure). The same builder feeds the real run and the
-// dry-run preview, so they cannot drift apart. Helm 3 vs 4 differences live
-// here and nowhere else:
+// helm argv builders (pure), one per verb. The same builder feeds the real
+// run and --dry-run (helm's own server dry run, a flag of the same command),
+// so they cannot drift apart. Helm 3 vs 4 differences live here and nowhere else:
 //   - rollback on failure: Helm 3 `--atomic`, Helm 4 `--rollback-on-failure`
 //   - waiting: Helm 3 `--wait` (legacy readiness), Helm 4 `--wait=watcher` (kstatus);
 //     Helm 4's default is `hookOnly`, so helm-cascade always says what it wants
@@ -15,8 +15,6 @@ export interface HelmCommand {
   argv: string[]; // without the binary
   /** Piped to stdin (merged values as YAML/JSON for `-f -`); never shown. */
   input?: string;
-  /** Reads run in dry-run too; writes are only printed there (release-it style). */
-  effect: 'read' | 'write';
 }
 
 
@@ -110,7 +108,7 @@ function wait(major: HelmMajor, on: boolean | undefined): string[] {
 }
 
 export function versionCommand(): HelmCommand {
-  return { argv: ['version', '--template', '{{.Version}}'], effect: 'read' };
+  return { argv: ['version', '--template', '{{.Version}}'] };
 }
 
 /**
@@ -126,7 +124,7 @@ export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand
     if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
   }
   if (a.isUpgrade) argv.push('--is-upgrade');
-  return { argv, input: a.values, effect: 'read' };
+  return { argv, input: a.values };
 }
 
 export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCommand {
@@ -140,7 +138,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   if (a.disableOpenApiValidation) argv.push('--disable-openapi-validation');
-  return { argv, input: a.values, effect: a.dryRun ? 'read' : 'write' };
+  return { argv, input: a.values };
 }
 
 export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand {
@@ -149,25 +147,17 @@ export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand 
   argv.push('--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs));
   if (a.dryRun) argv.push('--dry-run');
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
-  return { argv, effect: a.dryRun ? 'read' : 'write' };
+  return { argv };
 }
 
 export function uninstallCommand(major: HelmMajor, a: UninstallArgs): HelmCommand {
   const argv = ['uninstall', a.releaseName, '--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs)];
   if (a.dryRun) argv.push('--dry-run');
-  return { argv, effect: a.dryRun ? 'read' : 'write' };
+  return { argv };
 }
 
 export function historyCommand(_major: HelmMajor, a: ReleaseArgs, max = 20): HelmCommand {
-  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'], effect: 'read' };
-}
-
-export function statusCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
-  return { argv: ['status', a.releaseName, '--namespace', a.namespace, ...target(a), '-o', 'json'], effect: 'read' };
-}
-
-export function getManifestCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
-  return { argv: ['get', 'manifest', a.releaseName, '--namespace', a.namespace, ...target(a)], effect: 'read' };
+  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'] };
 }
 
 /**
@@ -181,17 +171,17 @@ export function userValuesCommand(chart: string, f: ValueFlags): HelmCommand {
   for (const [flag, list] of [['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-json', f.setJson], ['--set-literal', f.setLiteral]] as const) {
     for (const v of list) argv.push(flag, v);
   }
-  return { argv, effect: 'read' };
+  return { argv };
 }
 
 export function pullCommand(_major: HelmMajor, a: PullArgs): HelmCommand {
   const argv = ['pull', a.ref, '--version', a.version, '--destination', a.destination];
   if (a.plainHttp) argv.push('--plain-http');
-  return { argv, effect: 'read' };
+  return { argv };
 }
 
 export function showCommand(_major: HelmMajor, a: ShowArgs): HelmCommand {
-  return { argv: ['show', a.what, a.chart], effect: 'read' };
+  return { argv: ['show', a.what, a.chart] };
 }
 
 const HIDDEN_VALUE_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-file', '--set-literal', '--password', '--values-content']);

@@ -10,12 +10,10 @@ import { ToolError, UsageError } from '../errors.ts';
 import { shown } from '../redact.ts';
 import {
   formatArgv,
-  getManifestCommand,
   historyCommand,
   pullCommand,
   rollbackCommand,
   showCommand,
-  statusCommand,
   templateCommand,
   uninstallCommand,
   upgradeInstallCommand,
@@ -48,15 +46,11 @@ export interface Helm {
   rollback(a: RollbackArgs): Promise<string>;
   uninstall(a: UninstallArgs): Promise<string>;
   history(a: ReleaseArgs, max?: number): Promise<HelmHistoryEntry[]>;
-  status(a: ReleaseArgs): Promise<Record<string, unknown>>;
-  getManifest(a: ReleaseArgs): Promise<string>;
   /** Pulls an OCI chart into `destination` (helm names the file NAME-VERSION.tgz). */
   pull(a: PullArgs): Promise<void>;
   show(a: ShowArgs): Promise<string>;
   /** The command-line values merged by helm itself ({} when none are given); a malformed flag is a UsageError. */
   userValues(f: ValueFlags): Promise<Record<string, unknown>>;
-  /** The command a verb would run (for dry-run previews and logs). */
-  preview(cmd: HelmCommand): string;
 }
 
 /** helm's message about a malformed value flag without the values it quotes (`failed parsing --set-json data a={...`). */
@@ -142,12 +136,6 @@ export function createHelm(opts: HelmOptions): Helm {
     async history(a, max) {
       return JSON.parse(await exec(historyCommand(await major(), a, max))) as HelmHistoryEntry[];
     },
-    async status(a) {
-      return JSON.parse(await exec(statusCommand(await major(), a))) as Record<string, unknown>;
-    },
-    async getManifest(a) {
-      return exec(getManifestCommand(await major(), a));
-    },
     async pull(a) {
       await exec(pullCommand(await major(), a));
     },
@@ -155,9 +143,6 @@ export function createHelm(opts: HelmOptions): Helm {
       return exec(showCommand(await major(), a));
     },
     userValues: (f) => userValues(exec, f),
-    preview(cmd) {
-      return formatArgv(bin, cmd.argv);
-    },
   };
   return helm;
 }

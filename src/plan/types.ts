@@ -106,7 +106,7 @@ export interface UnitDigest {
   deployedRevision: number; // 0 when not deployed
 }
 
-export interface PlanWave {
+interface PlanWave {
   name: string;
   index: number;
   steps: PlannedUnit[][];

@@ -48,8 +48,8 @@ describe('runGate', () => {
     assert.match(r.reason, /pod web-7d9f-crash is in CrashLoopBackOff/);
     assert.equal(r.failingPods[0]?.name, 'web-7d9f-crash');
     assert.equal(r.failingPods[0]?.logs, 'no logs');
+    assert.deepEqual([r.failingPods[0]?.namespace, r.failingPods[0]?.reason], ['shop', 'CrashLoopBackOff']);
     assert.match(r.failingPods[0]?.message ?? '', /^container web: back-off/);
-    assert.equal(r.failingPods[0]?.reason, 'CrashLoopBackOff');
   });
 
   it('times out with what is missing', async () => {
