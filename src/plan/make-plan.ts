@@ -30,13 +30,12 @@ import type { RenderTarget } from './render.ts';
 import type { UnitSpec } from '../model/units.ts';
 import type { Plan } from './types.ts';
 import type { ValueFlags } from '../helm/argv.ts';
-import type { Values } from '../model/json.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;
   selector?: UnitSelector;
   wave?: string;
-  /** Command-line values (-f, --set, ...), merged by helm itself; highest precedence. */
+  /** Command-line values (-f, --set, ...), merged over each unit's by helm itself; highest precedence. */
   valueFlags?: ValueFlags;
   prune?: boolean;
   concurrency?: number;
@@ -145,14 +144,14 @@ async function liveDriftOf(clusters: ClusterSpec[], states: Map<string, ClusterS
 }
 
 /** The plan's renderer: the run's helm, charts and render cache under the cache folder. */
-function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }, cliSet: Values): Renderer {
+function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }): Renderer {
   const cacheDir = opts.cacheDir ?? defaultCacheRoot();
   const charts = deps.charts ?? createChartResolver({ root: repo.config.root, repositories: repo.config.repositories, helm: deps.helm, cacheDir: join(cacheDir, 'charts'), ...(opts.log ? { log: opts.log } : {}) });
   return new Renderer({
     config: repo.config,
     helm: deps.helm,
     charts,
-    cliSet,
+    ...(opts.valueFlags ? { valueFlags: opts.valueFlags } : {}),
     concurrency: opts.concurrency ?? 4,
     explain: opts.explain === true,
     helmVersion,
@@ -169,7 +168,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const { waves, clusters } = scope(config, assignWaves(config, all).waves, opts);
   checkContexts(clusters, opts.kubeconfig);
   const read = deps.readCluster ?? ((c: ClusterSpec) => readClusterState(clientsOf(deps).for(c)));
-  const [helmVersion, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
+  const [helmVersion, states] = await Promise.all([deps.helm.version(), readClusters(clusters, read)]);
   const deployedById = new Map([...states.values()].flatMap((st) => st.deployed.map((d) => [releaseId(d), d] as const)));
 
   const selectedIds = new Set(waves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && matchesUnit(u, selector)).map((u) => unitId(u))));
@@ -177,7 +176,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases, ignoreOf));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = rendererFor(repo, opts, deps, helmVersion, cliValues);
+  const renderer = rendererFor(repo, opts, deps, helmVersion);
   const targetOf = (u: UnitSpec): RenderTarget => {
     const st = states.get(u.cluster);
     const d = deployedById.get(unitId(u));

@@ -62,7 +62,7 @@ async function changeUnit(o: OpsOptions, u: PlannedUnit, dryRun: boolean): Promi
   await o.helm.upgradeInstall({
     ...release,
     chart: u.chart.path,
-    values: JSON.stringify(u.values),
+    values: u.values,
     labels: { ...markerLabels(u, o.repo), [INPUTS_LABEL]: u.inputs },
     description: runDescription(o.runId, u.wave),
     timeoutMs: u.health.timeoutMs,
