@@ -2,6 +2,7 @@
 // exit code) and the text the CLI prints on standard output. Live progress
 // (apply's events) is written as it happens; everything else is returned.
 import type { Outcome } from '../errors.ts';
+import { shown } from '../redact.ts';
 
 export interface CommandResult {
   outcome: Outcome;
@@ -9,7 +10,7 @@ export interface CommandResult {
   output?: string;
 }
 
-/** Progress and warnings, written as they happen (standard error keeps standard output parseable). */
+/** Progress and warnings, written as they happen (standard error keeps standard output parseable); credentials in URLs and registered secrets removed. */
 export function note(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${shown(line)}\n`);
 }

@@ -210,7 +210,7 @@ function flagError(stderr: string, f: ValueFlags): string {
 }
 
 /** A value flag as an error names it: the key of each pair shown, the values hidden (they may be secret); -f and --set-file paths whole. */
-export function shownFlag(flag: { flag: string; value: string }): string {
+function shownFlag(flag: { flag: string; value: string }): string {
   const short = (t: string) => (t.length > 80 ? `${t.slice(0, 60)}... (${t.length} characters)` : t);
   if (flag.flag === '--values' || flag.flag === '--set-file') return `${flag.flag === '--values' ? '-f' : flag.flag} ${short(flag.value)}`;
   const pairs = flag.flag === '--set-json' || flag.flag === '--set-literal' ? [flag.value] : flag.value.split(/(?<!\\),/);

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import type { ClusterSelector, ClusterSpec } from './spec.ts';
 
 /** Shell-style glob (`*`, `?`) to an anchored RegExp. */
@@ -65,4 +66,48 @@ export function matchesUnit(
   if (sel.cluster !== undefined && !matchesGlob(u.cluster, sel.cluster)) return false;
   if (sel.namespace !== undefined && !matchesGlob(u.namespace, sel.namespace)) return false;
   return true;
+}
+
+/** The selector keys, and what each one names in messages. */
+const SELECTOR_WORDS = { name: 'release', track: 'track', cluster: 'cluster', namespace: 'namespace' } as const;
+export type SelectorKey = keyof typeof SELECTOR_WORDS;
+
+/** What each selector key can match in the repository. */
+export type SelectorNames = Record<SelectorKey, readonly string[]>;
+
+/** A user's text as a message shows it: at most 60 characters (a 100 KB value is not printed whole). */
+export function shortText(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 20)}... (${text.length} characters)` : text;
+}
+
+/** The nearest names to a value that matches none: a close spelling, else the names there are (at most 10). */
+export function nearestNames(value: string, names: readonly string[]): string {
+  const known = [...new Set(names)].sort();
+  if (known.length === 0) return ' (there are none)';
+  if (!/[*?]/.test(value)) {
+    const near = known
+      .map((n) => ({ n, d: n.startsWith(value) || value.startsWith(n) ? 1 : distance(value, n) }))
+      .filter((x) => x.d <= Math.max(2, Math.floor(value.length / 3)))
+      .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+      .slice(0, 3)
+      .map((x) => JSON.stringify(x.n));
+    if (near.length) return ` (did you mean ${near.join(' or ')}?)`;
+  }
+  const shown = known.slice(0, 10).join(', ');
+  return ` (there are: ${shown}${known.length > 10 ? `, and ${known.length - 10} more` : ''})`;
+}
+
+/** Each key of the selector whose value matches nothing the repository has, as a message with the nearest names. */
+export function selectorMisses(sel: UnitSelector, names: SelectorNames, keys: readonly SelectorKey[] = ['name', 'track', 'cluster', 'namespace']): string[] {
+  return keys.flatMap((k) => {
+    const v = sel[k];
+    if (v === undefined || names[k].some((n) => matchesGlob(n, v))) return [];
+    if (v.length > 200) return [`-l ${k}=${shortText(v)} matches no ${SELECTOR_WORDS[k]}`];
+    return [`-l ${k}=${shortText(v)} matches no ${SELECTOR_WORDS[k]}${nearestNames(v, names[k])}`];
+  });
+}
+
+/** The selector as the user wrote it (keys in a fixed order). */
+export function selectorText(sel: UnitSelector): string {
+  return (Object.keys(SELECTOR_WORDS) as SelectorKey[]).flatMap((k) => (sel[k] === undefined ? [] : [`${k}=${sel[k]}`])).join(',');
 }

@@ -2,7 +2,7 @@
 // of release records per cluster, its version and API versions), render every
 // selected unit (render.ts), read the live objects of deployed units (live
 // drift), then assemble. Used in-process by plan, apply and drift.
-import { PreflightError } from '../errors.ts';
+import { PreflightError, UsageError } from '../errors.ts';
 import { join } from 'node:path';
 import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
@@ -14,7 +14,7 @@ import { readDeployedReleases } from '../kube/release-records.ts';
 import { unitId } from '../model/identity.ts';
 import { deployedUnitRef, INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { matchesGlob, matchesSelector, matchesUnit } from '../model/selectors.ts';
+import { matchesGlob, matchesSelector, matchesUnit, nearestNames, selectorText, shortText } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec, IgnoreRule } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
@@ -203,7 +203,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     })),
   );
 
-  return assemblePlan({
+  const plan = assemblePlan({
     clustersFile: config.file,
     waves: desiredWaves,
     deployed: [...states.values()].flatMap((s) => s.deployed),
@@ -216,4 +216,18 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     orphanPlacement: orphanPlacement(config, opts.wave),
     createdAt: (deps.now ?? (() => new Date()))().toISOString(),
   });
+  if (opts.prune) checkPruneSelection(selector, all, plan);
+  return plan;
+}
+
+/**
+ * With --prune a selector may name a release the repository no longer lists
+ * (commands/selection.ts leaves name=, track= and namespace= to this): one
+ * that matches neither a listed unit nor a deployed orphan is bad input.
+ */
+function checkPruneSelection(selector: UnitSelector, all: UnitSpec[], plan: Plan): void {
+  if (Object.keys(selector).length === 0 || all.some((u) => matchesUnit(u, selector)) || plan.orphans.length > 0) return;
+  const names = [...all.map((u) => u.release)];
+  const nearest = selector.name !== undefined ? nearestNames(selector.name, names) : '';
+  throw new UsageError(`-l ${shortText(selectorText(selector), 200)} matches no release of the repository and no deployed release it no longer lists${nearest}`);
 }

@@ -24,8 +24,8 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
   const helm = {
     bin: 'fake-helm',
     version: async () => ({ version: 'v3.17.3', major: 3 as const, minor: 17 }),
-    // the command-line values as helm merged them (test/e2e/plan.test.ts runs the real helm for this)
-    userValues: async () => ({ replicaCount: 9 }),
+    // the command-line values merged over a unit's by helm (test/e2e/helm-values.test.ts runs the real helm for this)
+    mergeValueFlags: async (base: Record<string, unknown>) => ({ ...base, replicaCount: 9n }),
     template: async (a: TemplateArgs) => {
       calls.push(a);
       active++;
@@ -33,7 +33,7 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
       await new Promise((r) => setTimeout(r, 5));
       active--;
       if (opts.fail?.(a)) throw Object.assign(new Error('boom'), { stderr: 'Error: template: mini/templates/x.yaml:3:1: bad' });
-      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: ${a.values}\n`;
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: ${JSON.stringify(a.values)}\n`;
     },
   } as unknown as Helm;
   return { helm, calls, maxActive: () => maxActive };
@@ -64,7 +64,7 @@ describe('makePlan', () => {
       config: { logLevel: 'debug' },
       secrets: { API_KEY: 'original-api-key-0001' },
       image: { tag: '1.0.0' },
-      replicaCount: 9,
+      replicaCount: 9n,
       cascade: { cluster: 'europe', region: 'europe', provider: 'gke', track: 'canary' },
     });
     const src = Object.fromEntries(eu.origins!.map((o) => [o.path, o.source]));
