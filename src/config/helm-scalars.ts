@@ -77,10 +77,13 @@ export function helmPlainScalar(s: string): unknown {
  * (over the failsafe schema: maps, sequences, strings). `<<` is left to
  * the merge-key tag.
  */
-export const HELM_PLAIN_SCALAR: ScalarTag = {
+const HELM_PLAIN_SCALAR: ScalarTag = {
   tag: 'tag:helm-cascade.dev,2026:helm-plain',
   default: true,
   test: /^(?!<<$)[\s\S]*$/,
   identify: () => false,
   resolve: helmPlainScalar,
 };
+
+/** The `yaml` package's options that read a values file as helm does. */
+export const HELM_VALUES_YAML = { schema: 'failsafe', customTags: (tags: unknown[]) => [...tags, HELM_PLAIN_SCALAR], merge: true } as const;

@@ -10,9 +10,9 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } fro
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors.ts';
 import type { Limits, SourcePos } from '../model/spec.ts';
-import { HELM_PLAIN_SCALAR } from './helm-scalars.ts';
+import { HELM_VALUES_YAML } from './helm-scalars.ts';
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from './limits.ts';
-import { checkTree } from './yaml-tree.ts';
+import { checkTree, nestingOverLimit } from './yaml-tree.ts';
 import type { TreeLimits } from './yaml-tree.ts';
 
 export type YamlPath = readonly (string | number)[];
@@ -114,6 +114,7 @@ export function readYamlFile(absPath: string, shownAs: string, limits: ReadLimit
 function yamlErrorText(message: string, code: string, maxDepth: number): string {
   // the parser ran out of stack: the nesting is far deeper than any values need
   if (code === 'RESOURCE_EXHAUSTION') return `YAML: nested more than ${maxDepth} levels deep (${LIMIT_ENV.maxYamlDepth}); refused`;
+  if (code === 'KEY_OVER_1024_CHARS') return 'YAML syntax: a key over 1024 characters (a plain key must be shorter; write a longer one as an explicit "? key")';
   const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
   const fixed = first.split(':')[0]!.trim().slice(0, 120);
   return `YAML syntax: ${fixed || code}`;
@@ -122,11 +123,20 @@ function yamlErrorText(message: string, code: string, maxDepth: number): string 
 /** The `yaml` package's options for a mode: values files resolve scalars as helm does. */
 function parseOptions(mode: ReadMode, lineCounter: LineCounter) {
   const common = { lineCounter, prettyErrors: false, uniqueKeys: true } as const;
-  if (mode.kind === 'values') return { ...common, schema: 'failsafe', customTags: (tags: unknown[]) => [...tags, HELM_PLAIN_SCALAR], merge: true } as const;
+  if (mode.kind === 'values') return { ...common, ...HELM_VALUES_YAML };
   return { ...common, intAsBigInt: mode.exactIntsAt !== undefined };
 }
 
+/** How far past the nesting limit the quick scan before parsing lets a text go (the exact check follows parsing). */
+const PRESCAN_FACTOR = 4;
+
 function parseYamlText(text: string, shownAs: string, limits: TreeLimits, mode: ReadMode): YamlFile {
+  const deep = nestingOverLimit(text, limits.maxDepth * PRESCAN_FACTOR);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split('\n').length;
+    return unreadable(shownAs, `YAML: nested more than ${limits.maxDepth} levels deep (${LIMIT_ENV.maxYamlDepth}); refused`, { line, col: deep - before.lastIndexOf('\n') });
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, parseOptions(mode, lineCounter) as Parameters<typeof parseDocument>[1]);
   const diagnostics: Diagnostic[] = [];

@@ -118,3 +118,54 @@ export function checkTree(data: unknown, c: TreeCheck): { data: unknown; diagnos
   const out = c.exactIntsAt ? exactInts(data, c.exactIntsAt, report) : data;
   return { data: out, diagnostics };
 }
+
+/** Where a nesting opener may stand: at a line start, or after one of these (and, for `:` `-` `?`, a blank). */
+const OPENER_AFTER = new Set(['\n', '[', '{', ',', ':', '-', '?']);
+
+/**
+ * A quick upper bound on a YAML text's nesting, before it is parsed (a YAML
+ * parser takes seconds on 100 000 nested brackets): flow collections opened
+ * where they can open (not inside quotes, comments or a word), plus compact
+ * `- - -` sequences. The offset where it passes `limit`, or undefined. It can
+ * only overestimate by unbalanced brackets, so `limit` is far above the
+ * exact check after parsing.
+ */
+export function nestingOverLimit(text: string, limit: number): number | undefined {
+  let flow = 0;
+  let quote = '';
+  let last = '\n'; // the last non-blank character of the line, '\n' at its start
+  let blankSince = true; // a blank stood between `last` and here
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '\n') {
+      last = '\n';
+      blankSince = true;
+      dashes = 0;
+      continue;
+    }
+    if (c === ' ' || c === '\t') {
+      blankSince = true;
+      continue;
+    }
+    const opener = OPENER_AFTER.has(last) && (blankSince || !':-?'.includes(last));
+    if (c === '#' && blankSince) {
+      const eol = text.indexOf('\n', i);
+      i = eol < 0 ? text.length : eol - 1;
+      continue;
+    }
+    if ((c === '"' || c === "'") && opener) quote = c;
+    else if ((c === '[' || c === '{') && opener) flow++;
+    else if ((c === ']' || c === '}') && flow > 0) flow--;
+    else if (c === '-' && (last === '\n' || last === '-') && (text[i + 1] === ' ' || text[i + 1] === '\n')) dashes++;
+    if (flow + dashes > limit) return i;
+    last = c;
+    blankSince = false;
+  }
+  return undefined;
+}

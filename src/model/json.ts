@@ -87,3 +87,24 @@ export function parseTypedJson(text: string): unknown {
     return v;
   } as (this: unknown, key: string, value: unknown) => unknown);
 }
+
+/**
+ * How a Go template prints a float64 with `{{ .Values.x }}` (fmt's %v:
+ * strconv 'g' with the shortest digits, exponent form from 1e+06 on or
+ * below 1e-04): 20240101 prints as 2.0240101e+07.
+ */
+export function goFloatText(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  const [mantissa = '0', expText = '0'] = Math.abs(n).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const exp = Number(expText);
+  const sign = n < 0 ? '-' : '';
+  let eprec = 6;
+  if (eprec > digits.length && digits.length >= exp + 1) eprec = digits.length;
+  if (exp < -4 || exp >= eprec) {
+    const e = Math.abs(exp);
+    return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${exp < 0 ? '-' : '+'}${e < 10 ? `0${e}` : e}`;
+  }
+  return `${sign}${Math.abs(n).toString()}`;
+}

@@ -1,19 +1,30 @@
 import { distance } from 'fastest-levenshtein';
 import type { ClusterSelector, ClusterSpec } from './spec.ts';
 
-/** Shell-style glob (`*`, `?`) to an anchored RegExp. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
+/**
+ * Whether a whole name matches a shell-style glob (`*` any run, `?` one
+ * character, everything else itself): `web` matches web, not webhook. No
+ * RegExp is built, so a pattern of any length is matched in O(name x glob).
+ */
 export function matchesGlob(name: string, glob: string): boolean {
-  return globToRegExp(glob).test(name);
+  let n = 0;
+  let g = 0;
+  let star = -1; // the last `*` seen in the glob
+  let resume = 0; // where the name goes on when that `*` takes one more character
+  while (n < name.length) {
+    if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === name[n]))) {
+      n++;
+      g++;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g++;
+      resume = n;
+    } else if (star >= 0) {
+      g = star + 1;
+      n = ++resume;
+    } else return false;
+  }
+  while (g < glob.length && glob[g] === '*') g++;
+  return g === glob.length;
 }
 
 export function matchesSelector(cluster: ClusterSpec, sel: ClusterSelector | undefined): boolean {
@@ -35,6 +46,9 @@ export interface UnitSelector {
   namespace?: string;
 }
 
+/** Longest selector value (Kubernetes names are at most 253 characters). */
+const MAX_SELECTOR_VALUE = 253;
+
 export function parseUnitSelector(text: string | undefined): UnitSelector {
   const sel: UnitSelector = {};
   if (!text) return sel;
@@ -45,9 +59,10 @@ export function parseUnitSelector(text: string | undefined): UnitSelector {
     const key = eq < 0 ? '' : trimmed.slice(0, eq).trim();
     const value = eq < 0 ? '' : trimmed.slice(eq + 1).trim();
     if (key !== 'name' && key !== 'track' && key !== 'cluster' && key !== 'namespace') {
-      throw new SelectorSyntaxError(`bad selector "${trimmed}": expected name=, track=, cluster= or namespace= (e.g. -l name=api,cluster=gke-*)`);
+      throw new SelectorSyntaxError(`bad selector "${shortText(trimmed)}": expected name=, track=, cluster= or namespace= (e.g. -l name=api,cluster=gke-*)`);
     }
     if (!value) throw new SelectorSyntaxError(`bad selector "${trimmed}": empty value`);
+    if (value.length > MAX_SELECTOR_VALUE) throw new SelectorSyntaxError(`bad selector ${key}=${shortText(value)}: over ${MAX_SELECTOR_VALUE} characters (release, cluster and namespace names are shorter)`);
     sel[key] = value;
   }
   return sel;

@@ -227,7 +227,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
  */
 function checkPruneSelection(selector: UnitSelector, all: UnitSpec[], plan: Plan): void {
   if (Object.keys(selector).length === 0 || all.some((u) => matchesUnit(u, selector)) || plan.orphans.length > 0) return;
-  const names = [...all.map((u) => u.release)];
+  const names = all.map((u) => u.release);
   const nearest = selector.name !== undefined ? nearestNames(selector.name, names) : '';
   throw new UsageError(`-l ${shortText(selectorText(selector), 200)} matches no release of the repository and no deployed release it no longer lists${nearest}`);
 }

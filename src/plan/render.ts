@@ -5,9 +5,10 @@
 // rendered once, through a bounded pool.
 import { isAbsolute, join } from 'node:path';
 import pLimit from 'p-limit';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from '../config/limits.ts';
+import { HELM_VALUES_YAML } from '../config/helm-scalars.ts';
 import { readValuesFile } from '../config/values-file.ts';
 import { BadInputError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
@@ -155,7 +156,7 @@ export class Renderer {
     let v = this.#defaults.get(path);
     if (!v) {
       v = this.#o.helm.show({ chart: path, what: 'values' }).then((text) => {
-        const doc: unknown = parse(text);
+        const doc: unknown = parseDocument(text, HELM_VALUES_YAML as Parameters<typeof parseDocument>[1]).toJS();
         return isPlainObject(doc) ? doc : {};
       });
       this.#defaults.set(path, v);
