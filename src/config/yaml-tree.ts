@@ -164,7 +164,8 @@ export function nestingOverLimit(text: string, limit: number): number | undefine
     else if ((c === ']' || c === '}') && flow > 0) flow--;
     else if (c === '-' && (last === '\n' || last === '-') && (text[i + 1] === ' ' || text[i + 1] === '\n')) dashes++;
     if (flow + dashes > limit) return i;
-    last = c;
+    // a bracket inside a word opens nothing, and neither does the one after it
+    last = (c === '[' || c === '{') && !opener ? 'w' : c;
     blankSince = false;
   }
   return undefined;

@@ -12,6 +12,7 @@ import { helmPlainScalar } from '../../../src/config/helm-scalars.ts';
 import { inSetMap, loadDeployRepo } from '../../../src/config/load.ts';
 import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { failoverCycles } from '../../../src/config/validate.ts';
+import { nestingOverLimit } from '../../../src/config/yaml-tree.ts';
 import { readValuesFile } from '../../../src/config/values-file.ts';
 import { formatDiagnostic, shortenLong } from '../../../src/errors.ts';
 
@@ -69,6 +70,13 @@ describe('YAML limits', () => {
       for (const l of lines) assert.match(l, /^v\.yaml:\d+:\d+: YAML: nested more than 256 levels deep \(HELM_CASCADE_MAX_YAML_DEPTH\); refused$/);
     }
     assert.deepEqual(valuesFile(`a: ${'['.repeat(200)}${']'.repeat(200)}\n`).diagnostics, []);
+  });
+
+  it('the quick scan before parsing counts only brackets that open a collection', () => {
+    const many = '['.repeat(2000);
+    for (const text of [`a: "${many}"\n`, `a: '${many}'\n`, `a: x # ${many}\n`, `a: x${many}\n`, `a: [${'[1], '.repeat(2000)}]\n`]) assert.equal(nestingOverLimit(text, 10), undefined, text.slice(0, 12));
+    assert.equal(nestingOverLimit(`a: ${'['.repeat(11)}`, 10), 13);
+    assert.equal(nestingOverLimit(`a:\n${'- '.repeat(11)}x\n`, 10), 23);
   });
 
   it('bytes that are not UTF-8: refused at their line and column, never replaced', () => {
