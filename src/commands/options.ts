@@ -166,7 +166,7 @@ export function validateOptions(raw: RawFlags): ValidateOptions {
   return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
-/** Where a report will be written (--junit, --out, --format name=FILE): its folder must exist (found now, not after the run). */
+/** Where apply's --junit and plan's --out write: the folder must exist (found now, not after the run; drift makes its report folders). */
 function checkOutputFolder(flag: string, file: string | undefined): void {
   if (file === undefined) return;
   const dir = dirname(resolve(file));
@@ -235,17 +235,9 @@ function httpUrlOf(flag: string, text: string | undefined, expected: string): st
   return text;
 }
 
-/** Where drift's --format writes (name=FILE) and --junit: their folders exist. */
-function checkDriftOutputs(formats: string | undefined, junit: string | undefined): void {
-  const files = (formats ?? '').split(',').flatMap((p) => (p.includes('=') ? [p.slice(p.indexOf('=') + 1).trim()] : []));
-  for (const f of files.filter(Boolean)) checkOutputFolder('format', f);
-  checkOutputFolder('junit', junit);
-}
-
 export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions {
   const notify = httpUrlOf('notify', str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined), 'an http(s) URL of a Slack-compatible webhook');
   const pushgateway = httpUrlOf('pushgateway', str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined), 'the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091)');
-  checkDriftOutputs(str(raw.format), str(raw.junit));
   return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
 }
 
