@@ -83,7 +83,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--out <file>', 'save the plan (with digests) for apply --plan')
         .option('--explain', 'show which file or flag set each value')
         .option('--detailed-exitcode', 'exit 2 when changes are pending, 0 when none'),
-    run: async (raw) => (await import('./commands/plan.ts')).run(options.planOptions(raw)),
+    run: async (raw) => (await import('./commands/plan.ts')).run(await options.planOptions(raw)),
   },
   {
     name: 'apply',
@@ -97,7 +97,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--from-wave <name>', 'start at this wave')
         .option('--shard <i/n>', 'with --wave: apply share i of n of the wave (whole clusters, failover chains together), one agent per share')
         .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first'),
-    run: async (raw) => (await import('./commands/apply.ts')).run(options.applyOptions(raw)),
+    run: async (raw) => (await import('./commands/apply.ts')).run(await options.applyOptions(raw)),
   },
   {
     name: 'drift',

@@ -4,7 +4,6 @@
 // the exit outcome. Owns the I/O edges: the approval prompt, SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { UsageError } from '../errors.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { planSummary } from '../run/steps.ts';
 import type { Plan } from '../plan/types.ts';
@@ -18,8 +17,7 @@ import { runView } from '../report/run-view.ts';
 import { applyRepo } from '../run/apply.ts';
 import type { ApplyIo, ApplyRequest } from '../run/apply.ts';
 import type { RunEvent } from '../run/events.ts';
-import type { Shard } from '../run/shard.ts';
-import { parseShardSpec } from '../run/shard.ts';
+import { parseShard } from '../run/shard.ts';
 import { withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
@@ -32,14 +30,6 @@ async function askYes(changes: number): Promise<boolean> {
   const answer = await rl.question(`Apply ${changes} change(s)? Only "yes" is accepted: `);
   rl.close();
   return answer.trim() === 'yes';
-}
-
-/** `--shard i/n` (1 <= i <= n, with --wave); anything else is a UsageError (exit 4) quoting the value. */
-export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
-  if (text === undefined) return undefined;
-  const shard = parseShardSpec(text);
-  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
-  return shard;
 }
 
 /** The flags as a plain request, once (a bad --shard is exit 4 before anything is read). */

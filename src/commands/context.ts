@@ -13,6 +13,7 @@ import type { ClustersFileSpec, DeployRepo } from '../model/spec.ts';
 import { effectiveWaves } from '../model/waves.ts';
 import { note } from './io.ts';
 import type { ClusterOptions, RepoOptions } from './options.ts';
+import { checkSelection } from './selection.ts';
 
 /** --kubeconfig, then clusters.yaml `kubeconfig:`, then $KUBECONFIG, then ~/.kube/config. */
 export function resolveKubeconfig(flag: string | undefined, config: ClustersFileSpec): string {
@@ -48,6 +49,7 @@ export interface CommandContext {
 /** Loads the repository and opens the run's clients; `close()` them when done (commands use withContext). */
 function commandContext(o: ClusterOptions): CommandContext {
   const repo = loadRepo(o);
+  checkSelection(repo, o); // -l, --wave, --shard that select nothing: exit 4 before any cluster is called
   const log = verboseLog(o);
   const kubeconfig = resolveKubeconfig(o.kubeconfig, repo.config);
   const clients = new KubeClients({ kubeconfig, ...(log ? { log } : {}) });

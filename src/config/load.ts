@@ -102,6 +102,21 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
+/**
+ * Whether a path of a release file is inside one of its `set:` maps (the
+ * release's, a track's, a cluster's, a cluster's track's): integers there
+ * stay exact, as helm's --set keeps them (docs/values.md).
+ */
+export function inSetMap(path: readonly (string | number)[]): boolean {
+  const [a, , c, , e] = path;
+  if (a === 'set') return path.length >= 2;
+  if (a === 'tracks' || a === 'clusters') {
+    if (c === 'set') return path.length >= 4;
+    if (a === 'clusters' && c === 'tracks' && e === 'set') return path.length >= 6;
+  }
+  return false;
+}
+
 interface ReleasesInput {
   releasesAbs: string;
   /** --releases as given (undefined: the default releases/ beside clusters.yaml). */
@@ -139,7 +154,7 @@ function readReleases(r: ReleasesInput, files: Map<string, YamlFile>, diagnostic
       at(abs, outsideMessage('release file', r.shown(abs), where.via, r.boundary));
       continue;
     }
-    const rf = readYamlFile(abs, r.shown(abs), r.limits);
+    const rf = readYamlFile(abs, r.shown(abs), r.limits, { kind: 'config', exactIntsAt: inSetMap });
     files.set(rf.file, rf);
     diagnostics.push(...rf.diagnostics);
     if (rf.data === undefined) continue;

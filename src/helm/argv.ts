@@ -5,9 +5,15 @@
 //   - waiting: Helm 3 `--wait` (legacy readiness), Helm 4 `--wait=watcher` (kstatus);
 //     Helm 4's default is `hookOnly`, so helm-cascade always says what it wants
 //   - Helm 4 applies server-side by default (`--server-side=auto`); we keep its default
-// Values never go on the command line: they are piped to `-f -`.
+// Values are piped to `-f -` as JSON; helm reads every number there as a
+// float64, so each int64 of the values (a bigint: model/json.ts) is given
+// again with `--set path=digits` after it, the one way helm makes an int64.
+// The values are final (command-line flags already merged, plan/values.ts),
+// so those `--set`s change only the kind of numbers already there.
 
 import type { KubeTarget } from '../model/identity.ts';
+import { isPlainObject } from '../model/json.ts';
+import type { Values } from '../model/json.ts';
 
 export type HelmMajor = 3 | 4;
 
@@ -22,7 +28,7 @@ export interface TemplateArgs {
   releaseName: string;
   namespace: string;
   chart: string; // local folder or .tgz
-  values: string; // YAML or JSON text
+  values: Values; // final: int64s are bigints
   kubeVersion?: string;
   apiVersions?: string[];
   isUpgrade?: boolean;
@@ -37,7 +43,7 @@ export interface UpgradeArgs extends KubeTarget {
   releaseName: string;
   namespace: string;
   chart: string;
-  values: string;
+  values: Values; // final: int64s are bigints
   labels: Record<string, string>; // release-record labels (the helm-cascade marker)
   wait?: boolean;
   timeoutMs?: number;
@@ -94,6 +100,37 @@ export interface ShowArgs {
   what: 'chart' | 'values' | 'readme';
 }
 
+/** A map key as a `--set` path segment: helm's strvals ends a key at `.`, `[`, `=` and `,`, and `\\` escapes. */
+function setKey(k: string): string {
+  return k.replace(/[\\.[=,]/g, (c) => `\\${c}`);
+}
+
+/** Every int64 of a values tree as `path=digits` (a key that is empty cannot be named with --set and stays a float64). */
+export function int64Assignments(v: unknown, path = ''): string[] {
+  if (typeof v === 'bigint') return path ? [`${path}=${v}`] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => int64Assignments(x, `${path}[${i}]`));
+  if (!isPlainObject(v)) return [];
+  return Object.entries(v).flatMap(([k, x]) => (k === '' ? [] : int64Assignments(x, path ? `${path}.${setKey(k)}` : setKey(k))));
+}
+
+/** Largest `--set` argument (Linux takes 128 KiB per argument). */
+const MAX_SET_ARG = 64 * 1024;
+
+/** `-f -` (the values as JSON, on stdin), then the int64s again as `--set` (commas join them, each argument under 64 KiB). */
+export function valueArgs(values: Values): { argv: string[]; input: string } {
+  const argv = ['-f', '-'];
+  let chunk = '';
+  for (const a of int64Assignments(values)) {
+    if (chunk && chunk.length + a.length + 1 > MAX_SET_ARG) {
+      argv.push('--set', chunk);
+      chunk = '';
+    }
+    chunk = chunk ? `${chunk},${a}` : a;
+  }
+  if (chunk) argv.push('--set', chunk);
+  return { argv, input: JSON.stringify(values) };
+}
+
 function target(t: KubeTarget): string[] {
   return ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
 }
@@ -117,18 +154,20 @@ export function versionCommand(): HelmCommand {
  * three (plan/rendered.ts tells them apart).
  */
 export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand {
-  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', '-f', '-'];
+  const values = valueArgs(a.values);
+  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', ...values.argv];
   if (a.server) argv.push('--dry-run=server', ...target(a.server));
   else {
     if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
     if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
   }
   if (a.isUpgrade) argv.push('--is-upgrade');
-  return { argv, input: a.values };
+  return { argv, input: values.input };
 }
 
 export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCommand {
-  const argv = ['upgrade', '--install', a.releaseName, a.chart, '--namespace', a.namespace, '--create-namespace', ...target(a), '-f', '-'];
+  const values = valueArgs(a.values);
+  const argv = ['upgrade', '--install', a.releaseName, a.chart, '--namespace', a.namespace, '--create-namespace', ...target(a), ...values.argv];
   const labels = Object.entries(a.labels);
   if (labels.length) argv.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
   if (a.rollbackOnFailure) argv.push(major === 4 ? '--rollback-on-failure' : '--atomic');
@@ -138,7 +177,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   if (a.disableOpenApiValidation) argv.push('--disable-openapi-validation');
-  return { argv, input: a.values };
+  return { argv, input: values.input };
 }
 
 export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand {
@@ -160,18 +199,22 @@ export function historyCommand(_major: HelmMajor, a: ReleaseArgs, max = 20): Hel
   return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'] };
 }
 
+/** Each value flag in the order helm applies them (pkg/cli/values MergeValues): -f files, then --set-json, --set, --set-string, --set-file, --set-literal. */
+export function valueFlagList(f: ValueFlags): { flag: string; value: string }[] {
+  const kinds = [['--values', f.values], ['--set-json', f.setJson], ['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-literal', f.setLiteral]] as const;
+  return kinds.flatMap(([flag, list]) => list.map((value) => ({ flag, value })));
+}
+
 /**
- * `helm template` of a chart whose only template prints `.Values` as JSON:
- * helm itself merges the command-line values (-f, --set, --set-string,
- * --set-file, --set-json, --set-literal), so they mean exactly what they mean to helm.
+ * `helm template` of the values probe (helm.ts: a chart whose one template
+ * prints `.Values` with its kinds), given `base` on stdin and the user's
+ * flags after it: helm itself merges the command-line values into the
+ * repository's, exactly as `helm upgrade` with those flags would.
  */
-export function userValuesCommand(chart: string, f: ValueFlags): HelmCommand {
-  const argv = ['template', 'cascade-values', chart];
-  for (const v of f.values) argv.push('--values', v);
-  for (const [flag, list] of [['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-json', f.setJson], ['--set-literal', f.setLiteral]] as const) {
-    for (const v of list) argv.push(flag, v);
-  }
-  return { argv };
+export function valuesProbeCommand(chart: string, base: string, flags: readonly { flag: string; value: string }[]): HelmCommand {
+  const argv = ['template', 'cascade-values', chart, '-f', '-'];
+  for (const { flag, value } of flags) argv.push(flag, value);
+  return { argv, input: base };
 }
 
 export function pullCommand(_major: HelmMajor, a: PullArgs): HelmCommand {

@@ -169,6 +169,10 @@ export interface Limits {
   maxRenderBytes: number;
   /** YAML alias expansions in one file (an alias bomb). */
   maxAliasCount: number;
+  /** Bytes one YAML file may expand to once its aliases are written out (one big anchor aliased many times). */
+  maxExpandedBytes: number;
+  /** Levels of nesting in one YAML file. */
+  maxYamlDepth: number;
 }
 
 /** Values contributed by one layer: files, then `set`. */

@@ -3,7 +3,7 @@
 // versions), render every selected unit (render.ts), read the live objects of
 // deployed units (live drift), then assemble (which registers every unit's
 // sensitive strings with the redactor). plan-repo.ts runs it for every command that plans.
-import { PreflightError } from '../errors.ts';
+import { PreflightError, UsageError } from '../errors.ts';
 import { join } from 'node:path';
 import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
@@ -15,7 +15,7 @@ import type { ClusterState, IgnoreOf } from '../live/read.ts';
 import { unitId } from '../model/identity.ts';
 import { INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { matchesGlob, matchesSelector, matchesUnit } from '../model/selectors.ts';
+import { matchesGlob, matchesSelector, matchesUnit, nearestNames, selectorText, shortText } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
@@ -31,13 +31,12 @@ import type { RenderTarget } from './render.ts';
 import type { UnitSpec } from '../model/units.ts';
 import type { Plan } from './types.ts';
 import type { ValueFlags } from '../helm/argv.ts';
-import type { Values } from '../model/json.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;
   selector?: UnitSelector;
   wave?: string;
-  /** Command-line values (-f, --set, ...), merged by helm itself; highest precedence. */
+  /** Command-line values (-f, --set, ...), merged over each unit's by helm itself; highest precedence. */
   valueFlags?: ValueFlags;
   prune?: boolean;
   concurrency?: number;
@@ -125,14 +124,14 @@ async function liveDriftOf(clusters: ClusterSpec[], states: Map<string, ClusterS
 }
 
 /** The plan's renderer: the run's helm, charts and render cache under the cache folder. */
-function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }, cliSet: Values): Renderer {
+function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }): Renderer {
   const cacheDir = opts.cacheDir ?? defaultCacheRoot();
   const charts = deps.charts ?? createChartResolver({ root: repo.config.root, repositories: repo.config.repositories, helm: deps.helm, cacheDir: join(cacheDir, 'charts'), ...(opts.log ? { log: opts.log } : {}) });
   return new Renderer({
     config: repo.config,
     helm: deps.helm,
     charts,
-    cliSet,
+    ...(opts.valueFlags ? { valueFlags: opts.valueFlags } : {}),
     concurrency: opts.concurrency ?? 4,
     explain: opts.explain === true,
     helmVersion,
@@ -149,7 +148,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const { waves, clusters } = scope(config, assignWaves(config, all).waves, opts);
   checkContexts(clusters, opts.kubeconfig);
   const read = deps.readCluster ?? ((c: ClusterSpec) => readClusterState(clientsOf(deps).for(c)));
-  const [helmVersion, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
+  const [helmVersion, states] = await Promise.all([deps.helm.version(), readClusters(clusters, read)]);
   const deployedById = new Map([...states.values()].flatMap((st) => st.deployed.map((d) => [releaseId(d), d] as const)));
 
   const selectedIds = new Set(waves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && matchesUnit(u, selector)).map((u) => unitId(u))));
@@ -157,7 +156,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases, ignoreOf));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = rendererFor(repo, opts, deps, helmVersion, cliValues);
+  const renderer = rendererFor(repo, opts, deps, helmVersion);
   const targetOf = (u: UnitSpec): RenderTarget => {
     const st = states.get(u.cluster);
     const d = deployedById.get(unitId(u));
@@ -184,7 +183,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     })),
   );
 
-  return assemblePlan({
+  const plan = assemblePlan({
     clustersFile: config.file,
     waves: gathered,
     deployed: [...states.values()].flatMap((s) => s.deployed),
@@ -198,4 +197,18 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     createdAt: (deps.now ?? (() => new Date()))().toISOString(),
     redactor: deps.redactor ?? processRedactor,
   });
+  if (opts.prune) checkPruneSelection(selector, all, plan);
+  return plan;
+}
+
+/**
+ * With --prune a selector may name a release the repository no longer lists
+ * (commands/selection.ts leaves name=, track= and namespace= to this): one
+ * that matches neither a listed unit nor a deployed orphan is bad input.
+ */
+function checkPruneSelection(selector: UnitSelector, all: UnitSpec[], plan: Plan): void {
+  if (Object.keys(selector).length === 0 || all.some((u) => matchesUnit(u, selector)) || plan.orphans.length > 0) return;
+  const names = all.map((u) => u.release);
+  const nearest = selector.name !== undefined ? nearestNames(selector.name, names) : '';
+  throw new UsageError(`-l ${shortText(selectorText(selector), 200)} matches no release of the repository and no deployed release it no longer lists${nearest}`);
 }

@@ -5,14 +5,16 @@
 // rendered once, through a bounded pool.
 import { isAbsolute, join } from 'node:path';
 import pLimit from 'p-limit';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from '../config/limits.ts';
+import { HELM_VALUES_YAML } from '../config/helm-scalars.ts';
 import { readValuesFile } from '../config/values-file.ts';
 import { BadInputError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
-import type { TemplateArgs } from '../helm/argv.ts';
+import { valueFlagList } from '../helm/argv.ts';
+import type { TemplateArgs, ValueFlags } from '../helm/argv.ts';
 import type { Helm } from '../helm/helm.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
@@ -31,8 +33,9 @@ import { describeDecision, renderDecision } from './render-skip.ts';
 import type { DeployedInputs, RenderDecision } from './render-skip.ts';
 import type { ValueOrigin } from './types.ts';
 import { splitRendered } from './rendered.ts';
+import { withCommandLine } from './command-line-values.ts';
 import { mergeValues, withChartDefaults } from './values.ts';
-import type { ValueSource } from './values.ts';
+import type { MergedValues, ValueSource } from './values.ts';
 
 /** What a render needs to know about the unit's cluster and what is deployed there. */
 export interface RenderTarget {
@@ -48,8 +51,8 @@ export interface RenderTarget {
   liveDrift: () => Promise<boolean>;
 }
 
-/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed, the command line). */
-function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cliSet: Values, cascade: boolean): ValueSource[] {
+/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed); helm adds the command line's (command-line-values.ts). */
+function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cascade: boolean): ValueSource[] {
   const sources: ValueSource[] = [];
   for (const l of u.layers) {
     for (const f of l.layer.values) sources.push({ source: f, values: readValuesFile(f) });
@@ -58,7 +61,6 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
     }
   }
   if (cascade) sources.push({ source: 'helm-cascade', values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } } });
-  if (Object.keys(cliSet).length) sources.push({ source: 'command line (-f/--set)', values: cliSet });
   return sources;
 }
 
@@ -104,7 +106,8 @@ export interface RendererOptions {
   config: ClustersFileSpec;
   helm: Helm;
   charts?: ChartResolver;
-  cliSet: Values;
+  /** -f, --set, --set-string, --set-file, --set-json, --set-literal: merged over each unit's values by helm itself. */
+  valueFlags?: ValueFlags;
   concurrency: number;
   /** `--explain`: list the chart's own defaults among the value origins (one `helm show values` per chart). */
   explain: boolean;
@@ -153,7 +156,7 @@ export class Renderer {
     let v = this.#defaults.get(path);
     if (!v) {
       v = this.#o.helm.show({ chart: path, what: 'values' }).then((text) => {
-        const doc: unknown = parse(text);
+        const doc: unknown = parseDocument(text, HELM_VALUES_YAML as Parameters<typeof parseDocument>[1]).toJS();
         return isPlainObject(doc) ? doc : {};
       });
       this.#defaults.set(path, v);
@@ -193,17 +196,25 @@ export class Renderer {
     return again.trim() !== first.trim();
   }
 
+  /** The unit's values: the repository's layers, then the command line's merged in by helm (through the pool: one helm call). */
+  async #values(u: UnitSpec, cascade: boolean): Promise<MergedValues> {
+    const merged = mergeValues(unitValueSources(u, this.#readValues, cascade));
+    const flags = this.#o.valueFlags;
+    if (!flags || valueFlagList(flags).length === 0) return merged;
+    return withCommandLine(merged, (base) => this.#pool(() => this.#o.helm.mergeValueFlags(base, flags)));
+  }
+
   /** Chart resolved, values merged, input digest computed; `got` keeps what was reached when this throws. */
   async #prepare(u: UnitSpec, t: RenderTarget, got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }): Promise<Prepared> {
     const chart = (got.chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories));
     const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
-    const merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet, cascade.pass));
+    const merged = await this.#values(u, cascade.pass);
     got.values = merged.values;
     got.origins = merged.origins;
     const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
     const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
     const server = chart.features.lookup ? t.server : undefined;
-    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: JSON.stringify(merged.values), apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
+    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: merged.values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
     const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
     return { chart, values: merged.values, origins, inputs, args, notes };
   }

@@ -93,7 +93,7 @@ async function change(o: ApplyRunnersOptions, u: PlannedUnit, step: Extract<Step
     releaseName: u.helmName,
     namespace: u.namespace,
     chart: u.chart.path,
-    values: JSON.stringify(u.values),
+    values: u.values,
     labels: { ...markerLabels(u, o.repo), [INPUTS_LABEL]: u.inputs },
     description: runDescription(o.runId, u.wave),
     timeoutMs: u.health.timeoutMs,

@@ -32,6 +32,14 @@ export function parseShardSpec(text: string): Shard {
   return { index, count };
 }
 
+/** apply's `--shard i/n`, which needs --wave. */
+export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const shard = parseShardSpec(text);
+  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
+  return shard;
+}
+
 /** The first cluster of a cluster's failover chain (itself when it is no failover). */
 function chainRoot(cluster: string, failoverOf: ReadonlyMap<string, string | undefined>): string {
   const seen = new Set<string>();

@@ -108,7 +108,7 @@ export function helmValuesRouter(o: HelmValuesRouterOptions): Router {
           releaseName: r.helmName,
           namespace: r.namespace,
           chart: o.chart,
-          values: JSON.stringify(values),
+          values,
           labels: { ...o.labels, [INPUTS_LABEL]: '' },
           ...(o.description !== undefined ? { description: o.description } : {}),
           ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),

@@ -24,8 +24,8 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
   const helm = {
     bin: 'fake-helm',
     version: async () => ({ version: 'v3.17.3', major: 3 as const, minor: 17 }),
-    // the command-line values as helm merged them (test/e2e/plan.test.ts runs the real helm for this)
-    userValues: async () => ({ replicaCount: 9 }),
+    // the command-line values merged over a unit's by helm (test/e2e/helm-values.test.ts runs the real helm for this)
+    mergeValueFlags: async (base: Record<string, unknown>) => ({ ...base, replicaCount: 9n }),
     template: async (a: TemplateArgs) => {
       calls.push(a);
       active++;
@@ -34,9 +34,9 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
       active--;
       if (opts.fail?.(a)) throw Object.assign(new Error('boom'), { stderr: 'Error: template: mini/templates/x.yaml:3:1: bad' });
       // as the fixture's chart does: the values in a ConfigMap, `secrets` in a Secret
-      const secrets = (JSON.parse(a.values) as { secrets?: Record<string, string> }).secrets;
+      const secrets = (a.values as { secrets?: Record<string, string> }).secrets;
       const secret = secrets ? `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${a.releaseName}}\nstringData: ${JSON.stringify(secrets)}\n` : '';
-      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: {LOG_LEVEL: ${JSON.stringify(a.values)}}\n${secret}`;
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: {LOG_LEVEL: ${JSON.stringify(JSON.stringify(a.values))}}\n${secret}`;
     },
   } as unknown as Helm;
   return { helm, calls, maxActive: () => maxActive };
@@ -67,7 +67,7 @@ describe('makePlan', () => {
       config: { logLevel: 'debug' },
       secrets: { API_KEY: 'original-api-key-0001' },
       image: { tag: '1.0.0' },
-      replicaCount: 9,
+      replicaCount: 9n,
       cascade: { cluster: 'europe', region: 'europe', provider: 'gke', track: 'canary' },
     });
     const src = Object.fromEntries(eu.origins!.map((o) => [o.path, o.source]));
