@@ -6,7 +6,7 @@
 //   model/
 //   policy/
 //   config/
-//   kube/   helm/
+//   kube/   helm/   secrets/
 //   plan/
 //   health/
 //   drift/
@@ -19,7 +19,7 @@ const layers = [
   ['^src/model/'],
   ['^src/policy/'],
   ['^src/config/'],
-  ['^src/kube/', '^src/helm/'],
+  ['^src/kube/', '^src/helm/', '^src/secrets/'],
   ['^src/plan/'],
   ['^src/health/'],
   ['^src/drift/'],

@@ -12,6 +12,7 @@ import { assignWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
 import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
+import { checkSecretsOnline } from '../secrets/online.ts';
 import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
@@ -43,7 +44,12 @@ export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
-  if (o.online) await checkRendered(o, repo);
+  if (o.online) {
+    // every secret reference resolved on its clusters, nothing printed but the problems
+    const unresolved = await checkSecretsOnline(repo);
+    if (unresolved.length) throw new ConfigError(unresolved);
+    await checkRendered(o, repo);
+  }
   const units = expandUnits(repo);
   const { waves } = assignWaves(repo.config, units);
   const { config } = repo;

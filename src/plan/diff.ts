@@ -13,6 +13,8 @@ import { canonicalJson } from '../model/json.ts';
 import { isMaskedPath, leaves, maskSecretValues, SECRET_MASK, secretEntries } from './values.ts';
 import type { SecretMask } from './values.ts';
 import type { Values } from '../model/json.ts';
+import { redactor } from '../redact.ts';
+import { hideSecretChanges, SECRET_CHANGED } from '../secrets/diff-rule.ts';
 
 const SECRET_KINDS = new Set(['Secret']);
 
@@ -30,6 +32,11 @@ function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
+/** How a changed secret is told: "(secret value changed)" for a value the redactor knows (a resolved reference), else "(secret, changed)". */
+function changedWords(...texts: string[]): string {
+  return texts.some((t) => redactor.has(t)) ? SECRET_CHANGED : '(secret, changed)';
+}
+
 /** Only names: `key: added | removed | changed`. */
 function secretKeyChanges(before: Map<string, string>, after: Map<string, string>): string[] {
   const lines: string[] = [];
@@ -37,7 +44,7 @@ function secretKeyChanges(before: Map<string, string>, after: Map<string, string
   for (const k of keys) {
     if (!before.has(k)) lines.push(`+ data.${k}: (secret, added)`);
     else if (!after.has(k)) lines.push(`- data.${k}: (secret, removed)`);
-    else if (hash(before.get(k)!) !== hash(after.get(k)!)) lines.push(`~ data.${k}: (secret, changed)`);
+    else if (hash(before.get(k)!) !== hash(after.get(k)!)) lines.push(`~ data.${k}: ${changedWords(before.get(k)!, after.get(k)!)}`);
   }
   return lines;
 }
@@ -86,7 +93,7 @@ export function diffManifests(deployed: string | undefined, planned: string | un
     const d = diffObject(b, a, opts.context ?? 3);
     if (!d) continue;
     const ref = (a ?? b)!;
-    out.push({ kind: ref.kind, namespace: ref.namespace, name: ref.name, change: !b ? 'added' : !a ? 'removed' : 'changed', diff: scrub(d) });
+    out.push({ kind: ref.kind, namespace: ref.namespace, name: ref.name, change: !b ? 'added' : !a ? 'removed' : 'changed', diff: scrub(hideSecretChanges(d)) });
   }
   return out;
 }
@@ -132,18 +139,18 @@ export function diffValues(before: Values | undefined, after: Values | undefined
   const mask: SecretMask = Array.isArray(secrets) ? { paths: new Set(), strings: secrets } : secrets;
   const b = before ? toYaml(maskSecretValues(before, '', mask)) : '';
   const a = after ? toYaml(maskSecretValues(after, '', mask)) : '';
-  let text = b === a ? '' : unifiedDiff(b, a);
+  let text = b === a ? '' : hideSecretChanges(unifiedDiff(b, a));
   // a masked leaf that changed value shows as unchanged; say it changed
   const changed = changedSecretLeaves(before ?? {}, after ?? {}, mask);
-  if (changed.length) text = [text, ...changed.map((p) => `~ ${p}: (secret, changed)`)].filter(Boolean).join('\n');
+  if (changed.length) text = [text, ...changed.map(([p, words]) => `~ ${p}: ${words}`)].filter(Boolean).join('\n');
   return makeScrubber([...mask.strings])(text);
 }
 
-function changedSecretLeaves(before: Values, after: Values, mask: SecretMask): string[] {
+function changedSecretLeaves(before: Values, after: Values, mask: SecretMask): [string, string][] {
   const mb = new Map(leaves(before).map(([p, v]) => [p, canonicalJson(v)]));
-  const out: string[] = [];
+  const out: [string, string][] = [];
   for (const [p, v] of leaves(after)) {
-    if (isMaskedPath(p, mask) && mb.has(p) && mb.get(p) !== canonicalJson(v)) out.push(p);
+    if (isMaskedPath(p, mask) && mb.has(p) && mb.get(p) !== canonicalJson(v)) out.push([p, changedWords(mb.get(p)!, canonicalJson(v))]);
   }
   return out;
 }

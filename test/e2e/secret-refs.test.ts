@@ -1,0 +1,230 @@
+// Secret references resolved per cluster and never shown, tried as a new user
+// would, on the local fleet with real helm 3 and 4, two real Vaults (`vault
+// server -dev`, one per context as Dailymotion runs them) and a sops file
+// encrypted by the real sops for a real age key:
+// - onprem Paris reads its Vault with AppRole, Amsterdam its own Vault with
+//   Kubernetes auth (its API server reviews the service-account token);
+// - a release whose database password comes from ref+vault:// (a different
+//   value per cluster) and whose API key comes from ref+sops:// installs, and
+//   each cluster's Secret holds its own value;
+// - no output of validate, plan (text, --explain, -o json), apply (and its
+//   JUnit), status, drift (every format, the webhook) or the render cache holds
+//   either value, even where the chart copies them into a ConfigMap and an env var;
+// - the password rotated in Vault: plan shows an upgrade saying "(secret value
+//   changed)" and nothing else, drift reports it as not applied.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { secretToolPaths } from '../../fleet/secret-tools.ts';
+import { cascade, CONTEXTS, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
+import type { CliRun } from './support/cascade.ts';
+import { newAgeKey, sopsEncrypt } from './support/sops.ts';
+import type { AgeKey } from './support/sops.ts';
+import { DevVault, tempFile } from './support/vault.ts';
+import { startWebhook } from './support/webhook.ts';
+
+/** A chart that puts the password and the API key in a Secret, and (on request) in a ConfigMap and a container's env. */
+export const ACCOUNT_CHART: Record<string, string> = {
+  'charts/account/Chart.yaml': 'apiVersion: v2\nname: account\nversion: 1.0.0\n',
+  'charts/account/values.yaml': 'db: { user: app, password: "" }\napiKey: ""\nexposeInConfigMap: false\nlogLevel: info\n',
+  'charts/account/templates/secret.yaml': `apiVersion: v1
+kind: Secret
+metadata: { name: {{ .Release.Name }} }
+stringData:
+  DB_PASSWORD: {{ .Values.db.password | quote }}
+  API_KEY: {{ .Values.apiKey | quote }}
+`,
+  'charts/account/templates/configmap.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata: { name: {{ .Release.Name }}-config }
+data:
+  LOG_LEVEL: {{ .Values.logLevel | quote }}
+{{- if .Values.exposeInConfigMap }}
+  DSN: "postgres://{{ .Values.db.user }}:{{ .Values.db.password }}@db:5432/accounts"
+  API_KEY_COPY: {{ .Values.apiKey | quote }}
+{{- end }}
+`,
+  'charts/account/templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: {{ .Release.Name }} }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: {{ .Release.Name }} } }
+  template:
+    metadata: { labels: { app: {{ .Release.Name }} } }
+    spec:
+      containers:
+        - name: app
+          image: registry.example/account:1.0.0
+          env:
+            - { name: LOG_LEVEL, value: {{ .Values.logLevel | quote }} }
+{{- if .Values.exposeInConfigMap }}
+            - { name: DB_PASSWORD, value: {{ .Values.db.password | quote }} }
+{{- end }}
+`,
+};
+
+const random = (prefix: string) => `${prefix}${randomBytes(12).toString('base64url')}`;
+
+/** Every text a run shows (stdout, stderr) and every file under `dirs`: none holds a secret, in clear or base64. */
+export function assertNoSecret(what: string, r: CliRun | undefined, secrets: readonly string[], dirs: readonly string[] = []): void {
+  const texts: [string, string][] = r ? [['stdout', r.stdout], ['stderr', r.stderr]] : [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else texts.push([p, readFileSync(p, 'utf8')]);
+    }
+  };
+  dirs.forEach(walk);
+  for (const s of secrets) {
+    for (const [where, t] of texts) {
+      assert.ok(!t.includes(s), `${what}: ${where} shows a secret value`);
+      assert.ok(!t.includes(Buffer.from(s).toString('base64')), `${what}: ${where} shows a secret value in base64`);
+    }
+  }
+}
+
+/** The lines of a plan's text that belong to one unit (from its header to the next unit or wave). */
+function unitBlock(planText: string, helmName: string, cluster: string): string[] {
+  const lines = planText.split('\n');
+  const clusterAt = lines.findIndex((l) => new RegExp(`^\\s*${cluster}\\b`).test(l) || l.includes(`cluster ${cluster}`));
+  const start = lines.findIndex((l, i) => i > clusterAt && new RegExp(`^\\s*[~+=!-] ${helmName} `).test(l));
+  assert.ok(start >= 0, `no unit ${helmName} on ${cluster} in:\n${planText}`);
+  const indent = /^\s*/.exec(lines[start]!)![0].length;
+  const end = lines.findIndex((l, i) => i > start && l.trim() !== '' && /^\s*/.exec(l)![0].length <= indent);
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+for (const major of helmMajors()) {
+  describe(`secret references from Vault and sops, per cluster, never shown (helm ${major})`, { timeout: 900_000 }, () => {
+    let kubeconfig = '';
+    let paris: DevVault;
+    let amsterdam: DevVault;
+    let age: AgeKey;
+    let env: Record<string, string> = {};
+    const ns = `i23-refs-${major}-${suffix()}`;
+    const authNs = `i23-auth-${major}-${suffix()}`;
+    const secrets = { paris: random('pa-'), paris2: random('pa2-'), amsterdam: random('am-'), apiKey: random('ak-') };
+
+    before(async () => {
+      kubeconfig = await sharedFleet();
+      [paris, amsterdam, age] = await Promise.all([DevVault.start(), DevVault.start(), newAgeKey()]);
+      // Paris: KV v2 at secret/, a policy that reads only the account service's secret, AppRole for Jenkins
+      await paris.putV2('secret', 'account-service', { password: secrets.paris, user: 'app' });
+      await paris.putV2('secret', 'billing', { password: random('bi-') });
+      await paris.policy('onprem-paris', ['secret/data/account-service']);
+      const role = await paris.approle('helm-cascade', ['onprem-paris']);
+      // Amsterdam: its own Vault, the secrets under another KV v2 mount, Kubernetes auth for the drift CronJob's service account
+      await amsterdam.enableKvV2('kv-ams');
+      await amsterdam.putV2('kv-ams', 'account-service', { password: secrets.amsterdam, user: 'app' });
+      await amsterdam.policy('onprem-amsterdam', ['kv-ams/data/account-service']);
+      const saToken = await amsterdam.kubernetesAuth({ kubeconfig, context: CONTEXTS.amsterdam, namespace: authNs, sa: 'helm-cascade-drift', role: 'helm-cascade', policies: ['onprem-amsterdam'] });
+      env = { VAULT_ROLE_ID: role.roleId, VAULT_SECRET_ID: role.secretId, SOPS_BIN: secretToolPaths().sops, SOPS_AGE_KEY_FILE: age.file, SA_TOKEN_FILE: tempFile('token', saToken) };
+    });
+    after(async () => {
+      await Promise.all([paris?.stop(), amsterdam?.stop()]);
+      for (const [ctx, n] of [[CONTEXTS.paris, ns], [CONTEXTS.amsterdam, ns], [CONTEXTS.amsterdam, authNs]] as const) {
+        await kubectl(kubeconfig, ctx, ['delete', 'namespace', n, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+      }
+    });
+
+    it('installs each cluster its own Vault value and the sops value, and no output or cache shows either', async () => {
+      const dir = scratchRepo({
+        ...ACCOUNT_CHART,
+        'clusters.yaml': `vault:
+  address: ${paris.address}
+  mount: secret
+  auth: { method: approle }
+clusters:
+  paris: { context: ${CONTEXTS.paris}, provider: onprem }
+  amsterdam:
+    context: ${CONTEXTS.amsterdam}
+    provider: onprem
+    vault:
+      address: ${amsterdam.address}
+      mount: kv-ams
+      auth: { method: kubernetes, role: helm-cascade, tokenFile: ${env.SA_TOKEN_FILE} }
+health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
+`,
+        'values/account.yaml': 'db:\n  password: ref+vault://account-service#password\napiKey: ref+sops://values/secrets.enc.yaml#/account/apiKey\n',
+        'releases/account.yaml': `name: account\nnamespace: ${ns}\nchart: { ref: charts/account }\nvalues: [values/account.yaml]\nset: { exposeInConfigMap: true }\n`,
+      });
+      await sopsEncrypt(join(dir, 'values/secrets.enc.yaml'), `account:\n  apiKey: ${secrets.apiKey}\nother: unused\n`, age);
+      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-i23-cache-'));
+      const reports = mkdtempSync(join(tmpdir(), 'hc-i23-reports-'));
+      const run = (args: string[]) => cascade(dir, [...args], { kubeconfig, helm: major, env });
+      const all = Object.values(secrets);
+
+      for (const args of [['validate'], ['validate', '--online']]) {
+        const r = await run(args);
+        assert.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
+        assertNoSecret(args.join(' '), r, all);
+      }
+      for (const args of [['plan'], ['plan', '--explain'], ['plan', '-o', 'json'], ['plan', '-o', 'json', '--explain']]) {
+        const r = await run([...args, '--cache-dir', cacheDir]);
+        assert.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
+        assertNoSecret(args.join(' '), r, all);
+      }
+      const explained = await run(['plan', '--explain', '--cache-dir', cacheDir]);
+      assert.match(explained.stdout, /ref\+vault:\/\/account-service#password/, 'plan --explain names the reference');
+
+      const applied = await run(['apply', '--yes', '-o', 'json', '--junit', join(reports, 'apply.xml'), '--cache-dir', cacheDir]);
+      assert.equal(applied.exitCode, 0, applied.stderr);
+      assertNoSecret('apply', applied, all, [reports, cacheDir]);
+
+      // what was installed holds the values: each cluster its own password, both the sops key
+      for (const [ctx, password] of [[CONTEXTS.paris, secrets.paris], [CONTEXTS.amsterdam, secrets.amsterdam]] as const) {
+        const s = JSON.parse(await kubectl(kubeconfig, ctx, ['get', 'secret', 'account', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+        assert.equal(Buffer.from(s.data.DB_PASSWORD!, 'base64').toString(), password);
+        assert.equal(Buffer.from(s.data.API_KEY!, 'base64').toString(), secrets.apiKey);
+        const cm = JSON.parse(await kubectl(kubeconfig, ctx, ['get', 'configmap', 'account-config', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+        assert.equal(cm.data.DSN, `postgres://app:${password}@db:5432/accounts`);
+      }
+
+      const status = await run(['status']);
+      assert.equal(status.exitCode, 0, status.stderr);
+      assertNoSecret('status', status, all);
+      const hook = await startWebhook();
+      const driftDir = mkdtempSync(join(tmpdir(), 'hc-i23-drift-'));
+      const formats = `text,json=${driftDir}/d.json,junit=${driftDir}/d.xml,markdown=${driftDir}/d.md,html=${driftDir}/d.html,prometheus=${driftDir}/d.prom`;
+      try {
+        const clean = await run(['drift', '--format', formats, '--notify', hook.url, '--notify-always', '--cache-dir', cacheDir]);
+        assert.equal(clean.exitCode, 0, `${clean.stdout}\n${clean.stderr}`);
+        assertNoSecret('drift (clean)', clean, all, [driftDir, cacheDir]);
+
+        // rotated in Paris's Vault: plan shows an upgrade of Paris's unit saying only "(secret value changed)"
+        await paris.putV2('secret', 'account-service', { password: secrets.paris2, user: 'app' });
+        const rotated = await run(['plan', '--detailed-exitcode', '--cache-dir', cacheDir]);
+        assert.equal(rotated.exitCode, 2, rotated.stderr);
+        assertNoSecret('plan (rotated)', rotated, all);
+        assert.match(rotated.stdout, /Plan: 0 to install, 1 to upgrade, 1 unchanged, 0 to uninstall\./);
+        const block = unitBlock(rotated.stdout, 'account', 'paris');
+        assert.ok(block.some((l) => l.includes('(secret value changed)')), block.join('\n'));
+        const changes = block.slice(1).filter((l) => /^\s*[-+~]/.test(l) && !/^\s*[-+~] (Secret|ConfigMap|Deployment) /.test(l) && !/^\s*~ (Secret|ConfigMap|Deployment)\b/.test(l));
+        for (const l of changes) assert.match(l, /\(secret value changed\)/, `a change other than the secret's:\n${block.join('\n')}`);
+        for (const args of [['plan', '--explain'], ['plan', '-o', 'json', '--explain']]) assertNoSecret(args.join(' '), await run([...args, '--cache-dir', cacheDir]), all);
+
+        const drifted = await run(['drift', '--format', formats, '--notify', hook.url, '--cache-dir', cacheDir]);
+        assert.equal(drifted.exitCode, 2, `${drifted.stdout}\n${drifted.stderr}`);
+        assert.match(drifted.stdout, /not applied/i);
+        assertNoSecret('drift (rotated)', drifted, all, [driftDir, cacheDir]);
+        assert.ok(hook.got.length >= 2, 'the webhook got the summaries');
+        for (const body of hook.got) assertNoSecret('webhook', { stdout: body, stderr: '', exitCode: 0, ms: 0 }, all);
+      } finally {
+        hook.close();
+      }
+
+      const upgraded = await run(['apply', '--yes', '--junit', join(reports, 'apply2.xml'), '--cache-dir', cacheDir]);
+      assert.equal(upgraded.exitCode, 0, upgraded.stderr);
+      assertNoSecret('apply (rotated)', upgraded, all, [reports, cacheDir]);
+      const s = JSON.parse(await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'secret', 'account', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+      assert.equal(Buffer.from(s.data.DB_PASSWORD!, 'base64').toString(), secrets.paris2);
+      const again = await run(['plan', '--detailed-exitcode', '--cache-dir', cacheDir]);
+      assert.equal(again.exitCode, 0, `${again.stdout}\n${again.stderr}`);
+    });
+  });
+}
