@@ -67,7 +67,17 @@ replace() {
 
 patch_vault() {
   local src=$1
-  :
+  # the published sdk's ActivationFunc takes a third string parameter
+  replace "$src/vault/identity_store_util.go" \
+    'func (i *IdentityStore) activateDeduplication(ctx context.Context, req *logical.Request) error {' \
+    'func (i *IdentityStore) activateDeduplication(ctx context.Context, req *logical.Request, _ string) error {'
+  replace "$src/vault/logical_system_activation_flags.go" \
+    'b.idStoreBackend.ActivationFunc(ctx, nil)' \
+    'b.idStoreBackend.ActivationFunc(ctx, nil, "")'
+  # the published sdk's RestorePolicy returns only an error (the restored name is the one asked for)
+  replace "$src/builtin/logical/transit/path_restore.go" \
+    'restoredKeyName, err := b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)' \
+    'restoredKeyName, err := keyName, b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)'
 }
 
 case "${1:-all}" in

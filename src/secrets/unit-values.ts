@@ -76,7 +76,7 @@ export function locateRef(unit: UnitSpec, text: string, o: { root: string; cwd?:
 
 function locate(input: UnitSecretsInput, text: string): string {
   const at = locateRef(input.unit, text, input);
-  return at ? `${at.file}:${at.line}:${at.col}` : 'command line (--set)';
+  return at ? `${at.file}:${at.line}:${at.col}` : 'the command line (-f/--set)';
 }
 
 /** A failure to resolve, placed: the same kind of error (exit 4 or 5), prefixed by where and which reference. */
@@ -85,6 +85,17 @@ function placed(err: unknown, where: string, text: string, cluster: string): Err
   if (err instanceof PreflightError) return new PreflightError(`${what}: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
   if (err instanceof BadInputError) return new BadInputError(`${what}: ${err.message}`, err.hint !== undefined ? { hint: err.hint } : {});
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Every reference that failed, in document order: a Vault that cannot be asked first (exit 5), else all bad references at once (exit 4). */
+function throwFailures(errors: unknown[]): void {
+  if (errors.length === 0) return;
+  const preflight = errors.find((e) => e instanceof PreflightError);
+  if (preflight) throw preflight;
+  const other = errors.find((e) => !(e instanceof BadInputError));
+  if (other) throw other;
+  if (errors.length === 1) throw errors[0];
+  throw new BadInputError(errors.map((e) => (e as Error).message).join('\n'));
 }
 
 /** The deployed release's value at each reference path, registered: the secret as it was before. */
@@ -101,7 +112,7 @@ export async function resolveUnitSecrets(resolver: SecretResolver, input: UnitSe
   const refs = findRefs(input.values);
   if (refs.length === 0) return { values: input.values, paths: [] };
   const cluster = input.unit.clusterSpec;
-  const resolved = await Promise.all(
+  const settled = await Promise.allSettled(
     refs.map(async ({ path, text }): Promise<[ValuePath, SecretValue]> => {
       try {
         const parsed = parseSecretRef(text)!;
@@ -112,6 +123,8 @@ export async function resolveUnitSecrets(resolver: SecretResolver, input: UnitSe
       }
     }),
   );
+  const resolved = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  throwFailures(settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])));
   const paths = resolved.map(([p]) => p);
   registerDeployed(input.deployed, paths);
   let values: unknown = input.values;

@@ -204,13 +204,18 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
         assert.match(rotated.stdout, /Plan: 0 to install, 1 to upgrade, 1 unchanged, 0 to uninstall\./);
         const block = unitBlock(rotated.stdout, 'account', 'paris');
         assert.ok(block.some((l) => l.includes('(secret value changed)')), block.join('\n'));
-        const changes = block.slice(1).filter((l) => /^\s*[-+~]/.test(l) && !/^\s*[-+~] (Secret|ConfigMap|Deployment) /.test(l) && !/^\s*~ (Secret|ConfigMap|Deployment)\b/.test(l));
+        // every changed line under the unit is the secret's: object headers and "~ values" aside, nothing else changed
+        const changes = block.slice(1).filter((l) => /^\s*[-+~]/.test(l) && !/^\s*[-+~] (Secret|ConfigMap|Deployment) \S+$/.test(l) && !/^\s*~ values$/.test(l));
+        assert.ok(changes.length >= 3, `the Secret, the ConfigMap and the env var each say so:\n${block.join('\n')}`);
         for (const l of changes) assert.match(l, /\(secret value changed\)/, `a change other than the secret's:\n${block.join('\n')}`);
         for (const args of [['plan', '--explain'], ['plan', '-o', 'json', '--explain']]) assertNoSecret(args.join(' '), await run([...args, '--cache-dir', cacheDir]), all);
 
         const drifted = await run(['drift', '--format', formats, '--notify', hook.url, '--cache-dir', cacheDir]);
         assert.equal(drifted.exitCode, 2, `${drifted.stdout}\n${drifted.stderr}`);
-        assert.match(drifted.stdout, /not applied/i);
+        // Paris's release is pending (the rotated secret is not applied yet), Amsterdam's is clean
+        assert.match(drifted.stdout, /^paris: 0\/1 clean$/m);
+        assert.match(drifted.stdout, new RegExp(`✗ pending +${ns}/account`));
+        assert.match(drifted.stdout, /^amsterdam: 1\/1 clean$/m);
         assertNoSecret('drift (rotated)', drifted, all, [driftDir, cacheDir]);
         assert.ok(hook.got.length >= 2, 'the webhook got the summaries');
         for (const body of hook.got) assertNoSecret('webhook', { stdout: body, stderr: '', exitCode: 0, ms: 0 }, all);
@@ -228,3 +233,116 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
     });
   });
 }
+
+describe('secret references: token auth, KV v1, overlays and the command line; every failure named, never a value', { timeout: 600_000 }, () => {
+  const major = helmMajors()[helmMajors().length - 1]!;
+  let kubeconfig = '';
+  let vault: DevVault;
+  let age: AgeKey;
+  let env: Record<string, string> = {};
+  const ns = `i23-errs-${major}-${suffix()}`;
+  const v = { password: random('pw-'), password2: random('pw2-'), legacy: random('lg-'), region: random('rg-'), forbidden: random('fb-'), sops: random('sp-') };
+
+  before(async () => {
+    kubeconfig = await sharedFleet();
+    [vault, age] = await Promise.all([DevVault.start(), newAgeKey()]);
+    await vault.putV2('secret', 'app', { password: v.password });
+    await vault.putV2('secret', 'app', { password: v.password2 }); // version 2; version 1 still holds the first
+    await vault.api('POST', 'secret/data/app2', { data: { nested: { region: v.region } } });
+    await vault.enableKvV1('kv1');
+    await vault.putV1('kv1', 'legacy', { token: v.legacy });
+    await vault.enableKvV2('restricted');
+    await vault.putV2('restricted', 'db', { password: v.forbidden });
+    await vault.policy('ci', ['secret/data/*', 'kv1/*']);
+    env = { CI_VAULT_TOKEN: await vault.token(['ci']), SOPS_BIN: secretToolPaths().sops, SOPS_AGE_KEY_FILE: age.file };
+  });
+  after(async () => {
+    await vault?.stop();
+    await kubectl(kubeconfig, CONTEXTS.paris, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+  });
+
+  const files = (valuesYaml: string) => ({
+    ...ACCOUNT_CHART,
+    'clusters.yaml': `vault:\n  address: ${vault.address}\n  auth: { method: token, tokenEnv: CI_VAULT_TOKEN }\nclusters:\n  paris: { context: ${CONTEXTS.paris} }\nhealth: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }\n`,
+    'values/legacy.yaml': valuesYaml,
+    'releases/legacy.yaml': `name: legacy
+namespace: ${ns}
+chart: { ref: charts/account }
+values: [values/legacy.yaml]
+set:
+  logLevel: ref+vault://kv1/legacy#token
+clusters:
+  paris:
+    set: { db.user: "ref+vault://secret/data/app2#/nested/region" }
+`,
+  });
+  const GOOD = 'db:\n  password: ref+vault://secret/data/app#password\n';
+
+  it('resolves KV v2 (latest and a pinned version), KV v1, a JSON pointer, overlays and --set, with a token from a named variable', async () => {
+    const dir = scratchRepo(files(GOOD));
+    const reports = mkdtempSync(join(tmpdir(), 'hc-i23-tok-'));
+    const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major, env });
+    const set = ['--set', 'apiKey=ref+vault://secret/data/app?version=1#password', '--set', 'exposeInConfigMap=true'];
+    const plan = await run(['plan', '--explain', ...set]);
+    assert.equal(plan.exitCode, 0, plan.stderr);
+    assertNoSecret('plan --explain', plan, Object.values(v));
+    const applied = await run(['apply', '--yes', '--junit', join(reports, 'apply.xml'), ...set]);
+    assert.equal(applied.exitCode, 0, applied.stderr);
+    assertNoSecret('apply', applied, Object.values(v), [reports]);
+    const s = JSON.parse(await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'secret', 'legacy', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+    assert.equal(Buffer.from(s.data.DB_PASSWORD!, 'base64').toString(), v.password2, 'KV v2, latest version');
+    assert.equal(Buffer.from(s.data.API_KEY!, 'base64').toString(), v.password, '--set, KV v2 pinned to version 1');
+    const cm = JSON.parse(await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'configmap', 'legacy-config', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+    assert.equal(cm.data.LOG_LEVEL, v.legacy, 'release set:, KV v1');
+    assert.equal(cm.data.DSN, `postgres://${v.region}:${v.password2}@db:5432/accounts`, 'cluster overlay, a JSON pointer');
+  });
+
+  it('a missing key, an unknown path and a denied policy: exit 4 naming file, line and reference, never a value', async () => {
+    const bad = `db:\n  password: ref+vault://secret/data/app#pasword\napiKey: ref+vault://secret/data/nope#password\nother: ref+vault://restricted/data/db#password\n`;
+    const dir = scratchRepo(files(bad));
+    const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major, env });
+    const plan = await run(['plan']);
+    assert.equal(plan.exitCode, 4, plan.stderr);
+    assert.match(plan.stdout, /values\/legacy\.yaml:2:13: secret reference "ref\+vault:\/\/secret\/data\/app#pasword" \(cluster paris\): the secret has no key pasword in Vault http:\/\/127\.0\.0\.1:\d+ \(its keys: password\)/);
+    assertNoSecret('plan (missing key)', plan, Object.values(v));
+
+    const online = await run(['validate', '--online']);
+    assert.equal(online.exitCode, 4, online.stderr);
+    const lines = online.stderr.split('\n').filter((l) => l.includes('secret reference'));
+    assert.equal(lines.length, 3, online.stderr);
+    assert.match(lines[0]!, /^values\/legacy\.yaml:2:13: secret reference "ref\+vault:\/\/secret\/data\/app#pasword" \(cluster paris\): the secret has no key pasword/);
+    assert.match(lines[1]!, /^values\/legacy\.yaml:3:9: secret reference "ref\+vault:\/\/secret\/data\/nope#password" \(cluster paris\): no secret at secret\/data\/nope in Vault /);
+    assert.match(lines[2]!, /^values\/legacy\.yaml:4:8: secret reference "ref\+vault:\/\/restricted\/data\/db#password" \(cluster paris\): permission denied reading restricted\/data\/db in Vault .*policies/);
+    assertNoSecret('validate --online', online, Object.values(v));
+    const offline = await run(['validate']);
+    assert.equal(offline.exitCode, 0, `validate (offline) checks syntax only: ${offline.stderr}`);
+  });
+
+  it('no token, no sops binary, a key sops cannot find: exit 4 with what to do', async () => {
+    const dir = scratchRepo(files(`${GOOD}apiKey: ref+sops://values/s.enc.yaml#/apiKey\n`));
+    await sopsEncrypt(join(dir, 'values/s.enc.yaml'), `apiKey: ${v.sops}\n`, age);
+    const run = (args: string[], extra: Record<string, string>) => cascade(dir, args, { kubeconfig, helm: major, env: { ...env, ...extra } });
+    const noToken = await run(['plan'], { CI_VAULT_TOKEN: '' });
+    assert.equal(noToken.exitCode, 4, noToken.stderr);
+    assert.match(noToken.stdout, /the Vault token is read from \$CI_VAULT_TOKEN, which is not set/);
+    const noSops = await run(['plan'], { SOPS_BIN: '/nonexistent/sops' });
+    assert.equal(noSops.exitCode, 4, noSops.stderr);
+    assert.match(noSops.stdout, /sops is needed to decrypt values\/s\.enc\.yaml, and "\/nonexistent\/sops" is not installed/);
+    const otherKey = await newAgeKey();
+    const noKey = await run(['plan'], { SOPS_AGE_KEY_FILE: otherKey.file });
+    assert.equal(noKey.exitCode, 4, noKey.stderr);
+    assert.match(noKey.stdout, /sops could not decrypt values\/s\.enc\.yaml/);
+    for (const r of [noToken, noSops, noKey]) assertNoSecret('plan (failures)', r, Object.values(v));
+  });
+
+  it('Vault stopped: exit 5, nothing changed', async () => {
+    const dir = scratchRepo(files(GOOD));
+    await vault.stop();
+    const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major, env });
+    for (const args of [['plan'], ['apply', '--yes'], ['validate', '--online']]) {
+      const r = await run(args);
+      assert.equal(r.exitCode, 5, `${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /Vault http:\/\/127\.0\.0\.1:\d+ is unreachable: ECONNREFUSED/);
+    }
+  });
+});

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { atPointer, findRefs, parseSecretRef, valueAt } from '../../../src/model/secret-ref.ts';
+import { apiPathOf } from '../../../src/secrets/vault.ts';
 
 describe('parseSecretRef', () => {
   it('reads vault references: KV v2 path, a key or a JSON pointer, a pinned version', () => {
@@ -58,5 +59,18 @@ describe('findRefs, valueAt, atPointer', () => {
     assert.deepEqual(atPointer(doc, ['account', 'list', '1']), { found: true, value: 'b' });
     assert.deepEqual(atPointer(doc, ['account', 'apikey']), { found: false, missing: '/account/apikey', keys: ['apiKey', 'list'] });
     assert.deepEqual(atPointer(doc, ['account', 'list', '2']), { found: false, missing: '/account/list/2', keys: [] });
+  });
+});
+
+describe('apiPathOf (secrets/vault.ts)', () => {
+  const ref = (text: string) => {
+    const p = parseSecretRef(text);
+    assert.ok(p && 'ref' in p && p.ref.kind === 'vault');
+    return p.ref;
+  };
+  it('without a mount the path is the API path as written; under a mount, KV v2 reads MOUNT/data/PATH and KV v1 MOUNT/PATH', () => {
+    assert.deepEqual(apiPathOf(ref('ref+vault://secret/data/app#k'), { kvVersion: 2 }), { path: 'secret/data/app', kv: undefined });
+    assert.deepEqual(apiPathOf(ref('ref+vault://app/db#k'), { mount: 'kv-paris', kvVersion: 2 }), { path: 'kv-paris/data/app/db', kv: 2 });
+    assert.deepEqual(apiPathOf(ref('ref+vault://app/db#k'), { mount: 'legacy/kv', kvVersion: 1 }), { path: 'legacy/kv/app/db', kv: 1 });
   });
 });
