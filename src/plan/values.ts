@@ -5,6 +5,7 @@
 // maps. Every leaf remembers which file or flag set it (for `plan --explain`).
 import { isPlainObject } from '../model/json.ts';
 import { renderedObjects } from '../model/manifest.ts';
+import { looksLikeRef } from '../model/secret-ref.ts';
 import type { Values } from '../model/json.ts';
 import type { ValueOrigin } from './types.ts';
 
@@ -88,7 +89,8 @@ export function mergeValues(sources: ValueSource[]): MergedValues {
   }
   const origins: ValueOrigin[] = [];
   for (const [path, value] of leaves(values)) {
-    origins.push({ path, value: isSecretPath(path) ? SECRET_MASK : value, source: origin.get(path) ?? 'unknown' });
+    // a secret reference is shown as written: it names the secret, it is not one
+    origins.push({ path, value: isSecretPath(path) && !looksLikeRef(value) ? SECRET_MASK : value, source: origin.get(path) ?? 'unknown' });
   }
   origins.sort((a, b) => a.path.localeCompare(b.path));
   return { values, origins };
@@ -240,7 +242,7 @@ export function maskSecretValues(v: Values, prefix = '', mask: SecretMask = NO_M
  */
 export function maskOrigins<T extends { path: string; value: unknown }>(origins: readonly T[], mask: SecretMask): T[] {
   const secret = (o: T) => isMaskedPath(o.path, mask) || leafTexts(o.value).some((t) => landsInSecret(t, typeof o.value === 'string' || Array.isArray(o.value), mask.strings));
-  return origins.map((o) => (o.value !== SECRET_MASK && secret(o) ? { ...o, value: SECRET_MASK } : o));
+  return origins.map((o) => (o.value !== SECRET_MASK && !looksLikeRef(o.value) && secret(o) ? { ...o, value: SECRET_MASK } : o));
 }
 
 /** Every string (and number) stored under a secret-looking path: what output must never show. */
