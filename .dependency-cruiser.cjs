@@ -6,7 +6,7 @@
 //   model/
 //   policy/
 //   config/
-//   kube/   helm/
+//   kube/   helm/   secrets/
 //   live/        reading live objects and comparing them with deployed manifests (plan and drift)
 //   plan/
 //   health/
@@ -22,7 +22,7 @@ const layers = [
   ['^src/model/'],
   ['^src/policy/'],
   ['^src/config/'],
-  ['^src/kube/', '^src/helm/'],
+  ['^src/kube/', '^src/helm/', '^src/secrets/'],
   ['^src/live/'],
   ['^src/plan/'],
   ['^src/health/'],

@@ -18,6 +18,7 @@ import { assignWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
 import { planRepo } from '../plan/plan-repo.ts';
 import { onlineTrafficProblems } from '../traffic/online.ts';
+import { checkSecretsOnline } from '../secrets/online.ts';
 import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
@@ -66,6 +67,11 @@ export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
   const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
+  if (o.online) {
+    // every secret reference resolved on its clusters, nothing printed but the problems
+    const unresolved = await checkSecretsOnline(repo);
+    if (unresolved.length) throw new ConfigError(unresolved);
+  }
   const rendered = o.online ? await checkRendered(o, repo) : [];
   if (o.online) await checkTraffic(o, repo);
   const units = expandUnits(repo);

@@ -29,6 +29,8 @@ import { LIMIT_ENV, limitsFromEnv } from './limits.ts';
 import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
 import { buildTraffic, trafficDiagnostics } from './traffic.ts';
+import { secretRefDiagnostics } from './secret-refs.ts';
+import { vaultBuilder } from './vault.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
@@ -99,6 +101,7 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
   diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases), ...trafficDiagnostics(repo, files));
+  diagnostics.push(...secretRefDiagnostics(repo, { root, boundary, limits, shown, files }));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -232,6 +235,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     return undefined;
   }
   const clusters: ClusterSpec[] = [];
+  const vaultFor = vaultBuilder(file, d.vault, diags);
   if (isObj(d.clusters)) {
     for (const [name, c] of Object.entries(d.clusters)) {
       if (!isObj(c)) continue;
@@ -241,6 +245,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
         provider: str(c.provider) ?? '',
         region: str(c.region) ?? '',
         labels: strMap(c.labels),
+        vault: vaultFor(name, c.vault),
         pos: file.keyPosOf(['clusters'], name),
       };
       const fo = str(c.failoverFor);

@@ -165,7 +165,7 @@ export interface FileCheckContext {
 }
 
 /** Each layer of a release with its path in the release file. */
-function layersOf(rel: ReleaseSpec): [ValuesLayer, YamlPath][] {
+export function layersOf(rel: ReleaseSpec): [ValuesLayer, YamlPath][] {
   const out: [ValuesLayer, YamlPath][] = [[rel.base, []]];
   for (const [t, layer] of Object.entries(rel.tracks ?? {})) out.push([layer, ['tracks', t]]);
   for (const o of rel.clusters) {

@@ -60,6 +60,32 @@ export interface ClusterSpec {
   region: string;
   labels: Record<string, string>;
   failoverFor?: string;
+  /** Where this cluster's ref+vault:// references are read (clusters.yaml `vault:` with the cluster's own merged over it). */
+  vault?: VaultSpec;
+  pos: SourcePos;
+}
+
+/** How helm-cascade logs in to a Vault (clusters.yaml `vault.auth`), defaults made explicit. */
+export type VaultAuthSpec =
+  /** A token from an environment variable (default VAULT_TOKEN). */
+  | { method: 'token'; tokenEnv: string }
+  /** AppRole: role and secret ids from environment variables (as Jenkins credentials give them). */
+  | { method: 'approle'; mount: string; roleIdEnv: string; secretIdEnv: string }
+  /** Kubernetes auth: a service-account token (the pod's, by default) presented for a Vault role. */
+  | { method: 'kubernetes'; mount: string; role: string; tokenFile: string };
+
+/** A cluster's Vault (secrets/ resolves ref+vault:// references against it). */
+export interface VaultSpec {
+  /** Vault's URL; undefined: $VAULT_ADDR when resolving. */
+  address?: string;
+  /** Sent as X-Vault-Namespace (Vault Enterprise / HCP). */
+  namespace?: string;
+  /** The KV mount reference paths are relative to; undefined: a path starts with its mount. */
+  mount?: string;
+  /** The KV version of `mount` (2 inserts data/ into the path). */
+  kvVersion: 1 | 2;
+  auth: VaultAuthSpec;
+  /** Where it is configured (the cluster's `vault:`, else the top-level one). */
   pos: SourcePos;
 }
 

@@ -11,6 +11,7 @@ import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId, ungatedRevision 
 import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import { registerSensitive } from '../model/sensitive.ts';
+import { secretSafeDigest } from '../secrets/digest.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
@@ -69,8 +70,9 @@ export function sha256(s: string): string {
 function digestOf(chart: ResolvedChart | undefined, values: Values | undefined, manifest: string | undefined, deployedRevision: number): UnitDigest {
   return {
     chart: chart?.digest ?? '',
-    values: values ? sha256(canonicalJson(values)) : '',
-    manifest: manifest !== undefined ? sha256(manifest) : '',
+    // keyed when they hold a secret (secrets/digest.ts): a saved plan must not let anyone test guesses of it
+    values: values ? secretSafeDigest(canonicalJson(values)) : '',
+    manifest: manifest !== undefined ? secretSafeDigest(manifest) : '',
     deployedRevision,
   };
 }

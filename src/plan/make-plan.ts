@@ -26,6 +26,7 @@ import type { Redactor } from '../redact.ts';
 import { assemblePlan } from './assemble.ts';
 import type { GatheredWave, LiveDriftInput } from './assemble.ts';
 import { diskRenderCache } from './render-cache.ts';
+import { keepDigestKeyIn } from '../secrets/digest.ts';
 import { Renderer } from './render.ts';
 import type { RenderTarget } from './render.ts';
 import type { UnitSpec } from '../model/units.ts';
@@ -126,6 +127,7 @@ async function liveDriftOf(clusters: ClusterSpec[], states: Map<string, ClusterS
 /** The plan's renderer: the run's helm, charts and render cache under the cache folder. */
 function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }): Renderer {
   const cacheDir = opts.cacheDir ?? defaultCacheRoot();
+  keepDigestKeyIn(cacheDir);
   const charts = deps.charts ?? createChartResolver({ root: repo.config.root, repositories: repo.config.repositories, helm: deps.helm, cacheDir: join(cacheDir, 'charts'), ...(opts.log ? { log: opts.log } : {}) });
   return new Renderer({
     config: repo.config,
@@ -167,6 +169,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       server: deps.clients?.for(u.clusterSpec).target,
       deployed: d && { revision: d.revision, status: d.status, inputs: d.labels[INPUTS_LABEL], manifest: d.manifest },
       liveDrift: async () => (await liveDrift).get(unitId(u))?.drifted === true,
+      deployedValues: d?.config,
     };
   };
   const gathered: GatheredWave[] = await Promise.all(

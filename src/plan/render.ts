@@ -10,7 +10,7 @@ import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from '../config/limits.ts';
 import { HELM_VALUES_YAML } from '../config/helm-scalars.ts';
 import { readValuesFile } from '../config/values-file.ts';
-import { BadInputError, ToolError } from '../errors.ts';
+import { BadInputError, PreflightError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
 import { valueFlagList } from '../helm/argv.ts';
@@ -23,6 +23,9 @@ import type { KubeTarget } from '../model/identity.ts';
 import type { ResolvedChart } from '../model/release.ts';
 import type { ClustersFileSpec, HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
+import { redactor } from '../redact.ts';
+import { SecretResolver } from '../secrets/resolver.ts';
+import { resolveUnitSecrets } from '../secrets/unit-values.ts';
 import { sha256 } from './assemble.ts';
 import type { GatheredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
@@ -49,6 +52,8 @@ export interface RenderTarget {
   deployed: (DeployedInputs & { manifest: string }) | undefined;
   /** Whether the deployed revision's live objects were changed by hand (asked only when the render could be skipped). */
   liveDrift: () => Promise<boolean>;
+  /** The deployed revision's user values: what it holds where a secret reference is now is a secret too. */
+  deployedValues?: Values | undefined;
 }
 
 /** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed); helm adds the command line's (command-line-values.ts). */
@@ -113,8 +118,10 @@ export interface RendererOptions {
   explain: boolean;
   /** The helm that renders: its major is an input of every render, its exact version part of the render cache's key. */
   helmVersion: { version: string; major: number };
-  /** Renders kept between runs (none: every render runs helm). */
+  /** Renders kept between runs (none: every render runs helm); a render holding a secret is never kept. */
   cache?: RenderCache;
+  /** Resolves the units' secret references (default: one for this repository, from the process environment). */
+  secrets?: SecretResolver;
   /** `--render-all`: render every unit, digests and render cache ignored. */
   renderAll?: boolean;
   log?: (line: string) => void;
@@ -140,6 +147,7 @@ export class Renderer {
   readonly #o: RendererOptions;
   readonly #charts: ChartResolver;
   readonly #readValues: (path: string) => Values;
+  readonly #secrets: SecretResolver;
   readonly #pool: ReturnType<typeof pLimit>;
   readonly #renders = new Map<string, Promise<Output>>();
   readonly #defaults = new Map<string, Promise<Values>>();
@@ -148,6 +156,7 @@ export class Renderer {
     this.#o = o;
     this.#charts = o.charts ?? createChartResolver({ root: o.config.root, ...(o.config.allowedRoots ? { allowedRoots: o.config.allowedRoots } : {}), repositories: o.config.repositories, helm: o.helm, ...(o.log ? { log: o.log } : {}) });
     this.#readValues = makeValuesReader(o.config);
+    this.#secrets = o.secrets ?? new SecretResolver({ root: o.config.root, ...(o.config.allowedRoots ? { allowedRoots: o.config.allowedRoots } : {}) });
     this.#pool = pLimit(Math.max(1, o.concurrency));
   }
 
@@ -171,7 +180,7 @@ export class Renderer {
     const hit = cache?.get(key);
     if (hit !== undefined) return { text: hit, cached: true };
     const text = checkRenderSize(await this.#pool(() => this.#o.helm.template(args)), this.#o.config.limits);
-    cache?.set(key, text);
+    if (!redactor.has(text)) cache?.set(key, text);
     return { text, cached: false };
   }
 
@@ -211,12 +220,15 @@ export class Renderer {
     const merged = await this.#values(u, cascade.pass);
     got.values = merged.values;
     got.origins = merged.origins;
+    // secret references resolved for this unit's cluster (and registered in the redactor); origins keep the references
+    const { values } = await resolveUnitSecrets(this.#secrets, { unit: u, values: merged.values, deployed: t.deployedValues, root: this.#o.config.root });
+    got.values = values;
     const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
-    const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
+    const inputs = inputDigest({ chart: chart.digest, values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
     const server = chart.features.lookup ? t.server : undefined;
-    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: merged.values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
+    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
     const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
-    return { chart, values: merged.values, origins, inputs, args, notes };
+    return { chart, values, origins, inputs, args, notes };
   }
 
   /** Render or skip (render-skip.ts); live drift is only waited for when the render could be skipped. */
@@ -250,6 +262,8 @@ export class Renderer {
       this.#o.log?.(`render ${unitId(u)}: ${describeDecision(decision, r.out.cached)}`);
       return { ...base, ...r.unit };
     } catch (err) {
+      // a Vault that cannot be asked stops the command (exit 5); it says nothing about this unit
+      if (err instanceof PreflightError) throw err;
       return { ...base, state: 'failed', error: renderErrorText(err), ...(got.chart ? { chart: got.chart } : {}), ...(got.values ? { values: got.values, origins: got.origins ?? [] } : {}) };
     }
   }
