@@ -23,6 +23,7 @@ const wanted = [
   // in the machine image today; named so a leaner machine still gets them
   { pkg: 'tmux', bin: '/usr/bin/tmux' }, // the listr2 view read off a real terminal (test/e2e/tty-view.test.ts)
   { pkg: 'iproute2', bin: '/usr/bin/ss' }, // the Prometheus test reads the port it bound (test/e2e/gates-extra.test.ts)
+  { pkg: 'openssl', bin: '/usr/bin/openssl' }, // the fleet's client CA and client certificates (fleet/fleet-api.ts)
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);

@@ -7,6 +7,7 @@
 //   - Helm 4 applies server-side by default (`--server-side=auto`); we keep its default
 // Values never go on the command line: they are piped to `-f -`.
 
+import { delimiter } from 'node:path';
 import type { KubeTarget } from '../model/identity.ts';
 
 export type HelmMajor = 3 | 4;
@@ -96,8 +97,9 @@ export interface ShowArgs {
   what: 'chart' | 'values' | 'readme';
 }
 
+/** A KUBECONFIG-style list of files is no --kubeconfig (helm takes one file there): helm then reads it from $KUBECONFIG, as kubectl merges it. */
 function target(t: KubeTarget): string[] {
-  return ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
+  return t.kubeconfig.includes(delimiter) ? ['--kube-context', t.context] : ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
 }
 
 function timeout(ms: number | undefined): string[] {
