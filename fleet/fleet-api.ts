@@ -530,6 +530,29 @@ export async function stopFleet(name?: string, options: StopFleetOptions = {}): 
   }
 }
 
+/** Stops one cluster of the fleet and forgets it (its etcd prefix stays): a cluster a test or benchmark added for itself. */
+export async function stopFleetCluster(context: string, options: { name?: string; log?: Log } = {}): Promise<void> {
+  const fleet = fleetName(options.name);
+  const log = options.log ?? stderrLog(fleet);
+  const fp = fleetPaths(fleet);
+  await withFleetLock(fleet, log, async () => {
+    const state = readState(fleet);
+    const cluster = state?.clusters[context];
+    if (!state || !cluster) return;
+    const marker = `${fp.dir}/`;
+    for (const phase of [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver']] as ComponentName[][]) {
+      await Promise.all(phase.map(async (component) => {
+        const proc = cluster.processes[component];
+        if (isOurs(proc, marker)) await stopProcess(proc, marker);
+      }));
+    }
+    delete state.clusters[context];
+    writeState(state);
+    writeFleetKubeconfig(state, fp);
+    log(`${context}: stopped and removed from the fleet`);
+  });
+}
+
 export interface ComponentStatus {
   pid?: number;
   running: boolean;

@@ -183,8 +183,8 @@ export class KubeClient {
    * Throws on an answer other than 2xx (e.g. 410 Gone: list again; 403: the
    * caller polls instead).
    */
-  async watch(r: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    const q = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '240' });
+  async watch(r: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, o: { timeoutSeconds?: number } = {}): Promise<void> {
+    const q = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(o.timeoutSeconds ?? 240) });
     const path = `${collectionPath(r, namespace)}?${q}`;
     this.#log?.(`WATCH ${path} (${this.target.context})`);
     const transport = await this.#transport();

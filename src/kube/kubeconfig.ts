@@ -10,7 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PreflightError } from '../errors.ts';
+import { IN_CLUSTER_CONTEXT } from '../model/identity.ts';
 import { redactor } from '../redact.ts';
+import { inClusterUnavailable } from './in-cluster.ts';
 
 /** kubeconfig `exec:` (client.authentication.k8s.io ExecConfig). */
 interface ExecConfig {
@@ -171,7 +173,11 @@ export function checkContexts(clusters: readonly { name: string; context: string
   const { contexts, missingFiles } = kubeconfigContexts(kubeconfig);
   const missing = clusters.filter((c) => !contexts.has(c.context));
   if (!missing.length) return;
-  const problems = [...missingFiles.map((f) => `kubeconfig not found: ${f}`), ...missing.map((c) => `cluster "${c.name}": context "${c.context}" is not in the kubeconfig (${kubeconfig})`)];
+  const why = (c: { name: string; context: string }) =>
+    c.context === IN_CLUSTER_CONTEXT
+      ? `cluster "${c.name}" is reached with the pod's service account, which is not available here: ${inClusterUnavailable() ?? 'no in-cluster kubeconfig'}`
+      : `cluster "${c.name}": context "${c.context}" is not in the kubeconfig (${kubeconfig})`;
+  const problems = [...missingFiles.map((f) => `kubeconfig not found: ${f}`), ...missing.map(why)];
   throw new PreflightError(problems.join('\n'));
 }
 
