@@ -4,21 +4,19 @@
 import { loadDeployRepo } from '../config/load.ts';
 import { BadInputError, ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
-import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import type { DeployRepo } from '../model/spec.ts';
 import { unitId } from '../model/identity.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
-import { planUnits } from '../plan/assemble.ts';
-import { makePlan } from '../plan/make-plan.ts';
-import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
-import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import type { ValidateOptions } from './options.ts';
 
+// What only --online needs (kubeconfigs, helm, the plan) is imported when it is asked for: a plain validate loads none of it.
+
 /** --online: every context must exist in the kubeconfig. */
-function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic[] {
+async function contextProblems(repo: DeployRepo, flag: string | undefined): Promise<Diagnostic[]> {
+  const [{ resolveKubeconfig }, { kubeconfigContexts }] = await Promise.all([import('./context.ts'), import('../kube/kubeconfig.ts')]);
   const kubeconfig = resolveKubeconfig(flag, repo.config);
   const { contexts, missingFiles } = kubeconfigContexts(kubeconfig);
   const problems: Diagnostic[] = missingFiles.map((f) => ({ file: repo.config.file, line: 1, col: 1, message: `kubeconfig not found: ${f}` }));
@@ -31,6 +29,7 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
 /** --online with house rules: every release rendered as plan renders it, every object judged; deny violations (and render errors) refuse. */
 async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void> {
   if (!(repo.config.policies ?? []).length) return;
+  const [{ withContext }, { makePlan }, { checkPlanPolicies, planWarnings }, { planUnits }] = await Promise.all([import('./context.ts'), import('../plan/make-plan.ts'), import('../plan/policies.ts'), import('../plan/assemble.ts')]);
   const plan = await withContext({ ...o, selector: {}, concurrency: undefined }, async (ctx) =>
     checkPlanPolicies(await makePlan(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients }), repo, { unchanged: true }),
   );
@@ -41,7 +40,7 @@ async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<void
 
 export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
-  const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
+  const problems = [...diagnostics, ...(repo && o.online ? await contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
   if (o.online) await checkRendered(o, repo);
   const units = expandUnits(repo);

@@ -7,16 +7,22 @@
 // its CA (else the system's), `tls-server-name`, `insecure-skip-tls-verify`,
 // the client certificate (which an exec plugin may renew: then a new session).
 import { createHash } from 'node:crypto';
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { connect as h2connect, constants as h2 } from 'node:http2';
 import type { ClientHttp2Session } from 'node:http2';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
+
+// node:http and node:https through require: an ES import of node:http loads
+// Node's bundled undici (its WebSocket and fetch exports), 50ms of start-up
+// for a module only the HTTP/1.1 fallback and proxies use.
+const require = createRequire(import.meta.url);
+const http = () => require('node:http') as typeof import('node:http');
+const https = () => require('node:https') as typeof import('node:https');
 
 /** Where and how to reach one API server. */
 export interface Endpoint {
@@ -90,7 +96,7 @@ function portOf(u: URL): number {
 function connectTunnel(proxy: URL, server: URL, timeoutMs: number): Promise<Socket> {
   const authority = `${server.hostname}:${portOf(server)}`;
   const auth = proxy.username ? { 'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` } : {};
-  const send = proxy.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = proxy.protocol === 'https:' ? https().request : http().request;
   return new Promise((resolve, reject) => {
     const req = send({ host: proxy.hostname, port: portOf(proxy), method: 'CONNECT', path: authority, headers: { host: authority, ...auth }, timeout: timeoutMs });
     req.on('connect', (res: IncomingMessage, socket: Socket) => {
@@ -270,12 +276,12 @@ export class Connection {
     if (this.#agent?.id === id) return this.#agent.agent;
     this.#agent?.agent.destroy();
     const ep = this.#ep;
-    const https = ep.server.protocol === 'https:';
-    const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: ep.maxSockets, ...tlsOptions(ep, r.cert, r.key) }) : new HttpAgent({ keepAlive: true, maxSockets: ep.maxSockets });
+    const secure = ep.server.protocol === 'https:';
+    const agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: ep.maxSockets, ...tlsOptions(ep, r.cert, r.key) }) : new (http().Agent)({ keepAlive: true, maxSockets: ep.maxSockets });
     if (ep.proxyUrl ?? envProxy(ep.server)) {
       // every socket through the proxy tunnel, TLS on top
       (agent as unknown as { createConnection: (o: unknown, cb: (err: Error | null, s?: Duplex) => void) => void }).createConnection = (_o, cb) => {
-        (https ? tlsSocket(ep, r, ['http/1.1'], r.timeoutMs) : rawSocket(ep, r.timeoutMs)).then((s) => cb(null, s), (err: Error) => cb(err));
+        (secure ? tlsSocket(ep, r, ['http/1.1'], r.timeoutMs) : rawSocket(ep, r.timeoutMs)).then((s) => cb(null, s), (err: Error) => cb(err));
       };
     }
     this.#agent = { id, agent };
@@ -284,7 +290,7 @@ export class Connection {
 
   #h1Exchange(r: ExchangeRequest): Promise<Exchange> {
     const ep = this.#ep;
-    const send = ep.server.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = ep.server.protocol === 'https:' ? https().request : http().request;
     return new Promise((resolve, reject) => {
       const req = send({ agent: this.#h1Agent(r), host: ep.server.hostname.replace(/^\[|\]$/g, ''), port: portOf(ep.server), method: r.method, path: r.path, headers: r.headers, timeout: r.timeoutMs });
       req.once('socket', (s: Socket) => {
