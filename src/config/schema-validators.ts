@@ -31,7 +31,7 @@ const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, code: { sou
 const GENERATED = './schema-validators.cjs';
 
 /** The key of a pair of schema texts: their hash, with Ajv's version and options. */
-export function schemaKey(texts: SchemaTexts): string {
+function schemaKey(texts: SchemaTexts): string {
   const ajvVersion = (require('ajv/package.json') as { version: string }).version;
   return createHash('sha256').update(JSON.stringify([texts.clusters, texts.release, ajvVersion, AJV_OPTIONS])).digest('hex').slice(0, 32);
 }
