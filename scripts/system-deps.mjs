@@ -30,6 +30,7 @@ const wanted = [
   { pkg: 'zsh', bin: '/usr/bin/zsh' }, // `completion zsh` in a real zsh (test/cli/completion.test.ts)
   { pkg: 'fish', bin: '/usr/bin/fish' }, // `completion fish` in a real fish (test/cli/completion.test.ts)
   { pkg: 'nginx', bin: '/usr/sbin/nginx' }, // a WebDAV server (its dav module) the drift chart uploads reports to (test/support/webdav.ts)
+  { pkg: 'openssl', bin: '/usr/bin/openssl' }, // the fleet's client CA and client certificates (fleet/fleet-api.ts)
 ];
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);

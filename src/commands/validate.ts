@@ -1,5 +1,4 @@
 // helm-cascade validate: every problem in every file, at once; exit 4 if any.
-// helm-cascade validate: every problem in every file, at once; exit 4 if any.
 // --online, with house rules, also plans the whole repository as plan does
 // (plan/plan-repo.ts): every release rendered against its cluster, every
 // rendered object judged by the house rules, what would be installed or
@@ -10,22 +9,19 @@ import { loadDeployRepo } from '../config/load.ts';
 import { relative, resolve } from 'node:path';
 import { BadInputError, ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
-import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import type { DeployRepo } from '../model/spec.ts';
 import { unitId } from '../model/identity.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
-import { planUnits } from '../plan/assemble.ts';
-import { planRepo } from '../plan/plan-repo.ts';
-import { onlineTrafficProblems } from '../traffic/online.ts';
-import { checkSecretsOnline } from '../secrets/online.ts';
-import { resolveKubeconfig, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import type { ValidateOptions } from './options.ts';
 
+// What only --online needs (kubeconfigs, helm, the plan) is imported when it is asked for: a plain validate loads none of it.
+
 /** --online: every context must exist in the kubeconfig. */
-function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic[] {
+async function contextProblems(repo: DeployRepo, flag: string | undefined): Promise<Diagnostic[]> {
+  const [{ resolveKubeconfig }, { kubeconfigContexts }] = await Promise.all([import('./context.ts'), import('../kube/kubeconfig.ts')]);
   const kubeconfig = resolveKubeconfig(flag, repo.config);
   const { contexts, missingFiles } = kubeconfigContexts(kubeconfig);
   const problems: Diagnostic[] = missingFiles.map((f) => ({ file: repo.config.file, line: 1, col: 1, message: `kubeconfig not found: ${f}` }));
@@ -38,6 +34,7 @@ function contextProblems(repo: DeployRepo, flag: string | undefined): Diagnostic
 /** --online with house rules: the repository planned (every object judged, unchanged units too); deny violations, refusals and render errors refuse. Returns the warnings. */
 async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<string[]> {
   if (!(repo.config.policies ?? []).length) return [];
+  const [{ withContext }, { planRepo }, { planUnits }] = await Promise.all([import('./context.ts'), import('../plan/plan-repo.ts'), import('../plan/assemble.ts')]);
   const { plan, warnings } = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) =>
     planRepo(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, judgeUnchanged: true, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients, client: ctx.client }),
   );
@@ -59,16 +56,18 @@ function emptyWarnings(o: ValidateOptions, repo: DeployRepo, units: number): str
 /** --online with traffic: every gateway-api release's HTTPRoute exists with backendRefs for its tracks, each rule adding up to 100. */
 async function checkTraffic(o: ValidateOptions, repo: DeployRepo): Promise<void> {
   if (!repo.releases.some((r) => r.traffic?.router.kind === 'gateway-api')) return;
+  const [{ withContext }, { onlineTrafficProblems }] = await Promise.all([import('./context.ts'), import('../traffic/online.ts')]);
   const problems = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) => onlineTrafficProblems(repo, ctx.client));
   if (problems.length) throw new ConfigError(problems);
 }
 
 export async function run(o: ValidateOptions): Promise<CommandResult> {
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: o.clustersFile, allowRoots: o.allowRoots, ...(o.releasesDir ? { releasesDir: o.releasesDir } : {}) });
-  const problems = [...diagnostics, ...(repo && o.online ? contextProblems(repo, o.kubeconfig) : [])];
+  const problems = [...diagnostics, ...(repo && o.online ? await contextProblems(repo, o.kubeconfig) : [])];
   if (problems.length || !repo) throw new ConfigError(problems);
   if (o.online) {
     // every secret reference resolved on its clusters, nothing printed but the problems
+    const { checkSecretsOnline } = await import('../secrets/online.ts');
     const unresolved = await checkSecretsOnline(repo);
     if (unresolved.length) throw new ConfigError(unresolved);
   }

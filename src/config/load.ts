@@ -6,7 +6,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
+import { IN_CLUSTER_CONTEXT } from '../model/identity.ts';
 import type {
+  ApiLimitsSpec,
   Limits,
   CascadeValues,
   ChartRepositorySpec,
@@ -241,7 +243,7 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
       if (!isObj(c)) continue;
       const spec: ClusterSpec = {
         name,
-        context: str(c.context) ?? '',
+        context: c.inCluster === true && c.context === undefined ? IN_CLUSTER_CONTEXT : (str(c.context) ?? ''),
         provider: str(c.provider) ?? '',
         region: str(c.region) ?? '',
         labels: strMap(c.labels),
@@ -250,6 +252,9 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
       };
       const fo = str(c.failoverFor);
       if (fo !== undefined) spec.failoverFor = fo;
+      if (c.inCluster === true) spec.inCluster = true;
+      const api = apiLimitsOf(c.api);
+      if (api) spec.api = api;
       clusters.push(spec);
     }
   }
@@ -296,7 +301,17 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
   };
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
+  const api = apiLimitsOf(d.api);
+  if (api) spec.api = api;
   return spec;
+}
+
+/** `api: { qps, burst, concurrency }` (the schema checked the types). */
+function apiLimitsOf(v: unknown): ApiLimitsSpec | undefined {
+  if (!isObj(v)) return undefined;
+  const out: ApiLimitsSpec = {};
+  for (const k of ['qps', 'burst', 'concurrency'] as const) if (typeof v[k] === 'number') out[k] = v[k];
+  return out;
 }
 
 /** A folder name made into a valid label value (the default repository name). */

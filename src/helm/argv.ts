@@ -11,6 +11,7 @@
 // The values are final (command-line flags already merged, plan/values.ts),
 // so those `--set`s change only the kind of numbers already there.
 
+import { delimiter } from 'node:path';
 import type { KubeTarget } from '../model/identity.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
@@ -131,8 +132,9 @@ export function valueArgs(values: Values): { argv: string[]; input: string } {
   return { argv, input: JSON.stringify(values) };
 }
 
+/** A KUBECONFIG-style list of files is no --kubeconfig (helm takes one file there): helm then reads it from $KUBECONFIG, as kubectl merges it. */
 function target(t: KubeTarget): string[] {
-  return ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
+  return t.kubeconfig.includes(delimiter) ? ['--kube-context', t.context] : ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
 }
 
 function timeout(ms: number | undefined): string[] {

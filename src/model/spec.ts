@@ -55,6 +55,7 @@ export type HealthOverride = Partial<HealthSpec>;
 
 export interface ClusterSpec {
   name: string;
+  /** The kubeconfig context; IN_CLUSTER_CONTEXT (model/identity.ts) for `inCluster: true`. */
   context: string;
   provider: string;
   region: string;
@@ -62,6 +63,10 @@ export interface ClusterSpec {
   failoverFor?: string;
   /** Where this cluster's ref+vault:// references are read (clusters.yaml `vault:` with the cluster's own merged over it). */
   vault?: VaultSpec;
+  /** `inCluster: true`: reached with the pod's own service account instead of a kubeconfig context. */
+  inCluster?: boolean;
+  /** Limits of requests to this cluster's API server (over the file's `api:`). */
+  api?: ApiLimitsSpec;
   pos: SourcePos;
 }
 
@@ -87,6 +92,16 @@ export interface VaultSpec {
   auth: VaultAuthSpec;
   /** Where it is configured (the cluster's `vault:`, else the top-level one). */
   pos: SourcePos;
+}
+
+/** clusters.yaml `api:` (top level: every cluster's default; per cluster: its own). Unset fields: kubectl's defaults. */
+export interface ApiLimitsSpec {
+  /** Requests per second (client-side rate limit; kubectl: 5). */
+  qps?: number;
+  /** Requests allowed at once above qps (kubectl: 10). */
+  burst?: number;
+  /** Requests in flight at once, watches aside (default 16). */
+  concurrency?: number;
 }
 
 /** Cluster selector as written in waves[].clusters. Every given field must match. */
@@ -164,6 +179,8 @@ export interface ClustersFileSpec {
   root: string; // folder holding clusters.yaml; every relative path resolves from here
   repoName: string; // `name:`, default the root folder's name: the cascade-repo label of every release made
   kubeconfig?: string;
+  /** Default limits of requests to every cluster's API server (`api:`). */
+  api?: ApiLimitsSpec;
   clusters: ClusterSpec[];
   tracks: string[];
   waves: WaveSpec[];
