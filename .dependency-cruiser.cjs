@@ -12,6 +12,7 @@
 //   drift/
 //   run/
 //   report/
+//   import/     (ways in: import helmfile, init)
 //   commands/
 //   cli.ts
 const layers = [
@@ -25,6 +26,7 @@ const layers = [
   ['^src/drift/'],
   ['^src/run/'],
   ['^src/report/'],
+  ['^src/import/'],
   ['^src/commands/'],
   ['^src/cli\\.ts$'],
 ];
