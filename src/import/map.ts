@@ -9,6 +9,7 @@ import { mapChart, repositoryExtras } from './charts.ts';
 import type { EngineRelease, EngineRepository, EngineResult, EngineState } from './engine-types.ts';
 import { helmDefaultsFindings, releaseFindings } from './keys.ts';
 import type { Locator, Where } from './locate.ts';
+import { parseAllDocuments } from 'yaml';
 import { clusterNameOf, guessProvider } from './providers.ts';
 import { setMapOf } from './set-values.ts';
 import { destFor, Destinations, foldLayers, refSchemes, rewriteSopsRefs, valueItems } from './values-layout.ts';
@@ -179,9 +180,29 @@ interface Context {
   /** sops file (absolute) -> its copy (repository-relative). */
   sopsCopies: Map<string, string>;
   clusterOrder: string[];
+  /** Releases whose written values use a sops reference inside a larger string. */
+  embedded: Set<string>;
 }
 
 const whereOf = (u: Unit, locate: Locator, key?: string): Where => (key ? locate.releaseKey(u.release.sourceFile, u.name, key) : locate.release(u.release.sourceFile, u.name));
+
+/** String leaves of a YAML text that hold a ref+sops:// reference with more around it (a template put a secret inside a string). */
+function embeddedRefs(text: string): string[] {
+  if (!text.includes('ref+sops://')) return [];
+  const found: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.includes('ref+sops://') && !/^ref\+sops:\/\/\S+$/.test(v)) found.push(v);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  try {
+    for (const doc of parseAllDocuments(text)) walk(doc.toJS());
+  } catch {
+    found.push(text);
+  }
+  return found;
+}
 
 /** Releases that cannot be imported at all: bad names, a name in two namespaces, two contents in one cluster. */
 function importable(units: Unit[], c: Context): Map<string, Unit[]> {
@@ -249,6 +270,7 @@ function layerOf(u: Unit, c: Context): ClusterLayer {
     if (item.copyFrom) c.copies.set(dest, item.copyFrom);
     else c.files.set(dest, item.content ?? '');
     const text = item.content ?? u.release.values.find((v) => v.path === item.copyFrom)?.content ?? '';
+    if (item.content !== undefined && embeddedRefs(item.content).length) c.embedded.add(u.name);
     const foreign = refSchemes(text).filter((s) => s !== 'vault' && s !== 'sops');
     if (foreign.length) c.f.add('gap', whereOf(u, c.input.locate, 'values'), `release "${u.name}": values use ${foreign.map((s) => `ref+${s}://`).join(', ')} references; helm-cascade resolves ref+vault:// and ref+sops:// only`);
   }
@@ -312,6 +334,10 @@ function mapRelease(name: string, units: Unit[], groups: Map<string, Unit[]>, c:
 
   const enabled = present.filter((u) => u.status === 'enabled');
   const perCluster = new Map(enabled.map((u) => [u.cluster, layerOf(u, c)] as const));
+  if (c.embedded.has(name)) {
+    c.f.add('gap', whereOf(first, c.input.locate, 'values'), `release "${name}" not imported: a secret of the environment (environments.*.secrets) is used inside a larger value; helm-cascade resolves a sops reference that is a whole value only`);
+    return undefined;
+  }
   const { base, clusters } = foldLayers(perCluster);
   const needs = [...new Set(enabled.flatMap((u) => needsOf(u, groups, c)))];
   const spec: Record<string, unknown> = { name, namespace: first.namespace || 'default', chart };
@@ -348,6 +374,19 @@ function sharedLabels(units: Unit[], c: Context): Record<string, string> {
   return out;
 }
 
+/** Drops the files of releases that were not imported after all (their values were placed before a gap ruled them out). */
+function pruneUnused(c: Context, releases: readonly ImportedRelease[]): void {
+  const used = new Set<string>();
+  for (const r of releases) {
+    const layers = [r.spec, ...Object.values((r.spec.clusters ?? {}) as Record<string, { values?: string[] }>)] as { values?: string[] }[];
+    for (const l of layers) for (const v of l.values ?? []) used.add(v);
+    const ref = (r.spec.chart as { ref: string }).ref;
+    if (ref.startsWith('./')) used.add(ref.slice(2));
+  }
+  for (const p of c.files.keys()) if (!used.has(p)) c.files.delete(p);
+  for (const p of c.copies.keys()) if (!used.has(p)) c.copies.delete(p);
+}
+
 /** Copies of the sops files the references point at, and the references rewritten to them. */
 function placeSopsFiles(c: Context, envs: readonly EngineResult[]): void {
   for (const e of envs) for (const u of e.usage) if (u.kind === 'secret-file' && !c.sopsCopies.get(u.what)) c.sopsCopies.set(u.what, '');
@@ -380,13 +419,14 @@ export function mapHelmfile(input: ImportInput): ImportResult {
   usageNotes(input.envs, f, rootWhere);
   const defined = [...new Set(input.envs.flatMap((e) => e.states.flatMap((s) => s.environments)))].filter((e) => !environments.includes(e) && e !== 'default');
   if (defined.length) f.add('note', rootWhere, `environments not imported (name them with -e): ${defined.join(', ')}`);
-  const c: Context = { input, f, repos, dests: new Destinations(), files: new Map(), copies: new Map(), sopsCopies: new Map(), clusterOrder: clusters.map((x) => x.name) };
+  const c: Context = { input, f, repos, dests: new Destinations(), files: new Map(), copies: new Map(), sopsCopies: new Map(), clusterOrder: clusters.map((x) => x.name), embedded: new Set() };
   const groups = importable(units, c);
   const releases: ImportedRelease[] = [];
   for (const [name, us] of groups) {
     const r = mapRelease(name, us, groups, c);
     if (r) releases.push(r);
   }
+  pruneUnused(c, releases);
   placeSopsFiles(c, input.envs);
   const usedRepos = new Set(releases.map((r) => String((r.spec.chart as { ref: string }).ref).split('/')[0]));
   const repositories = [...repos.values()].filter((r) => !r.oci && usedRepos.has(r.name)).map((r) => ({ name: r.name, url: r.url }));

@@ -146,6 +146,10 @@ func (v *visitor) describeRelease(st *state, r releaseSpec, selectors []string) 
 	if ro.Selected, err = selected(r, st.CommonLabels, selectors); err != nil {
 		return releaseOut{}, err
 	}
+	// helmfile reads no values of a release it leaves out (condition, selectors) or uninstalls
+	if !ro.Selected || ro.ConditionEnabled != nil && !*ro.ConditionEnabled || ro.ConditionError != "" || !ro.Installed {
+		return ro, nil
+	}
 	if ro.Values, err = v.releaseValues(st, r); err != nil {
 		return releaseOut{}, err
 	}
