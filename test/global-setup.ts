@@ -8,12 +8,15 @@ import { join } from 'node:path';
 import { ensureBinaries } from '../fleet/binaries.ts';
 import { ensureFleet, fleetStatus, stopFleet } from '../fleet/fleet-api.ts';
 import { repoRoot } from '../fleet/tools.ts';
+import { ensureHelmfile } from './import/support/helmfile-binary.ts';
 
 let startedHere = false;
 
 export async function globalSetup(): Promise<void> {
   const log = (l: string) => process.stderr.write(`[test setup] ${l}\n`);
   await ensureBinaries(log);
+  // the import tests' reference (helmfile, 10-30 minutes cold): built here so no single test's timeout pays for it
+  await ensureHelmfile(log);
   const before = await fleetStatus().catch(() => undefined);
   startedHere = !before || !before.clusters.some((c) => c.apiserver === 'ready');
   await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log });

@@ -290,7 +290,10 @@ function needsOf(u: Unit, groups: Map<string, Unit[]>, c: Context): string[] {
     const ctx = parts.length > 2 ? parts.slice(0, -2).join('/') : u.context;
     const at = whereOf(u, c.input.locate, 'needs');
     const target = (groups.get(name) ?? []).find((t) => t.cluster === u.cluster && t.namespace === ns);
+    const elsewhere = (groups.get(name) ?? []).find((t) => t.env === u.env && t.namespace === ns && t.state !== u.state);
+    const other = target && target.state !== u.state ? target : !target ? elsewhere : undefined;
     if (ctx !== u.context) c.f.add('gap', at, `release "${u.name}" needs "${n}" in another kube context: helm-cascade orders releases within a cluster only`);
+    else if (other) c.f.add('gap', at, `release "${u.name}" needs "${n}", a release of another helmfile (${c.input.locate.file(other.state.file).file}): helmfile itself refuses that (needs see the releases of their own helmfile: "depends on an undefined release"), so the need is not kept`);
     else if (!target || target.status === 'absent') c.f.add('gap', at, `release "${u.name}" needs "${n}", which environment ${u.env} does not deploy to cluster "${u.cluster}": the need cannot be kept`);
     else if (target.status === 'disabled') c.f.add('gap', at, `release "${u.name}" needs "${n}", which is installed: false in environment ${u.env}: the need cannot be kept`);
     else out.push(ns === u.namespace ? name : `${ns}/${name}`);

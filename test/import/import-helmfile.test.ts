@@ -5,8 +5,8 @@
 // the fleet equals what `helmfile template` (helmfile v1.8.0, built from the Go
 // module proxy) renders from the original helmfile.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tmpdir } from 'node:os';
 import { parseDocument } from 'yaml';
@@ -42,7 +42,8 @@ async function startChartServer(): Promise<ChartRepoServer> {
     for (const c of charts) sh(helmBin(3), ['package', join(CHART_REPOS, repo, c), '--destination', join(dir, repo)]);
   }
   const server = await serveChartRepo(dir);
-  for (const repo of ['incubator', 'groundhog2k']) sh(helmBin(3), ['repo', 'index', join(dir, repo), '--url', `${server.url}/${repo}`]);
+  for (const empty of ['myrepo', 'ingress-nginx']) mkdirSync(join(dir, empty), { recursive: true });
+  for (const repo of ['incubator', 'groundhog2k', 'myrepo', 'ingress-nginx']) sh(helmBin(3), ['repo', 'index', join(dir, repo), '--url', `${server.url}/${repo}`]);
   return server;
 }
 
@@ -51,9 +52,9 @@ async function encrypt(c: ImportCase, tree: string): Promise<void> {
   if (!c.encrypt) return;
   const sops = await ensureSops(cacheDir());
   const gnupg = mkdtempSync(join(tmpdir(), 'hc-gnupg-'));
-  sh('cp', ['-r', join(tree, 'test/integration/.gnupg/.'), gnupg]);
+  cpSync(join(tree, 'test/integration/.gnupg'), gnupg, { recursive: true });
   for (const [plain, enc] of c.encrypt) {
-    sh('mkdir', ['-p', join(tree, enc, '..')]);
+    mkdirSync(dirname(join(tree, enc)), { recursive: true });
     const out = sh(sops, ['--encrypt', '--pgp', 'B2D6D7BBEC03B2E66571C8C00AD18E16CFDEF700', join(tree, plain)], { env: { GNUPGHOME: gnupg } });
     writeFileSync(join(tree, enc), out);
   }
@@ -112,11 +113,16 @@ describe('import helmfile: real public helmfiles', { timeout: 30 * 60_000 }, () 
     o.res.clusters.forEach((cl, i) => doc.setIn(['clusters', cl.name, 'context'], FLEET_CONTEXTS[i]));
     writeFileSync(clusters, doc.toString());
     const repo = loadDeployRepoOrThrow({ clustersFile: clusters });
+    for (const [file, from, to] of c.referenceEdits ?? []) {
+      const text = readFileSync(join(o.tree, file), 'utf8');
+      assert.ok(text.includes(from), `${file} holds ${JSON.stringify(from)}`);
+      writeFileSync(join(o.tree, file), text.replace(from, to));
+    }
     for (const major of helmMajors()) {
       const plan = await planOnce(repo, { kubeconfig, liveDrift: false }, createHelm({ bin: helmBin(major) }));
       const units = renderedUnits(plan);
       for (const cl of o.res.clusters) {
-        const theirs = await helmfileTemplate({ helmfile, major, tree: o.tree, source: c.source, env: cl.environment, kubeVersion });
+        const theirs = await helmfileTemplate({ helmfile, major, tree: o.tree, source: c.source, env: cl.environment, kubeVersion, releases: names });
         for (const name of names) {
           const ours = units.find((u) => u.cluster === cl.name && u.helmName === name);
           assert.ok(ours, `helm-cascade renders ${name} on ${cl.name} (helm ${major}); failed units: ${JSON.stringify(plan.waves.flatMap((w) => w.steps.flat()).filter((u) => u.kind === 'failed'))}`);

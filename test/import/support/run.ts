@@ -16,6 +16,9 @@ const REPOSITORY_URLS: Record<string, string> = {
   'https://charts.helm.sh/incubator/': 'incubator',
   'https://charts.helm.sh/incubator': 'incubator',
   'https://groundhog2k.github.io/helm-charts/': 'groundhog2k',
+  // repositories helmfile adds although no compared release uses them: empty ones
+  'http://localhost:18084/': 'myrepo',
+  'https://kubernetes.github.io/ingress-nginx': 'ingress-nginx',
 };
 
 function filesUnder(dir: string): string[] {
@@ -73,12 +76,30 @@ export async function serverVersion(kubeconfig: string, context: string): Promis
  * (--include-crds --skip-tests, as helm-cascade renders), by release name.
  * helm's repositories and caches are in a folder of the run's own.
  */
-export async function helmfileTemplate(o: { helmfile: string; major: HelmMajor; tree: string; source: string; env: string; kubeVersion: string; extraEnv?: Record<string, string> }): Promise<Map<string, string>> {
+export async function helmfileTemplate(o: { helmfile: string; major: HelmMajor; tree: string; source: string; env: string; kubeVersion: string; releases: string[]; extraEnv?: Record<string, string> }): Promise<Map<string, string>> {
   const out = mkdtempSync(join(tmpdir(), 'hc-helmfile-out-'));
   const home = mkdtempSync(join(tmpdir(), 'hc-helmfile-home-'));
-  const args = ['-f', join(o.tree, o.source), '--helm-binary', helmBin(o.major), ...(o.env === 'default' ? [] : ['-e', o.env]), 'template', '--include-crds', '--skip-tests', '--kube-version', o.kubeVersion, '--output-dir', out, '--output-dir-template', '{{ .OutputDir }}/{{ .Release.Name }}'];
+  // a folder is where helmfile runs (it finds helmfile.yaml or helmfile.d/ itself); a file is given with -f
+  const source = join(o.tree, o.source);
+  const dirSource = statSync(source).isDirectory();
+  const args = [
+    ...(dirSource ? [] : ['-f', source]),
+    '--helm-binary',
+    helmBin(o.major),
+    ...(o.env === 'default' ? [] : ['-e', o.env]),
+    ...o.releases.flatMap((r) => ['-l', `name=${r}`]),
+    'template',
+    '--include-crds',
+    '--skip-tests',
+    '--kube-version',
+    o.kubeVersion,
+    '--output-dir',
+    out,
+    '--output-dir-template',
+    '{{ .OutputDir }}/{{ .Release.Name }}',
+  ];
   const r = await execa(o.helmfile, args, {
-    cwd: o.tree,
+    cwd: dirSource ? source : o.tree,
     reject: false,
     env: { HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_DATA_HOME: join(home, 'data'), HELMFILE_CACHE_HOME: join(home, 'helmfile'), ...o.extraEnv },
   });
