@@ -95,7 +95,7 @@ function unitsOf(envs: readonly EngineResult[], currentContext: string | undefin
         const spec = release.spec;
         const context = state.overrideKubeContext || spec.kubeContext || state.envKubeContext || currentContext || '';
         const namespace = state.overrideNamespace || spec.namespace || '';
-        const status = !release.selected || release.conditionEnabled === false ? 'absent' : release.installed ? 'enabled' : 'disabled';
+        const status = !release.selected || release.conditionEnabled === false || release.conditionError ? 'absent' : release.installed ? 'enabled' : 'disabled';
         units.push({ env: e.env, state, release, name: spec.name, namespace, context, status, cluster: '' });
       }
     }
@@ -180,8 +180,8 @@ interface Context {
   /** sops file (absolute) -> its copy (repository-relative). */
   sopsCopies: Map<string, string>;
   clusterOrder: string[];
-  /** Releases whose written values use a sops reference inside a larger string. */
-  embedded: Set<string>;
+  /** Releases that cannot render as helmfile renders them, with why (gaps already listed). */
+  excluded: Set<string>;
 }
 
 const whereOf = (u: Unit, locate: Locator, key?: string): Where => (key ? locate.releaseKey(u.release.sourceFile, u.name, key) : locate.release(u.release.sourceFile, u.name));
@@ -270,13 +270,22 @@ function layerOf(u: Unit, c: Context): ClusterLayer {
     if (item.copyFrom) c.copies.set(dest, item.copyFrom);
     else c.files.set(dest, item.content ?? '');
     const text = item.content ?? u.release.values.find((v) => v.path === item.copyFrom)?.content ?? '';
-    if (item.content !== undefined && embeddedRefs(item.content).length) c.embedded.add(u.name);
+    if (item.content !== undefined && embeddedRefs(item.content).length) {
+      c.f.add('gap', whereOf(u, c.input.locate, 'values'), `release "${u.name}" not imported: a secret of the environment (environments.*.secrets) is used inside a larger value; helm-cascade resolves a sops reference that is a whole value only`);
+      c.excluded.add(u.name);
+    }
     const foreign = refSchemes(text).filter((s) => s !== 'vault' && s !== 'sops');
-    if (foreign.length) c.f.add('gap', whereOf(u, c.input.locate, 'values'), `release "${u.name}": values use ${foreign.map((s) => `ref+${s}://`).join(', ')} references; helm-cascade resolves ref+vault:// and ref+sops:// only`);
+    if (foreign.length) {
+      c.f.add('gap', whereOf(u, c.input.locate, 'values'), `release "${u.name}" not imported: its values use ${foreign.map((s) => `ref+${s}://`).join(', ')} references; helm-cascade resolves ref+vault:// and ref+sops:// only`);
+      c.excluded.add(u.name);
+    }
   }
   for (const v of u.release.values.filter((x) => x.skipped)) c.f.add('note', whereOf(u, c.input.locate, 'values'), `release "${u.name}" (environment ${u.env}): values file ${v.entry} is missing and was skipped (missingFileHandler), as helmfile skips it today`);
   const { set, indexed } = setMapOf(u.release.set);
-  for (const k of indexed) c.f.add('gap', whereOf(u, c.input.locate, 'set'), `release "${u.name}": set ${k} sets one element of a list, which helm merges into the list the values give; a release's set: replaces lists`);
+  for (const k of indexed) {
+    c.f.add('gap', whereOf(u, c.input.locate, 'set'), `release "${u.name}" not imported: set ${k} sets one element of a list, which helm merges into the list the values give; a release's set: replaces lists`);
+    c.excluded.add(u.name);
+  }
   return { values: dests, set };
 }
 
@@ -313,7 +322,7 @@ const nonEmpty = (o: Record<string, unknown>) => Object.keys(o).length > 0;
 function mapRelease(name: string, units: Unit[], groups: Map<string, Unit[]>, c: Context): ImportedRelease | undefined {
   const present = units.filter((u) => u.status !== 'absent');
   const first = units[0]!;
-  for (const u of units.filter((x) => x.status === 'absent')) {
+  for (const u of units.filter((x) => x.status === 'absent' && !x.release.conditionError)) {
     const why = !u.release.selected ? 'the selectors of the helmfiles: entry that includes it leave it out' : `condition ${String(u.release.spec.condition)} is false`;
     c.f.add('note', whereOf(u, c.input.locate, u.release.selected ? 'condition' : undefined), `release "${name}" is not deployed in environment ${u.env} (${why}): not on that environment's cluster`);
   }
@@ -337,10 +346,7 @@ function mapRelease(name: string, units: Unit[], groups: Map<string, Unit[]>, c:
 
   const enabled = present.filter((u) => u.status === 'enabled');
   const perCluster = new Map(enabled.map((u) => [u.cluster, layerOf(u, c)] as const));
-  if (c.embedded.has(name)) {
-    c.f.add('gap', whereOf(first, c.input.locate, 'values'), `release "${name}" not imported: a secret of the environment (environments.*.secrets) is used inside a larger value; helm-cascade resolves a sops reference that is a whole value only`);
-    return undefined;
-  }
+  if (c.excluded.has(name)) return undefined;
   const { base, clusters } = foldLayers(perCluster);
   const needs = [...new Set(enabled.flatMap((u) => needsOf(u, groups, c)))];
   const spec: Record<string, unknown> = { name, namespace: first.namespace || 'default', chart };
@@ -422,7 +428,7 @@ export function mapHelmfile(input: ImportInput): ImportResult {
   usageNotes(input.envs, f, rootWhere);
   const defined = [...new Set(input.envs.flatMap((e) => e.states.flatMap((s) => s.environments)))].filter((e) => !environments.includes(e) && e !== 'default');
   if (defined.length) f.add('note', rootWhere, `environments not imported (name them with -e): ${defined.join(', ')}`);
-  const c: Context = { input, f, repos, dests: new Destinations(), files: new Map(), copies: new Map(), sopsCopies: new Map(), clusterOrder: clusters.map((x) => x.name), embedded: new Set() };
+  const c: Context = { input, f, repos, dests: new Destinations(), files: new Map(), copies: new Map(), sopsCopies: new Map(), clusterOrder: clusters.map((x) => x.name), excluded: new Set() };
   const groups = importable(units, c);
   const releases: ImportedRelease[] = [];
   for (const [name, us] of groups) {
