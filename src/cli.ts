@@ -130,7 +130,7 @@ const COMMANDS: CommandSpec[] = [
         .argument('<kind>', 'what to import: helmfile')
         .argument('[path]', 'helmfile.yaml, helmfile.yaml.gotmpl, helmfile.d/ or the folder holding one (default: .)')
         .option('-e, --environment <env>', 'a helmfile environment to import, one cluster each; repeat in rollout order (default: helmfile\'s "default")', collect)
-        .option('--out <dir>', 'the new repository\'s folder (must hold no clusters.yaml or releases/ yet)', '.')
+        .option('--out <dir>', 'the new repository\'s folder, not the helmfile\'s own (must hold no clusters.yaml or releases/ yet)', 'deploy')
         .option('--partial', 'write what maps even when something does not (listed; exit 0)')
         .option('--current-context <name>', 'the kube context of releases that name none (default: the kubeconfig\'s current context, as helmfile uses)'),
     run: async (raw, cmd) => (await import('./commands/import.ts')).run(options.importOptions(raw, cmd.args)),

@@ -236,7 +236,7 @@ export function importOptions(raw: RawFlags, args: readonly string[]): ImportOpt
   if (kind !== 'helmfile') throw new UsageError(`import: unknown source kind "${String(kind)}" (helm-cascade import helmfile [FILE|DIR])`);
   const environments = (raw.environment as string[] | undefined) ?? [];
   for (const e of environments) if (!e.trim()) throw new UsageError('-e/--environment: an environment name is empty');
-  return { source: source ?? '.', environments, out: str(raw.out) ?? '.', partial: raw.partial === true, currentContext: str(raw.currentContext), output: raw.output === 'json' ? 'json' : 'text' };
+  return { source: source ?? '.', environments, out: str(raw.out) ?? 'deploy', partial: raw.partial === true, currentContext: str(raw.currentContext), output: raw.output === 'json' ? 'json' : 'text' };
 }
 
 export function initOptions(raw: RawFlags, args: readonly string[]): InitOptions {

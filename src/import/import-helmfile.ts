@@ -5,7 +5,7 @@
 // and without --partial nothing is written.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadDeployRepo } from '../config/load.ts';
 import { ConfigError, UsageError } from '../errors.ts';
@@ -112,6 +112,9 @@ export async function importHelmfile(o: ImportHelmfileOptions): Promise<ImportHe
   if (!existsSync(source)) throw new UsageError(`${o.source}: no such file or folder (give helmfile.yaml, helmfile.yaml.gotmpl, helmfile.d/ or the folder holding it)`);
   const out = resolve(o.cwd, o.out);
   checkOut(out);
+  const rootDir = isDir(source) ? source : dirname(source);
+  const within = relative(out, rootDir);
+  if (!within.startsWith('..') && !isAbsolute(within)) throw new UsageError(`--out ${o.out} holds the helmfile itself: its values files would be overwritten; write the new repository to a folder of its own (--out DIR)`);
   const environments = o.environments.length ? o.environments : ['default'];
   const results: EngineResult[] = [];
   for (const env of environments) results.push(await loadHelmfile(source, env));
@@ -119,7 +122,6 @@ export async function importHelmfile(o: ImportHelmfileOptions): Promise<ImportHe
     const rel = relative(o.cwd, abs);
     return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
   };
-  const rootDir = isDir(source) ? source : dirname(source);
   const rootFile = source;
   const currentContext = o.currentContext ?? kubeconfigCurrentContext();
   const result = mapHelmfile({ envs: results, rootDir, rootFile, locate: makeLocator(sourcesOf(results), show), isDir, ...(currentContext ? { currentContext } : {}) });
