@@ -15,6 +15,7 @@
 //   run/
 //   report/
 //   completion/
+//   import/     (ways in: import helmfile, init)
 //   commands/
 //   cli.ts
 const layers = [
@@ -31,6 +32,7 @@ const layers = [
   ['^src/run/'],
   ['^src/report/'],
   ['^src/completion/'],
+  ['^src/import/'],
   ['^src/commands/'],
   ['^src/cli\\.ts$'],
 ];

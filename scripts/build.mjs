@@ -1,5 +1,6 @@
 // npm run build: compiles src/ to dist/ (tsc -p tsconfig.build.json; the
-// relative `.ts` imports become `.js`). The compiled files of an earlier build
+// relative `.ts` imports become `.js`) and builds the helmfile engine of
+// `import helmfile` into dist/import/engine/ (scripts/build-engine.mjs). The compiled files of an earlier build
 // are removed first, so a file deleted from src/ never ships from a stale dist/;
 // other files in dist/ (the plugin archive) stay. Then the JSON Schemas of
 // schema/ are compiled ahead of time (Ajv standalone code,
@@ -25,3 +26,5 @@ execFileSync(tsc, ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' 
 const { generateValidatorCode } = await import(pathToFileURL(join(dist, 'config', 'schema-validators.js')).href);
 const schema = (name) => readFileSync(join(root, 'schema', `${name}.schema.json`), 'utf8');
 writeFileSync(join(dist, 'config', 'schema-validators.cjs'), generateValidatorCode({ clusters: schema('clusters'), release: schema('release') }));
+// the helmfile engine of `import helmfile` (Go -> WebAssembly; needs Go): dist/import/engine/
+execFileSync(process.execPath, [join(root, 'scripts', 'build-engine.mjs'), '--out', join(dist, 'import', 'engine')], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -141,6 +141,34 @@ const COMMANDS: CommandSpec[] = [
     run: async (raw, cmd) => (await import('./commands/report.ts')).run(options.reportOptions(cmd.args, raw)),
   },
   {
+    name: 'import',
+    description: 'turn a helmfile (helmfile.yaml, .gotmpl, helmfile.d/) into a new deploy repository: clusters.yaml, releases/, values',
+    examples: ['helm-cascade import helmfile ./helmfile.yaml -e staging -e production --out ../deploy', 'helm-cascade import helmfile helmfile.d/ -e prod --out deploy --partial'],
+    flags: ['output'],
+    extra: (c) =>
+      c
+        .argument('<kind>', 'what to import: helmfile')
+        .argument('[path]', 'helmfile.yaml, helmfile.yaml.gotmpl, helmfile.d/ or the folder holding one (default: .)')
+        .option('-e, --environment <env>', 'a helmfile environment to import, one cluster each; repeat in rollout order (default: helmfile\'s "default")', collect)
+        .option('--out <dir>', 'the new repository\'s folder, not the helmfile\'s own (must hold no clusters.yaml or releases/ yet)', 'deploy')
+        .option('--partial', 'write what maps even when something does not (listed; exit 0)')
+        .option('--current-context <name>', 'the kube context of releases that name none (default: the kubeconfig\'s current context, as helmfile uses)'),
+    run: async (raw, cmd) => (await import('./commands/import.ts')).run(options.importOptions(raw, cmd.args)),
+  },
+  {
+    name: 'init',
+    description: 'scaffold a new deploy repository: clusters.yaml from the kubeconfig\'s contexts, an example release, editor schemas',
+    examples: ['helm-cascade init --from-kubeconfig deploy', 'helm-cascade init --from-kubeconfig --context gke_shop_europe-west1_prod --provider gke_shop_europe-west1_prod=gke --yes deploy'],
+    flags: ['output', 'kubeconfig', 'yes'],
+    extra: (c) =>
+      c
+        .argument('[dir]', 'the new repository\'s folder (default: .)')
+        .option('--from-kubeconfig', 'one cluster per context of the kubeconfig (asked on a TTY which ones, unless --yes or --context)')
+        .option('--context <name>', 'a kubeconfig context to make a cluster of (repeatable; implies --from-kubeconfig)', collect)
+        .option('--provider <context=provider>', 'the provider of a context\'s cluster (repeatable; default: guessed from the name, gke_* is gke)', collect),
+    run: async (raw, cmd) => (await import('./commands/init.ts')).run(options.initOptions(raw, cmd.args)),
+  },
+  {
     name: 'version',
     description: "the tool's, node's, helm's and kubectl's versions",
     examples: ['helm-cascade version', 'helm-cascade version -o json'],

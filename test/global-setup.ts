@@ -9,6 +9,7 @@ import { ensureBinaries } from '../fleet/binaries.ts';
 import { ensureFleet, fleetStatus, stopFleet } from '../fleet/fleet-api.ts';
 import { ensureSecretTools } from '../fleet/secret-tools.ts';
 import { repoRoot } from '../fleet/tools.ts';
+import { ensureHelmfile } from './import/support/helmfile-binary.ts';
 
 let startedHere = false;
 
@@ -17,6 +18,8 @@ export async function globalSetup(): Promise<void> {
   await ensureBinaries(log);
   // Vault, sops and age for the secret-reference tests (a cold Vault build takes about 10 minutes)
   await ensureSecretTools(log);
+  // the import tests' reference (helmfile, 10-30 minutes cold): built here so no single test's timeout pays for it
+  await ensureHelmfile(log);
   const before = await fleetStatus().catch(() => undefined);
   startedHere = !before || !before.clusters.some((c) => c.apiserver === 'ready');
   await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log });

@@ -115,6 +115,27 @@ export interface ReportOptions {
   out: string | undefined;
 }
 
+/** import helmfile [FILE|DIR] -e ENV... --out DIR --partial */
+export interface ImportOptions {
+  source: string;
+  currentContext: string | undefined;
+  environments: string[];
+  out: string;
+  partial: boolean;
+  output: 'text' | 'json';
+}
+
+/** init [DIR] --from-kubeconfig --context NAME... --provider CONTEXT=PROVIDER... --yes */
+export interface InitOptions {
+  dir: string;
+  fromKubeconfig: boolean;
+  kubeconfig: string | undefined;
+  contexts: string[];
+  providers: Record<string, string>;
+  yes: boolean;
+  output: 'text' | 'json';
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function selectorOf(v: unknown): UnitSelector {
@@ -285,4 +306,30 @@ export function runConcurrency(o: ClusterOptions): number {
 /** The plan options of --cache-dir and --render-all. */
 export function cacheFlags(o: CacheOptions): { cacheDir?: string; renderAll: boolean } {
   return { ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), renderAll: o.renderAll };
+}
+
+export function importOptions(raw: RawFlags, args: readonly string[]): ImportOptions {
+  const [kind, source] = args;
+  if (kind !== 'helmfile') throw new UsageError(`import: unknown source kind "${String(kind)}" (helm-cascade import helmfile [FILE|DIR])`);
+  const environments = (raw.environment as string[] | undefined) ?? [];
+  for (const e of environments) if (!e.trim()) throw new UsageError('-e/--environment: an environment name is empty');
+  return { source: source ?? '.', environments, out: str(raw.out) ?? 'deploy', partial: raw.partial === true, currentContext: str(raw.currentContext), output: raw.output === 'json' ? 'json' : 'text' };
+}
+
+export function initOptions(raw: RawFlags, args: readonly string[]): InitOptions {
+  const providers: Record<string, string> = {};
+  for (const p of (raw.provider as string[] | undefined) ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0 || eq === p.length - 1) throw new UsageError(`--provider "${p}": write CONTEXT=PROVIDER (e.g. gke_proj_europe-west1_main=gke)`);
+    providers[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return {
+    dir: args[0] ?? '.',
+    fromKubeconfig: raw.fromKubeconfig === true,
+    kubeconfig: str(raw.kubeconfig),
+    contexts: (raw.context as string[] | undefined) ?? [],
+    providers,
+    yes: raw.yes === true || !!process.env.CI,
+    output: raw.output === 'json' ? 'json' : 'text',
+  };
 }

@@ -19,6 +19,7 @@ import type {
   DeployRepo,
   HealthOverride,
   HealthSpec,
+  NeedSpec,
   ReleaseClusterOverride,
   ReleaseSpec,
   ValuesLayer,
@@ -325,6 +326,19 @@ function buildLayer(file: YamlFile, path: YamlPath, v: unknown): ValuesLayer {
   return { values: strList(o.values), set: isObj(o.set) ? o.set : {}, pos: file.posOf(path) };
 }
 
+const NEED_PATTERN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `needs: [name, namespace/name]`, each with its position; malformed entries were reported by the schema. */
+function buildNeeds(file: YamlFile, v: unknown): NeedSpec[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((n, i): NeedSpec[] => {
+    if (typeof n !== 'string' || !NEED_PATTERN.test(n)) return [];
+    const slash = n.indexOf('/');
+    const pos = file.posOf(['needs', i]);
+    return slash < 0 ? [{ release: n, pos }] : [{ release: n.slice(slash + 1), namespace: n.slice(0, slash), pos }];
+  });
+}
+
 function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefined {
   const d = file.data;
   if (!isObj(d)) {
@@ -345,6 +359,8 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
     repositories: buildRepositories(d.repositories),
     ignoreDifferences: buildIgnoreRules(d.ignoreDifferences),
     policyExceptions: buildPolicyExceptions(file, d.policyExceptions),
+    needs: buildNeeds(file, d.needs),
+    labels: strMap(d.labels),
     pos: file.posOf(['name']),
   };
   const cv = cascadeValuesOf(d.cascadeValues);

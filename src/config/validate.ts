@@ -12,6 +12,7 @@ import type { ClusterSelector, ClusterSpec, DeployRepo, Limits, ReleaseSpec, Sou
 import { checkBoundary, outsideMessage, symlinkOut } from './boundary.ts';
 import type { Boundary } from './boundary.ts';
 import { LIMIT_ENV, setDepth } from './limits.ts';
+import { needsChecks } from './needs.ts';
 import { readValuesFile } from './values-file.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { chartRefKind, ociRefProblem } from '../model/chart-ref.ts';
@@ -287,5 +288,6 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
     chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits);
   }
   uniquenessChecks(repo, at);
+  needsChecks(repo, at, didYouMean);
   return out;
 }

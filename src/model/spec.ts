@@ -289,6 +289,14 @@ export interface TrafficSpec {
   pos: SourcePos;
 }
 
+/** One entry of a release's `needs:`: another release of the repository, optionally with its namespace. */
+export interface NeedSpec {
+  release: string;
+  /** Given as namespace/name: the needed release must be in this namespace. */
+  namespace?: string;
+  pos: SourcePos;
+}
+
 export interface ReleaseSpec {
   name: string;
   namespace: string;
@@ -307,6 +315,10 @@ export interface ReleaseSpec {
   policyExceptions?: PolicyException[];
   /** Canary weights moved with the rollout (model/traffic.ts); undefined without `traffic:`. */
   traffic?: TrafficSpec;
+  /** Releases that must pass their gates first (same wave and cluster). The loader always sets it; [] when none. */
+  needs?: NeedSpec[];
+  /** Free-form labels (`labels:`); the loader always sets it. */
+  labels?: Record<string, string>;
   pos: SourcePos;
 }
 

@@ -1,6 +1,8 @@
 // units -> waves: which wave each unit rolls out in, and in which step of it
-// (a failover cluster goes one step after its primary). Pure, stable order.
+// (a failover cluster goes one step after its primary). Pure, stable order:
+// by cluster, then `needs:` order (needed releases first), then name and track.
 import type { ClustersFileSpec, HealthSpec, WaveSpec } from './spec.ts';
+import { needsOrder } from './needs.ts';
 import { matchesSelector } from './selectors.ts';
 import type { UnitSpec } from './units.ts';
 
@@ -64,16 +66,25 @@ export function assignWaves<U extends UnitSpec>(config: ClustersFileSpec, units:
       (steps[d] ??= []).push(u);
     }
     const ordered = steps.filter((s) => s !== undefined).map((s) =>
-      [...s].sort(
-        (a, b) =>
-          (clusterOrder.get(a.cluster) ?? 0) - (clusterOrder.get(b.cluster) ?? 0) ||
-          a.release.localeCompare(b.release) ||
-          (trackOrder.get(a.track ?? '') ?? -1) - (trackOrder.get(b.track ?? '') ?? -1),
+      inNeedsOrder(
+        [...s].sort(
+          (a, b) =>
+            (clusterOrder.get(a.cluster) ?? 0) - (clusterOrder.get(b.cluster) ?? 0) ||
+            a.release.localeCompare(b.release) ||
+            (trackOrder.get(a.track ?? '') ?? -1) - (trackOrder.get(b.track ?? '') ?? -1),
+        ),
       ),
     );
     return { name: spec.name, index, steps: ordered, spec };
   });
   return { waves, unassigned };
+}
+
+/** Units sorted by cluster: each cluster's units put in `needs:` order (needed releases first, otherwise as sorted). */
+function inNeedsOrder<U extends UnitSpec>(sorted: U[]): U[] {
+  const byCluster = new Map<string, U[]>();
+  for (const u of sorted) byCluster.set(u.cluster, [...(byCluster.get(u.cluster) ?? []), u]);
+  return [...byCluster.values()].flatMap((units) => needsOrder(units).order);
 }
 
 /** For each cluster present in a wave: how many of its primaries (transitively) are in the same wave. */

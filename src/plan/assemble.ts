@@ -9,6 +9,7 @@ import type { Values } from '../model/json.ts';
 import { parseManifest } from '../model/manifest.ts';
 import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId, ungatedRevision } from '../model/release.ts';
 import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
+import { needEdges } from '../model/needs.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import { registerSensitive } from '../model/sensitive.ts';
 import { secretSafeDigest } from '../secrets/digest.ts';
@@ -244,6 +245,22 @@ function registerSecrets(waves: readonly GatheredWave[], byId: ReadonlyMap<strin
   }
 }
 
+/**
+ * Each planned unit's `after`: the units of its step (same wave, same cluster)
+ * it waits for. Installs and upgrades wait for the units they need; an
+ * uninstall waits for the uninstalls of the units that need it.
+ */
+function withNeeds(planned: PlannedUnit[], step: readonly GatheredUnit[]): PlannedUnit[] {
+  const edges = needEdges(step.map((d) => d.unit));
+  if (!edges.length) return planned;
+  const removing = new Set(planned.filter((p) => p.action === 'uninstall').map((p) => unitId(p)));
+  return planned.map((p) => {
+    const id = unitId(p);
+    const after = removing.has(id) ? edges.filter((e) => e.to === id && removing.has(e.from)).map((e) => e.from) : edges.filter((e) => e.from === id && !removing.has(e.to)).map((e) => e.to);
+    return after.length ? { ...p, after } : p;
+  });
+}
+
 export function assemblePlan(input: AssembleInput): Plan {
   const byId = new Map(input.deployed.map((d) => [releaseId(d), d]));
   const redactor = input.redactor ?? processRedactor;
@@ -252,7 +269,7 @@ export function assemblePlan(input: AssembleInput): Plan {
     name: w.name,
     index: w.index,
     steps: w.steps
-      .map((step) => step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)), redactor)).filter((p): p is PlannedUnit => p !== undefined))
+      .map((step) => withNeeds(step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)), redactor)).filter((p): p is PlannedUnit => p !== undefined), step))
       .filter((s) => s.length > 0),
   }));
   const orphans = orphansOf(input);

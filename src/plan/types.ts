@@ -42,6 +42,8 @@ interface PlannedBase extends UnitRef {
   digest: UnitDigest;
   /** House rules with `action: warn` this unit's objects break (plan/policies.ts); shown, never blocking. */
   warnings?: string[];
+  /** `needs:`: the units of the same wave and cluster (cluster/namespace/helmName) this one starts after. */
+  after?: string[];
 }
 
 /** A unit the repository lists, rendered: installed, upgraded or left as it is. */

@@ -56,7 +56,7 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   const out: string[] = [];
   const ver = versionText(u);
   if (u.kind === 'failed') {
-    out.push(`${paint('red', '!')} ${paint('bold', u.helmName)} (${u.namespace})  ${paint('red', 'error')}${ver ? `  ${ver}` : ''}`);
+    out.push(`${paint('red', '!')} ${paint('bold', u.helmName)} (${u.namespace})  ${paint('red', 'error')}${ver ? `  ${ver}` : ''}${afterText(u, paint)}`);
     out.push(indent(paint('red', u.error), 4), ...warningLines(u, paint));
     return out;
   }
@@ -64,7 +64,7 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   const status = u.deployedStatus && u.deployedStatus !== 'deployed' ? ` [${u.deployedStatus}]` : '';
   const settled = u.kind === 'rendered' && u.notes.some((n) => n.endsWith('so it is not upgraded')) ? paint('dim', '  (output differs, inputs unchanged: not upgraded, see --explain)') : '';
   out.push(
-    `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}${settled}`,
+    `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}${settled}${afterText(u, paint)}`,
   );
   out.push(...warningLines(u, paint));
   if (u.action === 'unchanged') return out;
@@ -79,6 +79,16 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   }
   if (u.kind === 'rendered') out.push(...hookAndCrdLines(u, paint));
   return out;
+}
+
+/** `needs:` order: "after istio-base" (helm release names; the namespace when it differs). */
+function afterText(u: PlannedUnit, paint: ReturnType<typeof painter>): string {
+  if (!u.after?.length) return '';
+  const names = u.after.map((id) => {
+    const [, namespace, helmName] = id.split('/');
+    return namespace === u.namespace ? helmName : `${namespace}/${helmName}`;
+  });
+  return paint('dim', `  after ${names.join(', ')}`);
 }
 
 /** The unit's house-rule warnings (`action: warn`), under its head line. */
