@@ -130,13 +130,13 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'report',
-    description: 'render one or more run logs (the shards of a wave merged) as html, json, junit or markdown',
-    examples: ['helm-cascade report .helm-cascade/runs/20261122T020241Z-1a2b3c.jsonl --format html --out run.html', 'helm-cascade report shard-1.jsonl shard-2.jsonl --format junit --out apply.xml'],
+    description: 'render one or more run logs (the shards of a wave merged), or merge drift JSON reports (drift --shard i/n), as html, json, junit, markdown or text',
+    examples: ['helm-cascade report .helm-cascade/runs/20261122T020241Z-1a2b3c.jsonl --format html --out run.html', 'helm-cascade report shard-1.jsonl shard-2.jsonl --format junit --out apply.xml', 'helm-cascade report drift-1.json drift-2.json --format text'],
     flags: [],
     extra: (c) =>
       c
-        .argument('<logs...>', 'run logs written by apply or rollback (--log, or .helm-cascade/runs/)')
-        .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'junit', 'markdown']).default('html'))
+        .argument('<logs...>', 'run logs written by apply or rollback (--log, or .helm-cascade/runs/), or drift JSON reports (drift -o json, --format json=FILE)')
+        .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'junit', 'markdown', 'text']).default('html'))
         .option('--out <file>', 'write the report to this file (default: standard output)'),
     run: async (raw, cmd) => (await import('./commands/report.ts')).run(options.reportOptions(cmd.args, raw)),
   },

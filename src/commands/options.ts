@@ -108,9 +108,9 @@ export interface RollbackOptions extends ClusterOptions {
 }
 
 export interface ReportOptions {
-  /** Run logs (JSON Lines), one or more. */
+  /** Run logs (JSON Lines), or drift JSON reports (merged), one or more. */
   logs: string[];
-  format: 'html' | 'json' | 'junit' | 'markdown';
+  format: 'html' | 'json' | 'junit' | 'markdown' | 'text';
   /** --out FILE; undefined: standard output. */
   out: string | undefined;
 }
@@ -289,7 +289,7 @@ export function rollbackOptions(raw: RawFlags): RollbackOptions {
 
 export function reportOptions(logs: string[], raw: RawFlags): ReportOptions {
   const format = str(raw.format) ?? 'html';
-  if (format !== 'html' && format !== 'json' && format !== 'junit' && format !== 'markdown') throw new UsageError(`--format "${format}": expected html, json, junit or markdown`);
+  if (format !== 'html' && format !== 'json' && format !== 'junit' && format !== 'markdown' && format !== 'text') throw new UsageError(`--format "${format}": expected html, json, junit, markdown or text`);
   return { logs, format, out: str(raw.out) };
 }
 

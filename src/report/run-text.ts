@@ -95,8 +95,9 @@ export function formatRunSummary(r: RunView): string[] {
     return lines;
   }
   const own = (u: UnitView) => u.reason !== undefined && !u.reason.startsWith('rolled back because') && !/^\S+ cancelled: /.test(u.reason);
-  const failed = units.filter((u) => u.reason && (u.outcome === 'gate-failed' || u.outcome === 'helm-failed' || ((u.outcome === 'rolled-back' || u.outcome === 'left' || u.outcome === 'not-started') && own(u))));
+  const failed = units.filter((u) => u.reason && !u.needs && (u.outcome === 'gate-failed' || u.outcome === 'helm-failed' || ((u.outcome === 'rolled-back' || u.outcome === 'left' || u.outcome === 'not-started') && own(u))));
   for (const u of failed) lines.push(`FAILED  ${u.id} [${u.wave}]: ${u.reason}`);
+  for (const u of units.filter((x) => x.needs)) lines.push(`SKIPPED ${u.id} [${u.wave}]: ${u.reason}`);
   for (const u of units.filter((x) => x.outcome === 'rolled-back')) lines.push(`UNDONE  ${u.id} [${u.wave}]: ${u.rollback}`);
   for (const u of units.filter((x) => x.outcome === 'left')) lines.push(`LEFT    ${u.id} [${u.wave}]: ${u.rollback}`);
   for (const u of units.filter((x) => x.outcome === 'unfinished')) lines.push(`OPEN    ${u.id} [${u.wave}]: no end recorded (run killed?)`);

@@ -48,6 +48,8 @@ export interface UnitView extends RunUnit {
   outcome: UnitViewOutcome;
   reason?: string;
   rollback?: string;
+  /** Skipped: the units it needs (`needs:`) that did not pass. */
+  needs?: string[];
   toRevision?: number;
   startedAt?: string;
   upgradedAt?: string;
@@ -167,7 +169,8 @@ export class RunFold {
     if (!u) return;
     delete u.reason;
     delete u.rollback;
-    Object.assign(u, { outcome: e.result, finishedAt: e.at, ...(e.reason !== undefined ? { reason: e.reason } : {}), ...(e.rollback !== undefined ? { rollback: e.rollback } : {}) });
+    delete u.needs;
+    Object.assign(u, { outcome: e.result, finishedAt: e.at, ...(e.reason !== undefined ? { reason: e.reason } : {}), ...(e.rollback !== undefined ? { rollback: e.rollback } : {}), ...(e.needs ? { needs: e.needs } : {}) });
   }
 
   /** The units whose steps never ended, or whose wave never did, in a log without its end. */

@@ -13,7 +13,7 @@ export type UnitOutcome =
   | 'helm-failed'
   | 'rolled-back' // changed in the failed wave, then put back (or uninstalled if installed by this run)
   | 'left' // changed in the failed wave, left as is (onFailure: halt, an uninstall, or its undo failed)
-  | 'not-started' // a later wave, cancelled before its change, or its lock refused
+  | 'not-started' // a later wave, cancelled before its change, its lock refused, or skipped: a unit it needs did not pass
   | 'dry-run'; // helm --dry-run=server accepted it
 
 export type WaveOutcome = 'passed' | 'failed' | 'interrupted' | 'dry-run';
@@ -61,7 +61,7 @@ export type EventBody =
   | (StepPlace & { event: 'step-progress'; message: string })
   | (StepPlace & { event: 'step-cancel'; reason: string })
   | (StepPlace & { event: 'step-end'; result: StepResult; reason?: string; failure?: FailureKind; details?: Record<string, unknown> })
-  | (UnitPlace & { event: 'unit-end'; result: UnitOutcome; reason?: string; rollback?: string })
+  | (UnitPlace & { event: 'unit-end'; result: UnitOutcome; reason?: string; rollback?: string; /** Skipped: the units it needs (`needs:`) that did not pass. */ needs?: string[] })
   | { event: 'interrupt'; cause: InterruptCause; reason: string }
   | { event: 'wave-end'; wave: string; outcome: WaveOutcome }
   | { event: 'run-end'; outcome: RunOutcome; cause?: InterruptCause; failedWave?: string };

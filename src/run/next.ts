@@ -11,6 +11,9 @@
 //   - then the undo phase: each step's undo (a lock given back always; a change
 //     rolled back when the wave stopped and onFailure is rollback), a step's
 //     undo after the undos of every step that came after it;
+//   - `needs:` a unit starts after the units it needs passed (their last step is
+//     in its first step's `after`); when the wave stops before they did, it is
+//     not started and said skipped, naming each need and what became of it;
 //   - each unit's outcome as soon as it is known (unit-end), the wave's, the run's.
 import type { EventBody, InterruptCause, RunOutcome, StepResult, UnitOutcome, WaveOutcome } from './events.ts';
 import { STEP_KINDS, UNDO_WHEN } from './steps.ts';
@@ -213,7 +216,31 @@ function undoPhase(w: WaveSteps): Decision | undefined {
   return { record: [], start: withinPool(ready, w) };
 }
 
-type UnitEnd = { result: UnitOutcome; reason?: string; rollback?: string };
+type UnitEnd = { result: UnitOutcome; reason?: string; rollback?: string; needs?: string[] };
+
+/** What became of a needed unit, when it did not pass: "failed", "was not started"; undefined when it passed or has nothing to do. */
+function unmetNeed(id: string, w: WaveSteps, seen: ReadonlySet<string>): string | undefined {
+  const steps = w.wave.steps.filter((st) => st.unit === id);
+  const states = steps.map((st) => stateOf(w.s, st.id));
+  if (!states.length || states.at(-1)!.ended === 'passed') return undefined;
+  if (states.some((x) => x.ended === 'failed')) return 'failed';
+  if (states.some((x) => x.ended === 'cancelled')) return 'was cancelled';
+  const unit = w.wave.units.find((u) => u.id === id);
+  // validation refuses cycles of needs; `seen` only keeps one from looping here
+  if (!states[0]!.started) return unit && !seen.has(id) && skippedForNeeds(unit, steps, w, seen) ? 'was skipped' : 'was not started';
+  return 'did not pass its gate';
+}
+
+/** A unit that waits for others and will never start: its wave stopped (nothing left running) before they passed. */
+function skippedForNeeds(unit: RunUnit, steps: readonly Step[], w: WaveSteps, seen: ReadonlySet<string> = new Set()): UnitEnd | undefined {
+  if (!unit.after?.length || !w.stopping || w.doRunning() || stateOf(w.s, steps[0]!.id).started) return undefined;
+  const unmet = unit.after.flatMap((id) => {
+    const what = unmetNeed(id, w, new Set([...seen, unit.id]));
+    return what ? [{ id, what }] : [];
+  });
+  if (!unmet.length) return undefined;
+  return { result: 'not-started', reason: `skipped: needs ${unmet.map((n) => `${n.id}, which ${n.what}`).join('; ')}`, needs: unmet.map((n) => n.id) };
+}
 
 /**
  * What a unit's ends say so far, in order: how its steps left it (a gate
@@ -223,6 +250,8 @@ type UnitEnd = { result: UnitOutcome; reason?: string; rollback?: string };
 function unitResults(unit: RunUnit, w: WaveSteps): UnitEnd[] {
   const steps = w.wave.steps.filter((st) => st.unit === unit.id);
   if (!steps.length) return [{ result: 'skipped' }];
+  const skipped = skippedForNeeds(unit, steps, w);
+  if (skipped) return [skipped];
   const lock = steps.find((st) => st.kind === 'lock');
   const locked = lock && stateOf(w.s, lock.id);
   if (locked?.ended === 'failed') return [{ result: 'not-started', ...(locked.reason ? { reason: locked.reason } : {}) }];

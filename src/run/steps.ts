@@ -14,6 +14,9 @@
 //   revert    `helm-cascade rollback`: a release put back to a revision, or uninstalled
 // Failovers: every first step of the wave's group k+1 comes after every last
 // step of group k (a failover starts after its primary's gate passed).
+// Needs (`needs:`, PlannedUnit.after): a unit's first step comes after the
+// last step of every unit of its group it waits for (its gate, or its
+// uninstall: uninstalls go the other way round).
 //
 // Adding a step kind: a member of `Step`, its line in STEP_KINDS, a runner in
 // runners.ts, and the place planSteps puts it; adding an order: an `after` edge.
@@ -89,6 +92,8 @@ export interface RunUnit {
   toVersion?: string;
   /** What `helm-cascade rollback` does to it: "rolled back to revision 3", "uninstalled (installed by the run)". */
   to?: string;
+  /** `needs:`: the units of its group (unit ids) it starts after; not started when one of them did not pass. */
+  after?: string[];
 }
 
 export interface RunWave {
@@ -122,6 +127,7 @@ function runUnitOf(u: PlannedUnit, group: number): RunUnit {
     ...(u.deployedRevision !== undefined ? { fromRevision: u.deployedRevision } : {}),
     ...(u.fromVersion !== undefined ? { fromVersion: u.fromVersion } : {}),
     ...(u.kind !== 'orphan' && u.toVersion !== undefined ? { toVersion: u.toVersion } : {}),
+    ...(u.after?.length ? { after: [...u.after] } : {}),
   };
 }
 
@@ -158,10 +164,21 @@ function unitSteps(u: PlannedUnit, after: readonly string[], o: StepOptions): St
   return [lock, change, { ...base, id: stepId(id, 'gate'), kind: 'gate', after: [change.id] }];
 }
 
+/** One group's steps with its needs: each unit's first step also comes after the last step of every unit it waits for. */
+function withNeeds(group: readonly PlannedUnit[], stepsOf: ReadonlyMap<string, Step[]>): Step[] {
+  return group.flatMap((u) => {
+    const mine = stepsOf.get(unitId(u)) ?? [];
+    const needed = (u.after ?? []).map((id) => stepsOf.get(id)?.at(-1)?.id).filter((id): id is string => id !== undefined);
+    if (!mine.length || !needed.length) return mine;
+    const [first, ...rest] = mine;
+    return [{ ...first!, after: [...first!.after, ...needed] }, ...rest];
+  });
+}
+
 /**
  * The run of a plan: per wave its units (failover groups in order, then the
  * orphans --prune uninstalls, last) and their steps. Group k+1 starts after
- * every last step of group k.
+ * every last step of group k; within a group, a unit after the units it needs.
  */
 export function planSteps(plan: Plan, o: StepOptions): RunPlan {
   const waves = plan.waves.map((w): RunWave => {
@@ -171,13 +188,10 @@ export function planSteps(plan: Plan, o: StepOptions): RunPlan {
     const steps: Step[] = [];
     let before: string[] = [];
     groups.forEach((group, g) => {
-      const last: string[] = [];
-      for (const u of group) {
-        units.push(runUnitOf(u, g));
-        const mine = unitSteps(u, before, o);
-        steps.push(...mine);
-        if (mine.length) last.push(mine.at(-1)!.id);
-      }
+      const stepsOf = new Map(group.map((u) => [unitId(u), unitSteps(u, before, o)]));
+      units.push(...group.map((u) => runUnitOf(u, g)));
+      steps.push(...withNeeds(group, stepsOf));
+      const last = [...stepsOf.values()].filter((mine) => mine.length).map((mine) => mine.at(-1)!.id);
       if (last.length) before = last;
     });
     return { name: w.name, units, steps };

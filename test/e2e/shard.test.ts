@@ -95,6 +95,35 @@ for (const major of helmMajors()) {
       assert.match(xml, /<testsuite name="helm-cascade apply: wave prod" id="0" tests="8" failures="0" errors="0" skipped="0"/);
     });
 
+    it('report merges the drift JSON reports of drift --shard 1/2 and 2/2 into the report of one drift; a run log among them is refused', async () => {
+      const shard = (i: number) => run(['drift', '--shard', `${i}/2`, '--format', `json=${join(dir, `drift-${i}.json`)}`]);
+      const [one, two] = await Promise.all([shard(1), shard(2)]);
+      assert.equal(one.exitCode, 0, one.stderr + one.stdout);
+      assert.equal(two.exitCode, 0, two.stderr + two.stdout);
+      const whole = await run(['drift', '--format', `json=${join(dir, 'drift-all.json')}`]);
+      assert.equal(whole.exitCode, 0, whole.stderr + whole.stdout);
+      type Drift = { shard?: { index: number }; clusters: { name: string }[]; units: { id: string; state: string }[]; summary: unknown };
+      const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Drift;
+      const [d1, d2, all] = [read('drift-1.json'), read('drift-2.json'), read('drift-all.json')];
+      assert.ok(d1.units.length > 0 && d2.units.length > 0, 'each shard read some of the releases');
+      assert.equal(d1.units.length + d2.units.length, all.units.length, 'the shards split the releases');
+      const merged = await run(['report', join(dir, 'drift-1.json'), join(dir, 'drift-2.json'), '--format', 'json']);
+      assert.equal(merged.exitCode, 0, merged.stderr);
+      const m = JSON.parse(merged.stdout) as Drift;
+      assert.equal(m.shard, undefined);
+      assert.deepEqual(m.units.map((u) => [u.id, u.state]).sort(), all.units.map((u) => [u.id, u.state]).sort(), 'the units of one drift over every cluster');
+      assert.deepEqual(m.clusters.map((c) => c.name).sort(), all.clusters.map((c) => c.name).sort());
+      assert.deepEqual(m.summary, all.summary);
+      const text = await run(['report', join(dir, 'drift-1.json'), join(dir, 'drift-2.json'), '--format', 'text']);
+      assert.equal(text.exitCode, 0, text.stderr);
+      for (const id of all.units.map((u) => u.id)) assert.ok(text.stdout.includes(id.split('/').at(-1)!), id);
+      const half = await run(['report', join(dir, 'drift-2.json'), '--format', 'json']);
+      assert.match((JSON.parse(half.stdout) as { notes: string[] }).notes.join('\n'), /shard 1\/2 missing/);
+      const mixed = await run(['report', join(dir, 'drift-1.json'), join(dir, 'shard-1.jsonl'), '--format', 'json']);
+      assert.equal(mixed.exitCode, 4, mixed.stderr);
+      assert.match(mixed.stderr, /shard-1\.jsonl: a run log, but \S*drift-1\.json is a drift report: report merges run logs or drift reports, not both/);
+    });
+
     it('a Lease held by another run refuses the shard holding that unit, and only it', async () => {
       const ns2 = `${ns}-lock`;
       writeFileSync(join(dir, 'releases/web.yaml'), `name: web\nnamespace: ${ns2}\nchart: { ref: charts/cascade-demo }\n`);

@@ -232,3 +232,82 @@ describe('next(plan, log)', () => {
 
   for (const t of table) it(t.name, () => assert.deepEqual(decide(t.plan, t.log(logOf(t.plan))), t.want));
 });
+
+describe('next(plan, log): needs', () => {
+  // cluster a: crds (installed), operator needs crds, app needs operator; web needs nothing
+  const needs = (u: PlannedUnit, ...ids: string[]): PlannedUnit => ({ ...u, after: ids.map((x) => x.replace('/', '/ns/')) });
+  const crds = unit('a', 'crds', 'install');
+  const operator = needs(unit('a', 'operator', 'upgrade', 0, 2), 'a/crds');
+  const app = needs(unit('a', 'app', 'install'), 'a/operator');
+  const web = unit('a', 'web', 'install');
+  const plan = runPlan([[app, operator, crds, web]]);
+  const applied = (l: ReturnType<typeof logOf>, u: string) => ['lock', 'change', 'gate'].flatMap((k) => l.ran(`${u}#${k}`));
+
+  const table: { name: string; plan: RunPlan; log: (l: ReturnType<typeof logOf>) => EventBody[]; want: { record: string[]; start: string[] } }[] = [
+    {
+      name: 'a unit that needs others does not start with them; the rest start together',
+      plan,
+      log: () => [waveStart],
+      want: { record: [], start: ['a/crds#lock: taking the lock', 'a/web#lock: taking the lock'] },
+    },
+    {
+      name: 'its need changed but not gated yet: still waiting',
+      plan,
+      log: (l) => [waveStart, ...applied(l, 'a/web'), ...l.ran('a/crds#lock'), ...l.ran('a/crds#change'), l.start('a/crds#gate')],
+      want: { record: ['unit-end a/web applied'], start: [] },
+    },
+    {
+      name: 'its need passed its gate: it starts (and only it, not what needs it)',
+      plan,
+      log: (l) => [waveStart, l.start('a/web#lock'), ...applied(l, 'a/crds')],
+      want: { record: ['unit-end a/crds applied'], start: ['a/operator#lock: taking the lock'] },
+    },
+    {
+      name: 'a need with nothing to change is met at once',
+      plan: runPlan([[needs(unit('a', 'operator', 'upgrade', 0, 2), 'a/crds'), unit('a', 'crds', 'unchanged', 0, 1)]]),
+      log: () => [waveStart],
+      want: { record: ['unit-end a/crds skipped'], start: ['a/operator#lock: taking the lock'] },
+    },
+    {
+      name: 'a need failed its gate: the wave stops; once nothing runs, its dependents are skipped naming the need',
+      plan,
+      log: (l) => [waveStart, ...applied(l, 'a/web'), ...l.ran('a/crds#lock'), ...l.ran('a/crds#change'), ...l.ran('a/crds#gate', 'failed', 'do', 'never ready')],
+      want: {
+        record: [
+          'unit-end a/app not-started: skipped: needs a/ns/operator, which was skipped',
+          'unit-end a/operator not-started: skipped: needs a/ns/crds, which failed',
+          'unit-end a/crds gate-failed: never ready',
+          'unit-end a/web applied',
+        ],
+        start: ['undo a/crds#change: uninstalling (installed by this run)', 'undo a/web#change: uninstalling (installed by this run)'],
+      },
+    },
+    {
+      name: 'a need not started (another unit failed first): the dependent is skipped, the need said not started',
+      plan: runPlan([[operator, crds, web]], { concurrency: 1 }),
+      log: (l) => [waveStart, ...l.ran('a/web#lock', 'failed', 'do', 'locked by jenkins-7').map((e): EventBody => (e.event === 'step-end' ? { ...e, failure: 'lock-refused' } : e))],
+      want: { record: ['unit-end a/operator not-started: skipped: needs a/ns/crds, which was not started', 'unit-end a/web not-started: locked by jenkins-7', 'wave-end w failed'], start: [] },
+    },
+    {
+      name: 'while the failed wave still has a helm call in flight, no skip is said yet',
+      plan,
+      log: (l) => [waveStart, ...l.ran('a/crds#lock'), ...l.ran('a/web#lock'), l.start('a/web#change'), ...l.ran('a/crds#change', 'failed', 'do', 'helm: timed out')],
+      want: { record: ['unit-end a/crds helm-failed: helm: timed out'], start: [] },
+    },
+    {
+      name: 'uninstalls go the other way: the needed release is removed after what needs it',
+      plan: runPlan([[needs(unit('a', 'crds', 'uninstall'), 'a/operator'), unit('a', 'operator', 'uninstall')]]),
+      log: () => [waveStart],
+      want: { record: [], start: ['a/operator#lock: taking the lock'] },
+    },
+  ];
+
+  for (const t of table) it(t.name, () => assert.deepEqual(decide(t.plan, t.log(logOf(t.plan))), t.want));
+
+  it('the run log says which needs a skipped unit missed', () => {
+    const l = logOf(plan);
+    const d = next(plan, [header(plan), waveStart, ...l.ran('a/crds#lock'), ...l.ran('a/crds#change'), ...l.ran('a/crds#gate', 'failed', 'do', 'never ready')]);
+    const skipped = d.record.find((e) => e.event === 'unit-end' && e.unit === 'a/ns/operator');
+    assert.deepEqual(skipped && 'needs' in skipped ? skipped.needs : undefined, ['a/ns/crds']);
+  });
+});
