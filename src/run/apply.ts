@@ -31,6 +31,8 @@ import { applyRunners } from './runners.ts';
 import { cutPlan, shardOfWave } from './shard.ts';
 import type { Shard } from './shard.ts';
 import { planSteps } from './steps.ts';
+import { trafficOfPlan } from '../traffic/plan.ts';
+import { trafficRunners } from './traffic-runners.ts';
 
 export interface ApplyRequest {
   plan: Omit<MakePlanOptions, 'kubeconfig' | 'log'>;
@@ -153,7 +155,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const { plan, validated } = await planToApply(ctx, req, io, run.scope);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
   const { config } = ctx.repo;
-  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated });
+  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated, traffic: trafficOfPlan(plan, ctx.repo.releases) });
   const file = req.logFile ?? defaultLogFile(config.root, run.id);
   const holder = lockHolder();
   const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };
@@ -164,7 +166,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const reader = (cluster: string) => readers.get(cluster) ?? readers.set(cluster, WatchReader.of(ctx.client(cluster), ctx.log)).get(cluster)!;
   const units = new Map([...planUnits(plan)].map((u) => [unitId(u), u]));
   try {
-    const runners = applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder });
+    const runners = { ...applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder }), ...trafficRunners({ helm: ctx.helm, client: ctx.client, repo: ctx.repo, runId: run.id }) };
     await drive(steps, runners, opened.log, run.interrupts);
   } finally {
     for (const r of readers.values()) r.close();
