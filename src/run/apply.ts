@@ -32,6 +32,7 @@ import { cutPlan, shardOfWave } from './shard.ts';
 import type { Shard } from './shard.ts';
 import { planSteps } from './steps.ts';
 import { trafficOfPlan } from '../traffic/plan.ts';
+import { checkSavedTraffic } from './traffic-plan-file.ts';
 import { trafficRunners } from './traffic-runners.ts';
 
 export interface ApplyRequest {
@@ -153,9 +154,11 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
 /** The run proper, under the run lock (or with none, for --dry-run): plan, consent, then the steps driven to the end on the run log. */
 async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, run: { id: string; scope: RunScope; interrupts: AbortSignal }): Promise<ApplyRun> {
   const { plan, validated } = await planToApply(ctx, req, io, run.scope);
+  const traffic = trafficOfPlan(plan, ctx.repo.releases);
+  if (req.planFile !== undefined) checkSavedTraffic(req.planFile, traffic, plan);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
   const { config } = ctx.repo;
-  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated, traffic: trafficOfPlan(plan, ctx.repo.releases) });
+  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated, traffic });
   const file = req.logFile ?? defaultLogFile(config.root, run.id);
   const holder = lockHolder();
   const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };

@@ -12,6 +12,7 @@ import type { Plan, PlannedUnit } from '../../../src/plan/types.ts';
 import type { EventBody } from '../../../src/run/events.ts';
 import { next } from '../../../src/run/next.ts';
 import { planSteps } from '../../../src/run/steps.ts';
+import { trafficMoved } from '../../../src/run/traffic-plan-file.ts';
 import type { RunPlan } from '../../../src/run/steps.ts';
 import { trafficOfPlan } from '../../../src/traffic/plan.ts';
 
@@ -33,6 +34,10 @@ const RELEASES: ReleaseSpec[] = [
 
 function unit(cluster: string, track: string, step: number): PlannedUnit {
   return { kind: 'rendered', action: 'upgrade', chart, toVersion: '1.0.0', values: {}, manifest: '', hooks: [], crds: [], extra: '', inputs: 'i', notes: [], release: 'account', track, cluster, namespace: 'accounts', helmName: `account-${track}`, wave: 'w', step, reasons: [], health: DEFAULT_HEALTH, diffs: [], digest: { chart: '', values: '', manifest: '', deployedRevision: 3 }, deployedRevision: 3 };
+}
+
+function planOf(groups: PlannedUnit[][]): Plan {
+  return { version: 1, createdAt: '', clustersFile: 'clusters.yaml', waves: [{ name: 'w', index: 0, steps: groups }], orphans: [], summary: { install: 0, upgrade: 0, unchanged: 0, uninstall: 0, errors: 0 } };
 }
 
 function runPlan(groups: PlannedUnit[][], onFailure: 'rollback' | 'halt' = 'rollback'): RunPlan {
@@ -108,5 +113,15 @@ describe('traffic steps in the run', () => {
     events.push({ event: 'step-start', wave: 'w', cluster: hold.cluster, unit: hold.unit, step: hold.id, kind: hold.kind, phase: 'do', message: '' }, { event: 'interrupt', cause: 'SIGTERM', reason: 'interrupted by SIGTERM' });
     const d = next(p, events);
     assert.deepEqual(d.record.map((e) => (e.event === 'step-cancel' ? `cancel ${e.step.split('#')[1]}: ${e.reason}` : e.event)), ['cancel analysis-1: analysis interrupted']);
+  });
+
+  it('apply --plan: the saved weight moves must be the ones the run would make', () => {
+    const plan = planOf([[unit('paris', 'free', 0)]]);
+    const fresh = trafficOfPlan(plan, RELEASES);
+    assert.deepEqual(trafficMoved([...fresh.values()], fresh, plan), []);
+    assert.deepEqual(trafficMoved(undefined, fresh, plan), ['paris/accounts/account-free: weight moves not in the saved plan']);
+    const slower = [{ ...fresh.get('paris/accounts/account-free')!, final: 10 }];
+    assert.deepEqual(trafficMoved(slower, fresh, plan), ['paris/accounts/account-free: the weight moves changed since the plan was saved']);
+    assert.deepEqual(trafficMoved([...fresh.values()], new Map(), plan), ['paris/accounts/account-free: the saved plan moves weights, this run would not']);
   });
 });
