@@ -88,11 +88,17 @@ async function restore(routers: Routers, step: WeightStep, ctx: StepContext): Pr
 
 async function hold(step: AnalysisStep, ctx: StepContext): Promise<StepOutcome> {
   const at = { index: step.step.index, of: step.step.of, weight: step.weight };
+  let said = 0;
   const r = await holdAnalysis({
     analysis: step.analysis,
     pauseMs: step.pauseMs,
     signal: ctx.signal,
-    onRound: (checks) => ctx.progress(checks.map((c) => `${c.name}: ${c.message}`).join('; ')),
+    onRound: (checks) => {
+      // the first round, a failing one, then at most one line every 10s (the run log stays readable)
+      if (Date.now() - said < 10_000 && checks.every((c) => c.ok)) return;
+      said = Date.now();
+      ctx.progress(checks.map((c) => `${c.name}: ${c.message}`).join('; '));
+    },
   });
   const { failed } = r;
   const details = { step: step.step.index, of: step.step.of, weight: step.weight, rounds: r.rounds, elapsedMs: r.elapsedMs, ...(failed ? { check: failed.name, message: failed.message, ...(failed.query !== undefined ? { query: failed.query, value: failed.value, max: failed.max } : {}) } : {}) };

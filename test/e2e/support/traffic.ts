@@ -60,6 +60,13 @@ function editTraffic(file: string, o: ExampleOptions): void {
   writeFileSync(file, doc.toString());
 }
 
+/** Sets fields of a track's traffic in a release file of a copy of the example (a longer pause, other steps). */
+export function setTrack(file: string, track: string, fields: { pause?: string; steps?: number[] }): void {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  for (const [k, v] of Object.entries(fields)) doc.setIn(['traffic', 'tracks', track, k], k === 'steps' ? doc.createNode(v, { flow: true }) : v);
+  writeFileSync(file, doc.toString());
+}
+
 /** A copy of the example repository on the test's namespaces and clusters, with short gates. */
 export function exampleRepo(o: ExampleOptions): string {
   const dir = mkdtempSync(join(tmpdir(), 'hc-traffic-'));
