@@ -113,6 +113,9 @@ describe('traffic steps in the run', () => {
     events.push({ event: 'step-start', wave: 'w', cluster: hold.cluster, unit: hold.unit, step: hold.id, kind: hold.kind, phase: 'do', message: '' }, { event: 'interrupt', cause: 'SIGTERM', reason: 'interrupted by SIGTERM' });
     const d = next(p, events);
     assert.deepEqual(d.record.map((e) => (e.event === 'step-cancel' ? `cancel ${e.step.split('#')[1]}: ${e.reason}` : e.event)), ['cancel analysis-1: analysis interrupted']);
+    events.push(...d.record, { event: 'step-end', wave: 'w', cluster: hold.cluster, unit: hold.unit, step: hold.id, kind: hold.kind, phase: 'do', result: 'cancelled' });
+    const undo = next(p, events).start.map((s) => `${s.phase} ${s.step.id.split('#')[1]}: ${s.message}`);
+    assert.deepEqual(undo, ['undo weight-1: weight back to 0'], 'SIGTERM: the weight goes back to 0 before anything else is put back');
   });
 
   it('apply --plan: the saved weight moves must be the ones the run would make', () => {
