@@ -8,6 +8,8 @@ import { planOutcome } from '../plan/assemble.ts';
 import { planRepo } from '../plan/plan-repo.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { lockScope, runsInProgress } from '../run/run-lock.ts';
+import { trafficOfPlan } from '../traffic/plan.ts';
+import { withLiveWeights } from '../traffic/read.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note, shownText } from './io.ts';
@@ -24,8 +26,12 @@ export async function run(o: PlanOptions): Promise<CommandResult> {
     for (const line of await runsInProgress(ctx.repo.config.repoName, lockScope(ctx.repo.config, { cluster: o.selector.cluster, wave }), ctx.client)) note(`note: ${line}`);
     // --out: no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)
-    if (o.out !== undefined) writeFileSync(o.out, shownText(`${JSON.stringify(planForDisplay(plan), null, 2)}\n`));
-    const output = o.output === 'json' ? `${JSON.stringify(planForDisplay(plan), null, 2)}\n` : renderPlanText(plan, { color: o.color, explain: o.explain });
+    // the weight moves of the canary tracks the plan changes: their own lines, and in the saved plan (apply --plan checks them)
+    const tracks = trafficOfPlan(plan, ctx.repo.releases);
+    const saved = { ...planForDisplay(plan), ...(tracks.size ? { traffic: [...tracks.values()] } : {}) };
+    if (o.out !== undefined) writeFileSync(o.out, shownText(`${JSON.stringify(saved, null, 2)}\n`));
+    const traffic = o.output === 'json' || !tracks.size ? undefined : await withLiveWeights(tracks, ctx.client);
+    const output = o.output === 'json' ? `${JSON.stringify(saved, null, 2)}\n` : renderPlanText(plan, { color: o.color, explain: o.explain, ...(traffic ? { traffic } : {}) });
     const found = planOutcome(plan);
     return { outcome: found === 'changes' && !o.detailedExitcode ? 'success' : found, output };
   });

@@ -58,6 +58,8 @@ export interface DriftInput {
   repo: string;
   /** House-rule findings of deployed releases' live pods (drift/policy.ts), by release id. */
   policy?: ReadonlyMap<string, DriftFinding>;
+  /** Live traffic weights that are not the final ones (drift/traffic.ts), by the track's unit id. */
+  traffic?: ReadonlyMap<string, DriftFinding>;
 }
 
 const BROKEN_EXPLAINED: Record<string, string> = {
@@ -183,6 +185,7 @@ interface AssessContext {
   liveOf: (read: ClusterRead) => LiveObjects;
   marker: string;
   policy: ReadonlyMap<string, DriftFinding>;
+  traffic: ReadonlyMap<string, DriftFinding>;
 }
 
 /** One unit the repository lists; undefined when it is disabled and absent, as wanted. */
@@ -198,7 +201,8 @@ function knownUnit(u: ListedUnit, c: AssessContext): DriftUnit | undefined {
   if (!dep && !u.enabled && (!p || p.action === 'unchanged')) return undefined;
   const pending = pendingOf(u, dep, p);
   const policy = dep?.status === 'deployed' ? c.policy.get(id) : undefined;
-  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : []), ...(policy ? [policy] : [])];
+  const weights = dep?.status === 'deployed' ? c.traffic.get(id) : undefined;
+  const findings = [...(pending ? [pending] : []), ...(dep ? deployedFindings(dep, read, () => c.liveOf(read), c.marker) : []), ...(policy ? [policy] : []), ...(weights ? [weights] : [])];
   const unit: DriftUnit = { ...base, state: 'clean', findings };
   if (dep) unit.deployed = summaryOf(dep);
   if (p && p.kind !== 'orphan' && p.toVersion) unit.desiredVersion = p.toVersion;
@@ -281,6 +285,7 @@ function contextOf(input: DriftInput): AssessContext {
     deployed,
     marker: input.marker ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
     policy: input.policy ?? new Map(),
+    traffic: input.traffic ?? new Map(),
     liveOf: (read) => {
       let idx = liveIndex.get(read.cluster);
       if (!idx) liveIndex.set(read.cluster, (idx = read.live instanceof LiveObjects ? read.live : new LiveObjects(read.live)));

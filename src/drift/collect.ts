@@ -21,6 +21,7 @@ import { assessDrift } from './assess.ts';
 import type { ClusterRead, ListedUnit } from './assess.ts';
 import { readHealthNow } from './health-read.ts';
 import { collectPolicyFindings } from './policy.ts';
+import { collectTrafficFindings } from './traffic.ts';
 import type { DriftReport } from './types.ts';
 
 export interface DriftContext {
@@ -113,7 +114,11 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
   const reads = [...byCluster.values()].map((r) => r.read);
   const readable = clusters.filter((c) => byCluster.get(c.name)?.state !== undefined);
   const knownIds = new Set(desired.map(unitId));
-  const [{ plan, planError }, policy] = await Promise.all([planReadable(ctx, req, readable, byCluster), collectPolicyFindings(ctx.repo, (c) => ctx.clients.for(c), reads, (id) => knownIds.has(id))]);
+  const [{ plan, planError }, policy, traffic] = await Promise.all([
+    planReadable(ctx, req, readable, byCluster),
+    collectPolicyFindings(ctx.repo, (c) => ctx.clients.for(c), reads, (id) => knownIds.has(id)),
+    collectTrafficFindings(ctx.repo, (c) => ctx.clients.for(c), readable, selected),
+  ]);
   return assessDrift({
     clustersFile: config.file,
     createdAt: new Date().toISOString(),
@@ -125,5 +130,6 @@ export async function collectDrift(ctx: DriftContext, req: DriftRequest): Promis
     selector: req.selector,
     repo: config.repoName,
     policy,
+    traffic,
   });
 }

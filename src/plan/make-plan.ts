@@ -18,6 +18,7 @@ import type { DeployedRelease } from '../model/release.ts';
 import { matchesGlob, matchesSelector, matchesUnit, nearestNames, selectorText, shortText } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
+import { finalRouterValues } from '../model/traffic.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves, effectiveWaves, waveHealth, waveHealthOf, waveHolds } from '../model/waves.ts';
 import type { WavePlan } from '../model/waves.ts';
@@ -139,6 +140,7 @@ function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, he
     helmVersion,
     cache: diskRenderCache(cacheDir),
     renderAll: opts.renderAll === true,
+    routerWeights: (release) => finalRouterValues(repo.releases, release),
     ...(opts.log ? { log: opts.log } : {}),
   });
 }

@@ -57,7 +57,7 @@ export interface RenderTarget {
 }
 
 /** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed); helm adds the command line's (command-line-values.ts). */
-function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cascade: boolean): ValueSource[] {
+function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cascade: boolean, weights: Record<string, number> = {}): ValueSource[] {
   const sources: ValueSource[] = [];
   for (const l of u.layers) {
     for (const f of l.layer.values) sources.push({ source: f, values: readValuesFile(f) });
@@ -66,6 +66,8 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
     }
   }
   if (cascade) sources.push({ source: 'helm-cascade', values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } } });
+  // a router release holds the final weights at rest: a re-plan after a rollout is unchanged (docs/traffic.md)
+  if (Object.keys(weights).length) sources.push({ source: 'helm-cascade (traffic weights)', values: weights, fromSet: true });
   return sources;
 }
 
@@ -124,6 +126,8 @@ export interface RendererOptions {
   secrets?: SecretResolver;
   /** `--render-all`: render every unit, digests and render cache ignored. */
   renderAll?: boolean;
+  /** A router release's final traffic weights by values path (model/traffic.ts finalRouterValues); none for other releases. */
+  routerWeights?: (release: string) => Record<string, number>;
   log?: (line: string) => void;
 }
 
@@ -207,7 +211,7 @@ export class Renderer {
 
   /** The unit's values: the repository's layers, then the command line's merged in by helm (through the pool: one helm call). */
   async #values(u: UnitSpec, cascade: boolean): Promise<MergedValues> {
-    const merged = mergeValues(unitValueSources(u, this.#readValues, cascade));
+    const merged = mergeValues(unitValueSources(u, this.#readValues, cascade, this.#o.routerWeights?.(u.release)));
     const flags = this.#o.valueFlags;
     if (!flags || valueFlagList(flags).length === 0) return merged;
     return withCommandLine(merged, (base) => this.#pool(() => this.#o.helm.mergeValueFlags(base, flags)));

@@ -1,16 +1,21 @@
 // The plan as text: grouped by wave, then cluster, then release; one line per
 // unchanged release; coloured unified diffs (no colour without a TTY or with
 // --no-color); the last line is exactly the summary.
+import { unitId } from '../model/identity.ts';
 import { goFloatText } from '../model/json.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { chartNameOf } from '../plan/types.ts';
 import type { ObjectDiff, Plan, PlannedUnit, RenderedUnit } from '../plan/types.ts';
+import type { TrackTraffic } from '../traffic/plan.ts';
+import { describeTrackTraffic } from '../traffic/router.ts';
 
 export interface PlanTextOptions {
   color: boolean;
   explain?: boolean;
   /** Show object diffs of installs in full (default true). */
   installDiffs?: boolean;
+  /** The weight moves of each canary track the plan changes, by unitId, with the live weight when it was read (plan's own lines). */
+  traffic?: ReadonlyMap<string, { track: TrackTraffic; live?: number }>;
 }
 
 const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
@@ -136,6 +141,8 @@ export function renderPlanText(plan: Plan, o: PlanTextOptions): string {
           lines.push(indent(head!, 4));
           if (o.explain) lines.push(...explainLines(u));
           lines.push(...body.map((l) => indent(l, 4)));
+          const t = o.traffic?.get(unitId(u));
+          if (t) lines.push(indent(paint('magenta', `~ ${describeTrackTraffic(t.track, t.live)}`), 6));
         }
       }
     });

@@ -31,6 +31,9 @@ import { applyRunners } from './runners.ts';
 import { cutPlan, shardOfWave } from './shard.ts';
 import type { Shard } from './shard.ts';
 import { planSteps } from './steps.ts';
+import { trafficOfPlan } from '../traffic/plan.ts';
+import { checkSavedTraffic } from './traffic-plan-file.ts';
+import { trafficRunners } from './traffic-runners.ts';
 
 export interface ApplyRequest {
   plan: Omit<MakePlanOptions, 'kubeconfig' | 'log'>;
@@ -151,9 +154,11 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
 /** The run proper, under the run lock (or with none, for --dry-run): plan, consent, then the steps driven to the end on the run log. */
 async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, run: { id: string; scope: RunScope; interrupts: AbortSignal }): Promise<ApplyRun> {
   const { plan, validated } = await planToApply(ctx, req, io, run.scope);
+  const traffic = trafficOfPlan(plan, ctx.repo.releases);
+  if (req.planFile !== undefined) checkSavedTraffic(req.planFile, traffic, plan);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
   const { config } = ctx.repo;
-  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated });
+  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated, traffic });
   const file = req.logFile ?? defaultLogFile(config.root, run.id);
   const holder = lockHolder();
   const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };
@@ -164,7 +169,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const reader = (cluster: string) => readers.get(cluster) ?? readers.set(cluster, WatchReader.of(ctx.client(cluster), ctx.log)).get(cluster)!;
   const units = new Map([...planUnits(plan)].map((u) => [unitId(u), u]));
   try {
-    const runners = applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder });
+    const runners = { ...applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder }), ...trafficRunners({ helm: ctx.helm, client: ctx.client, repo: ctx.repo, runId: run.id }) };
     await drive(steps, runners, opened.log, run.interrupts);
   } finally {
     for (const r of readers.values()) r.close();

@@ -17,6 +17,7 @@
 //   - each unit's outcome as soon as it is known (unit-end), the wave's, the run's.
 import type { EventBody, InterruptCause, RunOutcome, StepResult, UnitOutcome, WaveOutcome } from './events.ts';
 import { STEP_KINDS, UNDO_WHEN } from './steps.ts';
+import { trafficStepLine } from './traffic-steps.ts';
 import type { FailureKind, RunPlan, RunUnit, RunWave, Step, UndoSpec } from './steps.ts';
 
 export interface StepStart {
@@ -103,12 +104,13 @@ const inFlight = (st: StepState) => (st.started && st.ended === undefined) || (s
 /** "uninstalling (installed by this run)", "rolling back to revision 3": what an undo does. */
 function undoLine(u: UndoSpec, installedByRun: boolean): string {
   if (u.how === 'release') return 'releasing the lock';
+  if (u.how === 'weight') return 'weight back to 0';
   if (u.how === 'uninstall') return installedByRun ? 'uninstalling (installed by this run)' : 'uninstalling';
   return `rolling back to revision ${u.revision}`;
 }
 
 function startLine(step: Step, phase: 'do' | 'undo'): string {
-  if (phase === 'undo') return step.kind === 'lock' ? undoLine(step.undo, false) : step.kind === 'change' && step.undo ? undoLine(step.undo, true) : 'undo';
+  if (phase === 'undo') return step.kind === 'lock' || step.kind === 'weight' ? undoLine(step.undo ?? { how: 'weight', weight: 0 }, false) : step.kind === 'change' && step.undo ? undoLine(step.undo, true) : 'undo';
   switch (step.kind) {
     case 'lock':
       return 'taking the lock';
@@ -120,6 +122,9 @@ function startLine(step: Step, phase: 'do' | 'undo'): string {
       return `uninstall${step.dryRun ? ' (dry-run)' : ''}`;
     case 'revert':
       return undoLine(step.to, false);
+    case 'weight':
+    case 'analysis':
+      return trafficStepLine(step);
   }
 }
 
@@ -162,6 +167,7 @@ class WaveSteps {
     const undo = this.undoOf(step);
     if (!undo) return false;
     if (UNDO_WHEN[undo.how] === 'on-failure' && !(this.stopping && this.plan.onFailure === 'rollback')) return false;
+    if (UNDO_WHEN[undo.how] === 'on-stop' && !this.stopping) return false;
     const st = stateOf(this.s, step.id);
     return STEP_KINDS[step.kind].undoOnceStarted ? st.started && st.ended !== undefined : st.ended === 'passed';
   }
@@ -289,15 +295,16 @@ function undoneLine(undone: readonly Step[], w: WaveSteps): string {
 function afterUndo(base: UnitEnd | undefined, work: readonly Step[], w: WaveSteps): UnitEnd | undefined {
   const reason = base?.reason === undefined ? {} : { reason: base.reason };
   const undone = work.filter((st) => w.needsUndo(st));
+  const putBack = undone.some((st) => st.kind !== 'weight');
   if (undone.length) {
     const states = undone.map((st) => stateOf(w.s, st.id));
     if (states.some((x) => x.undoEnded === undefined)) return base;
     const failed = states.find((x) => x.undoEnded === 'failed');
     if (failed) return { result: 'left', ...reason, rollback: `rollback FAILED: ${failed.undoReason ?? 'failed'}` };
-    return { result: 'rolled-back', rollback: undoneLine(undone, w), reason: base?.reason ?? `rolled back because ${w.failure ? `${w.failure.unit}: ${w.failure.reason}` : 'interrupted'}` };
+    if (putBack) return { result: 'rolled-back', rollback: undoneLine(undone, w), reason: base?.reason ?? `rolled back because ${w.failure ? `${w.failure.unit}: ${w.failure.reason}` : 'interrupted'}` };
   }
   // a stopped wave with nothing left running: what was changed and is not put back is said to be left
-  const kind = work[0]!.kind;
+  const kind = work.find((st) => st.kind !== 'weight')!.kind;
   if (!w.stopping || w.doRunning() || w.plan.dryRun || kind === 'revert') return base;
   if (kind === 'uninstall') return base?.result === 'applied' ? { result: 'left', rollback: 'uninstalled; cannot be undone' } : base;
   return { result: 'left', ...reason, rollback: 'left as is (onFailure: halt)' };

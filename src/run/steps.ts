@@ -12,6 +12,7 @@
 //   gate      the health gate (nothing to undo; a failed gate fails the wave)
 //   uninstall helm uninstall (cannot be undone)
 //   revert    `helm-cascade rollback`: a release put back to a revision, or uninstalled
+//   weight, analysis  a canary track's traffic around its change (traffic-steps.ts)
 // Failovers: every first step of the wave's group k+1 comes after every last
 // step of group k (a failover starts after its primary's gate passed).
 // Needs (`needs:`, PlannedUnit.after): a unit's first step comes after the
@@ -23,6 +24,9 @@
 import type { OnFailure } from '../model/spec.ts';
 import { unitId } from '../model/identity.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
+import type { TrackTraffic } from '../traffic/plan.ts';
+import { withTraffic } from './traffic-steps.ts';
+import type { TrafficStep } from './traffic-steps.ts';
 
 /** Why a run or a wave stopped, by what failed. */
 export type FailureKind = 'gate-failed' | 'helm-failed' | 'lock-refused';
@@ -30,8 +34,8 @@ export type FailureKind = 'gate-failed' | 'helm-failed' | 'lock-refused';
 /** How a release is put back: helm rollback to a revision, or helm uninstall (of what the run installed). */
 export type PutBack = { how: 'rollback'; revision: number } | { how: 'uninstall' };
 
-/** How a step is undone: a Lease given back, or a release put back. */
-export type UndoSpec = { how: 'release' } | PutBack;
+/** How a step is undone: a Lease given back, a release put back, a track's weight back to 0. */
+export type UndoSpec = { how: 'release' } | PutBack | { how: 'weight'; weight: 0 };
 
 interface StepBase {
   /** `UNIT#kind`: unique in a run. */
@@ -49,7 +53,8 @@ export type Step =
   | (StepBase & { kind: 'change'; action: 'install' | 'upgrade'; dryRun: boolean; undo?: PutBack; /** Every object was validated by its API server before the run: helm skips its own OpenAPI check. */ skipOpenApi: boolean })
   | (StepBase & { kind: 'gate' })
   | (StepBase & { kind: 'uninstall'; dryRun: boolean })
-  | (StepBase & { kind: 'revert'; to: PutBack });
+  | (StepBase & { kind: 'revert'; to: PutBack })
+  | TrafficStep;
 
 export type StepKind = Step['kind'];
 
@@ -70,10 +75,12 @@ export const STEP_KINDS: Readonly<Record<StepKind, StepKindSpec>> = {
   gate: { pooled: false, cancellable: true, failure: 'gate-failed', undoOnceStarted: false },
   uninstall: { pooled: true, cancellable: false, failure: 'helm-failed', undoOnceStarted: false },
   revert: { pooled: true, cancellable: false, failure: 'helm-failed', undoOnceStarted: false },
+  weight: { pooled: true, cancellable: false, failure: 'helm-failed', undoOnceStarted: true },
+  analysis: { pooled: false, cancellable: true, failure: 'gate-failed', undoOnceStarted: false },
 };
 
-/** When an undo is due: `always` once its wave is over (a lock), `on-failure` when the wave failed or was interrupted and onFailure is rollback. */
-export const UNDO_WHEN: Readonly<Record<UndoSpec['how'], 'always' | 'on-failure'>> = { release: 'always', rollback: 'on-failure', uninstall: 'on-failure' };
+/** When an undo is due: `always` once its wave is over (a lock), `on-failure` when the wave failed or was interrupted and onFailure is rollback, `on-stop` when it failed or was interrupted (a weight). */
+export const UNDO_WHEN: Readonly<Record<UndoSpec['how'], 'always' | 'on-failure' | 'on-stop'>> = { release: 'always', rollback: 'on-failure', uninstall: 'on-failure', weight: 'on-stop' };
 
 /** What a report shows of a unit (no values, no manifest: the run log carries it). */
 export interface RunUnit {
@@ -145,6 +152,8 @@ export interface StepOptions {
   lockWaitMs: number;
   /** Units whose every object the API server validated before the run. */
   validated: ReadonlySet<string>;
+  /** The weight moves of each canary track the run changes, by unitId (traffic/plan.ts trafficOfPlan). */
+  traffic?: ReadonlyMap<string, TrackTraffic>;
 }
 
 /** One unit's steps, the first after `after`; none for an unchanged unit. */
@@ -157,11 +166,15 @@ function unitSteps(u: PlannedUnit, after: readonly string[], o: StepOptions): St
   const first = dryRun ? after : [lock.id];
   if (u.action === 'uninstall') {
     const uninstall: Step = { ...base, id: stepId(id, 'uninstall'), kind: 'uninstall', after: first, dryRun };
-    return dryRun ? [uninstall] : [lock, uninstall];
+    const traffic = o.traffic?.get(id);
+    if (dryRun) return [uninstall];
+    return traffic ? withTraffic([lock, uninstall], traffic) : [lock, uninstall];
   }
   const change: Step = { ...base, id: stepId(id, 'change'), kind: 'change', action: u.action, after: first, dryRun, skipOpenApi: o.validated.has(id), ...(dryRun ? {} : { undo: changeUndo(u) }) };
   if (dryRun) return [change];
-  return [lock, change, { ...base, id: stepId(id, 'gate'), kind: 'gate', after: [change.id] }];
+  const steps: Step[] = [lock, change, { ...base, id: stepId(id, 'gate'), kind: 'gate', after: [change.id] }];
+  const traffic = o.traffic?.get(id);
+  return traffic ? withTraffic(steps, traffic) : steps;
 }
 
 /** One group's steps with its needs: each unit's first step also comes after the last step of every unit it waits for. */

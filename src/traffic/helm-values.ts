@@ -10,8 +10,6 @@ import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
 import { INPUTS_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import type { ReleaseSpec } from '../model/spec.ts';
-import { finalWeights, weightPaths } from './plan.ts';
 import type { RouterRef } from './plan.ts';
 import { routerKey, routerName, routerQueue } from './router.ts';
 import type { KeyedQueue, Router, WeightReading } from './router.ts';
@@ -47,23 +45,6 @@ export function valuesWeights(values: Values, r: ValuesRef): WeightReading[] {
     const v = valueAt(values, path);
     return { track, weight: typeof v === 'number' ? v : undefined, where: `release ${r.namespace}/${r.helmName} on ${r.cluster} value ${path}` };
   });
-}
-
-/**
- * The final weight of every track routed by the release `router`, by values
- * path: what its desired values hold at rest (a re-plan after a rollout is
- * unchanged), for every release of the repository that names it.
- */
-export function finalRouterValues(releases: readonly ReleaseSpec[], router: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const rel of releases) {
-    const t = rel.traffic;
-    if (t?.router.kind !== 'helm-values' || t.router.release !== router) continue;
-    const finals = finalWeights(t);
-    const paths = weightPaths(t.router.value, rel.name, Object.keys(finals));
-    for (const [track, w] of Object.entries(finals)) out[paths[track]!] = w;
-  }
-  return out;
 }
 
 export interface HelmValuesRouterOptions {

@@ -7,7 +7,8 @@ import type { KubeClient } from '../kube/client.ts';
 import type { DeployRepo, ReleaseSpec, TrafficSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
 import { readRoute, servesGatewayApi } from './gateway-api.ts';
-import { finalWeights, routerRef } from './plan.ts';
+import { finalWeights } from '../model/traffic.ts';
+import { routerRef } from './plan.ts';
 import { routeProblems } from './route-weights.ts';
 
 type GatewayRelease = ReleaseSpec & { traffic: TrafficSpec & { router: { kind: 'gateway-api' } } };

@@ -11,8 +11,9 @@
 import { unitId } from '../model/identity.ts';
 import type { UnitRef } from '../model/identity.ts';
 import type { AnalysisSpec, ReleaseSpec, TrafficSpec } from '../model/spec.ts';
-import { fillPlaceholders, trackService } from '../model/traffic.ts';
+import { fillPlaceholders, trackService, weightPaths } from '../model/traffic.ts';
 import type { TrafficVars } from '../model/traffic.ts';
+import type { Plan } from '../plan/types.ts';
 
 /** A unit of the wave, as far as traffic cares: who it is and what the wave does to it. */
 export interface TrafficUnit extends UnitRef {
@@ -87,11 +88,6 @@ function resolveAnalysis(a: AnalysisSpec | undefined, vars: TrafficVars): Analys
   return out;
 }
 
-/** The values path of each track's weight on a helm-values router. */
-export function weightPaths(valuePath: string, release: string, tracks: readonly string[]): Record<string, string> {
-  return Object.fromEntries(tracks.map((track) => [track, fillPlaceholders(valuePath, { release, track, cluster: '' }, 'single')]));
-}
-
 /** The router of a release on a cluster. `routerRelease`: the helm-values router's ReleaseSpec (its namespace). */
 export function routerRef(rel: ReleaseSpec & { traffic: TrafficSpec }, cluster: string, routerRelease?: Pick<ReleaseSpec, 'name' | 'namespace'>): RouterRef {
   const t = rel.traffic;
@@ -153,7 +149,11 @@ export function planWaveTraffic(input: WaveTrafficInput): ClusterTraffic[] {
   return [...out].map(([cluster, tracks]) => ({ cluster, tracks }));
 }
 
-/** The final weight of every canary track of a release (what drift compares the live weights with). */
-export function finalWeights(t: TrafficSpec): Record<string, number> {
-  return Object.fromEntries(Object.entries(t.tracks).map(([track, s]) => [track, s.weight]));
+/** The traffic of every canary track a plan changes, by unitId (the run's weight and analysis steps, plan's lines). */
+export function trafficOfPlan(plan: Pick<Plan, 'waves'>, releases: readonly ReleaseSpec[]): Map<string, TrackTraffic> {
+  const out = new Map<string, TrackTraffic>();
+  for (const w of plan.waves) {
+    for (const c of planWaveTraffic({ releases, units: w.steps.flat() })) for (const t of c.tracks) out.set(t.unit, t);
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { parseDocument } from 'yaml';
 import { repoRoot } from '../../../fleet/tools.ts';
 import { KubeClients } from '../../../src/kube/client.ts';
+import type { RunEvent } from '../../../src/run/events.ts';
 import { CONTEXTS, kubectl, sharedFleet } from './cascade.ts';
 import { namespaces } from './fleet-state.ts';
 import { background } from './process.ts';
@@ -37,6 +38,8 @@ export interface ExampleOptions {
   clusters: ExampleCluster[];
   /** Edits of releases' traffic blocks: pause and interval (durations), the Prometheus URL. */
   pause?: string;
+  /** Pauses of single tracks, over `pause`. */
+  pauses?: Record<string, string>;
   interval?: string;
   prometheusUrl?: string;
   /** Replaces the analysis query (placeholders and all). */
@@ -47,10 +50,20 @@ export interface ExampleOptions {
 function editTraffic(file: string, o: ExampleOptions): void {
   const doc = parseDocument(readFileSync(file, 'utf8'));
   if (!doc.has('traffic')) return;
-  if (o.pause) for (const t of ['internal', 'free', 'paid']) doc.setIn(['traffic', 'tracks', t, 'pause'], o.pause);
+  for (const t of ['internal', 'free', 'paid']) {
+    const pause = o.pauses?.[t] ?? o.pause;
+    if (pause) doc.setIn(['traffic', 'tracks', t, 'pause'], pause);
+  }
   if (o.interval) doc.setIn(['traffic', 'analysis', 'interval'], o.interval);
   if (o.prometheusUrl) doc.setIn(['traffic', 'analysis', 'prometheus', 'url'], o.prometheusUrl);
   if (o.query) doc.setIn(['traffic', 'analysis', 'prometheus', 'query'], o.query);
+  writeFileSync(file, doc.toString());
+}
+
+/** Sets fields of a track's traffic in a release file of a copy of the example (a longer pause, other steps). */
+export function setTrack(file: string, track: string, fields: { pause?: string; steps?: number[] }): void {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  for (const [k, v] of Object.entries(fields)) doc.setIn(['traffic', 'tracks', track, k], k === 'steps' ? doc.createNode(v, { flow: true }) : v);
   writeFileSync(file, doc.toString());
 }
 
@@ -211,4 +224,39 @@ export function haproxySuite(prefix: string): HaproxySuite {
     if (failures.length) throw new Error(`namespaces not deleted: ${failures.join('; ')}`);
   });
   return suite;
+}
+
+/** A run log followed as `apply` writes it: each new event handed to `on`, one after the other (a handler may take its time). */
+export function followRunLog(file: string, on: (e: RunEvent) => Promise<void> | void): { stop(): Promise<void> } {
+  let seen = 0;
+  let stopped = false;
+  const loop = (async () => {
+    for (;;) {
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+      // the last line may be half written: only whole lines
+      const whole = lines.slice(0, -1);
+      for (const line of whole.slice(seen)) await on(JSON.parse(line) as RunEvent);
+      seen = Math.max(seen, whole.length);
+      if (stopped) return;
+      await sleep(50);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/** The image tag a Deployment of the fleet runs (from `kubectl get -o json` text). */
+export function imageTag(deploymentJson: string): string {
+  const d = JSON.parse(deploymentJson) as { spec: { template: { spec: { containers: { image: string }[] } } } };
+  return d.spec.template.spec.containers[0]!.image.split(':').at(-1)!;
+}
+
+/** Sets `image.tag` in a release file of the repository (the new version to roll out). */
+export function setVersion(dir: string, file: string, tag: string): void {
+  const p = join(dir, file);
+  writeFileSync(p, readFileSync(p, 'utf8').replace(/image\.tag: "[^"]*"/, `image.tag: "${tag}"`));
 }

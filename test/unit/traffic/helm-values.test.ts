@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReleaseSpec, TrafficSpec } from '../../../src/model/spec.ts';
-import { finalRouterValues, routerValues, valueAt, valuesWeights, withValueAt } from '../../../src/traffic/helm-values.ts';
-import { weightPaths } from '../../../src/traffic/plan.ts';
+import { finalRouterValues, weightPaths } from '../../../src/model/traffic.ts';
+import { routerValues, valueAt, valuesWeights, withValueAt } from '../../../src/traffic/helm-values.ts';
 
 const BASE = {
   bind: '*:8080',

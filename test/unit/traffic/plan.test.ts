@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReleaseSpec, TrafficSpec } from '../../../src/model/spec.ts';
-import { finalWeights, planWaveTraffic } from '../../../src/traffic/plan.ts';
+import { finalWeights } from '../../../src/model/traffic.ts';
+import { planWaveTraffic } from '../../../src/traffic/plan.ts';
 import type { TrafficUnit, TrackTraffic } from '../../../src/traffic/plan.ts';
 import { describeTrackTraffic } from '../../../src/traffic/router.ts';
 
