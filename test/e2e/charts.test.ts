@@ -59,7 +59,7 @@ function repoFor(major: HelmMajor, registry: Registry): string {
 }
 
 for (const major of helmMajors()) {
-  describe(`real public charts on the fleet (helm ${major})`, { timeout: 1_500_000 }, () => {
+  describe(`real public charts on the fleet (helm ${major})`, { timeout: 3_000_000 }, () => {
     let kubeconfig = '';
     let registry: Registry;
     let dir = '';
