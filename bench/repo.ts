@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { ensureFleet } from '../fleet/fleet-api.ts';
 import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
@@ -44,6 +45,26 @@ export function run(bin: string, args: string[], input?: string, env?: Record<st
 export function argOf(args: string[], k: string, d: string): string {
   const i = args.indexOf(k);
   return i >= 0 && args[i + 1] ? args[i + 1]! : d;
+}
+
+/**
+ * The helm floor of a diff over the applied units: for each release, `helm
+ * template` + `helm get manifest`, one process per core (a helm-diff style
+ * loop without the diff). Milliseconds.
+ */
+export async function helmFloor(a: Pick<AppliedRepo, 'units' | 'ctx' | 'kubeconfig'>, helmBin: string): Promise<number> {
+  const t = performance.now();
+  const p = pLimit(availableParallelism());
+  await Promise.all(
+    a.units.map((u) =>
+      p(async () => {
+        const x = await run(helmBin, ['template', u.helmName, u.chart.path, '--namespace', u.namespace, '-f', '-'], JSON.stringify(u.values));
+        const y = await run(helmBin, ['get', 'manifest', u.helmName, '--namespace', u.namespace, '--kube-context', a.ctx.get(u.cluster)!, '--kubeconfig', a.kubeconfig]);
+        if (x.code !== 0 || y.code !== 0) throw new Error(`baseline helm failed: ${x.stderr}${y.stderr}`);
+      }),
+    ),
+  );
+  return performance.now() - t;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -40,6 +40,7 @@ const FLAGS = {
   ignoreLiveDrift: () => new Option('--ignore-live-drift', 'do not upgrade releases whose live objects were changed by hand'),
   cacheDir: () => new Option('--cache-dir <dir>', 'cache folder for charts and renders (default: $XDG_CACHE_HOME/helm-cascade or ~/.cache/helm-cascade)'),
   renderAll: () => new Option('--render-all', 'render every unit, even those whose inputs are those of the deployed revision (no render cache)'),
+  forceNondeterministic: () => new Option('--force-nondeterministic', 'upgrade nondeterministic units (two renders of the same inputs differ) even when their inputs are those of the deployed revision'),
   lockTimeout: () => new Option('--lock-timeout <duration>', 'wait this long for another run\'s lock (e.g. 10m) instead of refusing'),
   log: () => new Option('--log <file>', 'write the run log (JSON Lines) here (default: .helm-cascade/runs/RUN_ID.jsonl beside clusters.yaml)'),
 } as const;
@@ -47,7 +48,7 @@ type FlagName = keyof typeof FLAGS;
 
 const REPO: FlagName[] = ['clusters', 'releases', 'allowRoot', 'output', 'color', 'verbose'];
 const CLUSTER: FlagName[] = [...REPO, 'selector', 'kubeconfig', 'helm', 'concurrency'];
-const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift', 'cacheDir', 'renderAll'];
+const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile', 'setJson', 'setLiteral', 'wave', 'prune', 'ignoreLiveDrift', 'cacheDir', 'renderAll', 'forceNondeterministic'];
 
 interface CommandSpec {
   name: string;

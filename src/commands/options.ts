@@ -44,6 +44,8 @@ interface CacheOptions {
   cacheDir: string | undefined;
   /** --render-all: no render is skipped or taken from the cache. */
   renderAll: boolean;
+  /** --force-nondeterministic: upgrade nondeterministic units whose inputs are unchanged (plan, apply). */
+  forceNondeterministic: boolean;
 }
 
 /** Commands that render (plan, apply). */
@@ -189,7 +191,7 @@ function clusterOptions(raw: RawFlags): ClusterOptions {
 }
 
 function cacheOptions(raw: RawFlags): CacheOptions {
-  return { cacheDir: str(raw.cacheDir), renderAll: raw.renderAll === true };
+  return { cacheDir: str(raw.cacheDir), renderAll: raw.renderAll === true, forceNondeterministic: raw.forceNondeterministic === true };
 }
 
 function renderOptions(raw: RawFlags): RenderOptions {
@@ -303,9 +305,9 @@ export function runConcurrency(o: ClusterOptions): number {
   return o.concurrency ?? availableParallelism() * 4;
 }
 
-/** The plan options of --cache-dir and --render-all. */
-export function cacheFlags(o: CacheOptions): { cacheDir?: string; renderAll: boolean } {
-  return { ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), renderAll: o.renderAll };
+/** The plan options of --cache-dir, --render-all and --force-nondeterministic. */
+export function cacheFlags(o: CacheOptions): { cacheDir?: string; renderAll: boolean; forceNondeterministic?: boolean } {
+  return { ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}), renderAll: o.renderAll, ...(o.forceNondeterministic ? { forceNondeterministic: true } : {}) };
 }
 
 export function importOptions(raw: RawFlags, args: readonly string[]): ImportOptions {

@@ -206,6 +206,7 @@ function knownUnit(u: ListedUnit, c: AssessContext): DriftUnit | undefined {
   const unit: DriftUnit = { ...base, state: 'clean', findings };
   if (dep) unit.deployed = summaryOf(dep);
   if (p && p.kind !== 'orphan' && p.toVersion) unit.desiredVersion = p.toVersion;
+  if (p?.kind === 'rendered' && p.nondeterministic?.length) unit.nondeterministic = p.nondeterministic;
   return unit;
 }
 

@@ -67,6 +67,8 @@ export interface DriftUnit extends UnitRef {
   wanted: boolean;
   deployed?: DeployedSummary;
   desiredVersion?: string;
+  /** Its chart is nondeterministic: the fields two renders of the same inputs differ in (not drift; plan/volatile.ts). */
+  nondeterministic?: string[];
   state: DriftState;
   findings: DriftFinding[];
 }

@@ -155,9 +155,19 @@ export function versionCommand(): HelmCommand {
  * (tests left out) and the CRDs of crds/ folders, so the plan can show all
  * three (plan/rendered.ts tells them apart).
  */
-export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand {
+/**
+ * `helm template` as `helm upgrade --install` renders. Helm 4 runs install's
+ * ownership check on a `--dry-run=server` render (Helm 3's template stays
+ * client-only for it), and with `--include-crds` that check covers the CRDs of
+ * crds/ folders, which `helm install` never puts in the release: it creates
+ * them when missing and skips them when present. So a Helm 4 render against
+ * the cluster leaves crds/ out; the renderer takes them from a client render
+ * (plan/render.ts, `crdsRenderedApart`).
+ */
+export function templateCommand(major: HelmMajor, a: TemplateArgs): HelmCommand {
   const values = valueArgs(a.values);
-  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', ...values.argv];
+  const crds = crdsRenderedApart(major, a) ? [] : ['--include-crds'];
+  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, ...crds, '--skip-tests', ...values.argv];
   if (a.server) argv.push('--dry-run=server', ...target(a.server));
   else {
     if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
@@ -165,6 +175,11 @@ export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand
   }
   if (a.isUpgrade) argv.push('--is-upgrade');
   return { argv, input: values.input };
+}
+
+/** A render whose crds/ CRDs come from a client-only render of the same chart and values (see templateCommand). */
+export function crdsRenderedApart(major: HelmMajor, a: Pick<TemplateArgs, 'server'>): boolean {
+  return major === 4 && a.server !== undefined;
 }
 
 export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCommand {

@@ -22,10 +22,11 @@ import { diffManifests, diffValues } from './diff.ts';
 import { maskOrigins, redactQuotedValues, SECRET_MASK, valuesScrubber } from './masking.ts';
 import type { FailedUnit, ObjectDiff, OrphanUnit, Plan, PlannedUnit, PlanReason, RenderedUnit, UnitDigest, ValueOrigin } from './types.ts';
 import type { SplitRender } from './rendered.ts';
+import { volatileNote } from './volatile.ts';
 
 /** One unit as gathered: rendered, failed, or disabled for its cluster; not yet compared. */
 export type GatheredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
-  | ({ state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; inputs: string; nondeterministic: boolean; notes: string[] } & SplitRender)
+  | ({ state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; inputs: string; nondeterministic: boolean; volatile?: string[]; notes: string[] } & SplitRender)
   | { state: 'failed'; error: string; chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }
   | { state: 'disabled' }
 );
@@ -55,6 +56,8 @@ export interface AssembleInput {
   repo: string;
   /** Live drift by unit id (cluster/namespace/helmName); a drifted unchanged unit is upgraded to repair it. */
   liveDrift?: Map<string, LiveDriftInput>;
+  /** `--force-nondeterministic`: upgrade a nondeterministic unit whose inputs are those of its deployed revision. */
+  forceNondeterministic?: boolean;
   selector: UnitSelector;
   prune: boolean;
   /** Wave and health an orphan's uninstall belongs to; undefined: not in the selected waves. */
@@ -128,7 +131,7 @@ function liveDiffs(live: LiveDriftInput): ObjectDiff[] {
  */
 function settledNote(d: Extract<GatheredUnit, { state: 'rendered' }>, revision: number): string {
   const why = d.nondeterministic
-    ? 'nondeterministic: its templates change their output on every render (random or time values without lookup)'
+    ? `${d.volatile?.length ? volatileNote(d.volatile) : 'nondeterministic: its templates change their output on every render (random or time values)'} (--force-nondeterministic upgrades it anyway)`
     : d.chart.features.lookup
       ? 'its output depends on what its templates read in the cluster (lookup)'
       : 'its output changed although nothing it is rendered from did';
@@ -151,14 +154,26 @@ function ungatedNote(revision: number, by: string): string {
   return `revision ${revision} was made by ${by} and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done`;
 }
 
-function planRendered(d: Extract<GatheredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined, redactor: Redactor): RenderedUnit {
+interface RenderedContext {
+  deployed: DeployedRelease | undefined;
+  live: LiveDriftInput | undefined;
+  redactor: Redactor;
+  forceNondeterministic: boolean;
+}
+
+function planRendered(d: Extract<GatheredUnit, { state: 'rendered' }>, c: RenderedContext): RenderedUnit {
+  const { deployed, live, redactor } = c;
   const u = d.unit;
   const found = diffManifests(deployed?.manifest, d.manifest, u.namespace, { redactor });
   // the inputs of the deployed revision, another output: not a change of the repository (see settledNote)
-  const settled = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
+  const same = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
+  // --force-nondeterministic: such a unit of a nondeterministic chart is upgraded anyway, its diff shown
+  const forced = same && d.nondeterministic && c.forceNondeterministic;
+  const settled = same && !forced;
   const diffs = settled ? [] : found;
   const ungatedBy = deployed && ungatedRevision(deployed);
-  const notes = [...d.notes, ...(settled ? [settledNote(d, deployed.revision)] : []), ...(ungatedBy ? [ungatedNote(deployed!.revision, ungatedBy)] : [])];
+  const forcedNote = forced && d.volatile?.length ? [`${volatileNote(d.volatile)}; upgraded: --force-nondeterministic`] : [];
+  const notes = [...d.notes, ...(settled ? [settledNote(d, deployed.revision)] : []), ...forcedNote, ...(ungatedBy ? [ungatedNote(deployed!.revision, ungatedBy)] : [])];
   const base: RenderedUnit = {
     kind: 'rendered',
     ...refOf(d),
@@ -177,9 +192,10 @@ function planRendered(d: Extract<GatheredUnit, { state: 'rendered' }>, deployed:
     notes,
     diffs,
     digest: digestOf(d.chart, d.values, d.manifest, deployed?.revision ?? 0),
+    ...(d.volatile?.length ? { nondeterministic: d.volatile } : {}),
   };
   if (!deployed) return base;
-  const reasons = upgradeReasons(d, deployed, diffs, live);
+  const reasons = [...upgradeReasons(d, deployed, diffs, live), ...(forced ? ['nondeterministic' as const] : [])];
   if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, redactor);
   if (live?.drifted) base.diffs = [...diffs, ...liveDiffs(live)];
   return { ...base, reasons, action: reasons.length ? 'upgrade' : 'unchanged' };
@@ -190,7 +206,8 @@ function refOf(d: GatheredUnit) {
   return { ...unitRefOf(u), wave: d.wave, step: d.step, health: d.health };
 }
 
-function planUnit(d: GatheredUnit, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined, redactor: Redactor): PlannedUnit | undefined {
+function planUnit(d: GatheredUnit, c: RenderedContext): PlannedUnit | undefined {
+  const { deployed, redactor } = c;
   if (d.state === 'disabled') {
     if (!deployed) return undefined; // disabled and absent: nothing to do, nothing to show
     return { kind: 'orphan', ...refOf(d), ...deployedInfo(deployed), action: 'uninstall', reasons: ['disabled'], diffs: removedObjects(deployed.manifest, d.unit.namespace), digest: digestOf(undefined, undefined, undefined, deployed.revision) };
@@ -201,7 +218,7 @@ function planUnit(d: GatheredUnit, deployed: DeployedRelease | undefined, live: 
     const f: FailedUnit = { kind: 'failed', ...refOf(d), ...deployedInfo(deployed), action: deployed ? 'unchanged' : 'install', reasons: [], diffs: [], error, digest: digestOf(chart, values, undefined, deployed?.revision ?? 0) };
     return { ...f, ...(chart ? { chart, toVersion: chart.version } : {}), ...(values ? { values } : {}), ...(origins ? { origins } : {}) };
   }
-  return planRendered(d, deployed, live, redactor);
+  return planRendered(d, c);
 }
 
 function planOrphan(d: DeployedRelease, prune: boolean, wave: string, health: HealthSpec): OrphanUnit {
@@ -269,7 +286,7 @@ export function assemblePlan(input: AssembleInput): Plan {
     name: w.name,
     index: w.index,
     steps: w.steps
-      .map((step) => withNeeds(step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)), redactor)).filter((p): p is PlannedUnit => p !== undefined), step))
+      .map((step) => withNeeds(step.map((d) => planUnit(d, { deployed: byId.get(unitId(d.unit)), live: input.liveDrift?.get(unitId(d.unit)), redactor, forceNondeterministic: input.forceNondeterministic === true })).filter((p): p is PlannedUnit => p !== undefined), step))
       .filter((s) => s.length > 0),
   }));
   const orphans = orphansOf(input);

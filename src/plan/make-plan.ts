@@ -51,6 +51,8 @@ export interface MakePlanOptions {
   cacheDir?: string;
   /** `--render-all`: render every unit, ignoring input digests and the render cache. */
   renderAll?: boolean;
+  /** `--force-nondeterministic`: upgrade nondeterministic units whose inputs are those of the deployed revision. */
+  forceNondeterministic?: boolean;
 }
 
 export interface PlanDeps {
@@ -196,6 +198,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     clustersRead: new Set(states.keys()),
     repo: config.repoName,
     liveDrift: await liveDrift,
+    forceNondeterministic: opts.forceNondeterministic === true,
     selector,
     prune: opts.prune === true,
     orphanPlacement: orphanPlacement(config, opts.wave),

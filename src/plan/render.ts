@@ -13,7 +13,7 @@ import { readValuesFile } from '../config/values-file.ts';
 import { BadInputError, PreflightError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
-import { valueFlagList } from '../helm/argv.ts';
+import { crdsRenderedApart, valueFlagList } from '../helm/argv.ts';
 import type { TemplateArgs, ValueFlags } from '../helm/argv.ts';
 import type { Helm } from '../helm/helm.ts';
 import { isPlainObject } from '../model/json.ts';
@@ -35,8 +35,9 @@ import type { RenderCache } from './render-cache.ts';
 import { describeDecision, renderDecision } from './render-skip.ts';
 import type { DeployedInputs, RenderDecision } from './render-skip.ts';
 import type { ValueOrigin } from './types.ts';
-import { splitRendered } from './rendered.ts';
+import { crdDocuments, splitRendered } from './rendered.ts';
 import { withCommandLine } from './command-line-values.ts';
+import { volatileFields } from './volatile.ts';
 import { mergeValues, withChartDefaults } from './values.ts';
 import type { MergedValues, ValueSource } from './values.ts';
 
@@ -155,6 +156,8 @@ export class Renderer {
   readonly #pool: ReturnType<typeof pLimit>;
   readonly #renders = new Map<string, Promise<Output>>();
   readonly #defaults = new Map<string, Promise<Values>>();
+  /** The charts (by path) with a crds/ folder, in themselves or a subchart. */
+  readonly #crdCharts = new Set<string>();
 
   constructor(o: RendererOptions) {
     this.#o = o;
@@ -183,9 +186,23 @@ export class Renderer {
     const key = renderCacheKey(inputs, args.isUpgrade === true, this.#o.helmVersion.version);
     const hit = cache?.get(key);
     if (hit !== undefined) return { text: hit, cached: true };
-    const text = checkRenderSize(await this.#pool(() => this.#o.helm.template(args)), this.#o.config.limits);
+    const text = checkRenderSize(await this.#helmTemplate(args, inputs), this.#o.config.limits);
     if (!redactor.has(text)) cache?.set(key, text);
     return { text, cached: false };
+  }
+
+  /**
+   * helm's output for one render. A Helm 4 render against the cluster has no
+   * crds/ documents (helm/argv.ts templateCommand): they are taken from the
+   * client render of the same chart and values (static files, the same output;
+   * render cache allowed) and put first, where `--include-crds` prints them.
+   */
+  async #helmTemplate(args: TemplateArgs, inputs: string): Promise<string> {
+    const rendered = await this.#pool(() => this.#o.helm.template(args));
+    if (!crdsRenderedApart(this.#o.helmVersion.major === 4 ? 4 : 3, args) || !this.#crdCharts.has(args.chart)) return rendered;
+    const { server: _server, ...client } = args;
+    const crds = crdDocuments((await this.#run(client, inputs, false)).text);
+    return `${crds}${rendered}`;
   }
 
   #template(args: TemplateArgs, inputs: string, fresh = false): Promise<Output> {
@@ -200,13 +217,15 @@ export class Renderer {
 
   /**
    * Inputs unchanged since the deployed revision, yet another manifest: render
-   * once more. Another output again means the chart's own templates change it
-   * on every render (random or time values without lookup): nondeterministic.
+   * once more (against the cluster too, for charts that call lookup). Another
+   * output again means the chart's own templates change it on every render
+   * (random or time values): nondeterministic, with the fields that change
+   * (plan/volatile.ts). Empty: the two renders agree.
    */
-  async #nondeterministic(args: TemplateArgs, inputs: string, first: string, t: RenderTarget): Promise<boolean> {
-    if (args.server || !t.deployed || t.deployed.inputs !== inputs || t.deployed.manifest.trim() === first.trim()) return false;
+  async #volatile(args: TemplateArgs, inputs: string, first: string, t: RenderTarget): Promise<string[]> {
+    if (!t.deployed || t.deployed.inputs !== inputs || t.deployed.manifest.trim() === first.trim()) return [];
     const again = splitRendered((await this.#template(args, inputs, true)).text, args.namespace).manifest;
-    return again.trim() !== first.trim();
+    return again.trim() === first.trim() ? [] : volatileFields(first, again, args.namespace);
   }
 
   /** The unit's values: the repository's layers, then the command line's merged in by helm (through the pool: one helm call). */
@@ -220,6 +239,7 @@ export class Renderer {
   /** Chart resolved, values merged, input digest computed; `got` keeps what was reached when this throws. */
   async #prepare(u: UnitSpec, t: RenderTarget, got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }): Promise<Prepared> {
     const chart = (got.chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories));
+    if (chart.features.crdsDir) this.#crdCharts.add(chart.path);
     const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
     const merged = await this.#values(u, cascade.pass);
     got.values = merged.values;
@@ -246,8 +266,8 @@ export class Renderer {
   async #rendered(p: Prepared, t: RenderTarget, u: UnitSpec) {
     const out = await this.#template(p.args, p.inputs);
     const split = splitRendered(out.text, u.namespace);
-    const nondeterministic = await this.#nondeterministic(p.args, p.inputs, split.manifest, t);
-    return { out, unit: { state: 'rendered' as const, chart: p.chart, values: p.values, origins: p.origins, ...split, inputs: p.inputs, nondeterministic, notes: p.notes } };
+    const volatile = await this.#volatile(p.args, p.inputs, split.manifest, t);
+    return { out, unit: { state: 'rendered' as const, chart: p.chart, values: p.values, origins: p.origins, ...split, inputs: p.inputs, nondeterministic: volatile.length > 0, volatile, notes: p.notes } };
   }
 
   /** One unit gathered: rendered (or skipped: the deployed manifest), or failed with helm's message; disabled units are not rendered. */

@@ -51,6 +51,11 @@ const isCrdFile = (source: string | undefined) => source !== undefined && /(^|\/
 
 const list = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
+/** The crds/ documents of helm's output, as printed (they come first): what a render without `--include-crds` lacks. */
+export function crdDocuments(text: string): string {
+  return documents(text).filter((doc) => isCrdFile(sourceOf(doc))).join('');
+}
+
 export function splitRendered(text: string, namespace: string): SplitRender {
   const manifest: string[] = [];
   const extra: string[] = [];

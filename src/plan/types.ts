@@ -10,7 +10,7 @@ import type { HealthSpec } from '../model/spec.ts';
 export type PlanAction = 'install' | 'upgrade' | 'unchanged' | 'uninstall';
 
 /** Why a unit is planned as it is (shown in the plan; upgrade reasons may combine). */
-export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'ungated' | 'disabled' | 'orphaned';
+export type PlanReason = 'new' | 'manifest-changed' | 'chart-changed' | 'values-changed' | 'live-drift' | 'failed-release' | 'ungated' | 'disabled' | 'orphaned' | 'nondeterministic';
 
 /** One line of `plan --explain`: a leaf value and what set it. */
 export interface ValueOrigin {
@@ -64,6 +64,8 @@ export interface RenderedUnit extends PlannedBase {
   inputs: string;
   /** What the plan should say about how it rendered or judged this unit (cascade.* left out, lookup, nondeterministic). */
   notes: string[];
+  /** A nondeterministic chart: the fields (`Kind/name: path`) two renders of the same inputs differ in (plan/volatile.ts). */
+  nondeterministic?: string[];
   /** `plan --explain`: every leaf of `values` and what set it (secrets masked). */
   origins?: ValueOrigin[];
   /** Deployed user values -> planned values, unified diff, secret leaves masked. */

@@ -57,6 +57,7 @@ function unitLines(u: DriftUnit, paint: (style: keyof typeof CODES, s: string) =
   const where = `${u.namespace}/${u.helmName}`;
   const version = u.deployed ? ` ${u.deployed.chartName}-${u.deployed.chartVersion} rev ${u.deployed.revision}` : '';
   const lines = [`  ${paint(u.state, `${mark} ${STATE_LABEL[u.state].padEnd(12)}`)} ${where}${paint('dim', version)}`];
+  if (u.nondeterministic?.length) lines.push(paint('dim', `      nondeterministic, changes on every render (not drift): ${u.nondeterministic.join(', ')}`));
   for (const f of u.findings) {
     lines.push(`      ${paint(f.kind, f.kind.padEnd(10))} ${f.summary}`);
     for (const d of f.details.slice(0, 20)) lines.push(`        ${d}`);

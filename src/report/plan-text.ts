@@ -68,10 +68,11 @@ function unitLines(u: PlannedUnit, o: PlanTextOptions): string[] {
   const reasons = u.reasons.filter((r) => r !== 'new');
   const status = u.deployedStatus && u.deployedStatus !== 'deployed' ? ` [${u.deployedStatus}]` : '';
   const settled = u.kind === 'rendered' && u.notes.some((n) => n.endsWith('so it is not upgraded')) ? paint('dim', '  (output differs, inputs unchanged: not upgraded, see --explain)') : '';
+  const volatile = u.kind === 'rendered' && u.nondeterministic?.length ? [indent(paint('dim', `nondeterministic, changes on every render: ${u.nondeterministic.join(', ')}`), 4)] : [];
   out.push(
     `${paint(ACTION_STYLE[u.action], SYMBOL[u.action])} ${paint('bold', u.helmName)} (${u.namespace})  ${paint(ACTION_STYLE[u.action], u.action)}${ver ? `  ${ver}` : ''}${reasons.length ? `  (${reasons.join(', ')})` : ''}${status}${settled}${afterText(u, paint)}`,
   );
-  out.push(...warningLines(u, paint));
+  out.push(...volatile, ...warningLines(u, paint));
   if (u.action === 'unchanged') return out;
   for (const d of u.diffs) {
     out.push(indent(paint('bold', objectHeader(d)), 4));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatArgv, int64Assignments, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand, valueArgs, valueFlagList } from '../../../src/helm/argv.ts';
+import { crdsRenderedApart, formatArgv, int64Assignments, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand, valueArgs, valueFlagList } from '../../../src/helm/argv.ts';
 import { parseHelmVersion } from '../../../src/helm/helm.ts';
 
 const up = {
@@ -61,7 +61,15 @@ describe('helm argv builders', () => {
   it('template renders hooks (no tests) and crds/, with the cluster\'s capabilities; against the cluster when asked', () => {
     assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, kubeVersion: 'v1.34.8', apiVersions: ['v1', 'policy/v1/PodDisruptionBudget'] }).argv, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--kube-version', 'v1.34.8', '--api-versions', 'v1,policy/v1/PodDisruptionBudget']);
     const server = templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, kubeVersion: 'v1.34.8', isUpgrade: true, server: { cluster: 'x', context: 'ctx', kubeconfig: '/k' } }).argv;
-    assert.deepEqual(server, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--dry-run=server', '--kube-context', 'ctx', '--kubeconfig', '/k', '--is-upgrade']);
+    assert.deepEqual(server, ['template', 'a', 'c', '--namespace', 'n', '--skip-tests', '-f', '-', '--dry-run=server', '--kube-context', 'ctx', '--kubeconfig', '/k', '--is-upgrade']);
+    const server3 = templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, server: { cluster: 'x', context: 'ctx', kubeconfig: '/k' } }).argv;
+    assert.ok(server3.includes('--include-crds'), 'Helm 3 template stays client-only for the ownership check: crds/ rendered with the rest');
+  });
+  it('Helm 4 renders crds/ apart only against the cluster (its ownership check would refuse present CRDs helm install skips)', () => {
+    const server = { cluster: 'x', context: 'ctx', kubeconfig: '/k' };
+    assert.equal(crdsRenderedApart(4, { server }), true);
+    assert.equal(crdsRenderedApart(4, {}), false);
+    assert.equal(crdsRenderedApart(3, { server }), false);
   });
   it('rollback and uninstall', () => {
     const t = { releaseName: 'a', namespace: 'n', cluster: 'c', context: 'x', kubeconfig: '/k' };

@@ -189,6 +189,25 @@ describe('assemblePlan', () => {
     // other inputs (or none recorded): the difference is a change
     assert.equal(all(assemblePlan(input([nd], [deployed('a', 'web', 1)])))[0]!.action, 'upgrade');
   });
+  it('a nondeterministic unit names the fields that change; --force-nondeterministic upgrades it with its diff, and only it', () => {
+    const d = desired('a', 1);
+    if (d.state !== 'rendered') throw new Error('rendered');
+    const nd = { ...d, manifest: manifest(1, 'pw-generated-on-this-render'), nondeterministic: true, volatile: ['Secret/web: stringData.PASSWORD'] };
+    const dep = deployed('a', 'web', 1);
+    dep.labels['cascade-inputs'] = nd.inputs;
+    const [left] = all(assemblePlan(input([nd], [dep])));
+    assert.equal(left!.action, 'unchanged');
+    assert.deepEqual(left!.kind === 'rendered' ? left!.nondeterministic : undefined, ['Secret/web: stringData.PASSWORD']);
+    assert.match(left!.kind === 'rendered' ? left!.notes.join('\n') : '', /differ in Secret\/web: stringData\.PASSWORD .*--force-nondeterministic/);
+    assert.match(renderPlanText(assemblePlan(input([nd], [dep])), { color: false }), /\n {4}nondeterministic, changes on every render: Secret\/web: stringData\.PASSWORD\n/);
+    const [forced] = all(assemblePlan(input([nd], [dep], { forceNondeterministic: true })));
+    assert.equal(forced!.action, 'upgrade');
+    assert.deepEqual(forced!.reasons, ['manifest-changed', 'nondeterministic']);
+    assert.deepEqual(forced!.diffs.map((x) => `${x.kind}/${x.name}`), ['Secret/web']);
+    // a deterministic unit whose output changed with the same inputs (lookup) is not forced
+    const lookup = { ...nd, nondeterministic: false, volatile: [] };
+    assert.equal(all(assemblePlan(input([lookup], [dep], { forceNondeterministic: true })))[0]!.action, 'unchanged');
+  });
   it('detailed exit codes', () => {
     const same = assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)]));
     assert.equal(planExitCode(same, true), 0);

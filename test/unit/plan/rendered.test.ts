@@ -2,7 +2,7 @@
 // (exactly the text helm stores), hooks with their events and delete policies.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitRendered } from '../../../src/plan/rendered.ts';
+import { crdDocuments, splitRendered } from '../../../src/plan/rendered.ts';
 
 const crd = '---\n# Source: traefik/crds/traefik.io_middlewares.yaml\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: middlewares.traefik.io\n';
 const cm = '---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: "---"\n';
@@ -20,6 +20,13 @@ describe('splitRendered', () => {
       { kind: 'ServiceAccount', name: 'hooks', namespace: 'shop', events: ['pre-install'], deletePolicies: ['before-hook-creation'], source: 'demo/templates/sa.yaml' },
     ]);
     assert.equal(r.extra, crd + job + sa);
+  });
+  it('crdDocuments: the crds/ documents of a client render, to put before a Helm 4 server render made without them', () => {
+    assert.equal(crdDocuments(crd + cm + svc + job), crd);
+    assert.equal(crdDocuments(cm + svc), '');
+    const joined = crdDocuments(crd + cm) + svc + job;
+    assert.deepEqual(splitRendered(joined, 'shop').crds, [{ name: 'middlewares.traefik.io', source: 'traefik/crds/traefik.io_middlewares.yaml' }]);
+    assert.equal(splitRendered(joined, 'shop').manifest, svc);
   });
   it('a chart with neither: the output is the manifest', () => {
     assert.equal(splitRendered(cm + svc, 'shop').manifest, cm + svc);
