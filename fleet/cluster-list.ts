@@ -9,6 +9,8 @@ export interface FleetClusterSpec {
   context: string;
   /** `fleet: { apiserverArgs: [...] }`: extra kube-apiserver flags (a fleet file of the tests or benchmarks, never a deploy repository's). */
   apiserverArgs?: string[];
+  /** `fleet: { light: true }`: apiserver and controller-manager only, no nodes (see ClusterState.light). */
+  light?: boolean;
 }
 
 /** Parses clusters.yaml text; every problem is reported at once. Clusters sharing a context share one local cluster. */
@@ -31,7 +33,8 @@ export function parseClusterList(text: string, file: string): FleetClusterSpec[]
       problems.push(`${file}: clusters.${name}.fleet.apiserverArgs: a list of --flags`);
       continue;
     }
-    if (!out.some((c) => c.context === context)) out.push({ name, context, ...(args ? { apiserverArgs: args as string[] } : {}) });
+    const light = (entry as { fleet?: { light?: unknown } }).fleet?.light === true;
+    if (!out.some((c) => c.context === context)) out.push({ name, context, ...(args ? { apiserverArgs: args as string[] } : {}), ...(light ? { light } : {}) });
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   if (out.length === 0) throw new Error(`${file}: \`clusters:\` is empty`);

@@ -106,6 +106,8 @@ export function controllerManagerCommand(bins: Binaries, cluster: ClusterState, 
       `--service-account-private-key-file=${paths.saKey}`,
       '--kube-api-qps=200',
       '--kube-api-burst=400',
+      // a light cluster: what a rollout without pods needs (Deployment status, namespaces and their service accounts)
+      ...(cluster.light ? ['--controllers=deployment,replicaset,serviceaccount,serviceaccount-token,namespace'] : []),
     ],
   };
 }

@@ -20,7 +20,7 @@ import type { KubeconfigEntry } from './kubeconfig.ts';
 import { caFromServingCert, renderKubeconfig } from './kubeconfig.ts';
 import { FAKE_NODE_ANNOTATION, fleetStagesYaml } from './kwok-stages.ts';
 import type { ClusterPaths, ClusterState, ComponentName, FleetPaths, FleetState, ProcessState } from './layout.ts';
-import { COMPONENTS, clusterNetwork, clusterPaths, fleetName, fleetPaths, logPath, readState, writeState } from './layout.ts';
+import { COMPONENTS, clusterNetwork, clusterPaths, componentsOf, fleetName, fleetPaths, logPath, readState, writeState } from './layout.ts';
 import { findOurs, freePorts, isOurs, portFree, rssKiB, runsCommand, startProcess, stopProcess, tail } from './processes.ts';
 import { helmBin, kubectlBin, repoRoot } from './tools.ts';
 
@@ -353,21 +353,32 @@ async function bringUpCluster(
   );
   if (Date.now() - t0 > 1000) say(`kube-apiserver ready after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-  for (const component of ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const) {
+  const components = componentsOf(cluster);
+  for (const component of components.filter((c) => c !== 'kube-apiserver')) {
     if (running(component)) continue;
     await start(component);
   }
-  const created = await createFakeNodes(cluster, nodes);
+  // a cluster made light since its last start: what it no longer runs is stopped
+  for (const component of COMPONENTS.filter((c) => !components.includes(c))) {
+    const proc = cluster.processes[component];
+    if (!proc) continue;
+    await stopProcess(proc, marker);
+    delete cluster.processes[component];
+    writeState(state);
+    say(`${component} stopped (a light cluster does not run it)`);
+  }
+  const wanted = cluster.light ? 0 : nodes;
+  const created = await createFakeNodes(cluster, wanted);
   if (created > 0) say(`created ${created} fake node(s)`);
 
   await waitFor(
     `${cluster.context}: nodes Ready and controllers working`,
     CLUSTER_READY_MS,
-    () => clusterReady(cluster, nodes),
-    () => COMPONENTS.map(diedMessage).find((m) => m !== undefined),
+    () => clusterReady(cluster, wanted),
+    () => components.map(diedMessage).find((m) => m !== undefined),
     500,
   );
-  say(`ready: ${nodes} nodes Ready`);
+  say(`ready: ${wanted} nodes Ready`);
 }
 
 function ensureStagesFile(fp: FleetPaths): boolean {
@@ -431,6 +442,8 @@ async function ensureFleetOnce(options: EnsureFleetOptions): Promise<FleetInfo> 
       // the file's flags are the cluster's (a changed list restarts its apiserver: runsCommand sees it)
       if (spec.apiserverArgs?.length) c.apiserverArgs = spec.apiserverArgs;
       else delete c.apiserverArgs;
+      if (spec.light) c.light = true;
+      else delete c.light;
       const marker = `${fp.dir}/`;
       if (etcd.restartedOnNewPort) force.add('kube-apiserver');
       if (stagesChanged && isOurs(c.processes.kwok, marker)) force.add('kwok');
@@ -566,7 +579,15 @@ export interface ClusterStatus {
   apiserver: string;
   nodesReady: number;
   nodesTotal: number;
+  /** `fleet.light`: no nodes expected. */
+  light: boolean;
   components: Record<ComponentName, ComponentStatus>;
+}
+
+/** A cluster is healthy when its apiserver is ready, every process it should run runs, and (unless light) it has nodes, all Ready. */
+export function clusterHealthy(c: ClusterStatus): boolean {
+  const nodesOk = c.light ? c.nodesReady === c.nodesTotal : c.nodesTotal > 0 && c.nodesReady === c.nodesTotal;
+  return c.apiserver === 'ready' && nodesOk && Object.values(c.components).every((p) => p.running);
 }
 
 export interface FleetStatus {
@@ -590,7 +611,7 @@ export async function fleetStatus(name?: string): Promise<FleetStatus> {
   };
   const clusters = await Promise.all(
     Object.values(state?.clusters ?? {}).map(async (c): Promise<ClusterStatus> => {
-      const components = Object.fromEntries(COMPONENTS.map((comp) => [comp, componentStatus(c.processes[comp])])) as Record<ComponentName, ComponentStatus>;
+      const components = Object.fromEntries(componentsOf(c).map((comp) => [comp, componentStatus(c.processes[comp])])) as Record<ComponentName, ComponentStatus>;
       let apiserver = 'down';
       let nodesReady = 0;
       let nodesTotal = 0;
@@ -603,7 +624,7 @@ export async function fleetStatus(name?: string): Promise<FleetStatus> {
           nodesReady = list.filter(isReady).length;
         }
       }
-      return { context: c.context, name: c.name, server: server(c), apiserver, nodesReady, nodesTotal, components };
+      return { context: c.context, name: c.name, server: server(c), apiserver, nodesReady, nodesTotal, light: c.light === true, components };
     }),
   );
   const etcd = state?.etcd ? { port: state.etcd.clientPort, ...componentStatus(state.etcd.process) } : undefined;

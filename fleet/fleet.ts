@@ -7,7 +7,7 @@
 //   env    [--name N]                                 export lines for `eval`
 import { parseArgs } from 'node:util';
 import type { FleetStatus } from './fleet-api.ts';
-import { ensureFleet, fleetEnv, fleetStatus, stopFleet } from './fleet-api.ts';
+import { clusterHealthy, ensureFleet, fleetEnv, fleetStatus, stopFleet } from './fleet-api.ts';
 
 const usage = `usage: npm run fleet -- <up|down|status|env> [options]
 
@@ -33,7 +33,7 @@ function formatStatus(s: FleetStatus): string {
       .map(([name, p]) => `${name.replace(/^kube-/, '')}:${p.running ? 'up' : 'DOWN'}`)
       .join(' ');
     const rss = Object.values(c.components).reduce((sum, p) => sum + p.rssKiB, 0);
-    const healthy = c.apiserver === 'ready' && c.nodesTotal > 0 && c.nodesReady === c.nodesTotal && Object.values(c.components).every((p) => p.running);
+    const healthy = clusterHealthy(c);
     lines.push(
       `  ${healthy ? 'OK  ' : 'FAIL'} ${c.context.padEnd(28)} ${c.server}  apiserver ${c.apiserver}, nodes ${c.nodesReady}/${c.nodesTotal} Ready, ${procs}, ${mib(rss)}`,
     );
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const status = await fleetStatus(values.name);
       console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
-      const healthy = status.clusters.length > 0 && status.clusters.every((c) => c.apiserver === 'ready' && c.nodesReady > 0 && c.nodesReady === c.nodesTotal);
+      const healthy = status.clusters.length > 0 && status.clusters.every(clusterHealthy);
       return healthy ? 0 : 1;
     }
     case 'env':

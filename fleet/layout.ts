@@ -39,6 +39,8 @@ export interface ClusterState {
   processes: Partial<Record<ComponentName, ProcessState>>;
   /** Extra kube-apiserver flags of this cluster (the fleet file's `fleet.apiserverArgs`). */
   apiserverArgs?: string[];
+  /** `fleet.light`: kube-apiserver and a kube-controller-manager running only the controllers a rollout without pods needs; no scheduler, kwok or nodes (benchmarks of many clusters). */
+  light?: boolean;
 }
 
 export interface FleetState {
@@ -104,6 +106,11 @@ export interface ClusterPaths {
   adminKey: string;
   /** The CA of the apiserver's serving certificate, alone. */
   servingCa: string;
+}
+
+/** The components a cluster runs. */
+export function componentsOf(cluster: Pick<ClusterState, 'light'>): readonly ComponentName[] {
+  return cluster.light ? ['kube-apiserver', 'kube-controller-manager'] : COMPONENTS;
 }
 
 /** Context names may hold characters a directory name should not. */

@@ -36,7 +36,7 @@ export type SecretRef = VaultRef | SopsRef;
 export type ParsedRef = { ref: SecretRef } | { error: string };
 
 /** Whether a value is meant as a reference (well formed or not). */
-function looksLikeRef(v: unknown): v is string {
+export function looksLikeRef(v: unknown): v is string {
   return typeof v === 'string' && v.startsWith(REF_PREFIX);
 }
 

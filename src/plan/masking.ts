@@ -5,6 +5,7 @@
 // knows is shown as "(secret)". Pure but for the redactor it is given.
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import { looksLikeRef } from '../model/secret-ref.ts';
 import { Redactor, REDACTED } from '../redact.ts';
 import { leaves } from './values.ts';
 
@@ -48,11 +49,15 @@ export function changedSensitiveLeaves(before: Values, after: Values, redactor: 
 /**
  * A failed unit's values: no manifest says where they go, so none of them
  * may be quoted (a redactor of its own, for its messages only: the values
- * are not secrets of the run).
+ * are not secrets of the run). Two kinds are left: secret references (the
+ * text `ref+vault://PATH#KEY` names a place, and the errors must name it)
+ * and helm-cascade's own `cascade:` values (the unit's cluster, region,
+ * provider and track, named by every line of the output anyway).
  */
 export function valuesScrubber(values: Values | undefined, registered: Redactor): (text: string) => string {
   const local = new Redactor();
-  local.add(...leafTexts(values ?? {}));
+  const { cascade: _own, ...theirs } = values ?? {};
+  local.add(...leafTexts(theirs).filter((t) => !looksLikeRef(t)));
   return (t) => local.redact(registered.redact(t));
 }
 

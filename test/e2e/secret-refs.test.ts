@@ -228,6 +228,24 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
       assertNoSecret('apply (rotated)', upgraded, all, [reports, cacheDir]);
       const s = JSON.parse(await kubectl(kubeconfig, CONTEXTS.paris, ['get', 'secret', 'account', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
       assert.equal(Buffer.from(s.data.DB_PASSWORD!, 'base64').toString(), secrets.paris2);
+
+      // the run log of both applies (.helm-cascade/runs/*.jsonl), and every report made from it, hold neither value
+      const runsDir = join(dir, '.helm-cascade', 'runs');
+      const logs = readdirSync(runsDir).filter((f) => f.endsWith('.jsonl')).map((f) => join(runsDir, f));
+      assert.equal(logs.length, 2, `one run log per apply: ${logs.join(', ')}`);
+      for (const f of logs) assert.match(readFileSync(f, 'utf8'), /"account"/, `${f} logs the unit`);
+      assertNoSecret('run log', undefined, all, [runsDir]);
+      const runReports = mkdtempSync(join(tmpdir(), 'hc-i23-run-report-'));
+      for (const format of ['html', 'json', 'junit', 'markdown']) {
+        const toFile = await run(['report', ...logs, '--format', format, '--out', join(runReports, `run.${format}`)]);
+        assert.equal(toFile.exitCode, 0, `report --format ${format}: ${toFile.stderr}`);
+        assert.match(readFileSync(join(runReports, `run.${format}`), 'utf8'), /account/, `report --format ${format} shows the unit`);
+        const toStdout = await run(['report', ...logs, '--format', format]);
+        assert.equal(toStdout.exitCode, 0, `report --format ${format} (stdout): ${toStdout.stderr}`);
+        assertNoSecret(`report --format ${format}`, toStdout, all);
+      }
+      assertNoSecret('report files', undefined, all, [runReports]);
+
       const again = await run(['plan', '--detailed-exitcode', '--cache-dir', cacheDir]);
       assert.equal(again.exitCode, 0, `${again.stdout}\n${again.stderr}`);
     });

@@ -10,7 +10,7 @@ import { caFromServingCert, renderKubeconfig } from '../../fleet/kubeconfig.ts';
 import type { Stage } from '../../fleet/kwok-stages.ts';
 import { BEHAVIOR_ANNOTATION, BEHAVIORS, fleetStages, fleetStagesYaml } from '../../fleet/kwok-stages.ts';
 import type { ClusterState } from '../../fleet/layout.ts';
-import { clusterNetwork, clusterPaths, fleetName, fleetPaths } from '../../fleet/layout.ts';
+import { clusterNetwork, clusterPaths, componentsOf, fleetName, fleetPaths } from '../../fleet/layout.ts';
 
 const bins: Binaries = { etcd: '/c/etcd', kwok: '/c/kwok', kubeDir: '/c/kube' };
 const cluster = (context: string, index: number, base: number): ClusterState => ({
@@ -159,6 +159,16 @@ describe('clusters.yaml', () => {
       { name: 'a', context: 'x' },
       { name: 'b', context: 'y' },
     ]);
+  });
+
+  it('reads `fleet: { light: true }` (apiserver and controller-manager only) per context', () => {
+    const list = parseClusterList('clusters:\n  a: { context: x, fleet: { light: true } }\n  b: { context: y, fleet: { light: false } }\n', 'c.yaml');
+    assert.deepEqual(list, [
+      { name: 'a', context: 'x', light: true },
+      { name: 'b', context: 'y' },
+    ]);
+    assert.deepEqual(componentsOf({ light: true }), ['kube-apiserver', 'kube-controller-manager']);
+    assert.deepEqual(componentsOf({}), ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
   });
 
   it('reports every entry without a context, naming the file', () => {

@@ -129,7 +129,11 @@ export class DevVault {
     const exited = new Promise((r) => this.#child.once('exit', r));
     this.#child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      // a loaded machine may take longer than 10 s to shut Vault down: gone means gone (no listener left)
+      this.#child.kill('SIGKILL');
+      await exited;
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import { assemblePlan, withRefusedObjects } from '../../../src/plan/assemble.ts'
 import type { GatheredUnit } from '../../../src/plan/assemble.ts';
 import { registerSensitive, sensitiveStrings } from '../../../src/model/sensitive.ts';
 import { diffValues } from '../../../src/plan/diff.ts';
-import { maskOrigins, redactQuotedValues } from '../../../src/plan/masking.ts';
+import { maskOrigins, redactQuotedValues, valuesScrubber } from '../../../src/plan/masking.ts';
 import { Redactor, redactor as processRedactor } from '../../../src/redact.ts';
 import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
 
@@ -139,5 +139,13 @@ describe('chart defaults in --explain', () => {
     registerSensitive(redactor, [{ values: {}, manifest: manifest(NEW) }], 'ns');
     const lines = maskOrigins([{ path: 'defaults.dsn', value: NEW.blob, source: 'chart default' }, { path: 'level', value: 'debug', source: 'chart default' }], redactor);
     assert.deepEqual(lines.map((l) => l.value), ['(secret)', 'debug']);
+  });
+});
+
+describe("a failed unit's messages", () => {
+  it('lose every value of the unit but its secret references and its own cascade: names', () => {
+    const scrub = valuesScrubber({ db: { password: 'hunter2-typed', ref: 'ref+vault://secret/data/app#pasword' }, cascade: { cluster: 'paris', region: 'europe' } }, new Redactor());
+    const message = 'values/a.yaml:2:13: secret reference "ref+vault://secret/data/app#pasword" (cluster paris, europe): no key pasword; hunter2-typed';
+    assert.equal(scrub(message), 'values/a.yaml:2:13: secret reference "ref+vault://secret/data/app#pasword" (cluster paris, europe): no key pasword; (secret)');
   });
 });
