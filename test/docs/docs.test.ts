@@ -91,6 +91,12 @@ describe('links', () => {
     assert.deepEqual(pages.flatMap(brokenLinks), []);
   });
 
+  it('every page of docs/ is reachable from its index, docs/README.md', () => {
+    const linked = new Set(links(read('docs/README.md')).map((l) => resolve(root, 'docs', l.target.split('#')[0] ?? '')));
+    const orphans = pages.filter((p) => p.startsWith('docs/') && p !== 'docs/README.md' && !linked.has(join(root, p)));
+    assert.deepEqual(orphans, []);
+  });
+
   it('a broken link and a broken anchor are found', () => {
     const dir = mkdtempSync(join(root, '.docs-check-'));
     try {
