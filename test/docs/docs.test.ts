@@ -136,7 +136,10 @@ function examples(page: string): Example[] {
     if (!isMap(data)) continue;
     const where = `${page}:${b.line}`;
     const named = /^#\s*(clusters\.yaml|releases\/([\w.-]+)\.ya?ml)\s*$/.exec(b.text.split('\n')[0] ?? '');
-    if (isMap(data.clusters) && Object.values(data.clusters).every((c) => isMap(c) && ('context' in c || 'inCluster' in c))) {
+    const entries = isMap(data.clusters) ? Object.values(data.clusters) : [];
+    // a fleet file (docs/fleet.md: clusters with `fleet:` settings) is read by fleet/, not by helm-cascade's loader
+    const fleetFile = entries.some((c) => isMap(c) && 'fleet' in c);
+    if (entries.length && !fleetFile && entries.every((c) => isMap(c) && ('context' in c || 'inCluster' in c))) {
       clusters = data;
       out.push({ where, kind: 'clusters', data });
     } else if (typeof data.name === 'string' && isMap(data.chart)) {
