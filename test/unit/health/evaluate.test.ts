@@ -196,6 +196,16 @@ describe('evaluateGate: soak', () => {
     assert.equal(done.reason, '2 objects healthy, 1 pod Ready, 0 restarts after a 2s soak');
   });
 
+  it('does not start the soak while the pods seen lag the Deployment (its available pod not seen yet)', () => {
+    // separate reads per kind: the Deployment already counts the pod the pods' watch has not delivered
+    const lagging = evaluateGate(input('deployment-healthy', [], { elapsedMs: 1_000 }));
+    assert.equal(lagging.phase, 'rolling-out');
+    assert.match(lagging.reason, /^waiting for the pods' view: Deployment web reports 3 available pods, 0 Ready seen yet$/);
+    const late = evaluateGate(input('deployment-healthy', [], { elapsedMs: 400_000 }));
+    assert.equal(late.phase, 'failed');
+    assert.equal(evaluateGate(input('deployment-healthy', ready(), { elapsedMs: 1_000 })).phase, 'soaking');
+  });
+
   it('counts restarts since the gate started against maxRestarts', () => {
     const restarted = () => [withPod('pod-ready', (p) => ((p.status as { containerStatuses: { restartCount: number }[] }).containerStatuses[0]!.restartCount = 2))];
     const over = evaluateGate(input('deployment-healthy', restarted(), { elapsedMs: 2_500, soakStartedMs: 1_000, restartBaseline: { 'pod-web-7d9f-ready': 1 } }));
