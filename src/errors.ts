@@ -1,5 +1,5 @@
 // The one error hierarchy. Every failure the tool expects is one of these; the
-// top-level catch in cli.ts maps them to SPEC's exit codes (exitCodeOf) and
+// top-level catch in cli.ts maps them to the exit codes of docs/exit-codes.md (exitCodeOf) and
 // nothing else decides an exit code.
 
 /** A problem in a file, reported as `file:line:col: message`. */
@@ -97,7 +97,7 @@ export class ToolError extends CascadeError {
 
 /**
  * How a command ended, whether it returned or threw. THE map from outcomes to
- * SPEC's exit codes: nothing else in the tool picks an exit code.
+ * The exit codes of docs/exit-codes.md: nothing else in the tool picks an exit code.
  */
 export type Outcome =
   | 'success' // 0

@@ -85,8 +85,10 @@ async function push(report: DriftReport, o: DriftOptions, repo: string, log: ((l
  */
 export async function run(o: DriftOptions): Promise<CommandResult> {
   const targets = driftTargets(o);
-  const shard = o.shard === undefined ? undefined : parseShardSpec(o.shard); // exit 4 before any cluster is read
-  return withContext(o, async (ctx) => {
+  // drift's --shard is a share of the clusters, not apply's share of a wave: the context's selection check must not see it
+  const { shard: shardText, ...contextOptions } = o;
+  const shard = shardText === undefined ? undefined : parseShardSpec(shardText); // exit 4 before any cluster is read
+  return withContext(contextOptions, async (ctx) => {
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const repo = shard ? repoOfShard(ctx.repo, shard) : ctx.repo;
     // every string of the report redacted once, before it is escaped into any format or posted

@@ -1,4 +1,4 @@
-// A release's `traffic:` (SPEC "Traffic that follows health"): built into the
+// A release's `traffic:` (docs/traffic.md): built into the
 // model with its defaults made explicit, then checked against the rest of the
 // repository. The JSON Schema already refused wrong types and weights outside
 // 0-100; here: the router's own fields, steps rising to `weight`, tracks and

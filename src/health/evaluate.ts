@@ -5,7 +5,7 @@
 // judge the gates, `status` and `drift` share (judge.ts adds status's and
 // drift's view of it); only how restarts count differs (RestartRule).
 //
-// The rules (SPEC "Health gates"):
+// The rules (docs/health.md):
 // - every owned Deployment/StatefulSet/DaemonSet has rolled out, every owned
 //   Service has minReadyEndpoints ready endpoints (Jobs complete, bare Pods Ready);
 // - then, for soakMs, that stays so: current pods stay Ready, restarts stay

@@ -1,5 +1,5 @@
 // Pod health, after gitops-engine's health_pod.go, plus what the gate needs:
-// the reasons that fail a gate at once (SPEC "Health gates"), restart counts
+// the reasons that fail a gate at once (docs/health.md), restart counts
 // and readiness.
 import type { ContainerStatus, Pod } from '../model/live-views.ts';
 import { conditionOf } from './baseline.ts';

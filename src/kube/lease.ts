@@ -1,4 +1,4 @@
-// Locks as coordination.k8s.io/v1 Leases (SPEC "Safety"). A release's lock is
+// Locks as coordination.k8s.io/v1 Leases (docs/health.md#locks). A release's lock is
 // `helm-cascade.<helm release>` in the release's own namespace, so whoever may
 // deploy the release may lock it without extra RBAC; when the namespace does
 // not exist yet (first install) it is created, as `helm --create-namespace`

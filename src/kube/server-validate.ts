@@ -1,5 +1,5 @@
 // Server-side validation of what apply is about to send, before anything is
-// changed (SPEC "Safety": bad input is reported before any cluster is touched).
+// changed (docs/bad-input.md: bad input is reported before any cluster is touched).
 //
 // Each object a unit will apply is POSTed as helm rendered it (YAML, decoded by
 // the API server exactly as helm's own request will be) with dryRun=All and

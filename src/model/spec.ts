@@ -237,7 +237,7 @@ export interface ChartSpec {
   pos: SourcePos;
 }
 
-// ---- traffic: canary weights per track (SPEC "Traffic that follows health"; helpers in traffic.ts)
+// ---- traffic: canary weights per track (docs/traffic.md; helpers in traffic.ts)
 
 /** An HTTPRoute that already exists; only the weights of its track backendRefs change. */
 interface GatewayApiRouter {

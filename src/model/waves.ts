@@ -14,7 +14,7 @@ export interface WavePlan<U extends UnitSpec = UnitSpec> {
   spec: WaveSpec;
 }
 
-/** The waves of clusters.yaml, or the defaults SPEC gives when it has none. */
+/** The waves of clusters.yaml, or the defaults docs/files.md gives when it has none. */
 export function effectiveWaves(config: Pick<ClustersFileSpec, 'wavesGiven' | 'waves' | 'tracks' | 'file'>): WaveSpec[] {
   if (config.wavesGiven) return config.waves;
   const pos = { file: config.file, line: 1, col: 1 };

@@ -1,4 +1,4 @@
-// Value merging with provenance (pure). SPEC precedence, lowest first: chart
+// Value merging with provenance (pure). Precedence (docs/values.md), lowest first: chart
 // defaults < release values < release set < track < cluster <
 // clusters.X.tracks.Y < command-line --set; each layer is its files, then its
 // `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested

@@ -1,4 +1,4 @@
-// The run lock (SPEC "Safety"), Terraform-style: one per (deploy repository,
+// The run lock (docs/locks.md), Terraform-style: one per (deploy repository,
 // cluster), so two runs of one repository never interleave. It is a
 // coordination.k8s.io/v1 Lease `helm-cascade-run.<repository>` in the
 // namespace `helm-cascade` of every cluster the run reads or changes (the

@@ -1,6 +1,6 @@
 // The traffic planner (pure): a wave's units x the releases' `traffic:` ->
 // per cluster, for each canary track the wave changes, the ordered weight
-// moves around its upgrade (SPEC "Traffic that follows health"):
+// moves around its upgrade (docs/traffic.md):
 //   before the upgrade: its weight to 0 (its traffic group goes to stable);
 //   after its health gate passed: each of `steps`, held `pause` with the
 //   analysis running; the last step is the final `weight`;

@@ -95,7 +95,7 @@ describe('wave expansion', () => {
     assert.deepEqual(units.map((u) => `${unitId(u)}:${u.enabled}`), ['gke-a/ns/web:true', 'gke-b/ns/web:false']);
   });
 
-  it('value layers follow SPEC precedence: release < track < cluster (glob, then exact) < cluster track', () => {
+  it('value layers follow the documented precedence (docs/values.md): release < track < cluster (glob, then exact) < cluster track', () => {
     const repo = {
       config: config([cluster('gke-a')], ['canary']),
       releases: [

@@ -51,7 +51,7 @@ function kubeconfig(contexts: string[]): string {
 const clusters = { readCluster: async () => ({ kubeVersion: 'v1.34.8', apiVersions: [], deployed: [] }) };
 
 describe('makePlan', () => {
-  it('layers values by SPEC precedence, adds cascade.*, renders each unit once within the concurrency bound', async () => {
+  it('layers values by the documented precedence (docs/values.md), adds cascade.*, renders each unit once within the concurrency bound', async () => {
     const repo = loadDeployRepoOrThrow({ clustersFile: FIXTURE });
     const f = fakeHelm();
     const plan = await makePlan(repo, { cacheDir: freshCache(), kubeconfig: kubeconfig(['dc-paris', 'gke_demo_europe-west1_main']), concurrency: 2, valueFlags: { values: [], set: ['replicaCount=9'], setString: [], setFile: [], setJson: [], setLiteral: [] } }, { helm: f.helm, ...clusters });
