@@ -6,12 +6,15 @@
 //   model/
 //   policy/
 //   config/
-//   kube/   helm/
+//   kube/   helm/   secrets/
+//   live/        reading live objects and comparing them with deployed manifests (plan and drift)
 //   plan/
 //   health/
+//   traffic/
 //   drift/
 //   run/
 //   report/
+//   completion/
 //   import/     (ways in: import helmfile, init)
 //   commands/
 //   cli.ts
@@ -20,12 +23,15 @@ const layers = [
   ['^src/model/'],
   ['^src/policy/'],
   ['^src/config/'],
-  ['^src/kube/', '^src/helm/'],
+  ['^src/kube/', '^src/helm/', '^src/secrets/'],
+  ['^src/live/'],
   ['^src/plan/'],
   ['^src/health/'],
+  ['^src/traffic/'],
   ['^src/drift/'],
   ['^src/run/'],
   ['^src/report/'],
+  ['^src/completion/'],
   ['^src/import/'],
   ['^src/commands/'],
   ['^src/cli\\.ts$'],

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { KubeClients } from '../src/kube/client.ts';
 import { readDeployedReleases } from '../src/kube/release-records.ts';
-import { readLiveDrift } from '../src/plan/make-plan.ts';
+import { compareLive } from '../src/live/read.ts';
 import { argOf, BENCH_CONTEXTS, median, prepareAppliedRepo, ROOT, run } from './repo.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -39,7 +39,7 @@ export async function main(args: string[]): Promise<number> {
           repo.config.clusters.map(async (c) => {
             const client = clients.for(c);
             const deployed = (await readDeployedReleases(client, { namespaces: [ns] })).filter((d) => d.namespace === ns);
-            await readLiveDrift(client, deployed);
+            await compareLive(client, deployed);
           }),
         );
       } finally {

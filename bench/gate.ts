@@ -22,6 +22,7 @@ import { LivePoller } from '../src/health/poller.ts';
 import { WatchReader } from '../src/health/watcher.ts';
 import { KubeClients } from '../src/kube/client.ts';
 import type { KubeClient } from '../src/kube/client.ts';
+import { asPod } from '../src/model/live-views.ts';
 import type { LiveObject } from '../src/model/objects.ts';
 import { builtinResource } from '../src/model/resources.ts';
 import { argOf, median, ROOT } from './repo.ts';
@@ -31,8 +32,8 @@ const CHART = join(ROOT, 'charts/cascade-demo');
 type Mode = 'watch' | 'poll';
 type Scenario = 'ready' | 'crashloop';
 
-const isReady = (p: LiveObject) => (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-const crashing = (p: LiveObject) => (p.status?.containerStatuses ?? []).some((c: { state?: { waiting?: { reason?: string } } }) => c.state?.waiting?.reason === 'CrashLoopBackOff');
+const isReady = (p: LiveObject) => asPod(p).status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+const crashing = (p: LiveObject) => asPod(p).status.containerStatuses.some((c) => c.waiting?.reason === 'CrashLoopBackOff');
 
 /**
  * Watches the namespace on its own: when the last of `want` pods turned Ready,

@@ -7,7 +7,6 @@
 //   Node it re-runs itself with the Node 24 that `npm ci` puts in node_modules/.bin.
 // Written for old Nodes too (no top-level await, no newer syntax), so that even
 // they get the version message below rather than a syntax error.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,6 +22,8 @@ function tooOld() {
   if (checkout) {
     const local = join(root, 'node_modules', '.bin', 'node');
     if (existsSync(local) && process.env.HELM_CASCADE_RELAUNCHED !== '1') {
+      // node:child_process only here: importing it costs every run about 10ms of start-up
+      const { spawnSync } = module.createRequire(import.meta.url)('node:child_process');
       const r = spawnSync(local, [self, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, HELM_CASCADE_RELAUNCHED: '1' } });
       process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 143));
     }

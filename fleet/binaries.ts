@@ -49,14 +49,30 @@ export async function ensureBinaries(log: (line: string) => void): Promise<Binar
   if (binaryFiles(known).every((f) => existsSync(f))) return known;
 
   log('control-plane binaries missing: building them from the Go module proxy (cold: 15-30 minutes on 2 cores)');
+  const started = Date.now();
+  const stdout = await runBuildScript(script, 'all', log);
+  const built = parseBinaryPaths(stdout);
+  const missing = binaryFiles(built).filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new Error(`${script} finished but ${missing.join(', ')} is missing`);
+  log(`binaries ready after ${Math.round((Date.now() - started) / 1000)}s`);
+  return built;
+}
+
+/**
+ * Runs a build script of fleet/ (`bash SCRIPT TARGET`) under the cache's
+ * flock, so two builds never run at once (the fleet's binaries and the secret
+ * tools share it); returns its stdout (the paths it prints). Progress goes to
+ * `log`, Go's download lines as a count.
+ */
+export async function runBuildScript(file: string, target: string, log: (line: string) => void): Promise<string> {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) throw new Error('building the fleet binaries needs Go on PATH (https://go.dev/dl/), and access to the Go module proxy');
   const cache = cacheDir();
   mkdirSync(cache, { recursive: true });
   const hasFlock = spawnSync('flock', ['--version']).status === 0;
-  const [cmd, args] = hasFlock ? ['flock', [join(cache, '.build.lock'), 'bash', script, 'all']] : ['bash', [script, 'all']];
+  const [cmd, args] = hasFlock ? ['flock', [join(cache, '.build.lock'), 'bash', file, target]] : ['bash', [file, target]];
   const started = Date.now();
-  const stdout = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const child = spawn(cmd as string, args as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -78,12 +94,7 @@ export async function ensureBinaries(log: (line: string) => void): Promise<Binar
     child.on('close', (code) => {
       clearInterval(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${script} failed (exit ${code}):\n${recent.join('\n')}`));
+      else reject(new Error(`${file} failed (exit ${code}):\n${recent.join('\n')}`));
     });
   });
-  const built = parseBinaryPaths(stdout);
-  const missing = binaryFiles(built).filter((f) => !existsSync(f));
-  if (missing.length > 0) throw new Error(`${script} finished but ${missing.join(', ')} is missing`);
-  log(`binaries ready after ${Math.round((Date.now() - started) / 1000)}s`);
-  return built;
 }

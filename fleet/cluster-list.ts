@@ -7,6 +7,8 @@ export interface FleetClusterSpec {
   /** Key in clusters.yaml. */
   name: string;
   context: string;
+  /** `fleet: { apiserverArgs: [...] }`: extra kube-apiserver flags (a fleet file of the tests or benchmarks, never a deploy repository's). */
+  apiserverArgs?: string[];
 }
 
 /** Parses clusters.yaml text; every problem is reported at once. Clusters sharing a context share one local cluster. */
@@ -24,7 +26,12 @@ export function parseClusterList(text: string, file: string): FleetClusterSpec[]
       problems.push(`${file}: clusters.${name}: needs a \`context:\` (the kubeconfig context to serve it under)`);
       continue;
     }
-    if (!out.some((c) => c.context === context)) out.push({ name, context });
+    const args = (entry as { fleet?: { apiserverArgs?: unknown } }).fleet?.apiserverArgs;
+    if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'string' && a.startsWith('--')))) {
+      problems.push(`${file}: clusters.${name}.fleet.apiserverArgs: a list of --flags`);
+      continue;
+    }
+    if (!out.some((c) => c.context === context)) out.push({ name, context, ...(args ? { apiserverArgs: args as string[] } : {}) });
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   if (out.length === 0) throw new Error(`${file}: \`clusters:\` is empty`);

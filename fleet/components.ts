@@ -66,6 +66,7 @@ export function apiserverCommand(
       `--etcd-servers=http://${LOOPBACK}:${etcdClientPort}`,
       `--etcd-prefix=${etcdPrefix(fleetName, cluster.context)}`,
       `--token-auth-file=${paths.tokens}`,
+      `--client-ca-file=${paths.clientCaCert}`,
       '--authorization-mode=RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${paths.saPub}`,
@@ -75,6 +76,7 @@ export function apiserverCommand(
       '--enable-priority-and-fairness=false',
       '--profiling=false',
       '--v=0',
+      ...(cluster.apiserverArgs ?? []),
     ],
   };
 }

@@ -4,6 +4,7 @@
 // prefix, static admin token), kube-controller-manager, kube-scheduler and a
 // kwok controller running a few fake nodes. `npm run fleet` is a thin CLI
 // over these functions; tests and the demo call them directly.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +41,10 @@ export interface FleetClusterInfo {
   name: string;
   context: string;
   server: string;
+  /** The cluster's admin token (group system:masters). */
+  token: string;
+  /** Files for kubeconfigs other than the fleet's (client certificates, the serving CA alone). */
+  pki: { servingCa: string; clientCert: string; clientKey: string; clientCaCert: string; clientCaKey: string };
 }
 
 export interface FleetInfo {
@@ -115,8 +120,29 @@ function writeIfChanged(file: string, content: string): boolean {
   return true;
 }
 
+/**
+ * A client CA the apiserver trusts (--client-ca-file) and an admin client
+ * certificate it signed (CN fleet-cert-admin, O system:masters), made once
+ * with openssl (scripts/system-deps.mjs installs it).
+ */
+function ensureClientPki(cp: ClusterPaths): void {
+  if (existsSync(cp.adminCert) && existsSync(cp.clientCaCert)) return;
+  mkdirSync(dirname(cp.clientCaCert), { recursive: true, mode: 0o700 });
+  const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl(['req', '-x509', ...ec, '-keyout', cp.clientCaKey, '-out', cp.clientCaCert, '-days', '3650', '-subj', '/CN=fleet-client-ca']);
+  const csr = `${cp.adminKey}.csr`;
+  ssl(['req', ...ec, '-keyout', cp.adminKey, '-out', csr, '-subj', '/O=system:masters/CN=fleet-cert-admin']);
+  const ext = `${cp.adminKey}.ext`;
+  writeFileSync(ext, 'extendedKeyUsage=clientAuth\n');
+  ssl(['x509', '-req', '-in', csr, '-CA', cp.clientCaCert, '-CAkey', cp.clientCaKey, '-CAcreateserial', '-out', cp.adminCert, '-days', '3650', '-extfile', ext]);
+  rmSync(csr, { force: true });
+  rmSync(ext, { force: true });
+}
+
 function prepareClusterFiles(cluster: ClusterState, cp: ClusterPaths): void {
   mkdirSync(cp.certs, { recursive: true });
+  ensureClientPki(cp);
   if (!existsSync(cp.saKey) || !existsSync(cp.saPub)) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
@@ -132,8 +158,9 @@ function prepareClusterFiles(cluster: ClusterState, cp: ClusterPaths): void {
 
 function kubeconfigEntries(state: FleetState, fp: FleetPaths): KubeconfigEntry[] {
   return Object.values(state.clusters).map((c) => {
-    const cert = clusterPaths(fp, c.context).servingCert;
-    const caPem = existsSync(cert) ? caFromServingCert(readFileSync(cert, 'utf8')) : undefined;
+    const cp = clusterPaths(fp, c.context);
+    const caPem = existsSync(cp.servingCert) ? caFromServingCert(readFileSync(cp.servingCert, 'utf8')) : undefined;
+    if (caPem) writeIfChanged(cp.servingCa, caPem);
     return { context: c.context, server: server(c), token: c.token, ...(caPem ? { caPem } : {}) };
   });
 }
@@ -401,6 +428,9 @@ async function ensureFleetOnce(options: EnsureFleetOptions): Promise<FleetInfo> 
         log(`${spec.context}: new cluster (for ${spec.name}), services ${clusterNetwork(cluster.index).serviceCIDR}`);
       }
       const c = cluster;
+      // the file's flags are the cluster's (a changed list restarts its apiserver: runsCommand sees it)
+      if (spec.apiserverArgs?.length) c.apiserverArgs = spec.apiserverArgs;
+      else delete c.apiserverArgs;
       const marker = `${fp.dir}/`;
       if (etcd.restartedOnNewPort) force.add('kube-apiserver');
       if (stagesChanged && isOurs(c.processes.kwok, marker)) force.add('kwok');
@@ -426,7 +456,8 @@ async function ensureFleetOnce(options: EnsureFleetOptions): Promise<FleetInfo> 
       contexts: specs.map((s) => s.context),
       clusters: specs.map((s) => {
         const c = state.clusters[s.context] as ClusterState;
-        return { name: s.name, context: s.context, server: server(c) };
+        const cp = clusterPaths(fp, s.context);
+        return { name: s.name, context: s.context, server: server(c), token: c.token, pki: { servingCa: cp.servingCa, clientCert: cp.adminCert, clientKey: cp.adminKey, clientCaCert: cp.clientCaCert, clientCaKey: cp.clientCaKey } };
       }),
     };
   });
@@ -497,6 +528,29 @@ export async function stopFleet(name?: string, options: StopFleetOptions = {}): 
     rmSync(fp.dir, { recursive: true, force: true });
     log(`removed ${fp.dir}`);
   }
+}
+
+/** Stops one cluster of the fleet and forgets it (its etcd prefix stays): a cluster a test or benchmark added for itself. */
+export async function stopFleetCluster(context: string, options: { name?: string; log?: Log } = {}): Promise<void> {
+  const fleet = fleetName(options.name);
+  const log = options.log ?? stderrLog(fleet);
+  const fp = fleetPaths(fleet);
+  await withFleetLock(fleet, log, async () => {
+    const state = readState(fleet);
+    const cluster = state?.clusters[context];
+    if (!state || !cluster) return;
+    const marker = `${fp.dir}/`;
+    for (const phase of [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver']] as ComponentName[][]) {
+      await Promise.all(phase.map(async (component) => {
+        const proc = cluster.processes[component];
+        if (isOurs(proc, marker)) await stopProcess(proc, marker);
+      }));
+    }
+    delete state.clusters[context];
+    writeState(state);
+    writeFleetKubeconfig(state, fp);
+    log(`${context}: stopped and removed from the fleet`);
+  });
 }
 
 export interface ComponentStatus {

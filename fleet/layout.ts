@@ -6,7 +6,8 @@
 //   kwok-stages.yaml       the Stages the kwok controllers play
 //   logs/                  one log per process: etcd.log, <context>.<component>.log
 //   etcd/                  the shared etcd's data
-//   clusters/<context>/    per cluster: certs/, sa.key, sa.pub, tokens.csv, kubeconfig (for its components)
+//   clusters/<context>/    per cluster: certs/, sa.key, sa.pub, tokens.csv, kubeconfig (for its components),
+//                          pki/ (a client CA the apiserver trusts, an admin client certificate)
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './tools.ts';
@@ -36,6 +37,8 @@ export interface ClusterState {
   token: string;
   ports: { apiserver: number; controllerManager: number; scheduler: number };
   processes: Partial<Record<ComponentName, ProcessState>>;
+  /** Extra kube-apiserver flags of this cluster (the fleet file's `fleet.apiserverArgs`). */
+  apiserverArgs?: string[];
 }
 
 export interface FleetState {
@@ -93,6 +96,14 @@ export interface ClusterPaths {
   saPub: string;
   tokens: string;
   kubeconfig: string;
+  /** The CA whose client certificates the apiserver accepts (--client-ca-file), and its key. */
+  clientCaCert: string;
+  clientCaKey: string;
+  /** A client certificate of that CA: user fleet-cert-admin in group system:masters. */
+  adminCert: string;
+  adminKey: string;
+  /** The CA of the apiserver's serving certificate, alone. */
+  servingCa: string;
 }
 
 /** Context names may hold characters a directory name should not. */
@@ -110,6 +121,11 @@ export function clusterPaths(fleet: FleetPaths, context: string): ClusterPaths {
     saPub: join(dir, 'sa.pub'),
     tokens: join(dir, 'tokens.csv'),
     kubeconfig: join(dir, 'kubeconfig'),
+    clientCaCert: join(dir, 'pki', 'client-ca.crt'),
+    clientCaKey: join(dir, 'pki', 'client-ca.key'),
+    adminCert: join(dir, 'pki', 'admin.crt'),
+    adminKey: join(dir, 'pki', 'admin.key'),
+    servingCa: join(dir, 'pki', 'serving-ca.crt'),
   };
 }
 

@@ -4,13 +4,14 @@
 //   helm plugin install ./helm-cascade-plugin-0.1.0.tgz --verify=false (Helm 4)
 //
 // It carries the npm package exactly as `npm pack` makes it (compiled dist/,
-// bin/, schema/, plugin.yaml, completion.yaml) plus its production
+// bin/, schema/, plugin.yaml, plugin.complete, completion.yaml) plus its production
 // dependencies, copied from node_modules as package-lock.json pins them: real
 // files only, no symlinks (Helm 4's extractor refuses them) and no ':' in any
 // path (both majors refuse those).
 //
 // The layout serves helm's three ways of installing an archive:
-//   plugin.yaml, completion.yaml       at the root: Helm 3 and Helm 4 install a
+//   plugin.yaml, completion.yaml,      at the root: Helm 3 and Helm 4 install a
+//   plugin.complete
 //                                      URL by extracting it and taking the folder
 //                                      that holds plugin.yaml (Helm 3: the root only)
 //   helm-cascade-plugin/               the package, with its own plugin.yaml:
@@ -30,7 +31,7 @@
 // `helm plugin package --sign` writes (helm.sh/helm/v4 pkg/provenance).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,9 +81,12 @@ try {
     deps++;
   }
 
-  // 3. The root plugin.yaml (for URL installs) and completion.yaml.
+  // 3. The root plugin.yaml (for URL installs), completion.yaml and plugin.complete (executable: helm runs it).
   writeFileSync(join(stage, 'plugin.yaml'), pluginYaml.replaceAll('$HELM_PLUGIN_DIR/bin/', `$HELM_PLUGIN_DIR/${PLUGIN_DIR}/bin/`));
   cpSync(join(inner, 'completion.yaml'), join(stage, 'completion.yaml'));
+  cpSync(join(inner, 'plugin.complete'), join(stage, 'plugin.complete'));
+  chmodSync(join(inner, 'plugin.complete'), 0o755);
+  chmodSync(join(stage, 'plugin.complete'), 0o755);
 
   // 4. Check what helm would refuse, then tar it: root files first, sorted, fixed owner and time.
   const walk = (dir) => {
@@ -99,7 +103,7 @@ try {
   const epoch = process.env.SOURCE_DATE_EPOCH ?? gitTime() ?? String(Math.floor(Date.now() / 1000));
   const tar = execFileSync('tar', [
     '--create', '--file=-', '--format=gnu', '--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner',
-    '--mode=u+rw,go+r,go-w', '--hard-dereference', '-C', stage, 'plugin.yaml', 'completion.yaml', PLUGIN_DIR,
+    '--mode=u+rw,go+r,go-w', '--hard-dereference', '-C', stage, 'plugin.yaml', 'completion.yaml', 'plugin.complete', PLUGIN_DIR,
   ], { maxBuffer: 1 << 30 });
   mkdirSync(values['out-dir'], { recursive: true });
   const out = join(values['out-dir'], archiveName);

@@ -2,13 +2,14 @@
 // flags it takes (and only those), parses them once into its typed options,
 // and lazily imports its handler, so `--help` loads no command code. The one
 // top-level catch maps every error to its exit code through errors.ts.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import * as options from './commands/options.ts';
 import type { RawFlags } from './commands/options.ts';
 import type { CommandResult } from './commands/io.ts';
+import { printOutput } from './commands/io.ts';
 import { CascadeError, ConfigError, EXIT_CODES, exitCodeOf, formatDiagnostic } from './errors.ts';
 import type { Outcome } from './errors.ts';
-import { redactor, shown } from './redact.ts';
+import { shown } from './redact.ts';
 
 export const VERSION = '0.1.0';
 
@@ -40,6 +41,7 @@ const FLAGS = {
   cacheDir: () => new Option('--cache-dir <dir>', 'cache folder for charts and renders (default: $XDG_CACHE_HOME/helm-cascade or ~/.cache/helm-cascade)'),
   renderAll: () => new Option('--render-all', 'render every unit, even those whose inputs are those of the deployed revision (no render cache)'),
   lockTimeout: () => new Option('--lock-timeout <duration>', 'wait this long for another run\'s lock (e.g. 10m) instead of refusing'),
+  log: () => new Option('--log <file>', 'write the run log (JSON Lines) here (default: .helm-cascade/runs/RUN_ID.jsonl beside clusters.yaml)'),
 } as const;
 type FlagName = keyof typeof FLAGS;
 
@@ -49,6 +51,8 @@ const RENDER: FlagName[] = [...CLUSTER, 'values', 'set', 'setString', 'setFile',
 
 interface CommandSpec {
   name: string;
+  /** Left out of --help and of completion (`__complete`). */
+  hidden?: boolean;
   description: string;
   examples: string[];
   flags: FlagName[];
@@ -61,9 +65,12 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'validate',
     description: 'parse and check every file; report every problem as file:line:col',
-    examples: ['helm-cascade validate', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
+    examples: ['helm-cascade validate', 'helm-cascade validate --strict', 'helm-cascade validate --online --kubeconfig ~/.kube/config'],
     flags: [...REPO, 'kubeconfig', 'helm'],
-    extra: (c) => c.option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules'),
+    extra: (c) =>
+      c
+        .option('--online', 'also check that every context exists in the kubeconfig, and render every release against its cluster to check the house rules')
+        .option('--strict', 'warnings fail too (exit 4): a repository that deploys nothing, a house rule that only warns'),
     run: async (raw) => (await import('./commands/validate.ts')).run(options.validateOptions(raw)),
   },
   {
@@ -76,13 +83,13 @@ const COMMANDS: CommandSpec[] = [
         .option('--out <file>', 'save the plan (with digests) for apply --plan')
         .option('--explain', 'show which file or flag set each value')
         .option('--detailed-exitcode', 'exit 2 when changes are pending, 0 when none'),
-    run: async (raw) => (await import('./commands/plan.ts')).run(options.planOptions(raw)),
+    run: async (raw) => (await import('./commands/plan.ts')).run(await options.planOptions(raw)),
   },
   {
     name: 'apply',
     description: 'execute the waves in order, gate every wave on health, stop at the first failed gate',
     examples: ['helm-cascade apply --yes --junit apply.xml', 'helm-cascade apply --dry-run', 'helm-cascade apply --plan plan.json --yes', 'helm-cascade apply --wave canary --lock-timeout 10m'],
-    flags: [...RENDER, 'yes', 'junit', 'lockTimeout'],
+    flags: [...RENDER, 'yes', 'junit', 'lockTimeout', 'log'],
     extra: (c) =>
       c
         .option('--dry-run', 'everything up to helm, then helm --dry-run=server')
@@ -90,17 +97,18 @@ const COMMANDS: CommandSpec[] = [
         .option('--from-wave <name>', 'start at this wave')
         .option('--shard <i/n>', 'with --wave: apply share i of n of the wave (whole clusters, failover chains together), one agent per share')
         .option('--recover', 'roll releases stuck in pending-* back to their last deployed revision first'),
-    run: async (raw) => (await import('./commands/apply.ts')).run(options.applyOptions(raw)),
+    run: async (raw) => (await import('./commands/apply.ts')).run(await options.applyOptions(raw)),
   },
   {
     name: 'drift',
     description: 'report every release that differs from the repository, was changed by hand, is broken or unhealthy',
-    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091'],
+    examples: ['helm-cascade drift', 'helm-cascade drift --format text,junit=drift.xml,html=drift.html --notify "$SLACK_WEBHOOK"', 'helm-cascade drift --format text,prometheus=/var/lib/node-exporter/helm-cascade.prom --pushgateway http://pushgateway:9091', 'helm-cascade drift --shard 2/4 --format json=shard-2.json'],
     flags: [...CLUSTER, 'junit', 'cacheDir', 'renderAll'],
     extra: (c) =>
       c
         .option('--format <formats>', 'text,json,junit,markdown,html,prometheus (name=file to write a file)', 'text')
         .option('--pushgateway <url>', 'push the metrics (as --format prometheus) to a Prometheus Pushgateway')
+        .option('--shard <i/n>', 'check share i of n of the clusters (whole clusters, failover chains together), one job per share; the report says which (helm-cascade report merges them) and the pushed metrics are grouped by shard')
         .option('--notify <url>', 'post a summary to a Slack-compatible webhook when drift is found')
         .option('--notify-always', 'post even when nothing drifted'),
     run: async (raw, cmd) => (await import('./commands/drift.ts')).run(options.driftOptions(raw, cmd.getOptionValueSource('format') === 'cli')),
@@ -116,9 +124,21 @@ const COMMANDS: CommandSpec[] = [
     name: 'rollback',
     description: 'roll a wave, a release or everything back to the revisions before the last apply',
     examples: ['helm-cascade rollback', 'helm-cascade rollback --wave canary', 'helm-cascade rollback -l name=account-service --run 20261122T020241Z'],
-    flags: [...CLUSTER.filter((f) => f !== 'output'), 'wave', 'lockTimeout'],
+    flags: [...CLUSTER.filter((f) => f !== 'output'), 'wave', 'lockTimeout', 'log'],
     extra: (c) => c.option('--run <id>', 'the apply run to undo (default: the last one)'),
     run: async (raw) => (await import('./commands/rollback.ts')).run(options.rollbackOptions(raw)),
+  },
+  {
+    name: 'report',
+    description: 'render one or more run logs (the shards of a wave merged) as html, json, junit or markdown',
+    examples: ['helm-cascade report .helm-cascade/runs/20261122T020241Z-1a2b3c.jsonl --format html --out run.html', 'helm-cascade report shard-1.jsonl shard-2.jsonl --format junit --out apply.xml'],
+    flags: [],
+    extra: (c) =>
+      c
+        .argument('<logs...>', 'run logs written by apply or rollback (--log, or .helm-cascade/runs/)')
+        .addOption(new Option('--format <format>', 'report format').choices(['html', 'json', 'junit', 'markdown']).default('html'))
+        .option('--out <file>', 'write the report to this file (default: standard output)'),
+    run: async (raw, cmd) => (await import('./commands/report.ts')).run(options.reportOptions(cmd.args, raw)),
   },
   {
     name: 'import',
@@ -155,17 +175,41 @@ const COMMANDS: CommandSpec[] = [
     flags: ['output', 'helm'],
     run: async (raw) => (await import('./commands/version.ts')).run({ output: raw.output === 'json' ? 'json' : 'text', helmBin: typeof raw.helm === 'string' ? raw.helm : undefined, version: VERSION }),
   },
+  {
+    name: 'completion',
+    description: 'print the shell completion script (commands, flags, and wave, cluster, release and track names)',
+    examples: ['source <(helm-cascade completion bash)', 'helm-cascade completion zsh > "${fpath[1]}/_helm-cascade"', 'helm-cascade completion fish > ~/.config/fish/completions/helm-cascade.fish'],
+    flags: [],
+    extra: (c) => c.addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish'])),
+    run: async (_raw, cmd) => (await import('./commands/completion.ts')).run({ shell: String(cmd.processedArgs[0]), program: cmd.parent ?? cmd, version: VERSION }),
+  },
+  {
+    name: '__complete',
+    hidden: true,
+    description: "the names completion offers: wave, cluster, release or track, from the line's deploy repository",
+    examples: ['helm-cascade __complete wave --clusters fleet/clusters.yaml', 'helm-cascade __complete words -- apply --wave ""'],
+    flags: ['clusters', 'releases'],
+    extra: (c) => c.argument('<kind>', 'wave, cluster, release or track; or words: complete the line given after -- (for helm)').argument('[words...]'),
+    run: async (raw, cmd) =>
+      (await import('./commands/complete.ts')).run({
+        kind: String(cmd.processedArgs[0]),
+        words: (cmd.processedArgs[1] as string[] | undefined) ?? [],
+        clustersFile: String(raw.clusters),
+        releasesDir: typeof raw.releases === 'string' ? raw.releases : undefined,
+        program: cmd.parent ?? cmd,
+      }),
+  },
 ];
 
 function register(program: Command, spec: CommandSpec): void {
-  const cmd = program.command(spec.name).description(spec.description);
+  const cmd = program.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
   for (const f of spec.flags) cmd.addOption(FLAGS[f]());
   spec.extra?.(cmd);
   cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   cmd.action(async (...args: unknown[]) => {
     const c = args[args.length - 1] as Command;
     const result = await spec.run(c.opts() as RawFlags, c);
-    if (result.output) process.stdout.write(redactor.redact(result.output));
+    if (result.output) printOutput(result.output);
     process.exitCode = EXIT_CODES[result.outcome];
   });
 }

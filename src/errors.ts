@@ -10,8 +10,23 @@ export interface Diagnostic {
   message: string;
 }
 
+/** Longest quoted string or word a message shows whole. */
+const MAX_SHOWN = 200;
+
+/**
+ * A message with every quoted string and every word longer than MAX_SHOWN
+ * cut short, its length said: an unknown 100 KB key is named, not printed.
+ */
+export function shortenLong(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"|[^\s"]+/g, (m) => {
+    if (m.length <= MAX_SHOWN) return m;
+    const quoted = m.startsWith('"') && m.endsWith('"') && m.length > 1;
+    return `${m.slice(0, 60)}...${quoted ? '"' : ''} (${m.length} characters)`;
+  });
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.message}`;
+  return `${d.file}:${d.line}:${d.col}: ${shortenLong(d.message)}`;
 }
 
 export class CascadeError extends Error {
@@ -106,7 +121,7 @@ export const EXIT_CODES: Readonly<Record<Outcome, number>> = {
 };
 
 /** The outcome of a thrown error. */
-function outcomeOf(err: unknown): Outcome {
+function outcomeOfError(err: unknown): Outcome {
   if (err instanceof ConfigError || err instanceof UsageError || err instanceof BadInputError) return 'bad-input';
   if (err instanceof PreflightError) return 'refused';
   if (err instanceof GateFailedError) return 'gate-failed';
@@ -115,7 +130,7 @@ function outcomeOf(err: unknown): Outcome {
 }
 
 export function exitCodeOf(err: unknown): number {
-  return EXIT_CODES[outcomeOf(err)];
+  return EXIT_CODES[outcomeOfError(err)];
 }
 
 /** Another run holds the lock (Lease) of a release (exit 5, as every PreflightError). */

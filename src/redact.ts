@@ -80,3 +80,11 @@ export function stripUrlCredentials(text: string): string {
 export function shown(text: string): string {
   return redactor.redact(stripUrlCredentials(text));
 }
+
+/** The same data with `shown` applied to every string in it (before it is escaped for HTML, Markdown or XML, where a secret's text could hide). */
+export function shownDeep<T>(v: T): T {
+  if (typeof v === 'string') return shown(v) as T;
+  if (Array.isArray(v)) return v.map((x: unknown) => shownDeep(x)) as T;
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shownDeep(x)])) as T;
+  return v;
+}

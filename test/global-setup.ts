@@ -1,12 +1,13 @@
 // Runs once before the whole suite (node --test --test-global-setup): builds
-// the local fleet's control-plane binaries when they are not cached yet (a
-// cold build takes 10-25 minutes on 2 cores, so it must not count against any
-// single test's timeout) and brings up the shared fleet of the example
-// clusters.yaml. After the suite, stops that fleet if this run started it, so
+// the local fleet's control-plane binaries and the secret tools (Vault, sops,
+// age) when they are not cached yet (a cold build takes 10-25 minutes on 2
+// cores, so it must not count against any single test's timeout) and brings
+// up the shared fleet of the example clusters.yaml. After the suite, stops that fleet if this run started it, so
 // CI leaves no process behind.
 import { join } from 'node:path';
 import { ensureBinaries } from '../fleet/binaries.ts';
 import { ensureFleet, fleetStatus, stopFleet } from '../fleet/fleet-api.ts';
+import { ensureSecretTools } from '../fleet/secret-tools.ts';
 import { repoRoot } from '../fleet/tools.ts';
 import { ensureHelmfile } from './import/support/helmfile-binary.ts';
 
@@ -15,6 +16,8 @@ let startedHere = false;
 export async function globalSetup(): Promise<void> {
   const log = (l: string) => process.stderr.write(`[test setup] ${l}\n`);
   await ensureBinaries(log);
+  // Vault, sops and age for the secret-reference tests (a cold Vault build takes about 10 minutes)
+  await ensureSecretTools(log);
   // the import tests' reference (helmfile, 10-30 minutes cold): built here so no single test's timeout pays for it
   await ensureHelmfile(log);
   const before = await fleetStatus().catch(() => undefined);

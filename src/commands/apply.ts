@@ -1,29 +1,29 @@
-// helm-cascade apply: flags -> ApplyRequest -> run/apply.ts -> reports. Owns
-// the I/O edges of a run: the listr2 tree on a TTY (plain timestamped lines
-// otherwise, or with CI set), the approval prompt, SIGINT/SIGTERM, and the
-// JSON/JUnit reports.
+// helm-cascade apply: flags -> ApplyRequest (once) -> run/apply.ts, which
+// writes the run log; every report is read from that log: the live lines (or
+// the listr2 tree on a TTY, CI unset), the closing text or JSON, JUnit, and
+// the exit outcome. Owns the I/O edges: the approval prompt, SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import type { Outcome } from '../errors.ts';
 import { summaryLine } from '../plan/assemble.ts';
+import { planSummary } from '../run/steps.ts';
 import type { Plan } from '../plan/types.ts';
+import { shown } from '../redact.ts';
 import { renderPlanText } from '../report/plan-text.ts';
-import { runJson, runJunit, runText } from '../report/run-report.ts';
 import { startListrView } from '../report/run-listr.ts';
 import type { ListrRunView } from '../report/run-listr.ts';
-import { formatRunEvent } from '../report/run-text.ts';
+import { runExit, runJson, runJunit, runText } from '../report/run-report.ts';
+import { RunLines } from '../report/run-text.ts';
+import { runView } from '../report/run-view.ts';
 import { applyRepo } from '../run/apply.ts';
 import type { ApplyIo, ApplyRequest } from '../run/apply.ts';
-import type { RunEvent } from '../run/execute.ts';
+import type { RunEvent } from '../run/events.ts';
 import { parseShard } from '../run/shard.ts';
-import type { Shard } from '../run/shard.ts';
-import type { RunResult } from '../run/types.ts';
-import { checkWaveFlag, withContext } from './context.ts';
+import { withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
-import { trapSignals } from './signals.ts';
 import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
 import type { ApplyOptions } from './options.ts';
+import { trapSignals } from './signals.ts';
 
 async function askYes(changes: number): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -32,80 +32,61 @@ async function askYes(changes: number): Promise<boolean> {
   return answer.trim() === 'yes';
 }
 
-function outcomeOf(r: RunResult, signal: 'SIGINT' | 'SIGTERM' | undefined): Outcome {
-  if (signal) return signal === 'SIGINT' ? 'sigint' : 'sigterm';
-  switch (r.outcome) {
-    case 'succeeded':
-      return 'success';
-    case 'gate-failed':
-      return 'gate-failed';
-    case 'lock-refused':
-      return 'refused';
-    case 'interrupted':
-      return 'sigterm';
-    case 'helm-failed':
-      return 'failed';
-  }
-}
-
-const VERDICT: Partial<Record<Outcome, (r: RunResult) => string>> = {
-  'gate-failed': (r) => `health gate failed in wave "${r.failedWave}" (see above)`,
-  refused: () => 'another run holds a lock (see above); nothing more was changed',
-  failed: (r) => `helm failed in wave "${r.failedWave}" (see above)`,
-};
-
-function request(o: ApplyOptions, wave: string | undefined, shard: Shard | undefined): ApplyRequest {
+/** The flags as a plain request, once (a bad --shard is exit 4 before anything is read). */
+function request(o: ApplyOptions): ApplyRequest {
   return {
-    plan: { selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o), ...cacheFlags(o) },
+    plan: { selector: o.selector, ...(o.wave !== undefined ? { wave: o.wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o), ...cacheFlags(o) },
     dryRun: o.dryRun,
     planFile: o.planFile,
     fromWave: o.fromWave,
-    ...(shard ? { shard } : {}),
+    shard: parseShard(o.shard, o.wave),
     recover: o.recover,
     yes: o.yes,
     concurrency: runConcurrency(o),
     lockTimeoutMs: o.lockTimeoutMs,
+    logFile: o.logFile,
+  };
+}
+
+/** Where the run's events go as they are written: the listr2 tree on a developer's terminal, else timestamped lines. */
+function liveView(o: ApplyOptions): { watch: (e: RunEvent) => void; close: () => Promise<void> } {
+  const out = o.output === 'json' ? process.stderr : process.stdout;
+  const lines = new RunLines();
+  let tree: ListrRunView | undefined;
+  return {
+    watch(e) {
+      if (e.event === 'run-start' && process.stdout.isTTY === true && o.output === 'text' && !process.env.CI) tree = startListrView(e);
+      if (tree) return tree.watch(e);
+      if (e.event === 'run-start') out.write(`${summaryLine(planSummary(e.plan))}${o.dryRun ? ' (dry-run)' : ''}\n`);
+      const line = lines.line(e);
+      if (line) out.write(`${shown(line)}\n`);
+    },
+    close: async () => tree?.close(),
   };
 }
 
 export async function run(o: ApplyOptions): Promise<CommandResult> {
-  const shard = parseShard(o.shard, o.wave); // a bad --shard: exit 4 before anything is read
-  return withContext(o, async (ctx) => {
-    const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
-    checkWaveFlag(ctx.repo, 'from-wave', o.fromWave);
-    const signals = trapSignals('rolling back the wave and releasing locks');
-    const live = o.output === 'json' ? process.stderr : process.stdout;
-    let view: ListrRunView | undefined;
-    const io: ApplyIo = {
-      emit: (e: RunEvent) => {
-        if (view) return view.emit(e);
-        const line = formatRunEvent(e, new Date());
-        if (line) live.write(`${line}\n`);
-      },
-      say: note,
-      showPlan: (p: Plan) => process.stdout.write(renderPlanText(p, { color: o.color, explain: false })),
-      confirm: process.stdin.isTTY === true ? askYes : undefined,
-      started: (p: Plan) => {
-        if (process.stdout.isTTY === true && o.output === 'text' && !process.env.CI) view = startListrView(p);
-        else live.write(`${summaryLine(p.summary)}${o.dryRun ? ' (dry-run)' : ''}\n`);
-      },
-      signal: signals.signal,
-    };
-    let ran;
-    try {
-      ran = await applyRepo(ctx, request(o, wave, shard), io);
-    } finally {
-      await view?.close();
-      signals.off();
-    }
-    if (ran.kind === 'cancelled') return { outcome: 'success', output: 'Apply cancelled; nothing was changed.\n' };
-    const { result, gateResults } = ran;
-    const signal = signals.which();
-    if (signal) result.signal = signal;
-    if (o.junit) writeFileSync(o.junit, runJunit(result, gateResults));
-    const outcome = outcomeOf(result, signal);
-    const verdict = VERDICT[outcome]?.(result);
-    if (verdict) note(`helm-cascade: ${verdict}`);
-    return { outcome, output: o.output === 'json' ? runJson(result, gateResults) : runText(result, gateResults) };
-  });
+  const req = request(o);
+  const view = liveView(o);
+  const signals = trapSignals('rolling back the wave and releasing locks');
+  const io: ApplyIo = {
+    say: note,
+    showPlan: (p: Plan) => process.stdout.write(renderPlanText(p, { color: o.color, explain: false })),
+    confirm: process.stdin.isTTY === true ? askYes : undefined,
+    watch: view.watch,
+    signal: signals.signal,
+  };
+  let ran;
+  try {
+    ran = await withContext(o, (ctx) => applyRepo(ctx, req, io));
+  } finally {
+    await view.close();
+    signals.off();
+  }
+  if (ran.kind === 'cancelled') return { outcome: 'success', output: 'Apply cancelled; nothing was changed.\n' };
+  const report = runView([{ events: ran.events }]);
+  if (o.junit) writeFileSync(o.junit, runJunit(report));
+  const exit = runExit(report);
+  if (exit.verdict) note(`helm-cascade: ${exit.verdict}`);
+  return { outcome: exit.outcome, output: o.output === 'json' ? runJson(report, { log: ran.logFile }) : runText(report) };
 }

@@ -1,11 +1,17 @@
 // Flags -> typed options, once, for every command. Each command declares
 // the flags it uses (cli.ts registers only those) and gets its own options
 // type; nothing downstream reads commander's raw option bag. Light imports
-// only: this module loads for every command line, `--help` included.
+// only: this module loads for every command line, `--help` included. The
+// commands that take files or value flags get their options checked in full
+// (check-inputs.ts, loaded then) before the repository is read and before
+// any cluster is called.
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../config/duration.ts';
 import { LIMIT_ENV, limitsFromEnv, setFlagDepth } from '../config/limits.ts';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { redactor } from '../redact.ts';
 import type { ValueFlags } from '../helm/argv.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
@@ -51,6 +57,8 @@ interface RenderOptions extends ClusterOptions, CacheOptions {
 
 export interface ValidateOptions extends RepoOptions {
   online: boolean;
+  /** --strict: warnings are bad input too (exit 4). */
+  strict: boolean;
   kubeconfig: string | undefined;
   /** --online renders with it (house rules). */
   helmBin: string | undefined;
@@ -72,6 +80,8 @@ export interface ApplyOptions extends RenderOptions {
   shard: string | undefined;
   recover: boolean;
   lockTimeoutMs: number;
+  /** --log FILE: the run log (default .helm-cascade/runs/RUN_ID.jsonl under the repository's root). */
+  logFile: string | undefined;
 }
 
 export interface DriftOptions extends ClusterOptions, CacheOptions {
@@ -83,6 +93,8 @@ export interface DriftOptions extends ClusterOptions, CacheOptions {
   notifyAlways: boolean;
   /** --pushgateway URL (or $HELM_CASCADE_PUSHGATEWAY_URL): push the metrics there. */
   pushgateway: string | undefined;
+  /** --shard i/n, as given (run/shard.ts parses it). */
+  shard: string | undefined;
 }
 
 export type StatusOptions = ClusterOptions;
@@ -91,6 +103,16 @@ export interface RollbackOptions extends ClusterOptions {
   wave: string | undefined;
   run: string | undefined;
   lockTimeoutMs: number;
+  /** --log FILE: the run log. */
+  logFile: string | undefined;
+}
+
+export interface ReportOptions {
+  /** Run logs (JSON Lines), one or more. */
+  logs: string[];
+  format: 'html' | 'json' | 'junit' | 'markdown';
+  /** --out FILE; undefined: standard output. */
+  out: string | undefined;
 }
 
 /** import helmfile [FILE|DIR] -e ENV... --out DIR --partial */
@@ -178,16 +200,38 @@ function renderOptions(raw: RawFlags): RenderOptions {
 }
 
 export function validateOptions(raw: RawFlags): ValidateOptions {
-  return { ...repoOptions(raw), online: raw.online === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
+  return { ...repoOptions(raw), online: raw.online === true, strict: raw.strict === true, kubeconfig: str(raw.kubeconfig), helmBin: str(raw.helm) };
 }
 
-export function planOptions(raw: RawFlags): PlanOptions {
-  return { ...renderOptions(raw), out: str(raw.out), explain: raw.explain === true, detailedExitcode: raw.detailedExitcode === true };
+/** Where apply's --junit and plan's --out write: the folder must exist (found now, not after the run; drift makes its report folders). */
+function checkOutputFolder(flag: string, file: string | undefined): void {
+  if (file === undefined) return;
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--${flag} ${JSON.stringify(file)}: the folder ${JSON.stringify(dirname(file))} does not exist`);
+}
+
+/** --verbose: the helm calls that check the value flags are listed like every other. */
+function verboseLog(o: RepoOptions): ((line: string) => void) | undefined {
+  return o.verbose ? (l: string) => process.stderr.write(`» ${l}\n`) : undefined;
+}
+
+export async function planOptions(raw: RawFlags): Promise<PlanOptions> {
+  const o: PlanOptions = { ...renderOptions(raw), out: str(raw.out), explain: raw.explain === true, detailedExitcode: raw.detailedExitcode === true };
+  const check = await import('./check-inputs.ts');
+  checkOutputFolder('out', o.out);
+  await check.checkValueFlags(o.valueFlags, o.helmBin, verboseLog(o));
+  return o;
+}
+
+/** --wave runs one wave, --from-wave that wave and every later one: together they say two things. */
+function checkWaveFlags(wave: string | undefined, fromWave: string | undefined): void {
+  if (wave !== undefined && fromWave !== undefined) throw new UsageError(`--wave ${JSON.stringify(wave)} and --from-wave ${JSON.stringify(fromWave)} cannot be combined: --wave runs that one wave, --from-wave that wave and every later one; give one of them`);
 }
 
 /** `--yes`, or CI set (Jenkins sets it), counts as consent; without a TTY and without either, apply refuses (Terraform does too). */
-export function applyOptions(raw: RawFlags): ApplyOptions {
-  return {
+export async function applyOptions(raw: RawFlags): Promise<ApplyOptions> {
+  checkWaveFlags(str(raw.wave), str(raw.fromWave));
+  const o: ApplyOptions = {
     ...renderOptions(raw),
     yes: raw.yes === true || Boolean(process.env.CI),
     junit: str(raw.junit),
@@ -197,15 +241,42 @@ export function applyOptions(raw: RawFlags): ApplyOptions {
     shard: str(raw.shard),
     recover: raw.recover === true,
     lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
+    logFile: str(raw.log),
   };
+  const check = await import('./check-inputs.ts');
+  checkOutputFolder('junit', o.junit);
+  check.checkPlanFile(o.planFile);
+  await check.checkValueFlags(o.valueFlags, o.helmBin, verboseLog(o));
+  return o;
+}
+
+/** A URL as a message may show it: no user information (it may hold a password), no more than 100 characters. */
+export function urlShown(text: string): string {
+  const at = text.lastIndexOf('@');
+  const safe = at >= 0 ? `(credentials hidden)@${text.slice(at + 1)}` : text;
+  return safe.length > 100 ? `${safe.slice(0, 80)}... (${safe.length} characters)` : safe;
+}
+
+/** An http(s) URL given for `flag`: its credentials registered with the redactor (never printed), anything else refused without printing it whole. */
+function httpUrlOf(flag: string, text: string | undefined, expected: string): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.username || url.password)) {
+    redactor.add(url.password, decodeURIComponent(url.password), `${url.username}:${url.password}`);
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || !url.host) throw new UsageError(`--${flag} expects ${expected}, not "${urlShown(text)}"`);
+  return text;
 }
 
 export function driftOptions(raw: RawFlags, formatGiven: boolean): DriftOptions {
-  const notify = str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined);
-  if (notify !== undefined && !/^https?:\/\//.test(notify)) throw new UsageError(`--notify expects an http(s) URL of a Slack-compatible webhook`);
-  const pushgateway = str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined);
-  if (pushgateway !== undefined && !/^https?:\/\/[^/]/.test(pushgateway)) throw new UsageError(`--pushgateway expects the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091), not "${pushgateway}"`);
-  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway };
+  const notify = httpUrlOf('notify', str(raw.notify) ?? (process.env.HELM_CASCADE_NOTIFY_URL || undefined), 'an http(s) URL of a Slack-compatible webhook');
+  const pushgateway = httpUrlOf('pushgateway', str(raw.pushgateway) ?? (process.env.HELM_CASCADE_PUSHGATEWAY_URL || undefined), 'the http(s) URL of a Prometheus Pushgateway (e.g. http://pushgateway:9091)');
+  return { ...clusterOptions(raw), ...cacheOptions(raw), formats: str(raw.format) ?? 'text', formatGiven, junit: str(raw.junit), notify, notifyAlways: raw.notifyAlways === true, pushgateway, shard: str(raw.shard) };
 }
 
 export function statusOptions(raw: RawFlags): StatusOptions {
@@ -213,7 +284,13 @@ export function statusOptions(raw: RawFlags): StatusOptions {
 }
 
 export function rollbackOptions(raw: RawFlags): RollbackOptions {
-  return { ...clusterOptions(raw), wave: str(raw.wave), run: str(raw.run), lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout) };
+  return { ...clusterOptions(raw), wave: str(raw.wave), run: str(raw.run), lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout), logFile: str(raw.log) };
+}
+
+export function reportOptions(logs: string[], raw: RawFlags): ReportOptions {
+  const format = str(raw.format) ?? 'html';
+  if (format !== 'html' && format !== 'json' && format !== 'junit' && format !== 'markdown') throw new UsageError(`--format "${format}": expected html, json, junit or markdown`);
+  return { logs, format, out: str(raw.out) };
 }
 
 /** helm template is CPU-bound: one per core unless --concurrency says otherwise. */

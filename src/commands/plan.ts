@@ -5,14 +5,12 @@
 // of the plan is still shown).
 import { writeFileSync } from 'node:fs';
 import { planOutcome } from '../plan/assemble.ts';
-import { makePlan } from '../plan/make-plan.ts';
-import { checkPlanPolicies } from '../plan/policies.ts';
-import { validatePlan } from '../plan/validate-on-server.ts';
+import { planRepo } from '../plan/plan-repo.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { lockScope, runsInProgress } from '../run/run-lock.ts';
 import { checkWaveFlag, withContext } from './context.ts';
 import type { CommandResult } from './io.ts';
-import { note } from './io.ts';
+import { note, shownText } from './io.ts';
 import { cacheFlags, renderConcurrency } from './options.ts';
 import type { PlanOptions } from './options.ts';
 
@@ -21,14 +19,12 @@ export async function run(o: PlanOptions): Promise<CommandResult> {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...cacheFlags(o), ...(ctx.log ? { log: ctx.log } : {}) };
-    const made = await makePlan(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients });
+    const { plan } = await planRepo(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients, client: ctx.client });
     // plan takes no run lock; it says when a run of this repository is in progress (its changes are not final)
     for (const line of await runsInProgress(ctx.repo.config.repoName, lockScope(ctx.repo.config, { cluster: o.selector.cluster, wave }), ctx.client)) note(`note: ${line}`);
-    // house rules first: a unit that breaks one is an error, not sent to the API server
-    const { plan } = await validatePlan(checkPlanPolicies(made, ctx.repo), ctx.client);
     // --out: no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)
-    if (o.out !== undefined) writeFileSync(o.out, `${JSON.stringify(planForDisplay(plan), null, 2)}\n`);
+    if (o.out !== undefined) writeFileSync(o.out, shownText(`${JSON.stringify(planForDisplay(plan), null, 2)}\n`));
     const output = o.output === 'json' ? `${JSON.stringify(planForDisplay(plan), null, 2)}\n` : renderPlanText(plan, { color: o.color, explain: o.explain });
     const found = planOutcome(plan);
     return { outcome: found === 'changes' && !o.detailedExitcode ? 'success' : found, output };

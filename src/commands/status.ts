@@ -1,7 +1,9 @@
 // helm-cascade status: one table, cluster x release x track -> revision,
 // chart version, helm status, health now. One batched read of release records
-// per cluster and one live read per (cluster, namespace).
-import { healthLabel, releaseHealthNow } from '../health/release-health.ts';
+// per cluster and one live read per (cluster, namespace); health is judged as
+// drift judges it (health/judge.ts: the gates' judge, restarts by restartWindow).
+import { healthLabel, judgeReleaseHealth } from '../health/judge.ts';
+import { ownedRefs } from '../health/owned.ts';
 import { clientList, GATE_KINDS } from '../health/poller.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { readDeployedReleases } from '../kube/release-records.ts';
@@ -30,10 +32,13 @@ async function rows(ctx: CommandContext, units: UnitSpec[]): Promise<StatusRow[]
     if (!live.has(k)) live.set(k, clientList(ctx.clients.for(u.clusterSpec))(u.namespace, GATE_KINDS).catch(() => []));
     return live.get(k)!;
   };
+  const now = Date.now();
+  const judge = async (u: UnitSpec, d: DeployedRelease) =>
+    healthLabel(judgeReleaseHealth({ owned: ownedRefs(d.manifest, u.namespace), objects: await liveOf(u), health: u.health, now, deployedAt: d.updated ? Date.parse(d.updated) : undefined }));
   return Promise.all(
     units.map(async (u) => {
       const d: DeployedRelease | undefined = deployed.get(unitId(u));
-      const health = d && d.status !== 'uninstalled' ? healthLabel(releaseHealthNow(d.manifest, u.namespace, await liveOf(u), u.health)) : '-';
+      const health = d && d.status !== 'uninstalled' ? await judge(u, d) : '-';
       const status = d?.status ?? (u.enabled ? 'not installed' : 'disabled');
       return { cluster: u.cluster, namespace: u.namespace, release: u.release, track: u.track ?? '-', helmName: u.helmName, revision: d?.revision ?? null, chartVersion: d?.chartVersion ?? null, status, health };
     }),

@@ -10,9 +10,11 @@ const MiB = 1024 * 1024;
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxFileBytes: 10 * MiB,
   maxReleases: 1000,
-  maxSetDepth: 32,
+  maxSetDepth: 30,
   maxRenderBytes: 32 * MiB,
   maxAliasCount: 1000,
+  maxExpandedBytes: 32 * MiB,
+  maxYamlDepth: 256,
 };
 
 /** The environment variable that sets each limit. */
@@ -22,6 +24,8 @@ export const LIMIT_ENV: Readonly<Record<keyof Limits, string>> = {
   maxSetDepth: 'HELM_CASCADE_MAX_SET_DEPTH',
   maxRenderBytes: 'HELM_CASCADE_MAX_RENDER_BYTES',
   maxAliasCount: 'HELM_CASCADE_MAX_YAML_ALIASES',
+  maxExpandedBytes: 'HELM_CASCADE_MAX_YAML_EXPANDED_BYTES',
+  maxYamlDepth: 'HELM_CASCADE_MAX_YAML_DEPTH',
 };
 
 /** The limits, each default replaced by its environment variable when set (a positive whole number). */

@@ -6,7 +6,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from '../errors.ts';
+import { IN_CLUSTER_CONTEXT } from '../model/identity.ts';
 import type {
+  ApiLimitsSpec,
   Limits,
   CascadeValues,
   ChartRepositorySpec,
@@ -29,6 +31,9 @@ import { parseDuration } from './duration.ts';
 import { LIMIT_ENV, limitsFromEnv } from './limits.ts';
 import { buildPolicies, buildPolicyExceptions, policyExceptionDiagnostics } from './policies.ts';
 import { schemaDiagnostics } from './schema.ts';
+import { buildTraffic, trafficDiagnostics } from './traffic.ts';
+import { secretRefDiagnostics } from './secret-refs.ts';
+import { vaultBuilder } from './vault.ts';
 import { crossFileDiagnostics } from './validate.ts';
 import { readYamlFile } from './yaml-file.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
@@ -98,8 +103,24 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases));
+  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases), ...trafficDiagnostics(repo, files));
+  diagnostics.push(...secretRefDiagnostics(repo, { root, boundary, limits, shown, files }));
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/**
+ * Whether a path of a release file is inside one of its `set:` maps (the
+ * release's, a track's, a cluster's, a cluster's track's): integers there
+ * stay exact, as helm's --set keeps them (docs/values.md).
+ */
+export function inSetMap(path: readonly (string | number)[]): boolean {
+  const [a, , c, , e] = path;
+  if (a === 'set') return path.length >= 2;
+  if (a === 'tracks' || a === 'clusters') {
+    if (c === 'set') return path.length >= 4;
+    if (a === 'clusters' && c === 'tracks' && e === 'set') return path.length >= 6;
+  }
+  return false;
 }
 
 interface ReleasesInput {
@@ -139,7 +160,7 @@ function readReleases(r: ReleasesInput, files: Map<string, YamlFile>, diagnostic
       at(abs, outsideMessage('release file', r.shown(abs), where.via, r.boundary));
       continue;
     }
-    const rf = readYamlFile(abs, r.shown(abs), r.limits);
+    const rf = readYamlFile(abs, r.shown(abs), r.limits, { kind: 'config', exactIntsAt: inSetMap });
     files.set(rf.file, rf);
     diagnostics.push(...rf.diagnostics);
     if (rf.data === undefined) continue;
@@ -217,19 +238,24 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
     return undefined;
   }
   const clusters: ClusterSpec[] = [];
+  const vaultFor = vaultBuilder(file, d.vault, diags);
   if (isObj(d.clusters)) {
     for (const [name, c] of Object.entries(d.clusters)) {
       if (!isObj(c)) continue;
       const spec: ClusterSpec = {
         name,
-        context: str(c.context) ?? '',
+        context: c.inCluster === true && c.context === undefined ? IN_CLUSTER_CONTEXT : (str(c.context) ?? ''),
         provider: str(c.provider) ?? '',
         region: str(c.region) ?? '',
         labels: strMap(c.labels),
+        vault: vaultFor(name, c.vault),
         pos: file.keyPosOf(['clusters'], name),
       };
       const fo = str(c.failoverFor);
       if (fo !== undefined) spec.failoverFor = fo;
+      if (c.inCluster === true) spec.inCluster = true;
+      const api = apiLimitsOf(c.api);
+      if (api) spec.api = api;
       clusters.push(spec);
     }
   }
@@ -276,7 +302,17 @@ function buildClustersFile(file: YamlFile, root: string, diags: Diagnostic[]): C
   };
   const kc = str(d.kubeconfig);
   if (kc !== undefined) spec.kubeconfig = kc;
+  const api = apiLimitsOf(d.api);
+  if (api) spec.api = api;
   return spec;
+}
+
+/** `api: { qps, burst, concurrency }` (the schema checked the types). */
+function apiLimitsOf(v: unknown): ApiLimitsSpec | undefined {
+  if (!isObj(v)) return undefined;
+  const out: ApiLimitsSpec = {};
+  for (const k of ['qps', 'burst', 'concurrency'] as const) if (typeof v[k] === 'number') out[k] = v[k];
+  return out;
 }
 
 /** A folder name made into a valid label value (the default repository name). */
@@ -333,6 +369,8 @@ function buildRelease(file: YamlFile, diags: Diagnostic[]): ReleaseSpec | undefi
   if (version !== undefined) rel.chart.version = version;
   const ride = str(d.track);
   if (ride !== undefined) rel.rideWith = ride;
+  const traffic = buildTraffic(file, d.traffic, rel.namespace);
+  if (traffic) rel.traffic = traffic;
   if (isObj(d.tracks)) {
     rel.tracks = {};
     for (const [t, layer] of Object.entries(d.tracks)) rel.tracks[t] = buildLayer(file, ['tracks', t], layer);

@@ -1,30 +1,23 @@
 // JSON Schema validation of both files. The same schemas in schema/ are what
 // editors use (yaml-language-server), so the tool and the editor agree.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { closest, distance } from 'fastest-levenshtein';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../errors.ts';
 import { describeValue } from './limits.ts';
+import { loadSchemaValidators } from './schema-validators.ts';
+import type { SchemaValidators } from './schema-validators.ts';
 import type { YamlFile } from './yaml-file.ts';
 
-const require = createRequire(import.meta.url);
-const AjvClass = require('ajv').default as typeof import('ajv').default;
-
 const schemaDir = new URL('../../schema/', import.meta.url);
-const clustersSchema = JSON.parse(readFileSync(new URL('clusters.schema.json', schemaDir), 'utf8')) as Record<string, unknown>;
-const releaseSchema = JSON.parse(readFileSync(new URL('release.schema.json', schemaDir), 'utf8')) as Record<string, unknown>;
 
-let validators: { clusters: ValidateFunction; release: ValidateFunction } | undefined;
-function getValidators() {
-  if (!validators) {
-    const ajv = new AjvClass({ allErrors: true, verbose: true, strict: false });
-    ajv.addSchema(clustersSchema);
-    validators = {
-      clusters: ajv.compile(clustersSchema),
-      release: ajv.compile(releaseSchema),
-    };
-  }
+let validators: SchemaValidators | undefined;
+/** Compiled once, ahead of time or on first use (schema-validators.ts). */
+function getValidators(): SchemaValidators {
+  validators ??= loadSchemaValidators({
+    clusters: readFileSync(new URL('clusters.schema.json', schemaDir), 'utf8'),
+    release: readFileSync(new URL('release.schema.json', schemaDir), 'utf8'),
+  });
   return validators;
 }
 
@@ -90,7 +83,10 @@ function toDiagnostic(err: ErrorObject, file: YamlFile): Diagnostic | undefined 
       return mk(pos, `${where(path)}: ${quoteShort(err.data)} is not a valid name (lower-case letters, digits and '-')`);
     }
     case 'propertyNames':
-      return undefined; // reported by the nested `pattern` error with the key's path
+    case 'if':
+      return undefined; // reported by the nested error (`pattern` of the key; the `then` branch's `required`)
+    case 'not':
+      return mk(pos, `${where(path)}: give either context: or inCluster: true, not both`);
     case 'minProperties':
       return mk(pos, `${where(path)} must not be empty`);
     case 'minItems':

@@ -7,7 +7,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import semver from 'semver';
 import type { Diagnostic } from '../errors.ts';
 import { unitId } from '../model/identity.ts';
-import { matchesGlob, matchesSelector } from '../model/selectors.ts';
+import { matchesGlob, matchesSelector, shortText } from '../model/selectors.ts';
 import type { ClusterSelector, ClusterSpec, DeployRepo, Limits, ReleaseSpec, SourcePos, ValuesLayer } from '../model/spec.ts';
 import { checkBoundary, outsideMessage, symlinkOut } from './boundary.ts';
 import type { Boundary } from './boundary.ts';
@@ -15,7 +15,7 @@ import { LIMIT_ENV, setDepth } from './limits.ts';
 import { needsChecks } from './needs.ts';
 import { readValuesFile } from './values-file.ts';
 import { readYamlFile } from './yaml-file.ts';
-import { chartRefKind } from '../model/chart-ref.ts';
+import { chartRefKind, ociRefProblem } from '../model/chart-ref.ts';
 import { expandUnits } from '../model/units.ts';
 import { effectiveWaves, waveHolds } from '../model/waves.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
@@ -66,7 +66,34 @@ function selectorMismatch(clusters: readonly ClusterSpec[], sel: ClusterSelector
   return parts.length ? parts.join('; ') : `no cluster has all of ${JSON.stringify(sel)} at once`;
 }
 
-/** failoverFor names a known cluster (not itself); each context is used once. */
+/**
+ * The failoverFor cycles (a -> b -> a, a -> b -> c -> a), each once, starting
+ * at its first cluster in file order: a primary goes before its failover, so
+ * in a cycle none can go first.
+ */
+export function failoverCycles(clusters: readonly { name: string; failoverFor?: string | undefined }[]): string[][] {
+  const primaryOf = new Map(clusters.map((c) => [c.name, c.failoverFor]));
+  const cycles: string[][] = [];
+  const inCycle = new Set<string>();
+  for (const c of clusters) {
+    const path: string[] = [];
+    let cur: string | undefined = c.name;
+    while (cur !== undefined && !path.includes(cur) && !inCycle.has(cur) && primaryOf.has(cur)) {
+      path.push(cur);
+      cur = primaryOf.get(cur);
+    }
+    if (cur === undefined || inCycle.has(cur) || !path.includes(cur)) continue;
+    const cycle = path.slice(path.indexOf(cur));
+    if (cycle.length < 2) continue; // itself: reported as such
+    cycle.forEach((n) => inCycle.add(n));
+    const first = clusters.findIndex((x) => cycle.includes(x.name));
+    const start = cycle.indexOf(clusters[first]!.name);
+    cycles.push([...cycle.slice(start), ...cycle.slice(0, start)]);
+  }
+  return cycles;
+}
+
+/** failoverFor names a known cluster (not itself), in no cycle; each context is used once. */
 function clusterChecks(repo: DeployRepo, f: Files, at: At): void {
   const clusterNames = repo.config.clusters.map((c) => c.name);
   const contexts = new Map<string, string>();
@@ -79,6 +106,10 @@ function clusterChecks(repo: DeployRepo, f: Files, at: At): void {
     const other = contexts.get(c.context);
     if (other) at(f.cpos(['clusters', c.name, 'context']), `context "${c.context}" is already used by cluster "${other}"`);
     else contexts.set(c.context, c.name);
+  }
+  for (const cycle of failoverCycles(repo.config.clusters)) {
+    const chain = [...cycle, cycle[0]!].join(' -> ');
+    at(f.cpos(['clusters', cycle[0]!, 'failoverFor']), `failoverFor cycle: ${chain} (each cluster is the failover of the next; a primary is changed before its failover, so in a cycle none can go first)`);
   }
 }
 
@@ -135,7 +166,7 @@ export interface FileCheckContext {
 }
 
 /** Each layer of a release with its path in the release file. */
-function layersOf(rel: ReleaseSpec): [ValuesLayer, YamlPath][] {
+export function layersOf(rel: ReleaseSpec): [ValuesLayer, YamlPath][] {
   const out: [ValuesLayer, YamlPath][] = [[rel.base, []]];
   for (const [t, layer] of Object.entries(rel.tracks ?? {})) out.push([layer, ['tracks', t]]);
   for (const o of rel.clusters) {
@@ -211,6 +242,9 @@ function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, bound
         if (link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, link, 'symlink', boundary));
         for (const dep of fileDependenciesOut(abs, boundary, limits)) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the file:// dependency`, dep.path, dep.via, boundary));
       }
+    } else if (kind === 'oci') {
+      const bad = ociRefProblem(ref);
+      if (bad) at(pos(['chart', 'ref']), `chart ref ${JSON.stringify(shortText(ref))}: not a valid OCI reference: ${bad}`);
     } else if (kind === 'repo') {
       const parts = ref.split('/');
       const repos = [...rel.repositories, ...repo.config.repositories].map((r) => r.name);

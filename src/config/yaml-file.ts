@@ -1,10 +1,19 @@
 // A YAML file read with positions, so every problem can name file:line:col.
+// Two readings: helm-cascade's own files (YAML 1.2, as editors read them;
+// integers under a release file's `set:` kept exact, as helm's --set keeps
+// them) and values files (every scalar as helm reads it: helm-scalars.ts).
+// Either way the file is checked before anything uses it: UTF-8, nesting
+// depth, alias count and the size the aliases expand to, no .inf/.nan.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors.ts';
 import type { Limits, SourcePos } from '../model/spec.ts';
+import { HELM_VALUES_YAML } from './helm-scalars.ts';
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from './limits.ts';
+import { checkTree, nestingOverLimit } from './yaml-tree.ts';
+import type { TreeLimits } from './yaml-tree.ts';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -20,14 +29,25 @@ export interface YamlFile {
   diagnostics: Diagnostic[];
 }
 
-/** A file that could not be read or parsed: one diagnostic at its top. */
-function unreadable(shownAs: string, message: string): YamlFile {
-  const pos = { file: shownAs, line: 1, col: 1 };
-  return { file: shownAs, data: undefined, posOf: () => pos, keyPosOf: () => pos, posInValue: () => pos, diagnostics: [{ ...pos, message }] };
+/** How a file is read: helm-cascade's own YAML, or a values file as helm reads it. */
+export interface ReadMode {
+  kind: 'config' | 'values';
+  /** config: where integers stay exact (bigint, an int64 for helm); elsewhere they are numbers. */
+  exactIntsAt?: (path: YamlPath) => boolean;
 }
 
-/** The file's text, unless it is over the size limit (checked on the open file, before reading a byte). */
-function readLimited(absPath: string, maxBytes: number): { text: string } | { error: string } {
+const CONFIG: ReadMode = { kind: 'config' };
+
+type ReadLimits = Pick<Limits, 'maxFileBytes' | 'maxAliasCount'> & Partial<Pick<Limits, 'maxExpandedBytes' | 'maxYamlDepth'>>;
+
+/** A file that could not be read or parsed: one diagnostic at `pos` (its top by default). */
+function unreadable(shownAs: string, message: string, at: { line: number; col: number } = { line: 1, col: 1 }): YamlFile {
+  const pos = { file: shownAs, line: 1, col: 1 };
+  return { file: shownAs, data: undefined, posOf: () => pos, keyPosOf: () => pos, posInValue: () => pos, diagnostics: [{ file: shownAs, ...at, message }] };
+}
+
+/** The file's bytes, unless it is over the size limit (checked on the open file, before reading a byte). */
+function readLimited(absPath: string, maxBytes: number): { bytes: Buffer } | { error: string } {
   let fd: number;
   try {
     fd = openSync(absPath, 'r');
@@ -39,16 +59,50 @@ function readLimited(absPath: string, maxBytes: number): { text: string } | { er
     const st = fstatSync(fd);
     if (!st.isFile()) return { error: 'not a regular file' };
     if (st.size > maxBytes) return { error: `file is ${formatBytes(st.size)}, over the limit of ${formatBytes(maxBytes)} per file (${LIMIT_ENV.maxFileBytes}); nothing was parsed` };
-    return { text: readFileSync(fd, 'utf8') };
+    return { bytes: readFileSync(fd) };
   } finally {
     closeSync(fd);
   }
 }
 
-export function readYamlFile(absPath: string, shownAs: string, limits: Pick<Limits, 'maxFileBytes' | 'maxAliasCount'> = DEFAULT_LIMITS): YamlFile {
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Buffer): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > b.length) return i;
+    const second = b[i + 1] ?? 0;
+    if (len >= 3 && ((c === 0xe0 && second < 0xa0) || (c === 0xed && second > 0x9f) || (c === 0xf0 && second < 0x90) || (c === 0xf4 && second > 0x8f))) return i;
+    for (let k = 1; k < len; k++) if (((b[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += len;
+  }
+  return b.length;
+}
+
+/** Text that is not UTF-8 is refused where its first bad byte is (helm would read it differently, or not at all). */
+export function utf8Problem(bytes: Buffer): { line: number; col: number; message: string } | undefined {
+  if (isUtf8(bytes)) return undefined;
+  const at = firstInvalidUtf8(bytes);
+  const before = bytes.subarray(0, at);
+  const lineStart = before.lastIndexOf(0x0a) + 1;
+  const line = before.filter((x) => x === 0x0a).length + 1;
+  const col = [...bytes.subarray(lineStart, at).toString('utf8')].length + 1;
+  const hex = `0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')}`;
+  return { line, col, message: `not UTF-8 text: byte ${hex} here does not start a UTF-8 character (save the file as UTF-8)` };
+}
+
+export function readYamlFile(absPath: string, shownAs: string, limits: ReadLimits = DEFAULT_LIMITS, mode: ReadMode = CONFIG): YamlFile {
   const read = readLimited(absPath, limits.maxFileBytes);
   if ('error' in read) return unreadable(shownAs, read.error);
-  return parseYamlText(read.text, shownAs, limits.maxAliasCount);
+  const bad = utf8Problem(read.bytes);
+  if (bad) return unreadable(shownAs, bad.message, bad);
+  const tree: TreeLimits = {
+    maxAliasCount: limits.maxAliasCount,
+    maxExpandedBytes: limits.maxExpandedBytes ?? DEFAULT_LIMITS.maxExpandedBytes,
+    maxDepth: limits.maxYamlDepth ?? DEFAULT_LIMITS.maxYamlDepth,
+  };
+  return parseYamlText(read.bytes.toString('utf8'), shownAs, tree, mode);
 }
 
 /**
@@ -57,39 +111,64 @@ export function readYamlFile(absPath: string, shownAs: string, limits: Pick<Limi
  * header); everything after the first colon is dropped, so no content of
  * the file reaches a log.
  */
-function yamlErrorText(message: string, code: string): string {
+function yamlErrorText(message: string, code: string, maxDepth: number): string {
+  // the parser ran out of stack: the nesting is far deeper than any values need
+  if (code === 'RESOURCE_EXHAUSTION') return `YAML: nested more than ${maxDepth} levels deep (${LIMIT_ENV.maxYamlDepth}); refused`;
+  if (code === 'KEY_OVER_1024_CHARS') return 'YAML syntax: a key over 1024 characters (a plain key must be shorter; write a longer one as an explicit "? key")';
   const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
   const fixed = first.split(':')[0]!.trim().slice(0, 120);
   return `YAML syntax: ${fixed || code}`;
 }
 
-function parseYamlText(text: string, shownAs: string, maxAliasCount: number): YamlFile {
+/** The `yaml` package's options for a mode: values files resolve scalars as helm does. */
+function parseOptions(mode: ReadMode, lineCounter: LineCounter) {
+  const common = { lineCounter, prettyErrors: false, uniqueKeys: true } as const;
+  if (mode.kind === 'values') return { ...common, ...HELM_VALUES_YAML };
+  return { ...common, intAsBigInt: mode.exactIntsAt !== undefined };
+}
+
+/** How far past the nesting limit the quick scan before parsing lets a text go (the exact check follows parsing). */
+const PRESCAN_FACTOR = 4;
+
+function parseYamlText(text: string, shownAs: string, limits: TreeLimits, mode: ReadMode): YamlFile {
+  const deep = nestingOverLimit(text, limits.maxDepth * PRESCAN_FACTOR);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split('\n').length;
+    return unreadable(shownAs, `YAML: nested more than ${limits.maxDepth} levels deep (${LIMIT_ENV.maxYamlDepth}); refused`, { line, col: deep - before.lastIndexOf('\n') });
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, parseOptions(mode, lineCounter) as Parameters<typeof parseDocument>[1]);
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file: shownAs, line, col };
   };
-  for (const e of [...doc.errors, ...doc.warnings]) diagnostics.push({ ...at(e.pos[0]), message: yamlErrorText(e.message, e.code) });
+  for (const e of [...doc.errors, ...doc.warnings]) diagnostics.push({ ...at(e.pos[0]), message: yamlErrorText(e.message, e.code, limits.maxDepth) });
+  const nodeAt = (path: YamlPath): YamlNode | undefined => nearestNode(doc, path);
+  const posOf = (path: YamlPath): SourcePos => {
+    const node = nodeAt(path);
+    return node?.range ? at(node.range[0]) : at(0);
+  };
   let data: unknown;
   if (!doc.errors.length) {
     try {
-      data = doc.toJS({ maxAliasCount });
+      data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch {
       // only the alias limit throws here ("Excessive alias count"): an alias bomb
-      diagnostics.push({ ...at(firstAliasOffset(doc)), message: `YAML: more than ${maxAliasCount} alias expansions (${LIMIT_ENV.maxAliasCount}); refused as an alias bomb` });
+      diagnostics.push({ ...at(firstAliasOffset(doc)), message: `YAML: more than ${limits.maxAliasCount} alias expansions (${LIMIT_ENV.maxAliasCount}); refused as an alias bomb` });
     }
   }
-  const nodeAt = (path: YamlPath): YamlNode | undefined => nearestNode(doc, path);
+  if (data !== undefined) {
+    const checked = checkTree(data, { limits, exactIntsAt: mode.exactIntsAt, posOf, firstAlias: () => at(firstAliasOffset(doc)) });
+    diagnostics.push(...checked.diagnostics);
+    data = checked.diagnostics.length ? undefined : checked.data;
+  }
   return {
     file: shownAs,
     data,
     diagnostics,
-    posOf(path) {
-      const node = nodeAt(path);
-      return node?.range ? at(node.range[0]) : at(0);
-    },
+    posOf,
     keyPosOf(path, key) {
       const parent = nodeAt(path);
       if (isMap(parent)) {

@@ -1,7 +1,6 @@
 // What was read from the clusters (+ the plan, when there is one) -> the drift
 // report. Pure: every test of drift's logic lives here, on fixtures.
 import semver from 'semver';
-import type { Outcome } from '../errors.ts';
 import { unitId, unitRefOf } from '../model/identity.ts';
 import type { UnitRef } from '../model/identity.ts';
 import type { KubeObject } from '../model/objects.ts';
@@ -9,15 +8,17 @@ import { deployedUnitRef, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ownedByRepo, relea
 import type { DeployedRelease } from '../model/release.ts';
 import { matchesUnit } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import { detectLiveDrift, LiveObjects, objectDriftLines } from '../plan/live-drift.ts';
-import type { LiveDriftResult, Plan, PlannedUnit } from '../plan/types.ts';
+import { detectLiveDrift, LiveObjects, objectDriftLines } from '../live/drift.ts';
+import type { LiveDriftResult } from '../live/types.ts';
+import type { Plan, PlannedUnit } from '../plan/types.ts';
 import type { HealthRead } from './health-read.ts';
+import { driftOutcome } from './outcome.ts';
 import { unhealthyFinding } from './unhealthy.ts';
 import type { DeployedSummary, DriftFinding, DriftReport, DriftSummary, DriftUnit, SkewGroup } from './types.ts';
 import { DRIFT_SEVERITY, worstState } from './types.ts';
 
-/** A unit the repository describes. */
-export interface DesiredUnit extends UnitRef {
+/** A unit the repository lists. */
+export interface ListedUnit extends UnitRef {
   /** false: `enabled: false` for this cluster (should not be installed). */
   enabled: boolean;
 }
@@ -27,7 +28,7 @@ export interface ClusterRead {
   cluster: string;
   /** The cluster could not be read at all (unreachable, forbidden): its units are `unreadable`. */
   error?: string;
-  /** helm release records (any revisions; the latest per release is used). */
+  /** helm's latest record of each release (live/read.ts; uninstalled ones with kept history left out). */
   releases: DeployedRelease[];
   /** Live objects of the namespaces and kinds the releases' manifests use. */
   live: LiveObjects | readonly KubeObject[];
@@ -44,7 +45,7 @@ export interface DriftInput {
   createdAt: string;
   /** Cluster names in clusters.yaml order. */
   clusters: string[];
-  units: DesiredUnit[];
+  units: ListedUnit[];
   reads: ClusterRead[];
   /** The plan of the same repository against the same clusters; without it only install/uninstall are seen as pending. */
   plan?: Plan;
@@ -68,17 +69,6 @@ const BROKEN_EXPLAINED: Record<string, string> = {
   unknown: 'helm does not know its state',
 };
 
-/** The current record of each release: highest revision per namespace/name; uninstalled ones (kept history) dropped. */
-export function latestReleases(releases: readonly DeployedRelease[]): DeployedRelease[] {
-  const latest = new Map<string, DeployedRelease>();
-  for (const r of releases) {
-    const key = `${r.namespace}/${r.name}`;
-    const cur = latest.get(key);
-    if (!cur || r.revision > cur.revision) latest.set(key, r);
-  }
-  return [...latest.values()].filter((r) => r.status !== 'uninstalled');
-}
-
 function summaryOf(r: DeployedRelease): DeployedSummary {
   const s: DeployedSummary = { revision: r.revision, status: r.status, chartName: r.chartName, chartVersion: r.chartVersion, managed: r.managed };
   if (r.appVersion !== undefined) s.appVersion = r.appVersion;
@@ -98,7 +88,7 @@ function plannedUnits(plan: Plan | undefined): Map<string, PlannedUnit> {
 const PENDING_REASONS = new Set(['new', 'manifest-changed', 'chart-changed', 'values-changed', 'disabled', 'orphaned']);
 
 function pendingFinding(p: PlannedUnit): DriftFinding | undefined {
-  if (p.kind === 'failed') return { kind: 'pending', summary: `cannot be compared: rendering failed: ${firstLine(p.error)}`, details: p.error.split('\n').slice(1, 6) };
+  if (p.kind === 'failed') return { kind: 'pending', summary: `cannot be applied as the repository says: ${firstLine(p.error)}`, details: p.error.split('\n').slice(1, 6) };
   if (p.action === 'unchanged') return undefined;
   const reasons = p.reasons.filter((r) => PENDING_REASONS.has(r));
   if (p.action === 'upgrade' && reasons.length === 0) return undefined; // only live drift / failed: reported as such
@@ -179,7 +169,7 @@ function healthFinding(h: HealthRead | undefined): DriftFinding | undefined {
 }
 
 /** The `pending` finding of a unit: from the plan when there is one, else what the records alone tell. */
-function pendingOf(u: DesiredUnit, dep: DeployedRelease | undefined, p: PlannedUnit | undefined): DriftFinding | undefined {
+function pendingOf(u: ListedUnit, dep: DeployedRelease | undefined, p: PlannedUnit | undefined): DriftFinding | undefined {
   if (p) return pendingFinding(p);
   if (!dep && u.enabled) return { kind: 'pending', summary: 'not deployed: the repository lists it, the cluster has no such helm release', details: [] };
   if (dep && !u.enabled) return { kind: 'pending', summary: 'enabled: false in the repository, but still installed', details: [] };
@@ -196,7 +186,7 @@ interface AssessContext {
 }
 
 /** One unit the repository lists; undefined when it is disabled and absent, as wanted. */
-function knownUnit(u: DesiredUnit, c: AssessContext): DriftUnit | undefined {
+function knownUnit(u: ListedUnit, c: AssessContext): DriftUnit | undefined {
   const id = unitId(u);
   const read = c.reads.get(u.cluster);
   const base = { ...unitRefOf(u), id, known: true, wanted: u.enabled };
@@ -221,7 +211,7 @@ function unknownReleases(input: DriftInput, knownIds: Set<string>, sel: UnitSele
   const out: DriftUnit[] = [];
   for (const read of input.reads) {
     if (read.error) continue;
-    for (const r of latestReleases(read.releases)) {
+    for (const r of read.releases) {
       const id = releaseId(r);
       if (knownIds.has(id)) continue;
       const ours = ownedByRepo(r, input.repo);
@@ -245,7 +235,7 @@ function unknownReleases(input: DriftInput, knownIds: Set<string>, sel: UnitSele
 }
 
 /** Version skew: the same release and track on different chart versions across clusters; adds a finding to each outlier. */
-function skewGroups(units: DriftUnit[]): SkewGroup[] {
+export function skewGroups(units: DriftUnit[]): SkewGroup[] {
   const groups = new Map<string, DriftUnit[]>();
   for (const u of units) {
     if (!u.known || !u.deployed) continue;
@@ -270,7 +260,7 @@ function skewGroups(units: DriftUnit[]): SkewGroup[] {
   return skew;
 }
 
-function summarise(units: readonly DriftUnit[]): DriftSummary {
+export function driftSummary(units: readonly DriftUnit[]): DriftSummary {
   const summary: DriftSummary = { units: units.length, clean: 0, drifted: 0, unreadable: 0, broken: 0, unhealthy: 0, live: 0, pending: 0, skew: 0, unmanaged: 0, policy: 0 };
   for (const u of units) {
     // a release on a cluster that could not be read is not known to have drifted: it counts as unreadable only
@@ -284,7 +274,7 @@ function summarise(units: readonly DriftUnit[]): DriftSummary {
 function contextOf(input: DriftInput): AssessContext {
   const liveIndex = new Map<string, LiveObjects>();
   const deployed = new Map<string, DeployedRelease>();
-  for (const read of input.reads) if (!read.error) for (const r of latestReleases(read.releases)) deployed.set(releaseId(r), r);
+  for (const read of input.reads) if (!read.error) for (const r of read.releases) deployed.set(releaseId(r), r);
   return {
     planned: plannedUnits(input.plan),
     reads: new Map(input.reads.map((r) => [r.cluster, r] as const)),
@@ -314,13 +304,8 @@ export function assessDrift(input: DriftInput): DriftReport {
     const read = c.reads.get(name);
     return read && !read.error ? { name, readable: true } : { name, readable: false, error: read?.error ?? 'not read' };
   });
-  return { version: 1, createdAt: input.createdAt, clustersFile: input.clustersFile, clusters, units, skew, summary: summarise(units), pendingChecked: input.plan !== undefined, notes };
-}
-
-/** What drift found, for the exit code (errors.ts maps it): a cluster unreadable (refused), drift (changes), or clean. */
-export function driftOutcome(report: DriftReport): Outcome {
-  if (report.clusters.some((c) => !c.readable)) return 'refused';
-  return report.summary.drifted > 0 ? 'changes' : 'success';
+  const found = { version: 1 as const, createdAt: input.createdAt, clustersFile: input.clustersFile, clusters, units, skew, summary: driftSummary(units), pendingChecked: input.plan !== undefined, notes };
+  return { ...found, deliveries: [], outcome: driftOutcome(found) };
 }
 
 /** The worst units first (for notifications and summaries). */

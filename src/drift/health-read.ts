@@ -1,11 +1,11 @@
 // drift's health read (I/O): for every compared release, the gate kinds of its
 // namespaces (one list per kind and namespace, as `status` and the gates read
-// them), judged by the gates' assessors (health/health-now.ts, pure); then,
-// only where a pod is in trouble, the namespace's events and the pod's last
-// log lines (kwok's nodes serve none: "no logs available").
+// them), judged by the one health judge (health/judge.ts, pure; `status`
+// uses it too); then, only where a pod is in trouble, the namespace's events
+// and the pod's last log lines (kwok's nodes serve none: "no logs available").
 import { podLogs } from '../health/gate.ts';
-import { assessHealthNow } from '../health/health-now.ts';
-import type { HealthNow } from '../health/health-now.ts';
+import { judgeReleaseHealth } from '../health/judge.ts';
+import type { ReleaseHealth } from '../health/judge.ts';
 import { ownedRefs } from '../health/owned.ts';
 import { clientList, GATE_KINDS } from '../health/poller.ts';
 import { ToolError } from '../errors.ts';
@@ -18,7 +18,7 @@ import type { HealthSpec } from '../model/spec.ts';
 import type { UnhealthyPod } from './types.ts';
 
 /** What the health read says about one release: its health now (pods with logs), or why its namespace could not be read. */
-export type HealthRead = { now: HealthNow; pods: UnhealthyPod[] } | { error: string };
+export type HealthRead = { now: ReleaseHealth; pods: UnhealthyPod[] } | { error: string };
 
 /** Pods per release whose logs are fetched (each costs a request or two per container). */
 const LOGGED_PODS = 5;
@@ -58,7 +58,7 @@ export async function readHealthNow(client: KubeClient, releases: readonly Deplo
   });
   const lists = await listNamespaces(client, [...new Set(judged.map((j) => j.r.namespace))]);
   const deployedAt = (r: DeployedRelease) => (r.updated ? Date.parse(r.updated) : undefined);
-  const assess = (r: DeployedRelease, health: HealthSpec, objects: LiveObject[], events?: LiveObject[]) => assessHealthNow({ owned: ownedRefs(r.manifest, r.namespace), objects, events, health, now, deployedAt: deployedAt(r) });
+  const assess = (r: DeployedRelease, health: HealthSpec, objects: LiveObject[], events?: LiveObject[]) => judgeReleaseHealth({ owned: ownedRefs(r.manifest, r.namespace), objects, events, health, now, deployedAt: deployedAt(r) });
   const first = judged.map(({ r, health }) => {
     const objects = lists.get(r.namespace);
     return { r, health, objects, now: objects instanceof Error || objects === undefined ? undefined : assess(r, health, objects) };

@@ -1,6 +1,8 @@
 // `drift --notify URL`: a Slack-compatible webhook message ({text, blocks})
-// naming the counts and the worst releases. Built from the report only, so it
-// can hold no secret value (the report never has one).
+// naming the counts and the worst releases. Built from the report only (which
+// holds no secret value), and posted through the redactor all the same: a
+// notification is text that leaves the process.
+import { shown } from '../redact.ts';
 import { worstUnits } from './assess.ts';
 import type { DriftReport } from './types.ts';
 
@@ -50,7 +52,7 @@ export async function postWebhook(url: string, message: WebhookMessage, timeoutM
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(message),
+    body: shown(JSON.stringify(message)),
     signal: AbortSignal.timeout(timeoutMs),
   });
   if (!res.ok) {

@@ -7,13 +7,13 @@ import { selectorMatches } from '../health/evaluate.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deployedUnitRef, releaseId } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
+import type { LabelSelector } from '../model/live-views.ts';
 import { renderedObjects } from '../model/manifest.ts';
 import type { LiveObject } from '../model/objects.ts';
 import { builtinResource } from '../model/resources.ts';
 import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
 import { PolicySet, violationLine } from '../policy/evaluate.ts';
 import type { PolicySubject } from '../policy/evaluate.ts';
-import { latestReleases } from './assess.ts';
 import type { ClusterRead } from './assess.ts';
 import type { DriftFinding } from './types.ts';
 
@@ -24,13 +24,12 @@ async function readPods(client: KubeClient, namespaces: Iterable<string>): Promi
   return lists.flat();
 }
 
-type Selector = Parameters<typeof selectorMatches>[0];
 
 /** The release's live pods, each with the workload that runs it. */
 export function podsOfRelease(dep: DeployedRelease, pods: readonly LiveObject[]): PolicySubject[] {
   const owners: { kind: string; name: string; selects: (p: LiveObject) => boolean }[] = [];
   for (const o of renderedObjects(dep.manifest, dep.namespace, { skipInvalid: true })) {
-    const spec = o.object.spec as { selector?: Selector } | undefined;
+    const spec = o.object.spec as { selector?: LabelSelector } | undefined;
     if (o.kind === 'Pod') owners.push({ kind: 'Pod', name: o.name, selects: (p) => p.metadata.name === o.name });
     else if (o.kind === 'Job') owners.push({ kind: 'Job', name: o.name, selects: (p) => (p.metadata.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata.labels?.['job-name']) === o.name });
     else if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind)) owners.push({ kind: o.kind, name: o.name, selects: (p) => selectorMatches(spec?.selector, p.metadata.labels) });
@@ -80,7 +79,7 @@ export async function collectPolicyFindings(repo: DeployRepo, clientOf: (c: Clus
     reads.map(async (read) => {
       const cluster = repo.config.clusters.find((c) => c.name === read.cluster);
       if (read.error || !cluster) return [];
-      const deployed = latestReleases(read.releases).filter((r) => r.status === 'deployed' && isKnown(releaseId(r)));
+      const deployed = read.releases.filter((r) => r.status === 'deployed' && isKnown(releaseId(r)));
       if (deployed.length === 0) return [];
       const pods = await readPods(clientOf(cluster), deployed.map((r) => r.namespace));
       return deployed.flatMap((r) => {

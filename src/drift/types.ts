@@ -1,9 +1,10 @@
 // What `helm-cascade drift` finds, as plain data: made by assessDrift (pure),
 // printed by the drift reporters in report/, posted by notify.
+import type { Outcome } from '../errors.ts';
 import type { FailingPod } from '../health/evaluate.ts';
-import type { UnhealthyObject } from '../health/health-now.ts';
+import type { UnhealthyObject } from '../health/judge.ts';
 import type { UnitRef } from '../model/identity.ts';
-import type { ObjectDrift } from '../plan/types.ts';
+import type { ObjectDrift } from '../live/types.ts';
 
 /**
  * Kinds of drift, one per question drift answers:
@@ -99,6 +100,22 @@ export interface DriftSummary {
   policy: number;
 }
 
+/** A notification or a push of the metrics, done before the outcome is decided (drift/outcome.ts). */
+export interface Delivery {
+  what: 'notify' | 'push';
+  /** Where to, without credentials or tokens (notify.ts redactUrl). */
+  to: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** How the run ends: the outcome (errors.ts maps it), its exit code, and why, in one sentence. */
+export interface DriftOutcome {
+  result: Outcome;
+  exitCode: number;
+  why: string;
+}
+
 export interface DriftReport {
   version: 1;
   createdAt: string;
@@ -111,4 +128,10 @@ export interface DriftReport {
   /** Was the repository compared with what is deployed (plan engine available and run)? */
   pendingChecked: boolean;
   notes: string[];
+  /** drift --shard i/n: this report holds share `index` of `count` of the clusters (report/drift-merge.ts joins the shares). */
+  shard?: { index: number; count: number };
+  /** The webhook and the Pushgateway, as they went. */
+  deliveries: Delivery[];
+  /** How the run ends (drift/outcome.ts); every format reports this exit code, and the process exits with it. */
+  outcome: DriftOutcome;
 }

@@ -2,7 +2,7 @@
 // one line per pod in trouble (reason, message, restarts) and per object not
 // Healthy (a workload short of replicas, a Service below minReadyEndpoints),
 // then each pod's recent events and last log lines.
-import type { UnhealthyObject } from '../health/health-now.ts';
+import type { UnhealthyObject } from '../health/judge.ts';
 import type { DriftFinding, UnhealthyPod } from './types.ts';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;

@@ -5,6 +5,7 @@
 // has moved past the recorded one; until then its status still describes the
 // previous revision, however healthy it looks.
 import { refKey } from '../model/objects.ts';
+import type { Condition } from '../model/live-views.ts';
 import type { Baseline, LiveIdentity, LiveObject, ObjectRef } from '../model/objects.ts';
 import { progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
@@ -18,7 +19,7 @@ export interface AssessContext {
 }
 
 /** Progressing when the live object is still the one recorded before the upgrade; undefined otherwise. */
-export function staleAgainstBaseline(obj: LiveObject, ctx: AssessContext | undefined): HealthResult | undefined {
+export function staleAgainstBaseline(obj: Pick<LiveObject, 'kind' | 'metadata'>, ctx: AssessContext | undefined): HealthResult | undefined {
   const b = ctx?.baseline;
   if (!b || !ctx?.specChanged) return undefined;
   if (obj.metadata.uid !== b.uid) return undefined;
@@ -30,14 +31,13 @@ export function staleAgainstBaseline(obj: LiveObject, ctx: AssessContext | undef
 }
 
 /** The controller has seen the object's current spec (status.observedGeneration >= metadata.generation). */
-export function observedCurrent(obj: LiveObject): boolean {
-  return (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
+export function observedCurrent(obj: { metadata: LiveObject['metadata']; status: { observedGeneration?: number | undefined } }): boolean {
+  return (obj.status.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
 }
 
-export function conditionOf(obj: LiveObject, type: string): { type: string; status?: string; reason?: string; message?: string } | undefined {
-  const conds = obj.status?.conditions;
-  if (!Array.isArray(conds)) return undefined;
-  return conds.find((c: { type?: string }) => c?.type === type);
+/** The condition of this type in an object's status. */
+export function conditionOf(obj: { status: { conditions: readonly Condition[] } }, type: string): Condition | undefined {
+  return obj.status.conditions.find((c) => c.type === type);
 }
 
 /** uid and generation of each ref among the objects just read (call before the upgrade); refs that do not exist are left out. */

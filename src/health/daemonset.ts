@@ -1,21 +1,21 @@
 // DaemonSet health, after gitops-engine's health_daemonset.go and
 // `kubectl rollout status daemonset`.
-import type { LiveObject } from '../model/objects.ts';
+import type { DaemonSet } from '../model/live-views.ts';
 import { observedCurrent, staleAgainstBaseline } from './baseline.ts';
 import type { AssessContext } from './baseline.ts';
 import { healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 
-export function assessDaemonSet(d: LiveObject, ctx?: AssessContext): HealthResult {
+export function assessDaemonSet(d: DaemonSet, ctx?: AssessContext): HealthResult {
   const name = d.metadata.name;
   const stale = staleAgainstBaseline(d, ctx);
   if (stale) return stale;
   if (!observedCurrent(d)) return progressing('Waiting for rollout to finish: observed daemon set generation less than desired generation');
-  const st = d.status ?? {};
-  const desired: number = st.desiredNumberScheduled ?? 0;
-  const updated: number = st.updatedNumberScheduled ?? 0;
-  const available: number = st.numberAvailable ?? 0;
-  if (d.spec?.updateStrategy?.type === 'OnDelete') {
+  const st = d.status;
+  const desired = st.desiredNumberScheduled ?? 0;
+  const updated = st.updatedNumberScheduled ?? 0;
+  const available = st.numberAvailable ?? 0;
+  if (d.spec.updateStrategy.type === 'OnDelete') {
     if (available < desired) return progressing(`Waiting for daemon set "${name}" pods: ${available} of ${desired} are available`);
     return healthy(`${available}/${desired} pods available; updateStrategy is OnDelete, so pods are only updated when deleted`);
   }

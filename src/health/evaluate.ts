@@ -1,6 +1,9 @@
 // The gate evaluator (pure): owned refs x a snapshot of live objects x the
 // baseline x the HealthSpec x the clock -> rolling-out | soaking | passed |
 // failed, with a reason a person can act on. The loop in gate.ts feeds it.
+// What the objects say at one instant is judged by judgeInstant, the one
+// judge the gates, `status` and `drift` share (judge.ts adds status's and
+// drift's view of it); only how restarts count differs (RestartRule).
 //
 // The rules (SPEC "Health gates"):
 // - every owned Deployment/StatefulSet/DaemonSet has rolled out, every owned
@@ -19,6 +22,7 @@
 // DaemonSet's pod-template-generation): pods of the previous revision that are
 // being replaced never fail the gate, and while the controller has not
 // observed the new spec there are no current pods at all.
+import type { KubeEvent, LabelSelector, Pod } from '../model/live-views.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { refKey } from '../model/objects.ts';
 import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
@@ -27,15 +31,17 @@ import type { AssessContext } from './baseline.ts';
 import { assessDaemonSet } from './daemonset.ts';
 import { assessDeployment } from './deployment.ts';
 import { assessJob } from './job.ts';
-import { assessPod, isPodReady, podFailFast, podRestarts } from './pod.ts';
+import { assessPod, isPodReady, podFailFast, podRecentRestarts, podRestarts } from './pod.ts';
 import { assessService } from './service.ts';
+import { SnapshotViews } from './snapshot.ts';
+import type { GatedView } from './snapshot.ts';
 import { assessStatefulSet } from './statefulset.ts';
 import { missing, worst } from './status.ts';
 import type { HealthResult } from './status.ts';
 
 export type GatePhase = 'rolling-out' | 'soaking' | 'passed' | 'failed';
 
-/** Everything kubectl returned for the namespaces of a unit at one instant. */
+/** Everything read for the namespaces of a unit at one instant. */
 export interface LiveSnapshot {
   objects: readonly LiveObject[];
   /** Events of those namespaces (core v1 or events.k8s.io/v1); optional, used for failure reports. */
@@ -93,10 +99,9 @@ export interface GateEvaluation {
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
-const GATED_KINDS = new Set([...WORKLOAD_KINDS, 'Service', 'Pod']);
 
 /** Does a label selector (matchLabels + matchExpressions) select these labels? An empty selector selects nothing. */
-export function selectorMatches(selector: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector) return false;
   const ml = selector.matchLabels ?? {};
   const me = selector.matchExpressions ?? [];
@@ -117,23 +122,17 @@ export function selectorMatches(selector: { matchLabels?: Record<string, string>
   return true;
 }
 
-function findObject(objects: readonly LiveObject[], ref: ObjectRef): LiveObject | undefined {
-  return objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && (o.metadata.namespace ?? ref.namespace) === ref.namespace);
-}
-
-const isTerminating = (o: LiveObject) => Boolean(o.metadata.deletionTimestamp);
-const sameNs = (o: LiveObject, ns: string | undefined) => (o.metadata.namespace ?? ns) === ns;
+type Workload = Extract<GatedView, { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' }>;
 
 /** Pods of a workload's newest revision (see the header); [] while the controller lags. */
-function currentPodsOf(workload: LiveObject, objects: readonly LiveObject[]): LiveObject[] {
-  const ns = workload.metadata.namespace;
-  const selected = objects.filter((o) => o.kind === 'Pod' && sameNs(o, ns) && !isTerminating(o) && selectorMatches(workload.spec?.selector, o.metadata.labels));
+function currentPodsOf(workload: Workload, views: SnapshotViews, ns: string): Pod[] {
+  const selected = views.pods(ns).filter((p) => !p.metadata.deletionTimestamp && selectorMatches(workload.spec.selector, p.metadata.labels));
   if (workload.kind === 'Job') return selected;
   if (!observedCurrent(workload)) return [];
   switch (workload.kind) {
     case 'Deployment': {
       const revision = workload.metadata.annotations?.['deployment.kubernetes.io/revision'];
-      const owned = objects.filter((o) => o.kind === 'ReplicaSet' && sameNs(o, ns) && o.metadata.ownerReferences?.some((r) => r.uid === workload.metadata.uid));
+      const owned = views.replicaSets(ns).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === workload.metadata.uid));
       if (owned.length === 0 || revision === undefined) return selected;
       const newest = owned.find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision);
       const hash = newest?.metadata.labels?.['pod-template-hash'];
@@ -141,7 +140,7 @@ function currentPodsOf(workload: LiveObject, objects: readonly LiveObject[]): Li
       return selected.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
     }
     case 'StatefulSet': {
-      const rev: string | undefined = workload.status?.updateRevision;
+      const rev = workload.status.updateRevision;
       return rev ? selected.filter((p) => p.metadata.labels?.['controller-revision-hash'] === rev) : selected;
     }
     case 'DaemonSet': {
@@ -149,36 +148,17 @@ function currentPodsOf(workload: LiveObject, objects: readonly LiveObject[]): Li
       const labelled = selected.filter((p) => p.metadata.labels?.['pod-template-generation'] !== undefined);
       return labelled.length === selected.length ? selected.filter((p) => p.metadata.labels?.['pod-template-generation'] === gen) : selected;
     }
-    default:
-      return selected;
   }
 }
 
-interface EventLike {
-  type?: string;
-  reason?: string;
-  message?: string;
-  note?: string;
-  count?: number;
-  series?: { count?: number };
-  deprecatedCount?: number;
-  lastTimestamp?: string;
-  eventTime?: string;
-  firstTimestamp?: string;
-  metadata?: { creationTimestamp?: string };
-  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
-  regarding?: { kind?: string; name?: string; namespace?: string; uid?: string };
-}
-
 /** The events about one pod, oldest first. */
-function eventsOfPod(pod: LiveObject, events: readonly LiveObject[] | undefined): EventLike[] {
-  const mine = ((events ?? []) as unknown as EventLike[]).filter((e) => {
-    const about = e.involvedObject ?? e.regarding;
+function eventsOfPod(pod: Pod, events: readonly KubeEvent[]): KubeEvent[] {
+  const mine = events.filter((e) => {
+    const about = e.about;
     if (about?.kind !== 'Pod' || about.name !== pod.metadata.name) return false;
     return !about.uid || !pod.metadata.uid || about.uid === pod.metadata.uid;
   });
-  const when = (e: EventLike) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
-  return mine.sort((a, b) => when(a).localeCompare(when(b)));
+  return mine.sort((a, b) => a.at.localeCompare(b.at));
 }
 
 /**
@@ -186,20 +166,18 @@ function eventsOfPod(pod: LiveObject, events: readonly LiveObject[] | undefined)
  * means a node is being added for it (wait: it may still fit before the
  * timeout); "NotTriggerScaleUp" or "FailedScaleUp" mean none will come.
  */
-function scaleUpUnderWay(pod: LiveObject, events: readonly LiveObject[] | undefined): string | undefined {
+function scaleUpUnderWay(pod: Pod, events: readonly KubeEvent[]): string | undefined {
   const last = eventsOfPod(pod, events)
     .filter((e) => e.reason === 'TriggeredScaleUp' || e.reason === 'NotTriggerScaleUp' || e.reason === 'FailedScaleUp')
     .at(-1);
-  return last?.reason === 'TriggeredScaleUp' ? (last.message ?? last.note ?? 'scale-up triggered') : undefined;
+  return last?.reason === 'TriggeredScaleUp' ? (last.message ?? 'scale-up triggered') : undefined;
 }
 
 /** The last `limit` events about a pod, formatted, oldest first. */
-export function podEvents(pod: LiveObject, events: readonly LiveObject[] | undefined, limit = 5): string[] {
-  const mine = eventsOfPod(pod, events);
-  return mine.slice(-limit).map((e) => {
-    const count = e.count ?? e.series?.count ?? e.deprecatedCount ?? 1;
-    return `${e.type ?? 'Normal'} ${e.reason ?? ''}: ${e.message ?? e.note ?? ''}${count > 1 ? ` (x${count})` : ''}`;
-  });
+function podEvents(pod: Pod, events: readonly KubeEvent[], limit = 5): string[] {
+  return eventsOfPod(pod, events)
+    .slice(-limit)
+    .map((e) => `${e.type ?? 'Normal'} ${e.reason ?? ''}: ${e.message ?? ''}${e.count > 1 ? ` (x${e.count})` : ''}`);
 }
 
 /** 0.4s, 2s, 1m30s, 5m, 1h: tenths below 10s so a short soak does not read "1s of 1s" before it is over. */
@@ -215,74 +193,129 @@ export function fmtDuration(ms: number): string {
   return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
 }
 
-function assessRef(ref: ObjectRef, obj: LiveObject | undefined, input: GateInput): HealthResult | undefined {
-  if (!GATED_KINDS.has(ref.kind)) return undefined;
-  if (!obj) return missing(`${ref.kind} ${ref.name} not found in namespace ${ref.namespace}`);
-  const key = refKey(ref);
-  const ctx: AssessContext = { baseline: input.baseline[key], specChanged: input.specChanged === 'all' || input.specChanged.has(key) };
-  const objs = input.snapshot.objects;
-  switch (ref.kind) {
-    case 'Deployment': return assessDeployment(obj, ctx);
-    case 'StatefulSet': return assessStatefulSet(obj, ctx);
-    case 'DaemonSet': return assessDaemonSet(obj, ctx);
-    case 'Job': return assessJob(obj, ctx);
-    case 'Pod': return assessPod(obj);
-    case 'Service': {
-      const ns = ref.namespace;
-      return assessService(obj, {
-        endpointSlices: objs.filter((o) => o.kind === 'EndpointSlice' && sameNs(o, ns)),
-        endpoints: objs.filter((o) => o.kind === 'Endpoints' && sameNs(o, ns)),
-        minReadyEndpoints: input.health.minReadyEndpoints,
-      });
-    }
-    default: return undefined;
+function assessView(view: GatedView, ref: ObjectRef, ctx: AssessContext, views: SnapshotViews, health: HealthSpec): HealthResult {
+  switch (view.kind) {
+    case 'Deployment': return assessDeployment(view, ctx);
+    case 'StatefulSet': return assessStatefulSet(view, ctx);
+    case 'DaemonSet': return assessDaemonSet(view, ctx);
+    case 'Job': return assessJob(view, ctx);
+    case 'Pod': return assessPod(view);
+    case 'Service': return assessService(view, { endpointSlices: views.endpointSlices(ref.namespace), endpoints: views.endpoints(ref.namespace), minReadyEndpoints: health.minReadyEndpoints });
   }
 }
 
-/** The owned objects' health, and the current pods of the owned workloads and bare pods (gates and drift's health now). */
-export function assessOwned(input: GateInput): { objects: ObjectHealth[]; pods: LiveObject[] } {
+/** The owned objects' health (each by its kind's assessor), and the current pods of the owned workloads and bare pods. */
+function assessOwned(input: Pick<GateInput, 'owned' | 'baseline' | 'specChanged' | 'health'>, views: SnapshotViews): { objects: ObjectHealth[]; pods: Pod[] } {
   const objects: ObjectHealth[] = [];
-  const podsByUid = new Map<string, LiveObject>();
+  const podsByUid = new Map<string, Pod>();
   for (const ref of input.owned) {
-    const obj = findObject(input.snapshot.objects, ref);
-    const r = assessRef(ref, obj, input);
-    if (!r) continue;
-    objects.push({ ...ref, ...r });
-    if (obj && WORKLOAD_KINDS.has(ref.kind)) for (const p of currentPodsOf(obj, input.snapshot.objects)) podsByUid.set(p.metadata.uid ?? p.metadata.name, p);
-    if (obj && ref.kind === 'Pod' && !isTerminating(obj)) podsByUid.set(obj.metadata.uid ?? obj.metadata.name, obj);
+    if (!WORKLOAD_KINDS.has(ref.kind) && ref.kind !== 'Service' && ref.kind !== 'Pod') continue;
+    const view = views.find(ref);
+    if (!view) {
+      objects.push({ ...ref, ...missing(`${ref.kind} ${ref.name} not found in namespace ${ref.namespace}`) });
+      continue;
+    }
+    const key = refKey(ref);
+    const ctx: AssessContext = { baseline: input.baseline[key], specChanged: input.specChanged === 'all' || input.specChanged.has(key) };
+    objects.push({ ...ref, ...assessView(view, ref, ctx, views, input.health) });
+    if (view.kind === 'Pod') {
+      if (!view.metadata.deletionTimestamp) podsByUid.set(view.metadata.uid ?? view.metadata.name, view);
+    } else if (view.kind !== 'Service') for (const p of currentPodsOf(view, views, ref.namespace)) podsByUid.set(p.metadata.uid ?? p.metadata.name, p);
   }
   return { objects, pods: [...podsByUid.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)) };
 }
 
-type Reporter = (pod: LiveObject, reason: string, message: string) => FailingPod;
+/**
+ * How container restarts count. A gate counts those since it started (its
+ * baseline of each pod's restartCount) against maxRestarts, summed over the
+ * release's pods; `status` and `drift`, which keep no state between runs,
+ * count per pod the restarts of containers whose last restart ended within
+ * restartWindow of now, against maxRecentRestarts.
+ */
+export type RestartRule = { kind: 'since-gate'; baseline: Readonly<Record<string, number>>; max: number } | { kind: 'window'; windowMs: number; max: number; now: number };
 
-/** 1. Pod states that never heal by waiting (an Unschedulable pod the autoscaler is adding a node for waits). */
-function failFast(pods: readonly LiveObject[], events: LiveSnapshot['events'], report: Reporter): { broken: FailingPod[]; scalingUp: string[] } {
+/** clusters.yaml `health.restartWindow` / `maxRecentRestarts` defaults (config/load.ts DEFAULT_HEALTH says the same). */
+const DEFAULT_RESTART_WINDOW_MS = 60 * 60_000;
+const DEFAULT_MAX_RECENT_RESTARTS = 0;
+
+/** The restart window rule of a release's health settings at `now`. */
+export function windowRule(health: HealthSpec, now: number): RestartRule {
+  return { kind: 'window', windowMs: health.restartWindowMs ?? DEFAULT_RESTART_WINDOW_MS, max: health.maxRecentRestarts ?? DEFAULT_MAX_RECENT_RESTARTS, now };
+}
+
+/** What the objects of a release say at one instant, judged once for the gates, `status` and `drift`. */
+export interface Instant {
+  objects: ObjectHealth[];
+  /** Current pods of the release. */
+  pods: number;
+  /** Pods in a state that never heals by waiting (Unschedulable ones a node is being added for left out). */
+  failFast: FailingPod[];
+  /** Unschedulable pods the cluster autoscaler is adding a node for. */
+  scalingUp: string[];
+  /** Restarts counted by the rule, and the pods over it (reason Restarts). */
+  restarts: { total: number; over: boolean; pods: FailingPod[]; reason: string };
+  /** Current pods not Ready (and not completed), reason NotReady. */
+  notReady: FailingPod[];
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function countRestarts(pods: readonly Pod[], rule: RestartRule, report: (p: Pod, reason: string, message: string) => FailingPod): Instant['restarts'] {
+  if (rule.kind === 'since-gate') {
+    const byPod = pods.map((pod) => ({ pod, n: Math.max(0, podRestarts(pod) - (rule.baseline[pod.metadata.uid ?? ''] ?? 0)) }));
+    const total = byPod.reduce((n, r) => n + r.n, 0);
+    const culprits = byPod.filter((r) => r.n > 0);
+    const list = culprits.map((r) => `${r.pod.metadata.name} (${r.n})`).join(', ');
+    return {
+      total,
+      over: total > rule.max,
+      pods: culprits.map((r) => report(r.pod, 'Restarts', `restarted ${plural(r.n, 'time')} since the gate started`)),
+      reason: `${plural(total, 'container restart')} since the gate started, more than maxRestarts ${rule.max}: ${list}`,
+    };
+  }
+  const over: FailingPod[] = [];
+  let total = 0;
+  for (const pod of pods) {
+    const recent = podRecentRestarts(pod, rule.windowMs, rule.now);
+    if (!recent) continue;
+    total += recent.restarts;
+    if (recent.restarts <= rule.max) continue;
+    const ago = fmtDuration(Math.max(0, rule.now - Date.parse(recent.lastAt)));
+    const who = `container${recent.containers.length === 1 ? '' : 's'} ${recent.containers.join(', ')}`;
+    over.push(report(pod, 'Restarts', `${who} restarted ${plural(recent.restarts, 'time')}, last at ${recent.lastAt} (${ago} ago, within restartWindow ${fmtDuration(rule.windowMs)}; maxRecentRestarts ${rule.max})`));
+  }
+  return { total, over: over.length > 0, pods: over, reason: over.map((p) => `pod ${p.name}: ${p.message}`).join('; ') };
+}
+
+/** The one judge of what a release's objects say at one instant (see Instant). */
+export function judgeInstant(input: Pick<GateInput, 'owned' | 'baseline' | 'specChanged' | 'health'> & { views: SnapshotViews; restarts: RestartRule }): Instant {
+  const { views } = input;
+  const { objects, pods } = assessOwned(input, views);
+  const report = (pod: Pod, reason: string, message: string): FailingPod => ({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, reason, message, restarts: podRestarts(pod), events: podEvents(pod, views.events) });
   const scalingUp: string[] = [];
-  const broken = pods.flatMap((p) => {
+  const failFast = pods.flatMap((p) => {
     const problem = podFailFast(p);
-    if (problem?.reason === 'Unschedulable') {
-      const scaleUp = scaleUpUnderWay(p, events);
-      if (scaleUp) {
-        scalingUp.push(`pod ${p.metadata.name} is Unschedulable, the cluster autoscaler is adding a node (${scaleUp})`);
-        return [];
-      }
+    if (!problem) return [];
+    const scaleUp = problem.reason === 'Unschedulable' ? scaleUpUnderWay(p, views.events) : undefined;
+    if (scaleUp) {
+      scalingUp.push(`pod ${p.metadata.name} is Unschedulable, the cluster autoscaler is adding a node (${scaleUp})`);
+      return [];
     }
-    return problem ? [report(p, problem.reason, problem.container ? `container ${problem.container}: ${problem.message}` : problem.message)] : [];
+    return [report(p, problem.reason, problem.container ? `container ${problem.container}: ${problem.message}` : problem.message)];
   });
-  return { broken, scalingUp };
+  const notReady = pods.filter((p) => !isPodReady(p) && p.status.phase !== 'Succeeded').map((p) => report(p, 'NotReady', assessPod(p).message));
+  return { objects, pods: pods.length, failFast, scalingUp, restarts: countRestarts(pods, input.restarts, report), notReady };
 }
 
 /** The phase while something is still not Healthy: rolling out, timed out, or (during the soak) lost. */
-function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: string[], lost: () => FailingPod[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
+function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: string[], lost: FailingPod[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
   const what = pending.map((o) => `${o.kind} ${o.name}: ${o.message}`).join('; ');
   if (input.soakStartedMs !== undefined) {
-    const l = lost();
-    const who = l.length > 0 ? `pod ${l.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
-    return { phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs)} of soak: ${what}`, failingPods: l };
+    const who = lost.length > 0 ? `pod ${lost.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
+    return { phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs)} of soak: ${what}`, failingPods: lost };
   }
   const waitingFor = [what, ...scalingUp].join('; ');
-  if (input.elapsedMs >= input.health.timeoutMs) return { phase: 'failed', reason: `timed out after ${fmtDuration(input.health.timeoutMs)} waiting for rollout: ${waitingFor}`, failingPods: lost() };
+  if (input.elapsedMs >= input.health.timeoutMs) return { phase: 'failed', reason: `timed out after ${fmtDuration(input.health.timeoutMs)} waiting for rollout: ${waitingFor}`, failingPods: lost };
   return { phase: 'rolling-out', reason: waitingFor, failingPods: [] };
 }
 
@@ -303,39 +336,31 @@ function rolledOut(input: GateInput, objects: ObjectHealth[], pods: number, rest
   const soaked = input.elapsedMs - input.soakStartedMs!;
   const wantsProbes = health.http.length > 0 || health.prometheus !== undefined;
   if (soaked >= health.soakMs && (!wantsProbes || input.probes !== undefined)) {
-    const summary = worst(objects).status === 'Healthy' ? `${objects.length} object${objects.length === 1 ? '' : 's'} healthy` : '';
-    return { phase: 'passed', reason: `${summary}, ${pods} pod${pods === 1 ? '' : 's'} Ready, ${restarts} restart${restarts === 1 ? '' : 's'} after a ${fmtDuration(health.soakMs)} soak`, failingPods: [] };
+    const summary = worst(objects).status === 'Healthy' ? plural(objects.length, 'object') + ' healthy' : '';
+    return { phase: 'passed', reason: `${summary}, ${plural(pods, 'pod')} Ready, ${plural(restarts, 'restart')} after a ${fmtDuration(health.soakMs)} soak`, failingPods: [] };
   }
   return { phase: 'soaking', reason: `soaking: ${fmtDuration(soaked)} of ${fmtDuration(health.soakMs)}`, failingPods: [] };
 }
 
 export function evaluateGate(input: GateInput): GateEvaluation {
-  const { health, snapshot } = input;
-  const { objects, pods } = assessOwned(input);
-  const report: Reporter = (pod, reason, message) => ({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, reason, message, restarts: podRestarts(pod), events: podEvents(pod, snapshot.events) });
-  const restartsByPod = pods.map((p) => ({ pod: p, n: Math.max(0, podRestarts(p) - (input.restartBaseline[p.metadata.uid ?? ''] ?? 0)) }));
-  const restarts = restartsByPod.reduce((n, r) => n + r.n, 0);
-  const base = { objects, pods: pods.length, restarts };
-
-  const { broken, scalingUp } = failFast(pods, snapshot.events, report);
+  const views = new SnapshotViews(input.snapshot.objects, input.snapshot.events);
+  const now = judgeInstant({ ...input, views, restarts: { kind: 'since-gate', baseline: input.restartBaseline, max: input.health.maxRestarts } });
+  const { objects } = now;
+  const base = { objects, pods: now.pods, restarts: now.restarts.total };
+  // 1. Pod states that never heal by waiting.
+  const broken = now.failFast;
   if (broken.length > 0) {
     const first = broken[0]!;
     const more = broken.length > 1 ? ` (and ${broken.length - 1} more pod${broken.length > 2 ? 's' : ''})` : '';
     return { ...base, phase: 'failed', reason: `pod ${first.name} is in ${first.reason}: ${first.message}${more}`, failingPods: broken };
   }
   // 2. Too many restarts.
-  if (restarts > health.maxRestarts) {
-    const culprits = restartsByPod.filter((r) => r.n > 0);
-    const list = culprits.map((r) => `${r.pod.metadata.name} (${r.n})`).join(', ');
-    const failingPods = culprits.map((r) => report(r.pod, 'Restarts', `restarted ${r.n} time${r.n === 1 ? '' : 's'} since the gate started`));
-    return { ...base, phase: 'failed', reason: `${restarts} container restart${restarts === 1 ? '' : 's'} since the gate started, more than maxRestarts ${health.maxRestarts}: ${list}`, failingPods };
-  }
+  if (now.restarts.over) return { ...base, phase: 'failed', reason: now.restarts.reason, failingPods: now.restarts.pods };
   // 3. An object that is Degraded will not heal by waiting either.
   const degradedObj = objects.find((o) => o.status === 'Degraded');
   if (degradedObj) return { ...base, phase: 'failed', reason: `${degradedObj.kind} ${degradedObj.name}: ${degradedObj.message}`, failingPods: [] };
 
-  const notReady = () => pods.filter((p) => !isPodReady(p) && p.status?.phase !== 'Succeeded').map((p) => report(p, 'NotReady', assessPod(p).message));
   const pending = objects.filter((o) => o.status !== 'Healthy');
-  if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, scalingUp, notReady) };
-  return { ...base, ...rolledOut(input, objects, pods.length, restarts, notReady()) };
+  if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, now.scalingUp, now.notReady) };
+  return { ...base, ...rolledOut(input, objects, now.pods, now.restarts.total, now.notReady) };
 }

@@ -6,6 +6,7 @@
 // or an interrupt. A failure report carries the failing pods' recent events
 // and last log lines where the cluster has them.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { asPod } from '../model/live-views.ts';
 import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { baselineOf } from './baseline.ts';
@@ -180,7 +181,7 @@ class GateRun {
       const tooLong = elapsed - this.readErrorSince >= (this.o.maxReadErrorMs ?? 15_000);
       return tooLong || (this.soakStartedMs === undefined && elapsed >= this.o.health.timeoutMs) ? this.result('failed', why) : 'retry';
     }
-    this.restartBaseline ??= Object.fromEntries(this.snapshot.objects.filter((x) => x.kind === 'Pod' && x.metadata.uid).map((p) => [p.metadata.uid!, podRestarts(p)]));
+    this.restartBaseline ??= Object.fromEntries(this.snapshot.objects.filter((x) => x.kind === 'Pod' && x.metadata.uid).map((p) => [p.metadata.uid!, podRestarts(asPod(p))]));
     return 'read';
   }
 
@@ -273,7 +274,7 @@ async function readEvents(reader: ClusterReader, pods: readonly { namespace: str
  */
 export async function podLogs(reader: Pick<ClusterReader, 'logs'>, objects: readonly LiveObject[], p: { namespace: string; name: string; reason: string }): Promise<string | undefined> {
   const pod = objects.find((x) => x.kind === 'Pod' && x.metadata.name === p.name && (x.metadata.namespace ?? p.namespace) === p.namespace);
-  const containers: string[] = (pod?.spec?.containers ?? []).map((c: { name: string }) => c.name);
+  const containers = pod ? asPod(pod).spec.containers : [];
   const crashed = p.reason === 'CrashLoopBackOff' || p.reason === 'Restarts';
   const parts = await Promise.all(
     containers.map(async (c) => {
@@ -284,22 +285,4 @@ export async function podLogs(reader: Pick<ClusterReader, 'logs'>, objects: read
   );
   const text = parts.filter((x): x is string => x !== undefined).join('\n');
   return text === '' ? undefined : text;
-}
-
-/** One line per failing pod plus its events and logs, for text reports. */
-export function formatGateFailure(r: GateResult): string {
-  const lines = [`${r.unit}: health gate ${r.phase}: ${r.reason}`];
-  for (const p of r.failingPods) {
-    lines.push(`  pod ${p.namespace}/${p.name}: ${p.reason}: ${p.message} (${p.restarts} restarts)`);
-    if (p.events.length > 0) {
-      lines.push('    events:');
-      for (const ev of p.events) lines.push(`      ${ev}`);
-    } else lines.push('    events: none');
-    if (p.logs === 'no logs') lines.push('    logs: no logs');
-    else {
-      lines.push('    last log lines:');
-      for (const l of p.logs.split('\n')) lines.push(`      ${l}`);
-    }
-  }
-  return lines.join('\n');
 }

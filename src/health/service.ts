@@ -1,7 +1,7 @@
 // Service health for a gate: the number of ready endpoints behind it, from
 // EndpointSlices (discovery.k8s.io/v1, conditions.ready; unset means ready),
 // falling back to v1 Endpoints when the cluster serves no slices.
-import type { LiveObject } from '../model/objects.ts';
+import type { Endpoints, EndpointSlice, Service } from '../model/live-views.ts';
 import { healthy, progressing } from './status.ts';
 import type { HealthResult } from './status.ts';
 
@@ -16,46 +16,36 @@ export interface EndpointCount {
 
 export interface ServiceContext {
   /** EndpointSlices of the namespace (or of the service); filtered by the service-name label. */
-  endpointSlices: readonly LiveObject[];
+  endpointSlices: readonly EndpointSlice[];
   /** v1 Endpoints of the namespace, used only when no slice belongs to the service. */
-  endpoints?: readonly LiveObject[] | undefined;
+  endpoints?: readonly Endpoints[] | undefined;
   minReadyEndpoints: number;
 }
 
 /** Ready/not-ready endpoints of a service, each pod (or address) counted once across slices and IP families. */
-export function countEndpoints(svc: LiveObject, slices: readonly LiveObject[], endpoints?: readonly LiveObject[]): EndpointCount {
+export function countEndpoints(svc: Service, slices: readonly EndpointSlice[], endpoints?: readonly Endpoints[]): EndpointCount {
   const ns = svc.metadata.namespace;
-  const mine = slices.filter((s) => s.kind !== 'Endpoints' && s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name && (s.metadata.namespace ?? ns) === ns);
+  const mine = slices.filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name && (s.metadata.namespace ?? ns) === ns);
   if (mine.length > 0) {
     const ready = new Set<string>();
     const notReady = new Set<string>();
-    for (const s of mine) {
-      for (const ep of (s as { endpoints?: unknown }).endpoints as Array<Record<string, any>> | undefined ?? []) {
-        const key: string = ep.targetRef?.uid ?? ep.targetRef?.name ?? (ep.addresses ?? []).join(',');
-        if (ep.conditions?.ready === false) notReady.add(key);
-        else ready.add(key);
-      }
+    for (const ep of mine.flatMap((s) => s.endpoints)) {
+      const key = ep.target ?? ep.addresses.join(',');
+      if (ep.ready === false) notReady.add(key);
+      else ready.add(key);
     }
     for (const k of ready) notReady.delete(k);
     return { ready: ready.size, notReady: notReady.size, source: 'EndpointSlice' };
   }
   const ep = (endpoints ?? []).find((e) => e.metadata.name === svc.metadata.name && (e.metadata.namespace ?? ns) === ns);
-  if (ep) {
-    let ready = 0;
-    let notReady = 0;
-    for (const sub of (ep as { subsets?: Array<{ addresses?: unknown[]; notReadyAddresses?: unknown[] }> }).subsets ?? []) {
-      ready += sub.addresses?.length ?? 0;
-      notReady += sub.notReadyAddresses?.length ?? 0;
-    }
-    return { ready, notReady, source: 'Endpoints' };
-  }
+  if (ep) return { ready: ep.subsets.reduce((n, s) => n + s.ready, 0), notReady: ep.subsets.reduce((n, s) => n + s.notReady, 0), source: 'Endpoints' };
   return { ready: 0, notReady: 0, source: 'none' };
 }
 
-export function assessService(svc: LiveObject, ctx: ServiceContext): HealthResult {
+export function assessService(svc: Service, ctx: ServiceContext): HealthResult {
   const name = svc.metadata.name;
-  if (svc.spec?.type === 'ExternalName') return healthy(`Service ${name} is an ExternalName service: no endpoints to check`);
-  const selector = svc.spec?.selector;
+  if (svc.spec.type === 'ExternalName') return healthy(`Service ${name} is an ExternalName service: no endpoints to check`);
+  const selector = svc.spec.selector;
   if (!selector || Object.keys(selector).length === 0) return healthy(`Service ${name} has no selector: its endpoints are managed elsewhere and not checked`);
   const n = countEndpoints(svc, ctx.endpointSlices, ctx.endpoints);
   const notReady = n.notReady > 0 ? ` (${n.notReady} not ready)` : '';

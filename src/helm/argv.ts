@@ -1,13 +1,20 @@
-// helm argv builders (pure). The same builder feeds the real run and the
-// dry-run preview, so they cannot drift apart. Helm 3 vs 4 differences live
-// here and nowhere else:
+// helm argv builders (pure), one per verb. The same builder feeds the real
+// run and --dry-run (helm's own server dry run, a flag of the same command),
+// so they cannot drift apart. Helm 3 vs 4 differences live here and nowhere else:
 //   - rollback on failure: Helm 3 `--atomic`, Helm 4 `--rollback-on-failure`
 //   - waiting: Helm 3 `--wait` (legacy readiness), Helm 4 `--wait=watcher` (kstatus);
 //     Helm 4's default is `hookOnly`, so helm-cascade always says what it wants
 //   - Helm 4 applies server-side by default (`--server-side=auto`); we keep its default
-// Values never go on the command line: they are piped to `-f -`.
+// Values are piped to `-f -` as JSON; helm reads every number there as a
+// float64, so each int64 of the values (a bigint: model/json.ts) is given
+// again with `--set path=digits` after it, the one way helm makes an int64.
+// The values are final (command-line flags already merged, plan/values.ts),
+// so those `--set`s change only the kind of numbers already there.
 
+import { delimiter } from 'node:path';
 import type { KubeTarget } from '../model/identity.ts';
+import { isPlainObject } from '../model/json.ts';
+import type { Values } from '../model/json.ts';
 
 export type HelmMajor = 3 | 4;
 
@@ -15,8 +22,6 @@ export interface HelmCommand {
   argv: string[]; // without the binary
   /** Piped to stdin (merged values as YAML/JSON for `-f -`); never shown. */
   input?: string;
-  /** Reads run in dry-run too; writes are only printed there (release-it style). */
-  effect: 'read' | 'write';
 }
 
 
@@ -24,7 +29,7 @@ export interface TemplateArgs {
   releaseName: string;
   namespace: string;
   chart: string; // local folder or .tgz
-  values: string; // YAML or JSON text
+  values: Values; // final: int64s are bigints
   kubeVersion?: string;
   apiVersions?: string[];
   isUpgrade?: boolean;
@@ -39,7 +44,7 @@ export interface UpgradeArgs extends KubeTarget {
   releaseName: string;
   namespace: string;
   chart: string;
-  values: string;
+  values: Values; // final: int64s are bigints
   labels: Record<string, string>; // release-record labels (the helm-cascade marker)
   wait?: boolean;
   timeoutMs?: number;
@@ -96,8 +101,40 @@ export interface ShowArgs {
   what: 'chart' | 'values' | 'readme';
 }
 
+/** A map key as a `--set` path segment: helm's strvals ends a key at `.`, `[`, `=` and `,`, and `\\` escapes. */
+function setKey(k: string): string {
+  return k.replace(/[\\.[=,]/g, (c) => `\\${c}`);
+}
+
+/** Every int64 of a values tree as `path=digits` (a key that is empty cannot be named with --set and stays a float64). */
+export function int64Assignments(v: unknown, path = ''): string[] {
+  if (typeof v === 'bigint') return path ? [`${path}=${v}`] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => int64Assignments(x, `${path}[${i}]`));
+  if (!isPlainObject(v)) return [];
+  return Object.entries(v).flatMap(([k, x]) => (k === '' ? [] : int64Assignments(x, path ? `${path}.${setKey(k)}` : setKey(k))));
+}
+
+/** Largest `--set` argument (Linux takes 128 KiB per argument). */
+const MAX_SET_ARG = 64 * 1024;
+
+/** `-f -` (the values as JSON, on stdin), then the int64s again as `--set` (commas join them, each argument under 64 KiB). */
+export function valueArgs(values: Values): { argv: string[]; input: string } {
+  const argv = ['-f', '-'];
+  let chunk = '';
+  for (const a of int64Assignments(values)) {
+    if (chunk && chunk.length + a.length + 1 > MAX_SET_ARG) {
+      argv.push('--set', chunk);
+      chunk = '';
+    }
+    chunk = chunk ? `${chunk},${a}` : a;
+  }
+  if (chunk) argv.push('--set', chunk);
+  return { argv, input: JSON.stringify(values) };
+}
+
+/** A KUBECONFIG-style list of files is no --kubeconfig (helm takes one file there): helm then reads it from $KUBECONFIG, as kubectl merges it. */
 function target(t: KubeTarget): string[] {
-  return ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
+  return t.kubeconfig.includes(delimiter) ? ['--kube-context', t.context] : ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
 }
 
 function timeout(ms: number | undefined): string[] {
@@ -110,7 +147,7 @@ function wait(major: HelmMajor, on: boolean | undefined): string[] {
 }
 
 export function versionCommand(): HelmCommand {
-  return { argv: ['version', '--template', '{{.Version}}'], effect: 'read' };
+  return { argv: ['version', '--template', '{{.Version}}'] };
 }
 
 /**
@@ -119,18 +156,20 @@ export function versionCommand(): HelmCommand {
  * three (plan/rendered.ts tells them apart).
  */
 export function templateCommand(_major: HelmMajor, a: TemplateArgs): HelmCommand {
-  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', '-f', '-'];
+  const values = valueArgs(a.values);
+  const argv = ['template', a.releaseName, a.chart, '--namespace', a.namespace, '--include-crds', '--skip-tests', ...values.argv];
   if (a.server) argv.push('--dry-run=server', ...target(a.server));
   else {
     if (a.kubeVersion) argv.push('--kube-version', a.kubeVersion);
     if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
   }
   if (a.isUpgrade) argv.push('--is-upgrade');
-  return { argv, input: a.values, effect: 'read' };
+  return { argv, input: values.input };
 }
 
 export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCommand {
-  const argv = ['upgrade', '--install', a.releaseName, a.chart, '--namespace', a.namespace, '--create-namespace', ...target(a), '-f', '-'];
+  const values = valueArgs(a.values);
+  const argv = ['upgrade', '--install', a.releaseName, a.chart, '--namespace', a.namespace, '--create-namespace', ...target(a), ...values.argv];
   const labels = Object.entries(a.labels);
   if (labels.length) argv.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
   if (a.rollbackOnFailure) argv.push(major === 4 ? '--rollback-on-failure' : '--atomic');
@@ -140,7 +179,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   if (a.disableOpenApiValidation) argv.push('--disable-openapi-validation');
-  return { argv, input: a.values, effect: a.dryRun ? 'read' : 'write' };
+  return { argv, input: values.input };
 }
 
 export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand {
@@ -149,49 +188,45 @@ export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand 
   argv.push('--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs));
   if (a.dryRun) argv.push('--dry-run');
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
-  return { argv, effect: a.dryRun ? 'read' : 'write' };
+  return { argv };
 }
 
 export function uninstallCommand(major: HelmMajor, a: UninstallArgs): HelmCommand {
   const argv = ['uninstall', a.releaseName, '--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs)];
   if (a.dryRun) argv.push('--dry-run');
-  return { argv, effect: a.dryRun ? 'read' : 'write' };
+  return { argv };
 }
 
 export function historyCommand(_major: HelmMajor, a: ReleaseArgs, max = 20): HelmCommand {
-  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'], effect: 'read' };
+  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'] };
 }
 
-export function statusCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
-  return { argv: ['status', a.releaseName, '--namespace', a.namespace, ...target(a), '-o', 'json'], effect: 'read' };
-}
-
-export function getManifestCommand(_major: HelmMajor, a: ReleaseArgs): HelmCommand {
-  return { argv: ['get', 'manifest', a.releaseName, '--namespace', a.namespace, ...target(a)], effect: 'read' };
+/** Each value flag in the order helm applies them (pkg/cli/values MergeValues): -f files, then --set-json, --set, --set-string, --set-file, --set-literal. */
+export function valueFlagList(f: ValueFlags): { flag: string; value: string }[] {
+  const kinds = [['--values', f.values], ['--set-json', f.setJson], ['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-literal', f.setLiteral]] as const;
+  return kinds.flatMap(([flag, list]) => list.map((value) => ({ flag, value })));
 }
 
 /**
- * `helm template` of a chart whose only template prints `.Values` as JSON:
- * helm itself merges the command-line values (-f, --set, --set-string,
- * --set-file, --set-json, --set-literal), so they mean exactly what they mean to helm.
+ * `helm template` of the values probe (helm.ts: a chart whose one template
+ * prints `.Values` with its kinds), given `base` on stdin and the user's
+ * flags after it: helm itself merges the command-line values into the
+ * repository's, exactly as `helm upgrade` with those flags would.
  */
-export function userValuesCommand(chart: string, f: ValueFlags): HelmCommand {
-  const argv = ['template', 'cascade-values', chart];
-  for (const v of f.values) argv.push('--values', v);
-  for (const [flag, list] of [['--set', f.set], ['--set-string', f.setString], ['--set-file', f.setFile], ['--set-json', f.setJson], ['--set-literal', f.setLiteral]] as const) {
-    for (const v of list) argv.push(flag, v);
-  }
-  return { argv, effect: 'read' };
+export function valuesProbeCommand(chart: string, base: string, flags: readonly { flag: string; value: string }[]): HelmCommand {
+  const argv = ['template', 'cascade-values', chart, '-f', '-'];
+  for (const { flag, value } of flags) argv.push(flag, value);
+  return { argv, input: base };
 }
 
 export function pullCommand(_major: HelmMajor, a: PullArgs): HelmCommand {
   const argv = ['pull', a.ref, '--version', a.version, '--destination', a.destination];
   if (a.plainHttp) argv.push('--plain-http');
-  return { argv, effect: 'read' };
+  return { argv };
 }
 
 export function showCommand(_major: HelmMajor, a: ShowArgs): HelmCommand {
-  return { argv: ['show', a.what, a.chart], effect: 'read' };
+  return { argv: ['show', a.what, a.chart] };
 }
 
 const HIDDEN_VALUE_FLAGS = new Set(['--set', '--set-string', '--set-json', '--set-file', '--set-literal', '--password', '--values-content']);

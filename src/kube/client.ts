@@ -1,8 +1,8 @@
 // THE way helm-cascade talks to an API server: one KubeClient per cluster,
-// made once per run by KubeClients. Every call is an HTTP request through the
-// context's `kubectl proxy` (one process per context for the whole run; it
-// does the kubeconfig authentication), with kubectl --raw as a private
-// fallback where no proxy can run. Plan, drift, status, the health gates, the
+// made once per run by KubeClients. Every call is an HTTP request over the
+// cluster's transport (transport.ts: the native one speaks to the API server
+// itself, with the kubeconfig's own authentication, over one connection per
+// cluster; no helper process). Plan, drift, status, the health gates, the
 // leases and the run lock all take a KubeClient.
 //
 // Failures: an API server that cannot be reached, or refuses the kubeconfig's
@@ -15,11 +15,12 @@ import { builtinResource, collectionPath } from '../model/resources.ts';
 import type { ResourceInfo } from '../model/resources.ts';
 import { capabilityVersions, DISCOVERY_ACCEPT, kubeVersionOf, resourceKey, resourcesFromAggregated, resourcesFromList } from './discovery.ts';
 import type { AggregatedList, ResourceMap } from './discovery.ts';
-import { kubectlRaw } from './kubectl.ts';
-import { KubeProxy } from './proxy.ts';
-import type { ApiMethod, ApiResponse, RequestOptions } from './proxy.ts';
+import { loadKubeconfig } from './kubeconfig.ts';
+import type { Kubeconfig } from './kubeconfig.ts';
+import { openTransport } from './open.ts';
+import type { ApiLimits, ApiMethod, ApiResponse, RequestOptions, Transport, TransportStats } from './transport.ts';
 
-export type { ApiMethod, ApiResponse, RequestOptions };
+export type { ApiLimits, ApiMethod, ApiResponse, RequestOptions, TransportStats };
 
 /** The `message` of a Kubernetes Status body; else the body's own text (trimmed, at most 500 characters). */
 export function statusMessage(body: string): string {
@@ -45,11 +46,6 @@ export class ApiStatusError extends ToolError {
 
 export const isStatus = (err: unknown, status: number): boolean => err instanceof ApiStatusError && err.status === status;
 
-/** What the proxy says when it cannot reach the API server. */
-const UNREACHABLE = /connection refused|dial tcp|i\/o timeout|no such host|TLS handshake timeout|context deadline exceeded|EOF|connection reset|Unable to connect to the server/;
-/** What kubectl says of a context the kubeconfig lacks (the --raw fallback). */
-const NO_CONTEXT = /context "[^"]*" does not exist|context was not found for specified context/;
-
 /** One event of a watch. */
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -59,14 +55,15 @@ export interface WatchEvent {
 /** A cluster's API: every call one HTTP request (see the header). */
 export class KubeClient {
   readonly target: KubeTarget;
-  readonly #proxyOf: () => Promise<KubeProxy | undefined>;
+  readonly #transport: () => Promise<Transport>;
   readonly #log: ((line: string) => void) | undefined;
   #resources: Promise<ResourceMap> | undefined;
   #version: Promise<string> | undefined;
 
-  constructor(target: KubeTarget, proxy: () => Promise<KubeProxy | undefined>, log?: (line: string) => void) {
+  /** `transport` is opened on first use (reading the kubeconfig, starting no connection yet). */
+  constructor(target: KubeTarget, transport: () => Promise<Transport>, log?: (line: string) => void) {
     this.target = target;
-    this.#proxyOf = proxy;
+    this.#transport = transport;
     this.#log = log;
   }
 
@@ -75,31 +72,21 @@ export class KubeClient {
   }
 
   /** Any request; resolves with any HTTP status. An unreachable server or refused credentials: PreflightError. */
-  async request(method: ApiMethod, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse> {
+  async request(method: ApiMethod, path: string, body?: unknown, opts: RequestOptions & { discovery?: boolean } = {}): Promise<ApiResponse> {
     this.#log?.(`${method} ${path} (${this.target.context})`);
-    const proxy = await this.#proxyOf();
-    const res = proxy ? await proxy.request(method, path, body, opts) : await this.#viaKubectl(method, path, body, opts);
-    this.#checkReachable(res);
+    const text = body === undefined ? undefined : opts.contentType ? String(body) : JSON.stringify(body);
+    const res = await (await this.#transport()).request({ method, path, ...opts, ...(text !== undefined ? { body: text } : {}) });
+    if (res.status === 401) throw new PreflightError(`cluster "${this.target.cluster}" (context "${this.target.context}") refused the kubeconfig's credentials: ${statusMessage(res.body)}`);
     return res;
   }
 
-  async #viaKubectl(method: ApiMethod, path: string, body: unknown, opts: RequestOptions): Promise<ApiResponse> {
-    if (method === 'PATCH') throw new ToolError(`PATCH ${path}: needs a kubectl proxy, which could not start for context ${this.target.context}`, undefined, '');
-    const text = body === undefined ? undefined : opts.contentType ? String(body) : JSON.stringify(body);
-    return kubectlRaw(this.target, method, path, text, opts.timeoutMs ?? 20_000);
-  }
-
-  #checkReachable(res: ApiResponse): void {
-    if (res.status < 401 || (res.status > 401 && res.status < 500)) return;
-    const where = `cluster "${this.target.cluster}" (context "${this.target.context}")`;
-    const message = statusMessage(res.body);
-    if (res.status === 401) throw new PreflightError(`${where} refused the kubeconfig's credentials: ${message}`);
-    if (NO_CONTEXT.test(message)) throw new PreflightError(`${where}: the context is not in the kubeconfig (${this.target.kubeconfig})`);
-    if (UNREACHABLE.test(message)) throw new PreflightError(`${where} is unreachable: ${message.split('\n').at(-1)}`);
+  /** What this client's transport did so far (requests, retries, throttling, connections). */
+  async stats(): Promise<TransportStats> {
+    return (await this.#transport()).stats();
   }
 
   /** A request whose answer is JSON: the parsed body on 2xx, an ApiStatusError otherwise. */
-  async json<T = unknown>(method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+  async json<T = unknown>(method: ApiMethod, path: string, body?: unknown, opts?: RequestOptions & { discovery?: boolean }): Promise<T> {
     const res = await this.request(method, path, body, opts);
     if (res.status < 200 || res.status > 299) throw new ApiStatusError(method, path, res);
     try {
@@ -151,13 +138,13 @@ export class KubeClient {
   async #discover(): Promise<ResourceMap> {
     const out: ResourceMap = new Map();
     for (const prefix of ['/api', '/apis'] as const) {
-      const doc = await this.json<AggregatedList & { versions?: string[]; groups?: { versions?: { groupVersion: string }[] }[] }>('GET', prefix, undefined, { accept: DISCOVERY_ACCEPT });
+      const doc = await this.json<AggregatedList & { versions?: string[]; groups?: { versions?: { groupVersion: string }[] }[] }>('GET', prefix, undefined, { accept: DISCOVERY_ACCEPT, discovery: true });
       if (doc.kind === 'APIGroupDiscoveryList') {
         resourcesFromAggregated(doc, out);
         continue;
       }
       const gvs = prefix === '/api' ? (doc.versions ?? []) : (doc.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion));
-      const lists = await Promise.all(gvs.map(async (gv) => ({ gv, list: await this.json<Parameters<typeof resourcesFromList>[1]>('GET', `${prefix}/${gv}`) })));
+      const lists = await Promise.all(gvs.map(async (gv) => ({ gv, list: await this.json<Parameters<typeof resourcesFromList>[1]>('GET', `${prefix}/${gv}`, undefined, { discovery: true }) })));
       for (const { gv, list } of lists) resourcesFromList(gv, list, out);
     }
     return out;
@@ -193,20 +180,19 @@ export class KubeClient {
   /**
    * Watches a collection from `resourceVersion`: each event to `onEvent`,
    * until the server closes the watch (then it resolves) or `signal` aborts.
-   * Throws ApiStatusError-like errors (e.g. 410 Gone: list again) and when no
-   * proxy runs (the caller polls instead).
+   * Throws on an answer other than 2xx (e.g. 410 Gone: list again; 403: the
+   * caller polls instead).
    */
-  async watch(r: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    const proxy = await this.#proxyOf();
-    if (!proxy) throw new ToolError(`watch needs a kubectl proxy, which could not start for context ${this.target.context}`, undefined, '');
-    const q = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '240' });
+  async watch(r: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, o: { timeoutSeconds?: number } = {}): Promise<void> {
+    const q = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(o.timeoutSeconds ?? 240) });
     const path = `${collectionPath(r, namespace)}?${q}`;
     this.#log?.(`WATCH ${path} (${this.target.context})`);
-    await proxy.stream(path, (line) => {
+    const transport = await this.#transport();
+    await transport.stream({ method: 'GET', path, timeoutMs: 300_000 }, (line) => {
       const e = JSON.parse(line) as WatchEvent;
       if (e.object && e.type !== 'ERROR' && e.type !== 'BOOKMARK') e.object = { ...e.object, kind: r.kind, apiVersion: r.apiVersion };
       onEvent(e);
-    }, signal, 300_000);
+    }, signal);
   }
 
   /** Last log lines of one container of a pod; undefined when the cluster has none (kwok nodes serve no logs). */
@@ -220,50 +206,70 @@ export class KubeClient {
   }
 }
 
-/** The KubeClients of one run: one per cluster, one proxy per (kubeconfig, context), all stopped by close(). */
+/** A cluster as KubeClients reaches it: its clusters.yaml name, kubeconfig context, and limits (clusters.yaml `api:`). */
+export interface ClusterAccessSpec {
+  name: string;
+  context: string;
+  api?: Partial<ApiLimits>;
+}
+
+/** The KubeClients of one run: one per cluster, one transport (one connection) per cluster, all closed by close(). */
 export class KubeClients {
   readonly #kubeconfig: string;
   readonly #log: ((line: string) => void) | undefined;
-  readonly #proxies = new Map<string, Promise<KubeProxy | undefined>>();
+  readonly #limits: Partial<ApiLimits>;
+  readonly #transports = new Map<string, Promise<Transport>>();
   readonly #clients = new Map<string, KubeClient>();
+  #config: Kubeconfig | undefined;
 
-  constructor(o: { kubeconfig: string; log?: (line: string) => void }) {
+  /** `kubeconfig`: a file or a KUBECONFIG-style list; `limits`: the defaults of every cluster (clusters.yaml top-level `api:`). */
+  constructor(o: { kubeconfig: string; log?: (line: string) => void; limits?: Partial<ApiLimits> }) {
     this.#kubeconfig = o.kubeconfig;
     this.#log = o.log;
+    this.#limits = o.limits ?? {};
   }
 
   get kubeconfig(): string {
     return this.#kubeconfig;
   }
 
-  /** The client of a cluster (clusters.yaml name and context). Its proxy starts on first use. */
-  for(cluster: { name: string; context: string }): KubeClient {
+  /** The client of a cluster (clusters.yaml name and context). Its transport opens on first use. */
+  for(cluster: ClusterAccessSpec): KubeClient {
     const key = `${cluster.name}\u0000${cluster.context}`;
     let c = this.#clients.get(key);
     if (!c) {
       const target = { cluster: cluster.name, context: cluster.context, kubeconfig: this.#kubeconfig };
-      c = new KubeClient(target, () => this.#proxyFor(target), this.#log);
+      c = new KubeClient(target, () => this.#transportFor(target, { ...this.#limits, ...cluster.api }), this.#log);
       this.#clients.set(key, c);
     }
     return c;
   }
 
-  #proxyFor(target: KubeTarget): Promise<KubeProxy | undefined> {
-    let p = this.#proxies.get(target.context);
-    if (!p) {
-      p = KubeProxy.start(target).catch((err: unknown) => {
-        this.#log?.(`kubectl proxy for context ${target.context} did not start (${(err as Error).message}); using kubectl --raw per request`);
-        return undefined;
-      });
-      this.#proxies.set(target.context, p);
+  #transportFor(target: KubeTarget, limits: Partial<ApiLimits>): Promise<Transport> {
+    const key = `${target.cluster}\u0000${target.context}`;
+    let t = this.#transports.get(key);
+    if (!t) {
+      t = openTransport({ target, limits, kubeconfig: () => (this.#config ??= loadKubeconfig(this.#kubeconfig)), ...(this.#log ? { log: this.#log } : {}) });
+      t.catch(() => this.#transports.get(key) === t && this.#transports.delete(key));
+      this.#transports.set(key, t);
     }
-    return p;
+    return t;
+  }
+
+  /** Every transport's counters, by cluster name. */
+  async stats(): Promise<Map<string, TransportStats>> {
+    const out = new Map<string, TransportStats>();
+    for (const [key, t] of this.#transports) {
+      const s = await t.then((x) => x.stats(), () => undefined);
+      if (s) out.set(key.split('\u0000')[0]!, s);
+    }
+    return out;
   }
 
   async close(): Promise<void> {
-    const all = [...this.#proxies.values()];
-    this.#proxies.clear();
+    const all = [...this.#transports.values()];
+    this.#transports.clear();
     this.#clients.clear();
-    for (const p of all) (await p)?.stop();
+    for (const t of all) (await t.catch(() => undefined))?.close();
   }
 }

@@ -10,6 +10,7 @@ import type { DeployedRelease } from '../model/release.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../model/release.ts';
 import { builtinResource, objectPath } from '../model/resources.ts';
 import type { KubeClient } from './client.ts';
+import { parseJsonExact } from '../model/json.ts';
 
 /** Labels helm itself puts on a record; everything else came from --labels. */
 const SYSTEM_LABELS = new Set(['name', 'owner', 'status', 'version', 'createdAt', 'modifiedAt']);
@@ -36,7 +37,8 @@ interface HelmReleaseJson {
 function decodeReleaseString(s: string): HelmReleaseJson {
   let b = Buffer.from(s, 'base64');
   if (b[0] === 0x1f && b[1] === 0x8b) b = gunzipSync(b);
-  return JSON.parse(b.toString('utf8')) as HelmReleaseJson;
+  // integers past 2^53 (a --set id) read back exactly, so the config compares equal to the planned values
+  return parseJsonExact(b.toString('utf8')) as HelmReleaseJson;
 }
 
 /** One record object (as `kubectl get -o json` lists it) -> DeployedRelease. */

@@ -29,3 +29,10 @@ export interface KubeTarget {
 export function unitRefOf(u: UnitRef): UnitRef {
   return { release: u.release, track: u.track, cluster: u.cluster, namespace: u.namespace, helmName: u.helmName };
 }
+
+/**
+ * The kubeconfig context of a cluster reached with the pod's own service
+ * account (clusters.yaml `inCluster: true`, or HELM_CASCADE_IN_CLUSTER naming
+ * the cluster): kube/in-cluster.ts writes a kubeconfig holding it.
+ */
+export const IN_CLUSTER_CONTEXT = 'helm-cascade/in-cluster';

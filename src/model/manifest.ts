@@ -71,24 +71,23 @@ function collect(o: unknown, releaseNamespace: string, text: string | undefined,
   });
 }
 
-export interface ManifestObject {
-  key: string; // kind/namespace/name
-  kind: string;
-  namespace: string;
-  name: string;
-  object: Values; // normalised
+/** An object of a manifest with a name the API server keeps: what plan diffs and live drift compare. */
+export interface ManifestObject extends RenderedObject {
+  /** kind/namespace/name (cluster-scoped: empty namespace): the identity plan diffs key objects by. */
+  key: string;
 }
 
-/** Parses a multi-document manifest into normalised objects keyed kind/namespace/name (cluster-scoped: empty namespace). */
-export function parseManifest(manifest: string, defaultNamespace: string): ManifestObject[] {
-  return renderedObjects(manifest, defaultNamespace).filter((r) => !r.generated).map((r) => {
-    const namespace = r.namespace ?? '';
-    return { key: objectKey(r.kind, namespace, r.name), kind: r.kind, namespace, name: r.name, object: normaliseObject(r.object) };
-  });
-}
-
-function objectKey(kind: string, namespace: string, name: string): string {
-  return `${kind}/${namespace}/${name}`;
+/**
+ * THE parser of a release manifest into the objects it names: every document
+ * of `renderedObjects`, those named by generateName only left out (the API
+ * server picks their name: nothing can find them again). A document that is
+ * not valid YAML throws, or is skipped with `skipInvalid` (a deployed
+ * manifest helm itself rendered).
+ */
+export function parseManifest(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean } = {}): ManifestObject[] {
+  return renderedObjects(manifest, releaseNamespace, opts)
+    .filter((r) => !r.generated)
+    .map((r) => ({ ...r, key: `${r.kind}/${r.namespace ?? ''}/${r.name}` }));
 }
 
 /**

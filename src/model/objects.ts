@@ -32,15 +32,17 @@ interface LiveObjectMeta {
   [field: string]: unknown;
 }
 
-/** An object as the API server returns it. spec/status are read defensively by each assessor. */
+/**
+ * An object as the API server returns it. spec/status are not read as they
+ * come: health converts the kinds it judges into typed views first
+ * (live-views.ts).
+ */
 export interface LiveObject {
   apiVersion?: string;
   kind: string;
   metadata: LiveObjectMeta;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  spec?: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  status?: any;
+  spec?: unknown;
+  status?: unknown;
   [field: string]: unknown;
 }
 

@@ -15,7 +15,7 @@ export interface WavePlan<U extends UnitSpec = UnitSpec> {
 }
 
 /** The waves of clusters.yaml, or the defaults SPEC gives when it has none. */
-export function effectiveWaves(config: ClustersFileSpec): WaveSpec[] {
+export function effectiveWaves(config: Pick<ClustersFileSpec, 'wavesGiven' | 'waves' | 'tracks' | 'file'>): WaveSpec[] {
   if (config.wavesGiven) return config.waves;
   const pos = { file: config.file, line: 1, col: 1 };
   if (config.tracks.length === 0) return [{ name: 'all', tracks: [], pos }];

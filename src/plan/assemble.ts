@@ -1,6 +1,7 @@
-// desired x deployed -> Plan (pure). Everything the plan says is decided
-// here; the I/O around it (make-plan.ts) only gathers charts, values,
-// renders and release records.
+// desired x deployed -> Plan (pure, but for registering each unit's secrets
+// with the redactor it is given). Everything the plan says is decided here;
+// the I/O around it (make-plan.ts) only gathers charts, values, renders and
+// release records.
 import { createHash } from 'node:crypto';
 import { unitId, unitRefOf } from '../model/identity.ts';
 import { canonicalJson } from '../model/json.ts';
@@ -10,29 +11,32 @@ import { deployedUnitRef, INPUTS_LABEL, ownedByRepo, releaseId, ungatedRevision 
 import type { DeployedRelease, ResolvedChart } from '../model/release.ts';
 import { needEdges } from '../model/needs.ts';
 import { matchesUnit } from '../model/selectors.ts';
+import { registerSensitive } from '../model/sensitive.ts';
+import { secretSafeDigest } from '../secrets/digest.ts';
 import type { UnitSelector } from '../model/selectors.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
-import { diffManifests, diffValues, makeScrubber } from './diff.ts';
+import { redactor as processRedactor } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
+import { diffManifests, diffValues } from './diff.ts';
+import { maskOrigins, redactQuotedValues, SECRET_MASK, valuesScrubber } from './masking.ts';
 import type { FailedUnit, ObjectDiff, OrphanUnit, Plan, PlannedUnit, PlanReason, RenderedUnit, UnitDigest, ValueOrigin } from './types.ts';
 import type { SplitRender } from './rendered.ts';
-import { maskOrigins, redactQuotedValues, SECRET_MASK, secretMaskOf, valueStrings } from './values.ts';
-import type { SecretMask } from './values.ts';
 
 /** One unit as gathered: rendered, failed, or disabled for its cluster; not yet compared. */
-export type DesiredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
+export type GatheredUnit = { unit: UnitSpec; wave: string; step: number; health: HealthSpec } & (
   | ({ state: 'rendered'; chart: ResolvedChart; values: Values; origins: ValueOrigin[]; inputs: string; nondeterministic: boolean; notes: string[] } & SplitRender)
   | { state: 'failed'; error: string; chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }
   | { state: 'disabled' }
 );
 
-export interface DesiredWave {
+export interface GatheredWave {
   name: string;
   index: number;
-  steps: DesiredUnit[][];
+  steps: GatheredUnit[][];
 }
 
-/** Live drift of a deployed release (plan/live-drift.ts computes it): objects changed by hand. */
+/** What the plan reads of a deployed release's live drift (live/types.ts LiveDriftResult): objects changed by hand. */
 export interface LiveDriftInput {
   drifted: boolean;
   objects: { kind: string; namespace: string | undefined; name: string; change: 'missing' | 'changed'; fields: { message: string }[] }[];
@@ -40,7 +44,7 @@ export interface LiveDriftInput {
 
 export interface AssembleInput {
   clustersFile: string;
-  waves: DesiredWave[];
+  waves: GatheredWave[];
   /** Latest release records of every cluster that was read. */
   deployed: DeployedRelease[];
   /** Ids (cluster/namespace/helmName) of every unit the repository lists, selected or not. */
@@ -56,6 +60,8 @@ export interface AssembleInput {
   /** Wave and health an orphan's uninstall belongs to; undefined: not in the selected waves. */
   orphanPlacement: (d: DeployedRelease) => { wave: string; health: HealthSpec } | undefined;
   createdAt: string;
+  /** Where every unit's sensitive strings are registered, and what is secret is read from (default: the process's redactor). */
+  redactor?: Redactor;
 }
 
 export function sha256(s: string): string {
@@ -65,8 +71,9 @@ export function sha256(s: string): string {
 function digestOf(chart: ResolvedChart | undefined, values: Values | undefined, manifest: string | undefined, deployedRevision: number): UnitDigest {
   return {
     chart: chart?.digest ?? '',
-    values: values ? sha256(canonicalJson(values)) : '',
-    manifest: manifest !== undefined ? sha256(manifest) : '',
+    // keyed when they hold a secret (secrets/digest.ts): a saved plan must not let anyone test guesses of it
+    values: values ? secretSafeDigest(canonicalJson(values)) : '',
+    manifest: manifest !== undefined ? secretSafeDigest(manifest) : '',
     deployedRevision,
   };
 }
@@ -74,7 +81,7 @@ function digestOf(chart: ResolvedChart | undefined, values: Values | undefined, 
 /** Objects of a manifest listed as removed (an uninstall shows what goes, not every field). */
 function removedObjects(manifest: string, namespace: string): ObjectDiff[] {
   try {
-    return parseManifest(manifest, namespace).map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, change: 'removed' as const, diff: '' }));
+    return parseManifest(manifest, namespace).map((o) => ({ kind: o.kind, namespace: o.namespace ?? '', name: o.name, change: 'removed' as const, diff: '' }));
   } catch {
     return [];
   }
@@ -87,7 +94,7 @@ function deployedInfo(deployed: DeployedRelease | undefined) {
 }
 
 /** The upgrade reasons of a rendered unit against what is deployed. */
-function upgradeReasons(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease, diffs: ObjectDiff[], live: LiveDriftInput | undefined): PlanReason[] {
+function upgradeReasons(d: Extract<GatheredUnit, { state: 'rendered' }>, deployed: DeployedRelease, diffs: ObjectDiff[], live: LiveDriftInput | undefined): PlanReason[] {
   const reasons: PlanReason[] = [];
   if (diffs.length) reasons.push('manifest-changed');
   if (deployed.chartName !== d.chart.name || deployed.chartVersion !== d.chart.version) reasons.push('chart-changed');
@@ -119,7 +126,7 @@ function liveDiffs(live: LiveDriftInput): ObjectDiff[] {
  * applies the repository, so it leaves it; objects changed in the cluster are
  * still found as live drift and repaired.
  */
-function settledNote(d: Extract<DesiredUnit, { state: 'rendered' }>, revision: number): string {
+function settledNote(d: Extract<GatheredUnit, { state: 'rendered' }>, revision: number): string {
   const why = d.nondeterministic
     ? 'nondeterministic: its templates change their output on every render (random or time values without lookup)'
     : d.chart.features.lookup
@@ -129,22 +136,12 @@ function settledNote(d: Extract<DesiredUnit, { state: 'rendered' }>, revision: n
 }
 
 /**
- * What a unit's output must never show (values.ts SecretMask): the values
- * that land in a Secret of the planned manifest (hooks and crds/ included)
- * or of the deployed one, whatever their key, and secret-looking keys.
- */
-function unitMask(values: Values | undefined, manifest: string | undefined, deployed: DeployedRelease | undefined, namespace: string): SecretMask {
-  return secretMaskOf([{ values, manifest }, { values: deployed?.config, manifest: deployed?.manifest }], namespace);
-}
-
-/**
  * A failed unit's error and --explain lines: no manifest says where its
- * values go, so no value of it (or of the deployed revision's Secrets) is
- * shown: helm's message is scrubbed of every value, strings are not listed.
+ * values go, so no value of it is shown: helm's message is scrubbed of every
+ * value (and of every registered secret), strings are not listed.
  */
-function failedOutput(d: Extract<DesiredUnit, { state: 'failed' }>, deployed: DeployedRelease | undefined): { error: string; origins?: ValueOrigin[] } {
-  const mask = unitMask(d.values, undefined, deployed, d.unit.namespace);
-  const scrub = makeScrubber([...mask.strings, ...valueStrings(d.values ?? {})]);
+function failedOutput(d: Extract<GatheredUnit, { state: 'failed' }>, redactor: Redactor): { error: string; origins?: ValueOrigin[] } {
+  const scrub = valuesScrubber(d.values, redactor);
   const origins = d.origins?.map((o) => (typeof o.value === 'string' || Array.isArray(o.value) ? { ...o, value: SECRET_MASK } : o));
   return { error: redactQuotedValues(scrub(d.error)), ...(origins ? { origins } : {}) };
 }
@@ -154,11 +151,9 @@ function ungatedNote(revision: number, by: string): string {
   return `revision ${revision} was made by ${by} and its health gate has not passed (still gating, halted, or the run died): upgraded and gated again, never taken for done`;
 }
 
-function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined): RenderedUnit {
+function planRendered(d: Extract<GatheredUnit, { state: 'rendered' }>, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined, redactor: Redactor): RenderedUnit {
   const u = d.unit;
-  const mask = unitMask(d.values, `${d.extra}${d.manifest}`, deployed, u.namespace);
-  const secrets = [...mask.strings];
-  const found = diffManifests(deployed?.manifest, d.manifest, u.namespace, { secrets });
+  const found = diffManifests(deployed?.manifest, d.manifest, u.namespace, { redactor });
   // the inputs of the deployed revision, another output: not a change of the repository (see settledNote)
   const settled = deployed !== undefined && found.length > 0 && deployed.labels[INPUTS_LABEL] === d.inputs;
   const diffs = settled ? [] : found;
@@ -173,7 +168,7 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
     chart: d.chart,
     toVersion: d.chart.version,
     values: d.values,
-    origins: maskOrigins(d.origins, mask),
+    origins: maskOrigins(d.origins, redactor),
     manifest: d.manifest,
     hooks: d.hooks,
     crds: d.crds,
@@ -185,28 +180,28 @@ function planRendered(d: Extract<DesiredUnit, { state: 'rendered' }>, deployed: 
   };
   if (!deployed) return base;
   const reasons = upgradeReasons(d, deployed, diffs, live);
-  if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, mask);
+  if (reasons.includes('values-changed')) base.valuesDiff = diffValues(deployed.config, d.values, redactor);
   if (live?.drifted) base.diffs = [...diffs, ...liveDiffs(live)];
   return { ...base, reasons, action: reasons.length ? 'upgrade' : 'unchanged' };
 }
 
-function refOf(d: DesiredUnit) {
+function refOf(d: GatheredUnit) {
   const u = d.unit;
   return { ...unitRefOf(u), wave: d.wave, step: d.step, health: d.health };
 }
 
-function planUnit(d: DesiredUnit, deployed: DeployedRelease | undefined, live?: LiveDriftInput): PlannedUnit | undefined {
+function planUnit(d: GatheredUnit, deployed: DeployedRelease | undefined, live: LiveDriftInput | undefined, redactor: Redactor): PlannedUnit | undefined {
   if (d.state === 'disabled') {
     if (!deployed) return undefined; // disabled and absent: nothing to do, nothing to show
     return { kind: 'orphan', ...refOf(d), ...deployedInfo(deployed), action: 'uninstall', reasons: ['disabled'], diffs: removedObjects(deployed.manifest, d.unit.namespace), digest: digestOf(undefined, undefined, undefined, deployed.revision) };
   }
   if (d.state === 'failed') {
     const { chart, values } = d;
-    const { error, origins } = failedOutput(d, deployed);
+    const { error, origins } = failedOutput(d, redactor);
     const f: FailedUnit = { kind: 'failed', ...refOf(d), ...deployedInfo(deployed), action: deployed ? 'unchanged' : 'install', reasons: [], diffs: [], error, digest: digestOf(chart, values, undefined, deployed?.revision ?? 0) };
     return { ...f, ...(chart ? { chart, toVersion: chart.version } : {}), ...(values ? { values } : {}), ...(origins ? { origins } : {}) };
   }
-  return planRendered(d, deployed, live);
+  return planRendered(d, deployed, live, redactor);
 }
 
 function planOrphan(d: DeployedRelease, prune: boolean, wave: string, health: HealthSpec): OrphanUnit {
@@ -237,11 +232,25 @@ function orphansOf(input: AssembleInput): OrphanUnit[] {
 }
 
 /**
+ * Every unit's sensitive strings (model/sensitive.ts), registered with the
+ * redactor before anything of the plan is shown: those of its render (hooks
+ * and crds/ included) and of its deployed revision. The one side effect of
+ * assembling: what is secret is known from here on, at every edge.
+ */
+function registerSecrets(waves: readonly GatheredWave[], byId: ReadonlyMap<string, DeployedRelease>, redactor: Redactor): void {
+  for (const d of waves.flatMap((w) => w.steps.flat())) {
+    const deployed = byId.get(unitId(d.unit));
+    const planned = d.state === 'rendered' ? [{ values: d.values, manifest: `${d.extra}${d.manifest}` }] : [];
+    registerSensitive(redactor, [...planned, ...(deployed ? [{ values: deployed.config, manifest: deployed.manifest }] : [])], d.unit.namespace);
+  }
+}
+
+/**
  * Each planned unit's `after`: the units of its step (same wave, same cluster)
  * it waits for. Installs and upgrades wait for the units they need; an
  * uninstall waits for the uninstalls of the units that need it.
  */
-function withNeeds(planned: PlannedUnit[], step: readonly DesiredUnit[]): PlannedUnit[] {
+function withNeeds(planned: PlannedUnit[], step: readonly GatheredUnit[]): PlannedUnit[] {
   const edges = needEdges(step.map((d) => d.unit));
   if (!edges.length) return planned;
   const removing = new Set(planned.filter((p) => p.action === 'uninstall').map((p) => unitId(p)));
@@ -254,11 +263,13 @@ function withNeeds(planned: PlannedUnit[], step: readonly DesiredUnit[]): Planne
 
 export function assemblePlan(input: AssembleInput): Plan {
   const byId = new Map(input.deployed.map((d) => [releaseId(d), d]));
+  const redactor = input.redactor ?? processRedactor;
+  registerSecrets(input.waves, byId, redactor);
   const waves = input.waves.map((w) => ({
     name: w.name,
     index: w.index,
     steps: w.steps
-      .map((step) => withNeeds(step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)))).filter((p): p is PlannedUnit => p !== undefined), step))
+      .map((step) => withNeeds(step.map((d) => planUnit(d, byId.get(unitId(d.unit)), input.liveDrift?.get(unitId(d.unit)), redactor)).filter((p): p is PlannedUnit => p !== undefined), step))
       .filter((s) => s.length > 0),
   }));
   const orphans = orphansOf(input);
@@ -304,11 +315,10 @@ function hasChanges(plan: Plan): boolean {
  * What a message about a unit may say: an API server or helm may quote a
  * field's value (a Secret's among them). "Kind/name (template): message"
  * keeps the object's identity; in the message, quoted values become their
- * size and every value of the unit (those that land in a Secret first) is
- * scrubbed.
+ * size, and every registered secret and every value of the unit is scrubbed.
  */
-export function unitTextScrubber(u: PlannedUnit): (text: string) => string {
-  const scrub = u.kind === 'rendered' ? makeScrubber([...secretMaskOf([{ values: u.values, manifest: `${u.extra}${u.manifest}` }], u.namespace).strings, ...valueStrings(u.values)]) : (t: string) => t;
+export function unitTextScrubber(u: PlannedUnit, redactor: Redactor = processRedactor): (text: string) => string {
+  const scrub = valuesScrubber(u.kind === 'orphan' ? undefined : u.values, redactor);
   return (l) => {
     const cut = l.indexOf(': ');
     return cut < 0 ? scrub(redactQuotedValues(l)) : `${l.slice(0, cut + 2)}${scrub(redactQuotedValues(l.slice(cut + 2)))}`;

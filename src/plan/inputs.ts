@@ -3,9 +3,9 @@
 // chart is nondeterministic or reads the cluster (lookup). helm-cascade
 // records it on every release it makes (release-record label cascade-inputs)
 // and compares it with the next plan's. Pure.
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../model/json.ts';
+import { typedJson } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import { secretSafeDigest } from '../secrets/digest.ts';
 
 /** Bumped whenever helm-cascade changes what it gives helm for the same repository (flags, values it adds). */
 const RENDER_VERSION = 2;
@@ -33,5 +33,7 @@ function apiAnswers(i: RenderInputs): string[] {
 /** 40 hex digits (160 bits of sha256): fits a label value (at most 63 characters). */
 export function inputDigest(i: RenderInputs): string {
   const doc = { v: RENDER_VERSION, chart: i.chart, values: i.values, name: i.releaseName, namespace: i.namespace, kube: i.kubeVersion ?? '', apis: apiAnswers(i), helm: i.helmMajor };
-  return createHash('sha256').update(canonicalJson(doc)).digest('hex').slice(0, 40);
+  // typedJson: an int64 and a float64 of one value render differently (20240101 vs 2.0240101e+07);
+  // keyed when the values hold a secret (secrets/digest.ts): the label must not let anyone test guesses of it
+  return secretSafeDigest(typedJson(doc)).slice(0, 40);
 }

@@ -1,42 +1,43 @@
-// The I/O around assemblePlan: read what each cluster runs (one batched list
-// of release records per cluster, its version and API versions), render every
-// selected unit (render.ts), read the live objects of deployed units (live
-// drift), then assemble. Used in-process by plan, apply and drift.
-import { PreflightError } from '../errors.ts';
+// The I/O around assemblePlan: read what each cluster runs (live/read.ts: one
+// batched list of release records per cluster, its version and API
+// versions), render every selected unit (render.ts), read the live objects of
+// deployed units (live drift), then assemble (which registers every unit's
+// sensitive strings with the redactor). plan-repo.ts runs it for every command that plans.
+import { PreflightError, UsageError } from '../errors.ts';
 import { join } from 'node:path';
 import { createChartResolver, defaultCacheRoot } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
-import { readLiveObjects } from '../kube/live-objects.ts';
-import { readDeployedReleases } from '../kube/release-records.ts';
+import { compareLive, ignoreRulesOf, readClusterState } from '../live/read.ts';
+import type { ClusterState, IgnoreOf } from '../live/read.ts';
 import { unitId } from '../model/identity.ts';
-import { deployedUnitRef, INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
+import { INPUTS_LABEL, releaseId, TRACK_LABEL } from '../model/release.ts';
 import type { DeployedRelease } from '../model/release.ts';
-import { matchesGlob, matchesSelector, matchesUnit } from '../model/selectors.ts';
+import { matchesGlob, matchesSelector, matchesUnit, nearestNames, selectorText, shortText } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
-import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec, IgnoreRule } from '../model/spec.ts';
+import type { ClusterSpec, ClustersFileSpec, DeployRepo, HealthSpec } from '../model/spec.ts';
 import { expandUnits } from '../model/units.ts';
 import { assignWaves, effectiveWaves, waveHealth, waveHealthOf, waveHolds } from '../model/waves.ts';
 import type { WavePlan } from '../model/waves.ts';
+import { redactor as processRedactor } from '../redact.ts';
+import type { Redactor } from '../redact.ts';
 import { assemblePlan } from './assemble.ts';
-import type { DesiredWave, LiveDriftInput } from './assemble.ts';
-import { confirmLiveDrift } from './live-confirm.ts';
-import { detectLiveDrift, liveReadRequests, LiveObjects } from './live-drift.ts';
+import type { GatheredWave, LiveDriftInput } from './assemble.ts';
 import { diskRenderCache } from './render-cache.ts';
+import { keepDigestKeyIn } from '../secrets/digest.ts';
 import { Renderer } from './render.ts';
 import type { RenderTarget } from './render.ts';
 import type { UnitSpec } from '../model/units.ts';
 import type { Plan } from './types.ts';
 import type { ValueFlags } from '../helm/argv.ts';
-import type { Values } from '../model/json.ts';
 
 export interface MakePlanOptions {
   kubeconfig: string;
   selector?: UnitSelector;
   wave?: string;
-  /** Command-line values (-f, --set, ...), merged by helm itself; highest precedence. */
+  /** Command-line values (-f, --set, ...), merged over each unit's by helm itself; highest precedence. */
   valueFlags?: ValueFlags;
   prune?: boolean;
   concurrency?: number;
@@ -51,13 +52,6 @@ export interface MakePlanOptions {
   renderAll?: boolean;
 }
 
-/** What one cluster says, as the plan needs it. */
-interface ClusterState {
-  kubeVersion: string;
-  apiVersions: string[];
-  deployed: DeployedRelease[];
-}
-
 export interface PlanDeps {
   helm: Helm;
   /** The run's clients (the default reads go through them). */
@@ -65,33 +59,19 @@ export interface PlanDeps {
   charts?: ChartResolver;
   /** Default: version, capabilities and release records through the cluster's KubeClient. */
   readCluster?: (c: ClusterSpec) => Promise<ClusterState>;
-  /** Live drift of deployed releases of one cluster, keyed cluster/namespace/name (default: one list per kind and namespace). */
+  /** Live drift of deployed releases of one cluster, keyed cluster/namespace/name (default: live/read.ts compareLive). */
   detectLiveDrift?: (c: ClusterSpec, releases: DeployedRelease[]) => Promise<Map<string, LiveDriftInput>>;
+  /** Where every unit's sensitive strings are registered (default: the process's redactor). */
+  redactor?: Redactor;
   now?: () => Date;
 }
 
-/** Version, API versions and release records of one cluster, all at once. */
-async function readClusterState(client: KubeClient): Promise<ClusterState> {
-  const [kubeVersion, apiVersions, deployed] = await Promise.all([client.kubeVersion(), client.capabilities(), readDeployedReleases(client)]);
-  return { kubeVersion, apiVersions, deployed };
-}
-
-/** Each release's ignoreDifferences, by the release a deployed one was made from. */
-export type IgnoreOf = (d: DeployedRelease) => readonly IgnoreRule[];
-
-export function ignoreRulesOf(repo: DeployRepo): IgnoreOf {
-  const byName = new Map(repo.releases.map((r) => [r.name, r.ignoreDifferences]));
-  return (d) => byName.get(deployedUnitRef(d).release) ?? [];
-}
-
-/** Live drift of these releases of one cluster through its client, each changed object confirmed by the server. Throws when a namespace cannot be read. */
-export async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf = () => []): Promise<Map<string, LiveDriftInput>> {
-  const { objects, errors } = await readLiveObjects(client, liveReadRequests(releases));
+/** Live drift of these releases of one cluster through its client (live/read.ts). Throws when a namespace cannot be read. */
+async function readLiveDrift(client: KubeClient, releases: readonly DeployedRelease[], ignoreOf: IgnoreOf): Promise<Map<string, LiveDriftInput>> {
+  const { drift, errors } = await compareLive(client, releases, { ignoreOf });
   const failed = Object.entries(errors);
   if (failed.length) throw new Error(`cluster "${client.cluster}": live objects could not be read: ${failed.map(([ns, e]) => `${ns}: ${e}`).join('; ')}`);
-  const index = new LiveObjects(objects);
-  const found = await Promise.all(releases.map(async (r) => [releaseId(r), await confirmLiveDrift(client, r, detectLiveDrift(r, index, ignoreOf(r)), index, ignoreOf(r))] as const));
-  return new Map(found);
+  return drift;
 }
 
 /** Reads every cluster at once; unreachable ones are reported together (PreflightError). */
@@ -145,14 +125,15 @@ async function liveDriftOf(clusters: ClusterSpec[], states: Map<string, ClusterS
 }
 
 /** The plan's renderer: the run's helm, charts and render cache under the cache folder. */
-function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }, cliSet: Values): Renderer {
+function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, helmVersion: { version: string; major: number }): Renderer {
   const cacheDir = opts.cacheDir ?? defaultCacheRoot();
+  keepDigestKeyIn(cacheDir);
   const charts = deps.charts ?? createChartResolver({ root: repo.config.root, repositories: repo.config.repositories, helm: deps.helm, cacheDir: join(cacheDir, 'charts'), ...(opts.log ? { log: opts.log } : {}) });
   return new Renderer({
     config: repo.config,
     helm: deps.helm,
     charts,
-    cliSet,
+    ...(opts.valueFlags ? { valueFlags: opts.valueFlags } : {}),
     concurrency: opts.concurrency ?? 4,
     explain: opts.explain === true,
     helmVersion,
@@ -169,7 +150,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const { waves, clusters } = scope(config, assignWaves(config, all).waves, opts);
   checkContexts(clusters, opts.kubeconfig);
   const read = deps.readCluster ?? ((c: ClusterSpec) => readClusterState(clientsOf(deps).for(c)));
-  const [helmVersion, states, cliValues] = await Promise.all([deps.helm.version(), readClusters(clusters, read), opts.valueFlags ? deps.helm.userValues(opts.valueFlags) : Promise.resolve({})]);
+  const [helmVersion, states] = await Promise.all([deps.helm.version(), readClusters(clusters, read)]);
   const deployedById = new Map([...states.values()].flatMap((st) => st.deployed.map((d) => [releaseId(d), d] as const)));
 
   const selectedIds = new Set(waves.flatMap((w) => w.steps.flat().filter((u) => u.enabled && matchesUnit(u, selector)).map((u) => unitId(u))));
@@ -177,7 +158,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
   const detect = deps.detectLiveDrift ?? ((c: ClusterSpec, releases: DeployedRelease[]) => readLiveDrift(clientsOf(deps).for(c), releases, ignoreOf));
   const liveDrift = opts.liveDrift ? liveDriftOf(clusters, states, selectedIds, detect) : Promise.resolve(new Map<string, LiveDriftInput>());
 
-  const renderer = rendererFor(repo, opts, deps, helmVersion, cliValues);
+  const renderer = rendererFor(repo, opts, deps, helmVersion);
   const targetOf = (u: UnitSpec): RenderTarget => {
     const st = states.get(u.cluster);
     const d = deployedById.get(unitId(u));
@@ -188,9 +169,10 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
       server: deps.clients?.for(u.clusterSpec).target,
       deployed: d && { revision: d.revision, status: d.status, inputs: d.labels[INPUTS_LABEL], manifest: d.manifest },
       liveDrift: async () => (await liveDrift).get(unitId(u))?.drifted === true,
+      deployedValues: d?.config,
     };
   };
-  const desiredWaves: DesiredWave[] = await Promise.all(
+  const gathered: GatheredWave[] = await Promise.all(
     waves.map(async (w) => ({
       name: w.name,
       index: w.index,
@@ -204,9 +186,9 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     })),
   );
 
-  return assemblePlan({
+  const plan = assemblePlan({
     clustersFile: config.file,
-    waves: desiredWaves,
+    waves: gathered,
     deployed: [...states.values()].flatMap((s) => s.deployed),
     listedIds: new Set(all.map((u) => unitId(u))),
     clustersRead: new Set(states.keys()),
@@ -216,5 +198,20 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
     prune: opts.prune === true,
     orphanPlacement: orphanPlacement(config, opts.wave),
     createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+    redactor: deps.redactor ?? processRedactor,
   });
+  if (opts.prune) checkPruneSelection(selector, all, plan);
+  return plan;
+}
+
+/**
+ * With --prune a selector may name a release the repository no longer lists
+ * (commands/selection.ts leaves name=, track= and namespace= to this): one
+ * that matches neither a listed unit nor a deployed orphan is bad input.
+ */
+function checkPruneSelection(selector: UnitSelector, all: UnitSpec[], plan: Plan): void {
+  if (Object.keys(selector).length === 0 || all.some((u) => matchesUnit(u, selector)) || plan.orphans.length > 0) return;
+  const names = all.map((u) => u.release);
+  const nearest = selector.name !== undefined ? nearestNames(selector.name, names) : '';
+  throw new UsageError(`-l ${shortText(selectorText(selector), 200)} matches no release of the repository and no deployed release it no longer lists${nearest}`);
 }

@@ -5,14 +5,16 @@
 // rendered once, through a bounded pool.
 import { isAbsolute, join } from 'node:path';
 import pLimit from 'p-limit';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { checkBoundary, makeBoundary, outsideMessage } from '../config/boundary.ts';
 import { DEFAULT_LIMITS, formatBytes, LIMIT_ENV } from '../config/limits.ts';
+import { HELM_VALUES_YAML } from '../config/helm-scalars.ts';
 import { readValuesFile } from '../config/values-file.ts';
-import { BadInputError, ToolError } from '../errors.ts';
+import { BadInputError, PreflightError, ToolError } from '../errors.ts';
 import { createChartResolver } from '../helm/charts.ts';
 import type { ChartResolver } from '../helm/charts.ts';
-import type { TemplateArgs } from '../helm/argv.ts';
+import { valueFlagList } from '../helm/argv.ts';
+import type { TemplateArgs, ValueFlags } from '../helm/argv.ts';
 import type { Helm } from '../helm/helm.ts';
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
@@ -21,8 +23,11 @@ import type { KubeTarget } from '../model/identity.ts';
 import type { ResolvedChart } from '../model/release.ts';
 import type { ClustersFileSpec, HealthSpec } from '../model/spec.ts';
 import type { UnitSpec } from '../model/units.ts';
+import { redactor } from '../redact.ts';
+import { SecretResolver } from '../secrets/resolver.ts';
+import { resolveUnitSecrets } from '../secrets/unit-values.ts';
 import { sha256 } from './assemble.ts';
-import type { DesiredUnit } from './assemble.ts';
+import type { GatheredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
 import { inputDigest } from './inputs.ts';
 import { renderCacheKey } from './render-cache.ts';
@@ -31,8 +36,9 @@ import { describeDecision, renderDecision } from './render-skip.ts';
 import type { DeployedInputs, RenderDecision } from './render-skip.ts';
 import type { ValueOrigin } from './types.ts';
 import { splitRendered } from './rendered.ts';
+import { withCommandLine } from './command-line-values.ts';
 import { mergeValues, withChartDefaults } from './values.ts';
-import type { ValueSource } from './values.ts';
+import type { MergedValues, ValueSource } from './values.ts';
 
 /** What a render needs to know about the unit's cluster and what is deployed there. */
 export interface RenderTarget {
@@ -46,10 +52,12 @@ export interface RenderTarget {
   deployed: (DeployedInputs & { manifest: string }) | undefined;
   /** Whether the deployed revision's live objects were changed by hand (asked only when the render could be skipped). */
   liveDrift: () => Promise<boolean>;
+  /** The deployed revision's user values: what it holds where a secret reference is now is a secret too. */
+  deployedValues?: Values | undefined;
 }
 
-/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed, the command line). */
-function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cliSet: Values, cascade: boolean): ValueSource[] {
+/** The value sources of a unit, lowest precedence first (files then `set` of each layer, cascade.* when passed); helm adds the command line's (command-line-values.ts). */
+function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values, cascade: boolean): ValueSource[] {
   const sources: ValueSource[] = [];
   for (const l of u.layers) {
     for (const f of l.layer.values) sources.push({ source: f, values: readValuesFile(f) });
@@ -58,7 +66,6 @@ function unitValueSources(u: UnitSpec, readValuesFile: (path: string) => Values,
     }
   }
   if (cascade) sources.push({ source: 'helm-cascade', values: { cascade: { cluster: u.cluster, region: u.clusterSpec.region, provider: u.clusterSpec.provider, track: u.track ?? '' } } });
-  if (Object.keys(cliSet).length) sources.push({ source: 'command line (-f/--set)', values: cliSet });
   return sources;
 }
 
@@ -104,14 +111,17 @@ export interface RendererOptions {
   config: ClustersFileSpec;
   helm: Helm;
   charts?: ChartResolver;
-  cliSet: Values;
+  /** -f, --set, --set-string, --set-file, --set-json, --set-literal: merged over each unit's values by helm itself. */
+  valueFlags?: ValueFlags;
   concurrency: number;
   /** `--explain`: list the chart's own defaults among the value origins (one `helm show values` per chart). */
   explain: boolean;
   /** The helm that renders: its major is an input of every render, its exact version part of the render cache's key. */
   helmVersion: { version: string; major: number };
-  /** Renders kept between runs (none: every render runs helm). */
+  /** Renders kept between runs (none: every render runs helm); a render holding a secret is never kept. */
   cache?: RenderCache;
+  /** Resolves the units' secret references (default: one for this repository, from the process environment). */
+  secrets?: SecretResolver;
   /** `--render-all`: render every unit, digests and render cache ignored. */
   renderAll?: boolean;
   log?: (line: string) => void;
@@ -137,6 +147,7 @@ export class Renderer {
   readonly #o: RendererOptions;
   readonly #charts: ChartResolver;
   readonly #readValues: (path: string) => Values;
+  readonly #secrets: SecretResolver;
   readonly #pool: ReturnType<typeof pLimit>;
   readonly #renders = new Map<string, Promise<Output>>();
   readonly #defaults = new Map<string, Promise<Values>>();
@@ -145,6 +156,7 @@ export class Renderer {
     this.#o = o;
     this.#charts = o.charts ?? createChartResolver({ root: o.config.root, ...(o.config.allowedRoots ? { allowedRoots: o.config.allowedRoots } : {}), repositories: o.config.repositories, helm: o.helm, ...(o.log ? { log: o.log } : {}) });
     this.#readValues = makeValuesReader(o.config);
+    this.#secrets = o.secrets ?? new SecretResolver({ root: o.config.root, ...(o.config.allowedRoots ? { allowedRoots: o.config.allowedRoots } : {}) });
     this.#pool = pLimit(Math.max(1, o.concurrency));
   }
 
@@ -153,7 +165,7 @@ export class Renderer {
     let v = this.#defaults.get(path);
     if (!v) {
       v = this.#o.helm.show({ chart: path, what: 'values' }).then((text) => {
-        const doc: unknown = parse(text);
+        const doc: unknown = parseDocument(text, HELM_VALUES_YAML as Parameters<typeof parseDocument>[1]).toJS();
         return isPlainObject(doc) ? doc : {};
       });
       this.#defaults.set(path, v);
@@ -168,7 +180,7 @@ export class Renderer {
     const hit = cache?.get(key);
     if (hit !== undefined) return { text: hit, cached: true };
     const text = checkRenderSize(await this.#pool(() => this.#o.helm.template(args)), this.#o.config.limits);
-    cache?.set(key, text);
+    if (!redactor.has(text)) cache?.set(key, text);
     return { text, cached: false };
   }
 
@@ -193,19 +205,30 @@ export class Renderer {
     return again.trim() !== first.trim();
   }
 
+  /** The unit's values: the repository's layers, then the command line's merged in by helm (through the pool: one helm call). */
+  async #values(u: UnitSpec, cascade: boolean): Promise<MergedValues> {
+    const merged = mergeValues(unitValueSources(u, this.#readValues, cascade));
+    const flags = this.#o.valueFlags;
+    if (!flags || valueFlagList(flags).length === 0) return merged;
+    return withCommandLine(merged, (base) => this.#pool(() => this.#o.helm.mergeValueFlags(base, flags)));
+  }
+
   /** Chart resolved, values merged, input digest computed; `got` keeps what was reached when this throws. */
   async #prepare(u: UnitSpec, t: RenderTarget, got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] }): Promise<Prepared> {
     const chart = (got.chart = await this.#charts.resolve(u.releaseSpec.chart, u.releaseSpec.repositories));
     const cascade = cascadeDecision(u.releaseSpec.cascadeValues ?? this.#o.config.cascadeValues, chart.features.schema);
-    const merged = mergeValues(unitValueSources(u, this.#readValues, this.#o.cliSet, cascade.pass));
+    const merged = await this.#values(u, cascade.pass);
     got.values = merged.values;
     got.origins = merged.origins;
+    // secret references resolved for this unit's cluster (and registered in the redactor); origins keep the references
+    const { values } = await resolveUnitSecrets(this.#secrets, { unit: u, values: merged.values, deployed: t.deployedValues, root: this.#o.config.root });
+    got.values = values;
     const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
-    const inputs = inputDigest({ chart: chart.digest, values: merged.values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
+    const inputs = inputDigest({ chart: chart.digest, values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
     const server = chart.features.lookup ? t.server : undefined;
-    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values: JSON.stringify(merged.values), apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
+    const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
     const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
-    return { chart, values: merged.values, origins, inputs, args, notes };
+    return { chart, values, origins, inputs, args, notes };
   }
 
   /** Render or skip (render-skip.ts); live drift is only waited for when the render could be skipped. */
@@ -224,7 +247,7 @@ export class Renderer {
   }
 
   /** One unit gathered: rendered (or skipped: the deployed manifest), or failed with helm's message; disabled units are not rendered. */
-  async render(u: UnitSpec, wave: string, step: number, health: HealthSpec, t: RenderTarget): Promise<DesiredUnit> {
+  async render(u: UnitSpec, wave: string, step: number, health: HealthSpec, t: RenderTarget): Promise<GatheredUnit> {
     const base = { unit: u, wave, step, health };
     if (!u.enabled) return { ...base, state: 'disabled' };
     const got: { chart?: ResolvedChart; values?: Values; origins?: ValueOrigin[] } = {};
@@ -239,6 +262,8 @@ export class Renderer {
       this.#o.log?.(`render ${unitId(u)}: ${describeDecision(decision, r.out.cached)}`);
       return { ...base, ...r.unit };
     } catch (err) {
+      // a Vault that cannot be asked stops the command (exit 5); it says nothing about this unit
+      if (err instanceof PreflightError) throw err;
       return { ...base, state: 'failed', error: renderErrorText(err), ...(got.chart ? { chart: got.chart } : {}), ...(got.values ? { values: got.values, origins: got.origins ?? [] } : {}) };
     }
   }

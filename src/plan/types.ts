@@ -108,7 +108,7 @@ export interface UnitDigest {
   deployedRevision: number; // 0 when not deployed
 }
 
-export interface PlanWave {
+interface PlanWave {
   name: string;
   index: number;
   steps: PlannedUnit[][];
@@ -121,38 +121,4 @@ export interface Plan {
   waves: PlanWave[];
   orphans: OrphanUnit[]; // managed releases the repository no longer lists (action uninstall only with --prune)
   summary: { install: number; upgrade: number; unchanged: number; uninstall: number; errors: number };
-}
-
-// ---- live drift: deployed manifest vs live objects (plan/live-drift.ts)
-
-/** One field of one object that differs. Values are display strings; for Secrets they are never set. */
-export interface FieldDrift {
-  /** Readable path: spec.replicas, data.LOG_LEVEL, spec.template.spec.containers[web].image */
-  path: string;
-  change: 'changed' | 'removed' | 'added';
-  /** As the deployed manifest says (undefined for Secret data and for `added`). */
-  deployed?: string;
-  /** As the cluster says (undefined for Secret data and for `removed`). */
-  live?: string;
-  /** A person-readable line: "spec.replicas: 3 -> 5", "key DB_PASSWORD changed". */
-  message: string;
-  /** Unified diff of a multi-line value (never for Secrets). */
-  diff?: string;
-}
-
-/** One object of a release that differs from its deployed manifest. */
-export interface ObjectDrift {
-  apiVersion: string;
-  kind: string;
-  namespace: string | undefined; // undefined: cluster-scoped
-  name: string;
-  change: 'missing' | 'changed';
-  fields: FieldDrift[];
-}
-
-export interface LiveDriftResult {
-  drifted: boolean;
-  objects: ObjectDrift[];
-  /** Objects checked (manifest documents with a kind and a name). */
-  checked: number;
 }

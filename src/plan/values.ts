@@ -4,7 +4,6 @@
 // `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested
 // maps. Every leaf remembers which file or flag set it (for `plan --explain`).
 import { isPlainObject } from '../model/json.ts';
-import { renderedObjects } from '../model/manifest.ts';
 import type { Values } from '../model/json.ts';
 import type { ValueOrigin } from './types.ts';
 
@@ -67,7 +66,7 @@ function cloneValue(v: unknown): unknown {
 
 export interface MergedValues {
   values: Values;
-  origins: ValueOrigin[]; // one per leaf, secrets masked, sorted by path
+  origins: ValueOrigin[]; // one per leaf (as set: plan/assemble.ts masks secrets), sorted by path
 }
 
 /** Merges sources lowest first and records, for every leaf of the result, the last source that set it. */
@@ -88,7 +87,7 @@ export function mergeValues(sources: ValueSource[]): MergedValues {
   }
   const origins: ValueOrigin[] = [];
   for (const [path, value] of leaves(values)) {
-    origins.push({ path, value: isSecretPath(path) ? SECRET_MASK : value, source: origin.get(path) ?? 'unknown' });
+    origins.push({ path, value, source: origin.get(path) ?? 'unknown' });
   }
   origins.sort((a, b) => a.path.localeCompare(b.path));
   return { values, origins };
@@ -96,7 +95,7 @@ export function mergeValues(sources: ValueSource[]): MergedValues {
 
 /**
  * `plan --explain` with the chart's own defaults: every leaf of the chart's
- * values.yaml that no layer overrides, as "chart default" (secrets masked).
+ * values.yaml that no layer overrides, as "chart default".
  * A default is overridden when a layer set the same path, a path above it
  * (a scalar or list replacing the map) or below it (a map replacing a scalar).
  * Only the explanation changes: helm applies the defaults itself.
@@ -106,7 +105,7 @@ export function withChartDefaults(origins: readonly ValueOrigin[], defaults: Val
   const overridden = (p: string) => set.some((s) => s === p || p.startsWith(`${s}.`) || s.startsWith(`${p}.`));
   const fromChart = leaves(defaults)
     .filter(([path]) => !overridden(path))
-    .map(([path, value]) => ({ path, value: isSecretPath(path) ? SECRET_MASK : value, source: 'chart default' }));
+    .map(([path, value]) => ({ path, value, source: 'chart default' }));
   return [...origins, ...fromChart].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -120,157 +119,4 @@ export function leaves(v: Values, prefix = ''): [string, unknown][] {
     else out.push([path, x]);
   }
   return out;
-}
-
-export const SECRET_MASK = '(secret)';
-
-const SECRET_SEGMENT = /secret|passw|token|key|credential|private|apikey|auth/i;
-
-/** A value is secret when any segment of its path looks secret (e.g. under `secrets`, or named *password*, *token*, *key*). */
-export function isSecretPath(path: string): boolean {
-  return splitDottedKey(path).some((seg) => SECRET_SEGMENT.test(seg));
-}
-
-/**
- * What a unit's output must never show, found by where values end up rather
- * than by key names: every leaf of the values whose text lands in a Secret
- * of the rendered (or deployed) manifest, and the Secrets' own values.
- * `paths` are dotted leaf paths (as `leaves` spells them); `strings` the
- * texts the scrubber (diff.ts makeScrubber) replaces by "(secret)".
- */
-export interface SecretMask {
-  paths: ReadonlySet<string>;
-  strings: readonly string[];
-}
-
-const NO_MASK: SecretMask = { paths: new Set(), strings: [] };
-
-/** The decoded key -> value map of a Secret (data is base64, stringData plain; stringData wins as the API server does). */
-export function secretEntries(obj: Values): Map<string, string> {
-  const out = new Map<string, string>();
-  if (isPlainObject(obj.data)) {
-    for (const [k, v] of Object.entries(obj.data)) out.set(k, Buffer.from(String(v ?? ''), 'base64').toString('utf8'));
-  }
-  if (isPlainObject(obj.stringData)) for (const [k, v] of Object.entries(obj.stringData)) out.set(k, String(v ?? ''));
-  return out;
-}
-
-/** Every value a manifest puts in a Secret: decoded, and `data` as written (base64). A manifest that does not parse gives none. */
-function secretTexts(manifest: string | undefined, namespace: string): string[] {
-  if (!manifest) return [];
-  let objects;
-  try {
-    objects = renderedObjects(manifest, namespace, { skipInvalid: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'Secret') continue;
-    out.push(...secretEntries(o.object).values());
-    if (isPlainObject(o.object.data)) out.push(...Object.values(o.object.data).map((v) => String(v ?? '')));
-  }
-  return out.filter((t) => t.length > 0);
-}
-
-/** Shortest value matched inside a Secret's text (a connection string holding the password); shorter ones must be the whole value. */
-const MIN_PART = 6;
-/** Shortest text the scrubber replaces (shorter ones would mangle every line). */
-const MIN_SCRUB = 4;
-
-/** The texts of a leaf: a string or number, or the strings and numbers of a list. */
-function leafTexts(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  if (typeof v === 'number') return [String(v)];
-  if (Array.isArray(v)) return v.flatMap(leafTexts);
-  return [];
-}
-
-/** Whether a leaf's text ends up in one of the Secret texts: the whole value, or (a string long enough) a part of one. */
-function landsInSecret(text: string, isString: boolean, secrets: readonly string[]): boolean {
-  if (text.length < MIN_SCRUB) return false;
-  return secrets.some((s) => s === text || (isString && text.length >= MIN_PART && s.includes(text)));
-}
-
-/**
- * The mask of a unit from its values and manifests (planned and deployed):
- * leaves that land in a Secret, whatever their key, plus leaves whose key
- * looks secret, plus the Secrets' own values.
- */
-export function secretMaskOf(parts: readonly { values: Values | undefined; manifest: string | undefined }[], namespace: string): SecretMask {
-  // an unchanged release: the deployed manifest is the planned one, parsed once
-  const manifests = [...new Set(parts.map((p) => p.manifest).filter((m): m is string => Boolean(m)))];
-  const secrets = manifests.flatMap((m) => secretTexts(m, namespace));
-  const paths = new Set<string>();
-  const strings = new Set(secrets.filter((s) => s.length >= MIN_SCRUB));
-  for (const p of parts) {
-    for (const [path, v] of leaves(p.values ?? {})) {
-      const texts = leafTexts(v);
-      if (!isSecretPath(path) && !texts.some((t) => landsInSecret(t, typeof v === 'string' || Array.isArray(v), secrets))) continue;
-      paths.add(path);
-      for (const t of texts) if (t.length >= MIN_SCRUB) strings.add(t);
-    }
-  }
-  return { paths, strings: [...strings] };
-}
-
-/** A leaf path the mask covers: its key looks secret, or it (or a map above it) lands in a Secret. */
-export function isMaskedPath(path: string, mask: SecretMask = NO_MASK): boolean {
-  if (isSecretPath(path) || mask.paths.has(path)) return true;
-  for (const p of mask.paths) if (path.startsWith(`${p}.`)) return true;
-  return false;
-}
-
-/** The same tree with every masked leaf replaced by "(secret)". */
-export function maskSecretValues(v: Values, prefix = '', mask: SecretMask = NO_MASK): Values {
-  const out: Values = {};
-  for (const [k, x] of Object.entries(v)) {
-    const path = prefix ? `${prefix}.${k.replace(/\./g, '\\.')}` : k.replace(/\./g, '\\.');
-    if (isMaskedPath(path, mask)) out[k] = SECRET_MASK;
-    else if (isPlainObject(x)) out[k] = maskSecretValues(x, path, mask);
-    else out[k] = x;
-  }
-  return out;
-}
-
-/**
- * `plan --explain` lines with every masked value shown as "(secret)": by path,
- * and by text for the lines the mask's paths do not cover (the chart's own
- * defaults: a default password the chart puts in a Secret).
- */
-export function maskOrigins<T extends { path: string; value: unknown }>(origins: readonly T[], mask: SecretMask): T[] {
-  const secret = (o: T) => isMaskedPath(o.path, mask) || leafTexts(o.value).some((t) => landsInSecret(t, typeof o.value === 'string' || Array.isArray(o.value), mask.strings));
-  return origins.map((o) => (o.value !== SECRET_MASK && secret(o) ? { ...o, value: SECRET_MASK } : o));
-}
-
-/** Every string (and number) stored under a secret-looking path: what output must never show. */
-export function secretStrings(v: Values): string[] {
-  const out = new Set<string>();
-  const walk = (x: unknown) => {
-    if (typeof x === 'string' || typeof x === 'number') {
-      const s = String(x);
-      if (s.length >= MIN_SCRUB) out.add(s);
-    } else if (Array.isArray(x)) x.forEach(walk);
-    else if (isPlainObject(x)) Object.values(x).forEach(walk);
-  };
-  for (const [path, x] of leaves(v)) if (isSecretPath(path)) walk(x);
-  return [...out];
-}
-
-/** Every string (and number) of a values tree long enough to scrub: what a failed unit's error must not quote. */
-export function valueStrings(v: Values): string[] {
-  return [...new Set(leaves(v).flatMap(([, x]) => leafTexts(x)).filter((t) => t.length >= MIN_SCRUB))];
-}
-
-/**
- * An API server's refusal without the values it quotes: `Invalid value:
- * "..."` (and Unsupported, Duplicate, Not found) keep the field and the
- * reason, the value becomes its size. The field path stays (keys are names,
- * not content).
- */
-export function redactQuotedValues(text: string): string {
-  return text.replace(/\b(Invalid|Unsupported|Duplicate|Not found) value: ("(?:[^"\\]|\\.)*"|[^\s:,]+)/g, (_m, what: string, v: string) => {
-    const bytes = v.startsWith('"') ? Buffer.byteLength(v.slice(1, -1)) : Buffer.byteLength(v);
-    return `${what} value: (${v.startsWith('"') ? 'a string of ' : ''}${bytes} bytes, not shown)`;
-  });
 }

@@ -7,7 +7,7 @@ import { renderDriftJunit } from './drift-junit.ts';
 import { renderDriftMarkdown } from './drift-markdown.ts';
 import { renderDriftText } from './drift-text.ts';
 
-const DRIFT_FORMATS = ['text', 'json', 'junit', 'markdown', 'html', 'prometheus'] as const;
+export const DRIFT_FORMATS = ['text', 'json', 'junit', 'markdown', 'html', 'prometheus'] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];
 /** The formats rendered synchronously (prometheus goes through prom-client's registry, which is async). */
 type DocumentFormat = Exclude<DriftFormat, 'prometheus'>;

@@ -2,7 +2,7 @@
 // by state; each cell opens that release's findings and diffs below it.
 // No external assets; a few lines of inline script only open the right panel.
 import type { DriftFinding, DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
-import { objectTitle } from '../plan/live-drift.ts';
+import { objectTitle } from '../live/drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
 function htmlEscape(s: string): string {
@@ -129,6 +129,7 @@ if(location.hash)openUnit(location.hash.slice(1));
 <body>
 <h1>helm-cascade drift</h1>
 <p class="headline" id="headline">${e(driftHeadline(report))} · ${e(report.createdAt)} · ${e(report.clustersFile)}</p>
+<p class="outcome" id="outcome">exit code <span id="exit-code">${report.outcome.exitCode}</span>: ${e(report.outcome.why)}</p>
 ${report.notes.length ? `<p class="notes">${report.notes.map((n) => `note: ${e(n)}`).join('<br>')}</p>` : ''}
 <table class="matrix" id="matrix">${header}
 ${body}

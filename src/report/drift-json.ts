@@ -1,8 +1,7 @@
-// drift -> JSON for machines: the DriftReport itself, plus the exit code it implies.
-import { driftOutcome } from '../drift/assess.ts';
+// drift -> JSON for machines: the DriftReport itself, with the exit code of
+// its outcome (drift/outcome.ts), the one the process exits with.
 import type { DriftReport } from '../drift/types.ts';
-import { EXIT_CODES } from '../errors.ts';
 
 export function renderDriftJson(report: DriftReport): string {
-  return `${JSON.stringify({ ...report, exitCode: EXIT_CODES[driftOutcome(report)] }, null, 2)}\n`;
+  return `${JSON.stringify({ ...report, exitCode: report.outcome.exitCode }, null, 2)}\n`;
 }

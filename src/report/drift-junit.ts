@@ -21,7 +21,7 @@ export function renderDriftJunit(report: DriftReport): string {
   const suites: JunitSuite[] = report.clusters.map((cl) => {
     const cases = report.units.filter((u) => u.cluster === cl.name).map(caseOf);
     if (!cl.readable && cases.length === 0) cases.push({ name: `cluster ${cl.name}`, classname: `drift.${cl.name}`, error: { message: `cluster ${cl.name} could not be read: ${cl.error ?? ''}`, type: 'unreadable' } });
-    return { name: `drift ${cl.name}`, timestamp: report.createdAt, cases, properties: { cluster: cl.name } };
+    return { name: `drift ${cl.name}`, timestamp: report.createdAt, cases, properties: { cluster: cl.name, exitCode: String(report.outcome.exitCode) } };
   });
   return writeJunit(suites);
 }

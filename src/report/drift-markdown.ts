@@ -1,7 +1,7 @@
 // drift -> Markdown for a pull request or a chat: headline, the releases x
 // clusters matrix, then the drifted releases with their details folded.
 import type { DriftFinding, DriftReport, DriftState, DriftUnit } from '../drift/types.ts';
-import { objectTitle } from '../plan/live-drift.ts';
+import { objectTitle } from '../live/drift.ts';
 import { driftHeadline, driftMatrix, STATE_LABEL, unitTitle } from './drift-matrix.ts';
 
 const ICON: Record<DriftState, string> = {
@@ -29,7 +29,7 @@ function fence(body: string, lang = ''): string {
 export function renderDriftMarkdown(report: DriftReport): string {
   const out: string[] = [];
   out.push(`## ${report.summary.drifted ? '⚠️' : '✅'} helm-cascade drift`, '');
-  out.push(md(driftHeadline(report)), '');
+  out.push(md(driftHeadline(report)), '', `**exit code ${report.outcome.exitCode}**: ${md(report.outcome.why)}`, '');
   for (const n of report.notes) out.push(`> ${md(n)}`, '');
   const rows = driftMatrix(report);
   if (rows.length) {

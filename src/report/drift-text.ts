@@ -48,7 +48,7 @@ export function renderDriftText(report: DriftReport, opts: TextOptions): string 
   const { drifted, unreadable } = report.summary;
   const unchecked = unreadable ? `; ${unreadable} release${unreadable === 1 ? '' : 's'} not checked: their cluster could not be read` : '';
   const verdict = drifted ? paint('live', `drift found in ${drifted} release${drifted === 1 ? '' : 's'}${unchecked}`) : unreadable ? paint('unreadable', `drift not checked for ${unreadable} release${unreadable === 1 ? '' : 's'}: their cluster could not be read`) : paint('clean', 'no drift');
-  out.push(verdict);
+  out.push(verdict, paint('dim', `exit code ${report.outcome.exitCode}: ${report.outcome.why}`));
   return `${out.join('\n')}\n`;
 }
 

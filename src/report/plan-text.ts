@@ -1,6 +1,7 @@
 // The plan as text: grouped by wave, then cluster, then release; one line per
 // unchanged release; coloured unified diffs (no colour without a TTY or with
 // --no-color); the last line is exactly the summary.
+import { goFloatText } from '../model/json.ts';
 import { summaryLine } from '../plan/assemble.ts';
 import { chartNameOf } from '../plan/types.ts';
 import type { ObjectDiff, Plan, PlannedUnit, RenderedUnit } from '../plan/types.ts';
@@ -105,12 +106,20 @@ function hookAndCrdLines(u: RenderedUnit, paint: ReturnType<typeof painter>): st
   return out;
 }
 
+/** A value as --explain shows it: JSON, and for a float64 a template prints in exponent form, that form (helm's own: 20240101 from a values file prints 2.0240101e+07). */
+export function explainValue(v: unknown): string {
+  const json = JSON.stringify(v) ?? String(v);
+  if (typeof v !== 'number') return json;
+  const printed = goFloatText(v);
+  return printed === json ? json : `${json} (a float: templates print ${printed}; quote it, or give it with set: or --set for an integer)`;
+}
+
 function explainLines(u: PlannedUnit): string[] {
   if (u.kind === 'orphan') return [];
   const notes = u.kind === 'rendered' ? u.notes.map((n) => `      # ${n}`) : [];
   if (!u.origins?.length) return notes;
   const width = Math.min(40, Math.max(...u.origins.map((x) => x.path.length)));
-  return [...notes, ...u.origins.map((x) => `      ${x.path.padEnd(width)} = ${JSON.stringify(x.value)}  # ${x.source}`)];
+  return [...notes, ...u.origins.map((x) => `      ${x.path.padEnd(width)} = ${explainValue(x.value)}  # ${x.source}`)];
 }
 
 export function renderPlanText(plan: Plan, o: PlanTextOptions): string {

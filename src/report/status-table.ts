@@ -10,7 +10,7 @@ export interface StatusRow {
   revision: number | null;
   chartVersion: string | null;
   status: string; // helm status, or "not installed" / "disabled"
-  health: string; // Healthy / Progressing / Degraded (+ why) / -
+  health: string; // Healthy, or Progressing / Degraded / Missing / Suspended + why (health/judge.ts); - when not deployed
 }
 
 export function formatStatusTable(rows: readonly StatusRow[]): string {

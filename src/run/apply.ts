@@ -1,36 +1,36 @@
-// apply, end to end: the run lock on every cluster it reads or changes
-// (run-lock.ts), plan, preflight (stuck releases, a saved plan that moved),
-// server-side validation, approval, then the waves with their health gates;
-// the run lock released on every exit path.
-// The command (commands/apply.ts) only turns flags into an ApplyRequest and
-// prints what this returns; the view of the run's events is its business too.
+// apply, end to end, in the order it happens: the clusters it may touch (its
+// --wave, its --shard), helm's version, the run lock on each of them
+// (run-lock.ts), the plan (made once, checked by the house rules and the API
+// servers, cut once to this run's share), preflight (stuck releases, a saved
+// plan that moved), approval, then the run: its plan of steps (steps.ts)
+// driven to the end (drive.ts, next.ts) by apply's runners (runners.ts), every
+// event written to the run log. The run lock is released on every exit path.
+// The command (commands/apply.ts) turns flags into an ApplyRequest, watches
+// the log's events as they are written, and reports from the log.
 import { BadInputError, UsageError } from '../errors.ts';
-import type { GateResult } from '../health/gate.ts';
-import type { ClusterReader } from '../health/poller.ts';
 import { WatchReader } from '../health/watcher.ts';
 import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
-import { matchesUnit } from '../model/selectors.ts';
-import { expandUnits } from '../model/units.ts';
-import { assignWaves } from '../model/waves.ts';
-import type { DeployRepo } from '../model/spec.ts';
-import { planUnits, withPrunedOrphansInWaves } from '../plan/assemble.ts';
+import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
+import { effectiveWaves } from '../model/waves.ts';
+import { planUnits } from '../plan/assemble.ts';
 import { makePlan } from '../plan/make-plan.ts';
-import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
+import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
 import type { Plan } from '../plan/types.ts';
 import { validatePlan } from '../plan/validate-on-server.ts';
-import { executePlan } from './execute.ts';
-import type { RunEvent } from './execute.ts';
+import { drive } from './drive.ts';
+import type { RunEvent } from './events.ts';
 import { lockHolder, newRunId } from './identity.ts';
-import { createUnitOps } from './ops.ts';
+import { defaultLogFile, openRunLog } from './log.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
-import { acquireRunLock, lockScope, runsInProgress } from './run-lock.ts';
-import { planOfClusters, shardClusters } from './shard.ts';
+import { lockScope, runsInProgress, underRunLock } from './run-lock.ts';
+import { applyRunners } from './runners.ts';
+import { cutPlan, shardOfWave } from './shard.ts';
 import type { Shard } from './shard.ts';
-import type { RunResult } from './types.ts';
+import { planSteps } from './steps.ts';
 
 export interface ApplyRequest {
   plan: Omit<MakePlanOptions, 'kubeconfig' | 'log'>;
@@ -39,7 +39,7 @@ export interface ApplyRequest {
   planFile: string | undefined;
   fromWave: string | undefined;
   /** --shard i/n of the one wave selected (run/shard.ts). */
-  shard?: Shard;
+  shard: Shard | undefined;
   recover: boolean;
   /** Consent given (--yes, or CI set). */
   yes: boolean;
@@ -47,19 +47,20 @@ export interface ApplyRequest {
   concurrency: number;
   /** --lock-timeout: how long to wait for another run's run lock (0: refuse at once). */
   lockTimeoutMs: number;
+  /** --log FILE; default: .helm-cascade/runs/RUN_ID.jsonl under the repository's root. */
+  logFile: string | undefined;
 }
 
-/** The run's I/O edges: where events and notes go, how consent is asked. */
+/** The run's I/O edges: where notes go, how consent is asked, who watches the log. */
 export interface ApplyIo {
-  emit(e: RunEvent): void;
   say(line: string): void;
   /** Shows the plan (before asking, or when it cannot be applied). */
   showPlan(plan: Plan): void;
   /** Asks for consent on a terminal; undefined when there is no terminal to ask on. */
   confirm: ((changes: number) => Promise<boolean>) | undefined;
-  /** Called once the plan is final, before the first wave (the TTY view starts here). */
-  started(plan: Plan): void;
-  /** The abort signal of SIGINT/SIGTERM. */
+  /** Every event of the run log as it is written (the header first: the live view starts there). */
+  watch(e: RunEvent): void;
+  /** The abort signal of SIGINT/SIGTERM (its reason: the signal's name). */
   signal: AbortSignal;
 }
 
@@ -72,46 +73,36 @@ export interface ApplyContext {
   log: ((line: string) => void) | undefined;
 }
 
-export type ApplyRun = { kind: 'cancelled'; plan: Plan } | { kind: 'ran'; plan: Plan; result: RunResult; gateResults: Map<string, GateResult> };
+export type ApplyRun = { kind: 'cancelled' } | { kind: 'ran'; plan: Plan; events: RunEvent[]; logFile: string };
 
-/** The plan apply executes: made, stuck releases recovered (or refused), checked against --plan, cut at --from-wave. */
-async function preparedPlan(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<Plan> {
-  const planOnce = () => makePlan(ctx.repo, { ...req.plan, kubeconfig: ctx.kubeconfig, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients });
-  let plan = await planOnce();
-  const stuck = stuckUnits(plan);
-  if (stuck.length) {
-    if (!req.recover || req.dryRun) throw stuckError(stuck);
-    await recover(ctx.helm, ctx.client, stuck, io.say);
-    plan = await planOnce();
-  }
-  const shard = req.shard && ownShard(plan, req.shard, shardScope(ctx.repo, req), io);
-  if (shard) plan = shard.plan;
-  if (req.planFile !== undefined) plan = checkSavedPlan(req.planFile, plan, shard ? shard.clusters : undefined);
-  if (req.fromWave !== undefined) {
-    const from = plan.waves.findIndex((w) => w.name === req.fromWave);
-    plan = { ...plan, waves: plan.waves.slice(Math.max(0, from)) };
-  }
-  return plan;
+/** What this run may touch: the clusters it locks, and its share of the wave (--shard), computed once from the repository alone. */
+interface RunScope {
+  lock: ClusterSpec[];
+  shard: Set<string> | undefined;
 }
 
-/**
- * --shard i/n: the clusters of this agent's share of its wave, from the
- * repository alone (run/shard.ts): what it locks, plans and applies.
- */
-function shardScope(repo: DeployRepo, req: ApplyRequest): Set<string> | undefined {
-  if (!req.shard) return undefined;
-  const wave = assignWaves(repo.config, expandUnits(repo)).waves.find((w) => w.name === req.plan.wave);
-  const units = (wave?.steps.flat() ?? []).filter((u) => matchesUnit(u, req.plan.selector ?? {}));
-  return shardClusters(units, req.shard, repo.config.clusters);
+/** --wave and --from-wave name waves of the repository (exit 4 before any cluster is called). */
+function checkWaves(repo: DeployRepo, req: ApplyRequest): void {
+  const names = effectiveWaves(repo.config).map((w) => w.name);
+  for (const [flag, value] of [['wave', req.plan.wave], ['from-wave', req.fromWave]] as const) {
+    if (value !== undefined && !names.includes(value)) throw new UsageError(`--${flag} "${value}": no such wave (waves: ${names.join(', ')})`);
+  }
 }
 
-/** The plan cut to this agent's share of its wave (--shard i/n), said on the log. */
-function ownShard(plan: Plan, shard: Shard, keep: Set<string> | undefined, io: ApplyIo): { plan: Plan; clusters: Set<string> } {
-  const mine = planOfClusters(plan, keep ?? new Set());
-  const units = planUnits(mine).length;
-  const names = keep?.size ? [...keep].sort().join(', ') : 'no cluster';
-  io.say(`shard ${shard.index}/${shard.count} of wave ${plan.waves.map((w) => w.name).join(', ')}: ${names} (${units} unit${units === 1 ? '' : 's'})`);
-  return { plan: mine, clusters: keep ?? new Set() };
+function runScope(repo: DeployRepo, req: ApplyRequest): RunScope {
+  checkWaves(repo, req);
+  // a shard locks only its own clusters: the shards of one wave run side by side
+  const reach = lockScope(repo.config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
+  const shard = req.shard && shardOfWave(repo, { wave: req.plan.wave, selector: req.plan.selector ?? {}, shard: req.shard });
+  return { lock: reach.filter((c) => !shard || shard.has(c.name)), shard };
+}
+
+/** THE plan of a run: made from the repository and the clusters, judged by the house rules, validated by the API servers. */
+async function checkedPlan(ctx: ApplyContext, req: ApplyRequest): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
+  const made = await makePlan(ctx.repo, { ...req.plan, kubeconfig: ctx.kubeconfig, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients });
+  const { plan, validation } = await validatePlan(checkPlanPolicies(made, ctx.repo), ctx.client);
+  if (ctx.log) for (const [id, why] of validation.unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
+  return { plan, validated: validation.validated };
 }
 
 /** Refuses (exit 4, nothing changed) when a unit failed to render, has objects its API server refuses or breaks a house rule. */
@@ -121,6 +112,29 @@ function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
   io.showPlan(plan);
   const lines = broken.flatMap((u) => u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`));
   throw new BadInputError(`${broken.length} release(s) failed to render or have objects the API server refuses or break a house rule; nothing was applied:\n${lines.join('\n')}`);
+}
+
+/** The plan this run applies: made once (again after --recover put stuck releases back), cut once to --shard and --from-wave, refused if broken or moved since --plan. */
+async function planToApply(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, scope: RunScope): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
+  let made = await checkedPlan(ctx, req);
+  const stuck = stuckUnits(made.plan);
+  if (stuck.length) {
+    if (!req.recover || req.dryRun) throw stuckError(stuck);
+    await recover(ctx.helm, ctx.client, stuck, io.say);
+    made = await checkedPlan(ctx, req);
+  }
+  const plan = cutPlan(made.plan, { clusters: scope.shard, fromWave: req.fromWave });
+  if (req.shard) io.say(shardLine(plan, req.shard, scope.shard));
+  for (const w of planWarnings(plan)) io.say(`helm-cascade: warning: ${w}`);
+  refuseBrokenUnits(plan, io);
+  if (req.planFile !== undefined) checkSavedPlan(req.planFile, plan, scope.shard);
+  return { plan, validated: made.validated };
+}
+
+function shardLine(plan: Plan, shard: Shard, clusters: ReadonlySet<string> | undefined): string {
+  const units = planUnits(plan).length;
+  const names = clusters?.size ? [...clusters].sort().join(', ') : 'no cluster';
+  return `shard ${shard.index}/${shard.count} of wave ${plan.waves.map((w) => w.name).join(', ')}: ${names} (${units} unit${units === 1 ? '' : 's'})`;
 }
 
 /** Consent: given, asked on a terminal, or refused without one (as Terraform does). */
@@ -134,59 +148,41 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
   return io.confirm(changes);
 }
 
-/** The run proper, under the run lock (or with none, for --dry-run). */
-async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, runId: string, signal: AbortSignal): Promise<ApplyRun> {
-  // house rules before the API servers see anything: a unit that breaks a deny rule is refused below
-  const checked = await validatePlan(checkPlanPolicies(await preparedPlan(ctx, req, io), ctx.repo), ctx.client);
-  const { plan, validation } = checked;
-  for (const w of planWarnings(plan)) io.say(`helm-cascade: warning: ${w}`);
-  if (ctx.log) for (const [id, why] of validation.unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
-  refuseBrokenUnits(plan, io);
-  if (!(await approved(plan, req, io))) return { kind: 'cancelled', plan };
-  const gateResults = new Map<string, GateResult>();
+/** The run proper, under the run lock (or with none, for --dry-run): plan, consent, then the steps driven to the end on the run log. */
+async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, run: { id: string; scope: RunScope; interrupts: AbortSignal }): Promise<ApplyRun> {
+  const { plan, validated } = await planToApply(ctx, req, io, run.scope);
+  if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
+  const { config } = ctx.repo;
+  const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated });
+  const file = req.logFile ?? defaultLogFile(config.root, run.id);
+  const holder = lockHolder();
+  const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };
+  const opened = openRunLog(file, run.id, header, io.watch);
+  io.say(`run log: ${file}`);
   // one watching reader per cluster, shared by every gate there; its watches stop with the run
   const readers = new Map<string, WatchReader>();
-  const reader = (cluster: string): ClusterReader => {
-    let r = readers.get(cluster);
-    if (!r) readers.set(cluster, (r = WatchReader.of(ctx.client(cluster), ctx.log)));
-    return r;
-  };
-  const ops = createUnitOps({ helm: ctx.helm, client: ctx.client, reader, runId, repo: ctx.repo.config.repoName, holder: lockHolder(), gateResults, validated: validation.validated, lockTimeoutMs: req.lockTimeoutMs });
-  const executed = withPrunedOrphansInWaves(plan);
-  io.started(executed);
-  let result: RunResult;
+  const reader = (cluster: string) => readers.get(cluster) ?? readers.set(cluster, WatchReader.of(ctx.client(cluster), ctx.log)).get(cluster)!;
+  const units = new Map([...planUnits(plan)].map((u) => [unitId(u), u]));
   try {
-    result = await executePlan(executed, ops, { concurrency: req.concurrency, onFailure: ctx.repo.config.onFailure, dryRun: req.dryRun, signal, emit: io.emit });
+    const runners = applyRunners({ helm: ctx.helm, client: ctx.client, reader, units, runId: run.id, repo: config.repoName, holder });
+    await drive(steps, runners, opened.log, run.interrupts);
   } finally {
     for (const r of readers.values()) r.close();
+    opened.close();
   }
-  return { kind: 'ran', plan, result, gateResults };
+  return { kind: 'ran', plan, events: opened.log.events, logFile: file };
 }
 
 export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
-  const runId = newRunId();
-  const { config } = ctx.repo;
-  // a shard locks only its own clusters: the shards of one wave run side by side
-  const shardOf = shardScope(ctx.repo, req);
-  const clusters = lockScope(config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave }).filter((c) => !shardOf || shardOf.has(c.name));
-  checkContexts(clusters, ctx.kubeconfig);
+  const id = newRunId();
+  const scope = runScope(ctx.repo, req);
+  checkContexts(scope.lock, ctx.kubeconfig);
   await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   if (req.dryRun) {
     // no lock: say when another run is in progress, its changes may not be final
-    for (const line of await runsInProgress(config.repoName, clusters, ctx.client)) io.say(`note: ${line}`);
-    return applyPlanned(ctx, req, io, runId, io.signal);
+    for (const line of await runsInProgress(ctx.repo.config.repoName, scope.lock, ctx.client)) io.say(`note: ${line}`);
+    return applyPlanned(ctx, req, io, { id, scope, interrupts: io.signal });
   }
-  const lost = new AbortController();
-  const onLost = (reason: string) => {
-    io.say(`helm-cascade: ${reason}; starting nothing new`);
-    lost.abort(reason);
-  };
-  const lock = await acquireRunLock({ repo: config.repoName, clusters, client: ctx.client, runId, command: 'apply', holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say, onLost });
-  try {
-    const ran = await applyPlanned(ctx, req, io, runId, AbortSignal.any([io.signal, lost.signal]));
-    if (ran.kind === 'ran' && lost.signal.aborted && !io.signal.aborted) ran.result.outcome = 'lock-refused';
-    return ran;
-  } finally {
-    await lock.release();
-  }
+  const lock = { repo: ctx.repo.config.repoName, clusters: scope.lock, client: ctx.client, runId: id, command: 'apply' as const, holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say };
+  return underRunLock(lock, (interrupts) => applyPlanned(ctx, req, io, { id, scope, interrupts }));
 }

@@ -9,7 +9,7 @@ import { unitId } from '../model/identity.ts';
 import { planUnits } from '../plan/assemble.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 import { undoRelease } from './undo.ts';
-import type { UndoHow } from './undo.ts';
+import type { PutBack } from './steps.ts';
 
 const PENDING = /^pending-/;
 
@@ -29,7 +29,7 @@ export async function recover(helm: Helm, client: (cluster: string) => KubeClien
     const target = client(u.cluster).target;
     const hist = await helm.history({ ...target, releaseName: u.helmName, namespace: u.namespace }, 50);
     const good = [...hist].reverse().find((h) => h.status === 'deployed' || h.status === 'superseded');
-    const how: UndoHow = good ? { kind: 'rollback', revision: good.revision } : { kind: 'uninstall' };
+    const how: PutBack = good ? { how: 'rollback', revision: good.revision } : { how: 'uninstall' };
     say(`recover: ${unitId(u)} ${u.deployedStatus} -> ${good ? `rolling back to revision ${good.revision}` : 'no deployed revision: uninstalling'}`);
     await undoRelease(helm, { target, namespace: u.namespace, helmName: u.helmName, applyMethod: u.deployedApplyMethod, timeoutMs: u.health.timeoutMs }, how);
   }

@@ -100,7 +100,7 @@ export interface RunLockRequest {
   onLost: (reason: string) => void;
 }
 
-export interface RunLock {
+interface RunLock {
   /** Releases the lock on every cluster. Idempotent; never throws. */
   release(): Promise<void>;
 }
@@ -138,8 +138,10 @@ async function takeAll(req: RunLockRequest): Promise<LeaseHandle[]> {
 const signalOf = (s: AbortSignal): 'SIGINT' | 'SIGTERM' => (s.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
 
 /** Takes the run lock on every cluster of the request, waiting up to --lock-timeout for another run to finish. */
-export async function acquireRunLock(req: RunLockRequest, now: () => number = Date.now): Promise<RunLock> {
+async function acquireRunLock(req: RunLockRequest, now: () => number = Date.now): Promise<RunLock> {
   const start = now();
+  // what a failed attempt leads to: a refusal, or another try after a wait (only within --lock-timeout)
+  const afterFailure = (err: unknown) => lockRetry(err, now() - start, req.timeoutMs);
   let told = false;
   for (;;) {
     if (req.signal.aborted) throw new InterruptedError(signalOf(req.signal));
@@ -147,7 +149,7 @@ export async function acquireRunLock(req: RunLockRequest, now: () => number = Da
     try {
       handles = await takeAll(req);
     } catch (err) {
-      const next = lockRetry(err, now() - start, req.timeoutMs);
+      const next = afterFailure(err);
       if (next.kind === 'refuse') throw err;
       if (!told) req.say(`waiting for the run lock (--lock-timeout): ${(err as Error).message.split('. Wait')[0]}`);
       told = true;
@@ -156,6 +158,26 @@ export async function acquireRunLock(req: RunLockRequest, now: () => number = Da
     }
     if (told) req.say(`run lock taken after ${Math.round((now() - start) / 1000)}s of waiting`);
     return { release: async () => void (await Promise.all(handles.map((h) => h.release()))) };
+  }
+}
+
+/**
+ * Runs `f` under the run lock: taken first (or refused, or waited for), given
+ * back on every exit path. `f` gets the signal that stops the run: SIGINT or
+ * SIGTERM (`req.signal`), or the lock lost to another run (its reason then
+ * says so: `{ cause: 'lock-lost', reason }`).
+ */
+export async function underRunLock<T>(req: Omit<RunLockRequest, 'onLost'>, f: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  const lost = new AbortController();
+  const onLost = (reason: string) => {
+    req.say(`helm-cascade: ${reason}; starting nothing new`);
+    lost.abort({ cause: 'lock-lost', reason });
+  };
+  const lock = await acquireRunLock({ ...req, onLost });
+  try {
+    return await f(AbortSignal.any([req.signal, lost.signal]));
+  } finally {
+    await lock.release();
   }
 }
 

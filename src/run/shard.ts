@@ -9,7 +9,11 @@
 // (every unit counts, unchanged ones too). Shards are disjoint and together
 // hold every unit of the wave.
 import { UsageError } from '../errors.ts';
-import type { ClusterSpec } from '../model/spec.ts';
+import { matchesUnit } from '../model/selectors.ts';
+import type { UnitSelector } from '../model/selectors.ts';
+import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
+import { expandUnits } from '../model/units.ts';
+import { assignWaves } from '../model/waves.ts';
 import { summarise } from '../plan/assemble.ts';
 import type { Plan, PlannedUnit } from '../plan/types.ts';
 
@@ -19,15 +23,21 @@ export interface Shard {
   count: number;
 }
 
-/** `--shard i/n` (1 <= i <= n); anything else is a UsageError (exit 4) quoting the value. */
-export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
-  if (text === undefined) return undefined;
+/** `i/n` (1 <= i <= n); anything else is a UsageError (exit 4) quoting the value. */
+export function parseShardSpec(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard "${text}": expected i/n with 1 <= i <= n (e.g. --shard 1/4)`);
-  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
   return { index, count };
+}
+
+/** apply's `--shard i/n`, which needs --wave. */
+export function parseShard(text: string | undefined, wave: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const shard = parseShardSpec(text);
+  if (wave === undefined) throw new UsageError(`--shard ${text} needs --wave: a shard is a share of one wave (run one stage per wave, one agent per shard)`);
+  return shard;
 }
 
 /** The first cluster of a cluster's failover chain (itself when it is no failover). */
@@ -70,9 +80,38 @@ export function shardClusters(units: readonly Pick<PlannedUnit, 'cluster'>[], sh
   return new Set(units.map((u) => u.cluster).filter((c) => roots.get(chainRoot(c, failoverOf)) === shard.index - 1));
 }
 
-/** The plan with only the units of these clusters (waves, steps and orphans), its summary recounted. */
-export function planOfClusters(plan: Plan, keep: ReadonlySet<string>): Plan {
-  const waves = plan.waves.map((w) => ({ ...w, steps: w.steps.map((s) => s.filter((u) => keep.has(u.cluster))).filter((s) => s.length > 0) }));
-  const orphans = plan.orphans.filter((u) => keep.has(u.cluster));
+/** The clusters of one shard of a wave, from the repository's units of that wave that the selector selects. */
+export function shardOfWave(repo: DeployRepo, o: { wave: string | undefined; selector: UnitSelector; shard: Shard }): Set<string> {
+  const wave = assignWaves(repo.config, expandUnits(repo)).waves.find((w) => w.name === o.wave);
+  return shardClusters(
+    (wave?.steps.flat() ?? []).filter((u) => matchesUnit(u, o.selector)),
+    o.shard,
+    repo.config.clusters,
+  );
+}
+
+/**
+ * The plan cut to what this run applies: the units of its shard's clusters
+ * (waves, steps and orphans) and the waves from --from-wave on; its summary
+ * recounted. The one place a plan is cut.
+ */
+export function cutPlan(plan: Plan, cut: { clusters?: ReadonlySet<string> | undefined; fromWave?: string | undefined }): Plan {
+  const from = cut.fromWave === undefined ? 0 : Math.max(0, plan.waves.findIndex((w) => w.name === cut.fromWave));
+  const keep = (u: PlannedUnit) => !cut.clusters || cut.clusters.has(u.cluster);
+  const waves = plan.waves.slice(from).map((w) => ({ ...w, steps: w.steps.map((s) => s.filter(keep)).filter((s) => s.length > 0) }));
+  const kept = new Set(waves.map((w) => w.name));
+  const orphans = plan.orphans.filter((u) => keep(u) && (from === 0 || kept.has(u.wave)));
   return { ...plan, waves, orphans, summary: summarise(waves.flatMap((w) => w.steps.flat()), orphans) };
+}
+
+/**
+ * drift --shard i/n: the repository with only the clusters of one share, split
+ * as apply splits a wave but over every unit of every wave, each cluster
+ * counted once more so that a cluster no release targets is still read (for
+ * the releases nobody manages) by exactly one shard.
+ */
+export function repoOfShard(repo: DeployRepo, shard: Shard): DeployRepo {
+  const units = [...expandUnits(repo), ...repo.config.clusters.map((c) => ({ cluster: c.name }))];
+  const keep = shardClusters(units, shard, repo.config.clusters);
+  return { ...repo, config: { ...repo.config, clusters: repo.config.clusters.filter((c) => keep.has(c.name)) } };
 }

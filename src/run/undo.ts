@@ -5,8 +5,7 @@
 // helm refuses that flag for client-side ones.
 import type { Helm } from '../helm/helm.ts';
 import type { KubeTarget } from '../model/identity.ts';
-
-export type UndoHow = { kind: 'rollback'; revision: number } | { kind: 'uninstall' };
+import type { PutBack } from './steps.ts';
 
 export interface UndoTarget {
   target: KubeTarget;
@@ -17,13 +16,8 @@ export interface UndoTarget {
   timeoutMs: number;
 }
 
-export async function undoRelease(helm: Helm, u: UndoTarget, how: UndoHow): Promise<void> {
+export async function undoRelease(helm: Helm, u: UndoTarget, how: PutBack): Promise<void> {
   const args = { ...u.target, releaseName: u.helmName, namespace: u.namespace, wait: true, timeoutMs: u.timeoutMs };
-  if (how.kind === 'uninstall') await helm.uninstall(args);
+  if (how.how === 'uninstall') await helm.uninstall(args);
   else await helm.rollback({ ...args, revision: how.revision, forceConflicts: u.applyMethod === 'ssa' });
-}
-
-/** "rolled back to revision 3" / "uninstalled" for reports. */
-export function describeUndo(how: UndoHow): string {
-  return how.kind === 'uninstall' ? 'uninstalled' : `rolled back to revision ${how.revision}`;
 }

@@ -151,7 +151,7 @@ describe('limits on the command line', () => {
     const deep = `${Array.from({ length: 40 }, (_, i) => `k${i}`).join('.')}=${MARKER}`;
     const r = await execa(process.execPath, [bin, 'plan', '--set', deep], { cwd: join(base, 'repo'), reject: false, env: { NO_COLOR: '1' } });
     assert.equal(r.exitCode, 4, r.stderr);
-    assert.equal(r.stderr.trim(), 'helm-cascade: --set: a key path 40 keys deep, over the limit of 32 (HELM_CASCADE_MAX_SET_DEPTH)');
+    assert.equal(r.stderr.trim(), 'helm-cascade: --set: a key path 40 keys deep, over the limit of 30 (HELM_CASCADE_MAX_SET_DEPTH)');
   });
 
   it('a bad limit setting is bad input', async () => {

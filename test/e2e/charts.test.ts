@@ -7,7 +7,7 @@
 // clean again. postgresql's dependency is not vendored: it comes from a local
 // OCI registry, as Chart.lock pins it; the umbrella's come from file://.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,15 +15,26 @@ import { ensureFleet, stopFleet } from '../../fleet/fleet-api.ts';
 import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
 import { pointDependencies } from '../charts/relock.ts';
+import { holdsSecret } from '../../src/plan/render-cache.ts';
 import type { Plan } from '../../src/plan/types.ts';
 import { assertRegistryBinary, pushCharts, sh, startRegistry } from './plan-support/chart-servers.ts';
 import type { Registry } from './plan-support/chart-servers.ts';
-import { cascade, helmMajors } from './support/cascade.ts';
+import { cascade, helmMajors, kubectl } from './support/cascade.ts';
 
 const FLEET = 'charts';
 const CHARTS = ['ingress-nginx', 'traefik', 'cert-manager', 'postgresql', 'redis', 'grafana', 'kube-state-metrics', 'prometheus-node-exporter', 'umbrella'];
 const WITH_VALUES = new Set(['ingress-nginx', 'traefik', 'cert-manager', 'postgresql', 'redis']);
 const context = (major: HelmMajor) => `charts-h${major}`;
+/** The charts that render Secrets, and a label each takes (to change their values without changing what they do). */
+const SECRET_CHARTS: Record<string, string> = { postgresql: 'commonLabels', redis: 'commonLabels', grafana: 'extraLabels' };
+
+/** Every file below a folder, recursively, as [path, text]. */
+function filesBelow(dir: string): [string, string][] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .map((f) => [f, readFileSync(f, 'utf8')]);
+}
 
 function repoFor(major: HelmMajor, registry: Registry): string {
   const dir = mkdtempSync(join(tmpdir(), `hc-charts-h${major}-`));
@@ -102,6 +113,46 @@ for (const major of helmMajors()) {
       assert.equal(drift.exitCode, 0, fail('drift', drift));
       const replan = await run(['plan', '--detailed-exitcode']);
       assert.equal(replan.exitCode, 0, fail('plan', replan));
+    });
+
+    it('no value of a rendered Secret appears in the render cache, in plan or drift output in any format, or in any report file', async () => {
+      // the values the charts put in their Secrets, as the cluster holds them (helm made them: meta.helm.sh/release-name)
+      type SecretList = { items: { metadata: { annotations?: Record<string, string> }; data?: Record<string, string> }[] };
+      const list = JSON.parse(await kubectl(kubeconfig, context(major), ['get', 'secrets', '-A', '-o', 'json'])) as SecretList;
+      const secrets = [...new Set(list.items.filter((x) => CHARTS.includes(x.metadata.annotations?.['meta.helm.sh/release-name'] ?? '')).flatMap((x) => Object.values(x.data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'))))].filter((v) => v.length >= 8 && !/^(true|false|\d+)$/.test(v));
+      assert.ok(secrets.length >= 3, `the corpus renders Secrets with values (postgresql, redis, grafana): found ${secrets.length}`);
+      // their values changed a little (a label), so their Secrets are rendered, diffed and shown in the plan
+      const files = Object.keys(SECRET_CHARTS).map((c) => join(dir, 'releases', `${c}.yaml`));
+      const original = files.map((f) => readFileSync(f, 'utf8'));
+      const out = mkdtempSync(join(tmpdir(), 'hc-charts-secrets-'));
+      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-charts-cache-'));
+      const runs: [string, { exitCode: number; stdout: string; stderr: string }][] = [];
+      try {
+        Object.entries(SECRET_CHARTS).forEach(([c, key], i) => writeFileSync(files[i]!, `${original[i]}set: { ${key}: { hc-probe: "secrets-${major}" } }\n`));
+        for (const args of [['plan', '--explain'], ['plan', '-o', 'json', '--explain'], ['plan', '--out', join(out, 'plan.json')], ['plan', '--verbose']]) {
+          const r = await run([...args, '--cache-dir', cacheDir]);
+          assert.equal(r.exitCode, 0, fail(args.join(' '), r));
+          runs.push([args.join(' '), r]);
+        }
+        assert.match(runs[0]![1].stdout, /~ data\.\S+: \(secret value changed\)|~ Secret /, 'the plan shows a Secret of the corpus');
+        const formats = ['json', 'junit', 'markdown', 'html', 'prometheus'].map((f) => `${f}=${join(out, `drift.${f}`)}`).join(',');
+        const drift = await run(['drift', '--format', `text,${formats}`, '--cache-dir', cacheDir, '--verbose']);
+        assert.equal(drift.exitCode, 2, fail('drift', drift)); // the changed labels are pending
+        runs.push(['drift', drift]);
+      } finally {
+        files.forEach((f, i) => writeFileSync(f, original[i]!));
+      }
+      const texts: [string, string][] = [...runs.flatMap(([what, r]): [string, string][] => [[`${what} stdout`, r.stdout], [`${what} stderr`, r.stderr]]), ...filesBelow(out), ...filesBelow(cacheDir)];
+      assert.ok(filesBelow(out).length >= 6, 'every report file was written');
+      // the renders kept (the chart cache beside them holds the charts' own templates, Secret templates among them)
+      const renders = join(cacheDir, 'renders');
+      for (const [f, text] of existsSync(renders) ? filesBelow(renders) : []) assert.ok(!holdsSecret(text), `${f}: the render cache holds a Secret`);
+      for (const [where, text] of texts) {
+        for (const v of secrets) {
+          assert.ok(!text.includes(v), `${where} shows a value of a rendered Secret`);
+          assert.ok(!text.includes(Buffer.from(v).toString('base64')), `${where} shows a value of a rendered Secret in base64`);
+        }
+      }
     });
   });
 }

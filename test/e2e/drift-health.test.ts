@@ -19,6 +19,7 @@ import parse from 'parse-prometheus-text-format';
 import { stringify } from 'yaml';
 import { repoNameOf } from '../../src/config/load.ts';
 import type { DriftReport, DriftUnit } from '../../src/drift/types.ts';
+import { asPod } from '../../src/model/live-views.ts';
 import type { LiveObject } from '../../src/model/objects.ts';
 import { cascade, CONTEXTS, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
 
@@ -108,12 +109,12 @@ for (const major of helmMajors()) {
       await k(['annotate', 'pod', notReady, `${BEHAVIOR}=never-ready`, '--overwrite']);
       await k(['patch', 'pod', notReady, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Pending', podIP: null, podIPs: null } })]);
 
-      const status = async (name: string) => (JSON.parse(await k(['get', 'pod', name, '-o', 'json'])) as LiveObject).status ?? {};
-      await until(`${crash} in CrashLoopBackOff`, async () => ((await status(crash)).containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? true : undefined));
-      await until(`${restart} restarted`, async () => ((await status(restart)).containerStatuses?.[0]?.lastState?.terminated ? true : undefined));
+      const status = async (name: string) => asPod(JSON.parse(await k(['get', 'pod', name, '-o', 'json'])) as LiveObject).status;
+      await until(`${crash} in CrashLoopBackOff`, async () => ((await status(crash)).containerStatuses[0]?.waiting?.reason === 'CrashLoopBackOff' ? true : undefined));
+      await until(`${restart} restarted`, async () => ((await status(restart)).containerStatuses[0]?.lastTerminated ? true : undefined));
       await until(`${notReady} not Ready`, async () => {
         const s = await status(notReady);
-        return s.phase === 'Running' && s.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status === 'False' ? true : undefined;
+        return s.phase === 'Running' && s.conditions.find((c) => c.type === 'Ready')?.status === 'False' ? true : undefined;
       });
       await until('the Service svc down to 1 ready endpoint', async () => {
         const slices = (JSON.parse(await k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=svc', '-o', 'json'])) as { items: { endpoints?: { conditions?: { ready?: boolean } }[] }[] }).items;

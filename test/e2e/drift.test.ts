@@ -164,14 +164,14 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     kubectl('europe', ['delete', 'service', 'shop-canary']);
     kubectl('europe', ['patch', 'secret', 'shop-production', '--type=merge', '-p', JSON.stringify({ stringData: { DB_PASSWORD: SECRET_EDITED } })]);
     // skew: a helm upgrade by hand to another chart version (same values, same marker)
-    const values = (track: string, cluster: string) => JSON.stringify({ image: { tag: '1.0.0' }, secrets: { DB_PASSWORD: SECRET }, replicaCount: 1, cascade: { cluster, region: 'europe', provider: cluster === 'paris' ? 'onprem' : 'gke', track } });
+    const values = (track: string, cluster: string) => ({ image: { tag: '1.0.0' }, secrets: { DB_PASSWORD: SECRET }, replicaCount: 1, cascade: { cluster, region: 'europe', provider: cluster === 'paris' ? 'onprem' : 'gke', track } });
     await helm.upgradeInstall({ ...target('europe'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo-next'), values: values('internal', 'europe'), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'europe' }, repoNameOf(dir)) });
     // broken: an upgrade the API server refuses leaves the release failed
     await assert.rejects(
-      helm.upgradeInstall({ ...target('paris'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: JSON.stringify({ ...JSON.parse(values('internal', 'paris')), service: { port: 99999999 } }), labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'paris' }, repoNameOf(dir)) }),
+      helm.upgradeInstall({ ...target('paris'), releaseName: 'shop-internal', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: { ...values('internal', 'paris'), service: { port: 99999999 } }, labels: markerLabels({ release: 'shop', track: 'internal', cluster: 'paris' }, repoNameOf(dir)) }),
     );
     // unmanaged: a release nobody told helm-cascade about, in its namespace
-    await helm.upgradeInstall({ ...target('paris'), releaseName: 'stray', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: '{}', labels: {} });
+    await helm.upgradeInstall({ ...target('paris'), releaseName: 'stray', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: {}, labels: {} });
 
     const hook = await startHook();
     const got = hook.got;

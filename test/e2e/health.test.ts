@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { ensureFleet } from '../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
 import { LockHeldError, PreflightError } from '../../src/errors.ts';
-import { formatGateFailure, prepareGate, runGate } from '../../src/health/gate.ts';
+import { prepareGate, runGate } from '../../src/health/gate.ts';
 import { LivePoller } from '../../src/health/poller.ts';
 import { KubeClients } from '../../src/kube/client.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
@@ -103,10 +103,7 @@ describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
     );
     // ...and kwok nodes serve none: the report says so instead of showing nothing
     assert.equal(pod.logs, 'no logs');
-    const text = formatGateFailure(result);
-    assert.match(text, /CrashLoopBackOff/);
-    assert.match(text, /^ {4}logs: no logs$/m);
-    process.stderr.write(`${text}\n`);
+    assert.match(result.reason, /CrashLoopBackOff/);
   });
 
   it('an image that cannot be pulled fails fast', async () => {

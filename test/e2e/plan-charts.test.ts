@@ -54,7 +54,7 @@ describe('chart sources', () => {
       await again.resolve(spec('demo/webapp', '~1.1.0'), []);
       assert.deepEqual(repo.requests.slice(mark), ['/index.yaml']);
       // the resolved chart renders
-      const out = await helm.template({ releaseName: 'x', namespace: 'n', chart: got[0]!.path, values: '{}' });
+      const out = await helm.template({ releaseName: 'x', namespace: 'n', chart: got[0]!.path, values: {} });
       assert.match(out, /version: "1\.1\.3"/);
       await assert.rejects(r.resolve(spec('demo/webapp', '~3.0.0'), []), /no version matches "~3\.0\.0"/);
     });
@@ -68,7 +68,7 @@ describe('chart sources', () => {
       assert.equal(a.version, '1.1.3');
       assert.equal(b.version, '2.0.0');
       assert.equal(listTgz(join(cacheDir, `127.0.0.1_${registry!.host.split(':')[1]}_charts_webapp`)).length, 2);
-      const out = await helm.template({ releaseName: 'x', namespace: 'n', chart: a.path, values: '{"greeting":"hi"}' });
+      const out = await helm.template({ releaseName: 'x', namespace: 'n', chart: a.path, values: { greeting: 'hi' } });
       assert.match(out, /version: "1\.1\.3"/);
       assert.match(out, /greeting: "hi"/);
     });

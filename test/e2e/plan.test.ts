@@ -131,7 +131,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
         edit('values/web/base.yaml', 'original-api-key-0001', 'rotated-api-key-0002');
         const r = cli('--explain', '--detailed-exitcode');
         assert.equal(r.code, 2, r.stderr);
-        assert.match(r.stdout, /~ data\.API_KEY: \(secret, changed\)/);
+        assert.match(r.stdout, /~ data\.API_KEY: \(secret value changed\)/);
         // --explain: each value and what set it, the chart's own defaults included
         assert.match(r.stdout, /^ +image\.repository +\= "example\/web" +# chart default$/m);
         assert.match(r.stdout, /^ +image\.tag +\= "1\.0\.0" +# \S*releases\/web\.yaml set$/m);

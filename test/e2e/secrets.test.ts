@@ -6,7 +6,7 @@
 // Secret the API server refuses is reported (exit 4) without its value.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -88,11 +88,17 @@ for (const major of helmMajors()) {
       const dir = scratchRepo({ ...CHART, ...files(ns, first) });
       const reports = mkdtempSync(join(tmpdir(), 'hc-i16-reports-'));
 
+      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-i16-cache-'));
       for (const args of [['plan'], ['plan', '--explain'], ['plan', '-o', 'json'], ['plan', '-o', 'json', '--explain']]) {
-        const r = await run(dir, [...args, ...setFlags(first)]);
+        const r = await run(dir, [...args, ...setFlags(first), '--cache-dir', cacheDir]);
         assert.equal(r.exitCode, 0, r.stderr);
         assertNoneLeaked(args.join(' '), r, first);
       }
+      // the chart renders a Secret (and calls no lookup): its render is never kept in the render cache
+      const renders = join(cacheDir, 'renders');
+      const cached = existsSync(renders) ? readdirSync(renders, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()) : [];
+      assert.deepEqual(cached.filter((e) => e.name.endsWith('.yaml')).map((e) => e.name), [], 'a render holding a Secret was cached');
+      for (const e of cached) assertNoneLeaked(`render cache ${e.name}`, { exitCode: 0, stdout: readFileSync(join(e.parentPath, e.name), 'utf8'), stderr: '', ms: 0 }, first);
       const explained = await run(dir, ['plan', '--explain', ...setFlags(first)]);
       // the values are there, masked; the ConfigMap's value is shown
       assert.match(explained.stdout, /^ {6}p01 += "\(secret\)"  # values\/vault\.yaml$/m);
@@ -112,7 +118,7 @@ for (const major of helmMajors()) {
       const all = [...new Set([...first, ...second])];
       const upgrade = await run(dir, ['plan', '--explain', ...setFlags(second)]);
       assert.equal(upgrade.exitCode, 0, upgrade.stderr);
-      assert.match(upgrade.stdout, /^ +~ p02: \(secret, changed\)$/m);
+      assert.match(upgrade.stdout, /^ +~ p02: \(secret value changed\)$/m);
       assertNoneLeaked('plan (upgrade)', upgrade, all);
       const upgradeJson = await run(dir, ['plan', '-o', 'json', '--explain', ...setFlags(second)]);
       assertNoneLeaked('plan -o json (upgrade)', upgradeJson, all);

@@ -3,13 +3,17 @@
 // plan: disjoint, together the whole wave, a failover with its primary, each
 // release applied once; a unit's Lease held by another run refuses only the
 // shard that holds that unit (exit 5, the holder named), the other shard
-// applies; a bad --shard is exit 4.
+// applies; a bad --shard is exit 4. `report` merges the two shards' run logs
+// into one HTML timeline (opened in headless Chromium) and one JUnit file
+// (valid against Jenkins' junit-10.xsd), every unit of both shards in each.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
+import { openInChromium } from '../support/browser.ts';
+import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
@@ -51,7 +55,7 @@ for (const major of helmMajors()) {
     it('two shards of one wave, at once: disjoint, the whole wave, each release once', async () => {
       const plan = await run(['plan', '--out', join(dir, 'plan.json')]);
       assert.equal(plan.exitCode, 0, plan.stderr + plan.stdout);
-      const shard = (i: number) => run(['apply', '--plan', join(dir, 'plan.json'), '--wave', 'prod', '--shard', `${i}/2`, '--yes', '-o', 'json']);
+      const shard = (i: number) => run(['apply', '--plan', join(dir, 'plan.json'), '--wave', 'prod', '--shard', `${i}/2`, '--yes', '-o', 'json', '--log', join(dir, `shard-${i}.jsonl`)]);
       const [one, two] = await Promise.all([shard(1), shard(2)]);
       assert.equal(one.exitCode, 0, one.stderr + one.stdout);
       assert.equal(two.exitCode, 0, two.stderr + two.stdout);
@@ -70,6 +74,25 @@ for (const major of helmMajors()) {
           assert.deepEqual(h.map((x) => x.revision), [1], `${c}/${name} applied once`);
         }
       }
+
+      // one report of the wave from the two agents' run logs
+      const logs = [join(dir, 'shard-1.jsonl'), join(dir, 'shard-2.jsonl')];
+      const headers = logs.map((f) => JSON.parse(readFileSync(f, 'utf8').split('\n')[0]!) as { event: string; shard: { index: number }; clusters: string[] });
+      assert.deepEqual(headers.map((h) => [h.event, h.shard.index]), [['run-start', 1], ['run-start', 2]]);
+      const html = await run(['report', ...logs, '--format', 'html', '--out', join(dir, 'wave.html')]);
+      assert.equal(html.exitCode, 0, html.stderr);
+      const page = await openInChromium(join(dir, 'wave.html'), { evaluate: 'JSON.stringify([...document.querySelectorAll("[data-unit]")].map((e) => [e.dataset.unit, e.dataset.outcome]))', screenshot: join(dir, 'wave.png') });
+      assert.deepEqual([page.console, page.exceptions], [[], []], 'no console error, no exception');
+      assert.deepEqual(page.requests, [`file://${join(dir, 'wave.html')}`], 'no request but the page itself');
+      const rows = JSON.parse(String(page.value)) as [string, string][];
+      assert.deepEqual(rows.map(([u]) => u).sort(), all, 'every unit of both shards on one timeline');
+      assert.ok(rows.every(([, o]) => o === 'applied'), JSON.stringify(rows));
+      const junit = await run(['report', ...logs, '--format', 'junit', '--out', join(dir, 'wave.xml')]);
+      assert.equal(junit.exitCode, 0, junit.stderr);
+      const xml = readFileSync(join(dir, 'wave.xml'), 'utf8');
+      assertValidJunit(xml);
+      for (const id of all) assert.ok(xml.includes(`<testcase name="${id}" classname="apply.prod"`), id);
+      assert.match(xml, /<testsuite name="helm-cascade apply: wave prod" id="0" tests="8" failures="0" errors="0" skipped="0"/);
     });
 
     it('a Lease held by another run refuses the shard holding that unit, and only it', async () => {

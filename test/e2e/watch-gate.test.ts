@@ -1,8 +1,8 @@
 // Watch-based gates on the shared fleet (kwok pods): a healthy release is
 // gated from one list and one watch per kind of its namespace, with no
 // further list while it soaks; a pod that starts crash-looping after the
-// rollout fails the gate through the watch; without a kubectl proxy (watch
-// refused) the same gate polls and still passes.
+// rollout fails the gate through the watch; a user whose RBAC allows list but
+// not watch (a real 403 from the API server) has the same gate poll, and pass.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
 import { prepareGate, runGate } from '../../src/health/gate.ts';
-import { LivePoller } from '../../src/health/poller.ts';
+import { GATE_KINDS, LivePoller } from '../../src/health/poller.ts';
 import { WatchReader } from '../../src/health/watcher.ts';
-import { KubeClient, KubeClients } from '../../src/kube/client.ts';
+import { KubeClients } from '../../src/kube/client.ts';
 import type { HealthSpec } from '../../src/model/spec.ts';
-import { CONTEXTS, sharedFleet, suffix } from './support/cascade.ts';
+import { CONTEXTS, sharedFleet, sharedFleetInfo, suffix } from './support/cascade.ts';
+import { serviceAccountToken, serviceAccountWithRules, writeKubeconfig } from './support/kube-users.ts';
 
 const CONTEXT = CONTEXTS.paris;
 const chart = join(repoRoot, 'charts', 'cascade-demo');
@@ -93,17 +94,27 @@ describe('watch-based gates on the fleet', { timeout: 300_000 }, () => {
     }
   });
 
-  it('without a kubectl proxy the watch is refused and the gate polls (kubectl --raw), and passes', async () => {
+  it('a user allowed to list but not to watch: the watch is refused (403) and the gate polls, and passes', async () => {
     const ns = newNs();
-    const client = new KubeClient({ cluster: 'paris', context: CONTEXT, kubeconfig }, async () => undefined);
-    const reader = new WatchReader({ api: { list: (r, n) => client.listVersioned(r, n), watch: (r, n, rv, on, s) => client.watch(r, n, rv, on, s) }, poller: LivePoller.of(client) });
+    const fleet = await sharedFleetInfo();
+    const paris = fleet.clusters.find((c) => c.context === CONTEXT)!;
+    const admin = { kubeconfig, context: CONTEXT };
+    const groups = { '': ['pods', 'services', 'events', 'namespaces'], apps: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], batch: ['jobs'], 'discovery.k8s.io': ['endpointslices'] };
+    const rules = Object.entries(groups).map(([g, resources]) => ({ apiGroups: [g], resources, verbs: ['get', 'list'] }));
+    await serviceAccountWithRules(admin, { namespace: 'hc-test-users', name: 'no-watch', rules });
+    const token = await serviceAccountToken(admin, { namespace: 'hc-test-users', name: 'no-watch' });
+    const listOnly = new KubeClients({ kubeconfig: writeKubeconfig(join(tmp, 'no-watch.kubeconfig'), paris, { context: 'no-watch', user: { token } }) });
+    const client = listOnly.for({ name: 'paris', context: 'no-watch' });
+    const reader = WatchReader.of(client);
     try {
+      await assert.rejects(client.watch(GATE_KINDS[0]!, ns, '0', () => undefined, AbortSignal.timeout(10_000)), /HTTP 403/);
       const prep = await deploy(reader, ns, {});
       const r = await runGate({ unit: `paris/${ns}/demo`, reader, ...prep, health: health({ soakMs: 1_000 }) });
       assert.equal(r.phase, 'passed', r.reason);
       assert.deepEqual(reader.watched(), []);
     } finally {
       reader.close();
+      await listOnly.close();
     }
   });
 });

@@ -5,7 +5,7 @@
 // the ssh command git runs), drift.sh around a stand-in helm-cascade (exit
 // codes, report folders, pruning, uploads to a local HTTP server).
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } }[];
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
   securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
   workingDir?: string;
@@ -42,7 +42,7 @@ interface PodSpec {
 interface Doc {
   kind: string;
   metadata: { name: string; annotations?: Record<string, string> };
-  spec?: { jobTemplate?: { spec: { template: { spec: PodSpec } } } };
+  spec?: { jobTemplate?: { spec: { completionMode?: string; completions?: number; parallelism?: number; template: { spec: PodSpec } } } };
   data?: Record<string, string>;
 }
 
@@ -70,7 +70,7 @@ for (const major of [3, 4] as const) {
       assert.notEqual(noRepo.code, 0);
       assert.match(noRepo.err, /repository\.git\.url .* or repository\.configMap\.name/);
       const noKube = run(HELM[major], ['template', 'x', CHART, '--set', 'repository.git.url=u']);
-      assert.match(noKube.err, /kubeconfig\.secretName is required/);
+      assert.match(noKube.err, /set kubeconfig\.secretName .* or inCluster\.cluster/);
     });
 
     it('values.schema.json refuses bad values, naming each', () => {
@@ -129,6 +129,27 @@ for (const major of [3, 4] as const) {
       assert.equal(existing.find((d) => d.kind === 'PersistentVolumeClaim'), undefined);
       assert.equal(vol(pod(existing), 'reports')?.persistentVolumeClaim?.claimName, 'drift-history');
       assert.deepEqual(envOf(pod(existing).containers[0]!).UPLOAD_URL, { secretKeyRef: { name: 'presigned', key: 'url' } });
+    });
+
+    it('shards: an Indexed Job of shards.count pods with SHARDS and the Job\'s name; keepDays; the latest page\'s URL from a Secret', () => {
+      const docs = template(major, '--set', 'shards.count=4', '--set', 'shards.parallelism=2', '--set', 'reports.keepDays=14', '--set', 'reports.upload.url=https://dav.example.com/drift', '--set', 'reports.upload.latestUrlSecret.name=latest-url');
+      const job = docs.find((d) => d.kind === 'CronJob')?.spec?.jobTemplate?.spec;
+      assert.deepEqual([job?.completionMode, job?.completions, job?.parallelism], ['Indexed', 4, 2]);
+      const env = envOf(pod(docs).containers[0]!);
+      assert.equal(env.SHARDS, '4');
+      assert.deepEqual(env.JOB_NAME, { fieldRef: { fieldPath: "metadata.labels['job-name']" } });
+      assert.equal(env.REPORTS_KEEP_DAYS, '14');
+      assert.equal(env.UPLOAD_LATEST, 'true');
+      assert.deepEqual(env.UPLOAD_LATEST_URL, { secretKeyRef: { name: 'latest-url', key: 'url' } });
+      // all shards at once by default; one pod, no Indexed Job, without shards
+      assert.equal(docs.length > 0 && template(major, '--set', 'shards.count=3').find((d) => d.kind === 'CronJob')?.spec?.jobTemplate?.spec.parallelism, 3);
+      const single = template(major);
+      assert.equal(single.find((d) => d.kind === 'CronJob')?.spec?.jobTemplate?.spec.completionMode, undefined);
+      assert.equal(envOf(pod(single).containers[0]!).SHARDS, undefined);
+      assert.equal(envOf(pod(single).containers[0]!).UPLOAD_LATEST, undefined, 'nothing to upload, no upload env');
+      const bad = run(HELM[major], ['template', 'x', CHART, ...BASE, '--set', 'shards.count=0', '--set', 'reports.keepDays=-1']);
+      assert.notEqual(bad.code, 0);
+      for (const v of ['count', 'keepDays']) assert.match(bad.err, new RegExp(v), `${v} not refused:\n${bad.err}`);
     });
 
     it('registry logins and a repositories.yaml are mounted where helm reads them', () => {
@@ -232,7 +253,7 @@ describe('drift.sh (the drift container) around helm-cascade', () => {
 printf '%s\\n' "$@" > "$FAKE_ARGS"
 formats=$(printf '%s\\n' "$@" | sed -n '/^--format$/{n;p;}')
 for spec in $(printf '%s' "$formats" | tr ',' ' '); do
-  case $spec in *=*) echo "report \${spec%%=*}" > "\${spec#*=}" ;; esac
+  case $spec in *=*) mkdir -p "$(dirname "\${spec#*=}")"; echo "report \${spec%%=*}" > "\${spec#*=}" ;; esac
 done
 echo "drift text report"
 exit "$FAKE_RC"
@@ -257,19 +278,53 @@ exit "$FAKE_RC"
     const r = await runAsync('sh', [script, '--clusters=/repo/clusters.yaml', '--concurrency=5'], {
       env: { PATH: `${fakeBin}:${process.env.PATH}`, REPORTS_DIR: reports, REPORT_FORMATS: 'json junit html markdown', REPORTS_KEEP: '3', FAKE_RC: String(rc), FAKE_ARGS: argsFile, ...extra },
     });
-    return { ...r, reports, args: readFileSync(argsFile, 'utf8').trim().split('\n') };
+    return { ...r, reports, args: existsSync(argsFile) ? readFileSync(argsFile, 'utf8').trim().split('\n') : [] };
   };
+  const runsIn = (reports: string) => readdirSync(reports).filter((d) => d !== 'latest' && existsSync(join(reports, d, '.helm-cascade-run'))).sort();
 
   it('writes this run\'s reports to /reports/<run>/ and latest, with the chart\'s flags passed on', async () => {
     const r = await drift(0);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /drift text report/);
-    const runs = readdirSync(r.reports).filter((d) => /^\d{8}T\d{6}Z$/.test(d));
+    const runs = runsIn(r.reports);
     assert.equal(runs.length, 1);
+    assert.match(runs[0]!, /^\d{8}T\d{6}Z$/);
     const dir = join(r.reports, runs[0]!);
-    assert.deepEqual(readdirSync(dir).sort(), ['drift.html', 'drift.json', 'drift.md', 'drift.xml']);
+    assert.deepEqual(readdirSync(dir).sort(), ['.helm-cascade-run', 'drift.html', 'drift.json', 'drift.md', 'drift.xml']);
     assert.equal(readlinkSync(join(r.reports, 'latest')), runs[0]);
     assert.deepEqual(r.args, ['drift', '--format', `text,json=${dir}/drift.json,junit=${dir}/drift.xml,html=${dir}/drift.html,markdown=${dir}/drift.md`, '--clusters=/repo/clusters.yaml', '--concurrency=5']);
+  });
+
+  it('the run is the time the CronJob scheduled the Job (its name says it), else the manual Job\'s name when sharded, else now', async () => {
+    // 29411160 minutes since the epoch: 2025-12-02T10:00:00Z
+    const scheduled = await drift(0, { JOB_NAME: 'drift-helm-cascade-drift-29411160' });
+    assert.deepEqual(runsIn(scheduled.reports), ['20251202T100000Z']);
+    const manual = await drift(0, { JOB_NAME: 'drift-manual', SHARDS: '2', JOB_COMPLETION_INDEX: '0' });
+    assert.deepEqual(runsIn(manual.reports), ['drift-manual']);
+    const single = await drift(0, { JOB_NAME: 'drift-manual' });
+    assert.match(runsIn(single.reports)[0] ?? '', /^\d{8}T\d{6}Z$/);
+  });
+
+  it('sharded (an Indexed Job): --shard i/n from JOB_COMPLETION_INDEX, each shard\'s reports and textfile apart, one run folder', async () => {
+    const reports = scratch('reports-shards');
+    const textfile = join(reports, 'textfile', 'helm-cascade-drift.prom');
+    const env = { REPORTS_DIR: reports, JOB_NAME: 'drift-helm-cascade-drift-29411160', SHARDS: '2', METRICS_TEXTFILE: textfile };
+    const one = await drift(0, { ...env, JOB_COMPLETION_INDEX: '0' });
+    const two = await drift(2, { ...env, JOB_COMPLETION_INDEX: '1', EXIT_ZERO_ON_DRIFT: 'true' });
+    assert.equal(one.code, 0, one.err);
+    assert.equal(two.code, 0, two.err);
+    assert.deepEqual(one.args.slice(0, 3), ['drift', '--format', one.args[2]!]);
+    assert.ok(one.args.includes('--shard') && one.args[one.args.indexOf('--shard') + 1] === '1/2', one.args.join(' '));
+    assert.equal(two.args[two.args.indexOf('--shard') + 1], '2/2');
+    assert.deepEqual(runsIn(reports), ['20251202T100000Z']);
+    const run = join(reports, '20251202T100000Z');
+    assert.deepEqual(readdirSync(run).sort(), ['.helm-cascade-run', 'shard-1-of-2', 'shard-2-of-2']);
+    for (const s of ['shard-1-of-2', 'shard-2-of-2']) assert.deepEqual(readdirSync(join(run, s)).sort(), ['drift.html', 'drift.json', 'drift.md', 'drift.xml']);
+    assert.deepEqual(readdirSync(join(reports, 'textfile')).sort(), ['helm-cascade-drift-shard-1-of-2.prom', 'helm-cascade-drift-shard-2-of-2.prom']);
+    assert.equal(readlinkSync(join(reports, 'latest')), '20251202T100000Z');
+    const lost = await drift(0, { REPORTS_DIR: scratch('reports-noindex'), SHARDS: '2' });
+    assert.equal(lost.code, 4);
+    assert.match(lost.err, /no JOB_COMPLETION_INDEX: run it as an Indexed Job/);
   });
 
   it('drift found (2): exit 0 with EXIT_ZERO_ON_DRIFT=true, 2 without; 5 and 1 always fail the Job', async () => {
@@ -288,34 +343,72 @@ exit "$FAKE_RC"
     assert.equal(readFileSync(textfile, 'utf8'), 'report prometheus\n');
   });
 
-  it('keeps the last REPORTS_KEEP runs', async () => {
+  it('keeps the last REPORTS_KEEP runs and none older than REPORTS_KEEP_DAYS; the rest of the volume untouched', async () => {
     const reports = scratch('reports-keep');
-    for (const old of ['20260101T000000Z', '20260102T000000Z', '20260103T000000Z', '20260104T000000Z']) mkdirSync(join(reports, old));
-    await drift(0, { REPORTS_DIR: reports });
-    const runs = readdirSync(reports).filter((d) => /^\d{8}T\d{6}Z$/.test(d)).sort();
-    assert.equal(runs.length, 3);
-    assert.ok(!runs.includes('20260101T000000Z') && !runs.includes('20260102T000000Z'));
+    const old = ['20260101T000000Z', '20260102T000000Z', '20260103T000000Z', '20260104T000000Z'];
+    old.forEach((d, i) => {
+      mkdirSync(join(reports, d));
+      writeFileSync(join(reports, d, '.helm-cascade-run'), '');
+      const t = new Date(Date.UTC(2026, 0, 1 + i));
+      utimesSync(join(reports, d, '.helm-cascade-run'), t, t);
+    });
+    mkdirSync(join(reports, 'textfile'));
+    writeFileSync(join(reports, 'textfile', 'helm-cascade-drift.prom'), 'x 1\n');
+    symlinkSync('20260104T000000Z', join(reports, 'latest'));
+    const r = await drift(0, { REPORTS_DIR: reports });
+    assert.equal(r.code, 0, r.err);
+    const runs = runsIn(reports);
+    assert.equal(runs.length, 3, runs.join(' '));
+    assert.ok(runs.includes('20260104T000000Z') && runs.includes('20260103T000000Z'), runs.join(' '));
+    assert.match(r.out, /removed run 20260102T000000Z \(keep 3\)/);
+    assert.ok(existsSync(join(reports, 'textfile', 'helm-cascade-drift.prom')), 'a file that is no run was removed');
+    const current = runs.find((d) => !old.includes(d));
+    assert.ok(current, runs.join(' '));
+    assert.equal(readlinkSync(join(reports, 'latest')), current);
+    // an age limit: the two 2026-01 runs are older than a day here; this run and a fresh one stay
+    mkdirSync(join(reports, 'fresh'));
+    writeFileSync(join(reports, 'fresh', '.helm-cascade-run'), '');
+    const aged = await drift(0, { REPORTS_DIR: reports, REPORTS_KEEP: '0', REPORTS_KEEP_DAYS: '1', RUN_ID: 'second' });
+    assert.equal(aged.code, 0, aged.err);
+    const left = runsIn(reports);
+    assert.ok(!left.some((d) => old.includes(d)), left.join(' '));
+    assert.deepEqual(left, [current, 'fresh', 'second'].sort());
+    assert.match(aged.out, /removed run 20260103T000000Z \(older than 1 days\)/);
   });
 
-  it('uploads each report with curl (PUT, the curl config\'s header), a failed upload fails the Job', async () => {
+  it('uploads each report with curl (PUT, the curl config\'s header), then the HTML matrix as the latest page; a failed upload fails the Job', async () => {
     received.length = 0;
     const cfg = join(scratch('curlrc'), 'curlrc');
     writeFileSync(cfg, 'header = "Authorization: Bearer s3cr3t"\n');
     const r = await drift(2, { EXIT_ZERO_ON_DRIFT: 'true', UPLOAD_URL: `${base}/drift/{run}/{file}`, UPLOAD_METHOD: 'PUT', CURL_CONFIG: cfg });
     assert.equal(r.code, 0, r.out + r.err);
-    assert.equal(received.length, 4);
-    for (const u of received) {
+    assert.equal(received.length, 5);
+    for (const u of received.slice(0, 4)) {
       assert.equal(u.method, 'PUT');
       assert.match(u.url, /^\/drift\/\d{8}T\d{6}Z\/drift\.(json|xml|html|md)$/);
       assert.match(u.body, /^report (json|junit|html|markdown)\n$/);
       assert.equal(u.auth, 'Bearer s3cr3t');
     }
+    assert.deepEqual([received[4]?.url, received[4]?.body, received[4]?.auth], ['/drift/latest/drift.html', 'report html\n', 'Bearer s3cr3t']);
+    assert.ok(!`${r.out}${r.err}`.includes(base), 'an upload URL was printed');
     received.length = 0;
-    const post = await drift(0, { UPLOAD_URL: `${base}/in`, UPLOAD_METHOD: 'POST' });
+    const post = await drift(0, { UPLOAD_URL: `${base}/in`, UPLOAD_METHOD: 'POST', UPLOAD_LATEST: 'false' });
     assert.equal(post.code, 0);
+    assert.equal(received.length, 4);
     assert.ok(received.every((u) => u.method === 'POST' && /^\/in\/\d{8}T\d{6}Z\/drift\./.test(u.url)), JSON.stringify(received));
     const failed = await drift(2, { EXIT_ZERO_ON_DRIFT: 'true', UPLOAD_URL: `${base}/fail/{file}`, UPLOAD_RETRIES: '0' });
     assert.equal(failed.code, 1);
-    assert.match(failed.err, /upload of drift\.json failed/);
+    assert.match(failed.err, /upload of \d{8}T\d{6}Z\/drift\.json failed/);
+  });
+
+  it('the latest page to its own URL (e.g. an S3 presigned one); sharded runs upload under shard-i-of-n/', async () => {
+    received.length = 0;
+    const fixed = await drift(0, { UPLOAD_LATEST_URL: `${base}/bucket/latest.html?X-Amz-Signature=abc` });
+    assert.equal(fixed.code, 0, fixed.err);
+    assert.deepEqual(received.map((u) => u.url), ['/bucket/latest.html?X-Amz-Signature=abc']);
+    received.length = 0;
+    const shard = await drift(0, { UPLOAD_URL: `${base}/drift`, JOB_NAME: 'drift-helm-cascade-drift-29411160', SHARDS: '3', JOB_COMPLETION_INDEX: '2' });
+    assert.equal(shard.code, 0, shard.err);
+    assert.deepEqual(received.map((u) => u.url).sort(), ['/drift/20251202T100000Z/shard-3-of-3/drift.html', '/drift/20251202T100000Z/shard-3-of-3/drift.json', '/drift/20251202T100000Z/shard-3-of-3/drift.md', '/drift/20251202T100000Z/shard-3-of-3/drift.xml', '/drift/latest/shard-3-of-3/drift.html']);
   });
 });

@@ -13,7 +13,7 @@ import { exampleRepo, HELM, helmHome, PKG, pluginArchive, ROOT, run, runAsync, s
 
 const ARCHIVE = `helm-cascade-plugin-${PKG.version}.tgz`;
 
-describe('helm plugin archive', { timeout: 300_000 }, () => {
+describe('helm plugin archive', { timeout: 600_000 }, () => {
   let archive = '';
   let signed = '';
   let keyring = '';
@@ -96,6 +96,26 @@ describe('helm plugin archive', { timeout: 300_000 }, () => {
   });
 
   for (const major of [3, 4] as const) {
+    it(`Helm ${major}: with HELM_PLUGINS outside HELM_DATA_HOME, "Installed plugin: cascade" and then not found (helm's own behaviour); the fix in docs/install.md works`, async () => {
+      const home = helmHome();
+      const env = { ...home, HELM_PLUGINS: join(scratch('elsewhere'), 'plugins'), PATH: userPath(), NO_COLOR: '1' };
+      const install = await runAsync(HELM[major], ['plugin', 'install', server.url(archive), ...(major === 4 ? ['--verify=false'] : [])], { env });
+      assert.equal(install.code, 0, install.out + install.err);
+      assert.match(install.out, /Installed plugin: cascade/);
+      // helm unpacked it under $HELM_DATA_HOME/plugins, and looks for plugins in $HELM_PLUGINS only
+      assert.ok(existsSync(join(home.HELM_DATA_HOME!, 'plugins', 'helm-cascade-plugin', 'plugin.yaml')), 'not under HELM_DATA_HOME/plugins');
+      const lost = run(HELM[major], ['cascade', 'version'], { env });
+      assert.notEqual(lost.code, 0);
+      assert.match(lost.err, /unknown command "cascade" for "helm"/);
+      assert.doesNotMatch(run(HELM[major], ['plugin', 'list'], { env }).out, /^cascade/m);
+      // the fix: HELM_PLUGINS is a list; add $HELM_DATA_HOME/plugins to it (or leave HELM_PLUGINS unset)
+      const listed = run(HELM[major], ['cascade', 'version'], { env: { ...env, HELM_PLUGINS: `${env.HELM_PLUGINS}:${join(home.HELM_DATA_HOME!, 'plugins')}` } });
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(listed.out, new RegExp(`^helm-cascade\\s+${PKG.version.replace(/\./g, '\\.')}$`, 'm'));
+      const { HELM_PLUGINS: _unset, ...withoutPlugins } = env;
+      assert.equal(run(HELM[major], ['cascade', 'version'], { env: withoutPlugins }).code, 0);
+    });
+
     it(`Helm ${major}: without Node.js, \`helm cascade\` says what to install`, async () => {
       const env = { ...helmHome(), PATH: userPath(), NO_COLOR: '1' };
       assert.equal((await runAsync(HELM[major], ['plugin', 'install', server.url(archive), ...(major === 4 ? ['--verify=false'] : [])], { env })).code, 0);
@@ -136,4 +156,15 @@ async function checkInstalled(major: 3 | 4, env: NodeJS.ProcessEnv, repo: string
   for (const c of ['validate', 'plan', 'apply', 'drift', 'status', 'rollback']) assert.match(cmds.out, new RegExp(`^${c}$`, 'm'), cmds.out + cmds.err);
   const flags = run(HELM[major], ['__complete', 'cascade', 'plan', '--det'], { env, cwd: repo });
   assert.match(flags.out, /^--detailed-exitcode$/m, flags.out + flags.err);
+  // helm reads completion.yaml as YAML 1.1: a bare `yes` was the boolean true, offered as --true
+  const yes = run(HELM[major], ['__complete', 'cascade', 'apply', '--'], { env, cwd: repo });
+  assert.match(yes.out, /^--yes$/m, yes.out + yes.err);
+  assert.doesNotMatch(yes.out, /^--(true|false)$/m);
+  const shells = run(HELM[major], ['__complete', 'cascade', 'completion', ''], { env, cwd: repo });
+  assert.deepEqual(shells.out.split('\n').filter((l) => /^[a-z]+$/.test(l)), ['bash', 'zsh', 'fish']);
+  // plugin.complete: values from the deploy repository of the working folder, in cobra's protocol
+  const waves = run(HELM[major], ['__complete', 'cascade', 'apply', '--wave', ''], { env, cwd: repo });
+  assert.deepEqual(waves.out.split('\n').filter((l) => l && !l.startsWith(':') && !l.startsWith('Completion ended')), ['internal', 'canary', 'production-onprem', 'production-gke'], waves.out + waves.err);
+  const names = run(HELM[major], ['__complete', 'cascade', 'plan', '-l', 'name=e'], { env, cwd: repo });
+  assert.match(names.out, /^name=edge-gateway$/m, names.out + names.err);
 }

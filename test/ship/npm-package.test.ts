@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { exampleRepo, npmInstallGlobal, npmPack, PKG, ROOT, run, scratch, userPath } from './support/ship.ts';
 
-const SHIPPED = /^(dist\/.+\.js|dist\/import\/engine\/(engine\.wasm|LICENSE-go)|bin\/helm-cascade\.js|bin\/helm-plugin\.sh|schema\/[a-z.-]+\.json|plugin\.yaml|completion\.yaml|README\.md|LICENSE|package\.json)$/;
+const SHIPPED = /^(dist\/.+\.c?js|dist\/import\/engine\/(engine\.wasm|LICENSE-go)|bin\/helm-cascade\.js|bin\/helm-plugin\.sh|schema\/[a-z.-]+\.json|plugin\.yaml|plugin\.complete|completion\.yaml|README\.md|LICENSE|package\.json)$/;
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 
 describe('npm package', { timeout: 300_000 }, () => {

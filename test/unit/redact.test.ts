@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Redactor, REDACTED, stripUrlCredentials } from '../../src/redact.ts';
+import { Redactor, REDACTED, redactor, shownDeep, stripUrlCredentials } from '../../src/redact.ts';
 
 test('a registered secret is removed in clear, base64 and JSON-escaped forms', () => {
   const r = new Redactor();
@@ -25,4 +25,10 @@ test('an empty redactor returns the text as is', () => {
 test('credentials in URLs are stripped', () => {
   assert.equal(stripUrlCredentials('push to https://bob:hunter2@push.example.com/x failed'), 'push to https://***@push.example.com/x failed');
   assert.equal(stripUrlCredentials('https://push.example.com/x'), 'https://push.example.com/x');
+});
+
+test('shownDeep redacts every string of a structure, before any escaping could hide one', () => {
+  redactor.add('p<a>ss&word-42');
+  const report = { units: [{ summary: 'value p<a>ss&word-42 copied', n: 3, url: 'https://bob:hunter2@push.example.com/x' }] };
+  assert.deepEqual(shownDeep(report), { units: [{ summary: `value ${REDACTED} copied`, n: 3, url: 'https://***@push.example.com/x' }] });
 });

@@ -72,3 +72,12 @@ helm or kubectl in flight about 40 MiB for a small chart; budgeted here at
 {{- define "helm-cascade-drift.reportsClaim" -}}
 {{- default (printf "%s-reports" (include "helm-cascade-drift.fullname" .)) .Values.reports.persistence.existingClaim -}}
 {{- end -}}
+
+{{/* --selector: drift.selector, narrowed to the in-cluster cluster when no kubeconfig reaches the others. */}}
+{{- define "helm-cascade-drift.selector" -}}
+{{- $sel := .Values.drift.selector -}}
+{{- if and .Values.inCluster.cluster (not .Values.kubeconfig.secretName) (not (regexMatch "(^|,)cluster=" $sel)) -}}
+{{- $sel = printf "%s%scluster=%s" $sel (ternary "" "," (eq $sel "")) .Values.inCluster.cluster -}}
+{{- end -}}
+{{- $sel -}}
+{{- end -}}

@@ -7,17 +7,23 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { ensureFleet } from '../../../fleet/fleet-api.ts';
+import type { FleetInfo } from '../../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin, repoRoot } from '../../../fleet/tools.ts';
 import type { HelmMajor } from '../../../fleet/tools.ts';
 import { testHelmMajors } from '../../support/helm-majors.ts';
 
 export const CONTEXTS = { paris: 'dc-paris', amsterdam: 'dc-amsterdam', europe: 'gke_demo_europe-west1_main', us: 'gke_demo_us-east1_main' } as const;
 
-let fleetP: Promise<string> | undefined;
-/** The shared fleet of the example clusters.yaml; returns its kubeconfig. */
-export function sharedFleet(): Promise<string> {
-  fleetP ??= ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log: () => undefined }).then((f) => f.kubeconfig);
+let fleetP: Promise<FleetInfo> | undefined;
+/** The shared fleet of the example clusters.yaml: where it is, its clusters' servers, tokens and certificates. */
+export function sharedFleetInfo(): Promise<FleetInfo> {
+  fleetP ??= ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log: () => undefined });
   return fleetP;
+}
+
+/** The shared fleet of the example clusters.yaml; returns its kubeconfig. */
+export async function sharedFleet(): Promise<string> {
+  return (await sharedFleetInfo()).kubeconfig;
 }
 
 /** Helm majors to run against: both, unless HELM_CASCADE_TEST_HELM narrows them (HELM_BIN does not). */

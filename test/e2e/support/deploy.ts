@@ -19,7 +19,7 @@ export async function deployPlanned(repo: DeployRepo, plan: Plan, kubeconfig: st
       .filter((u) => u.action === 'install' || u.action === 'upgrade')
       .map((u) =>
         pool(() =>
-          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart.path, values: JSON.stringify(u.values), cluster: u.cluster, context: ctx.get(u.cluster)!, kubeconfig, labels: { ...markerLabels(u, repo.config.repoName), [INPUTS_LABEL]: u.inputs } }),
+          helm.upgradeInstall({ releaseName: u.helmName, namespace: u.namespace, chart: u.chart.path, values: u.values, cluster: u.cluster, context: ctx.get(u.cluster)!, kubeconfig, labels: { ...markerLabels(u, repo.config.repoName), [INPUTS_LABEL]: u.inputs } }),
         ),
       ),
   );

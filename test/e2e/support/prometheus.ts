@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
+import { background } from './process.ts';
 
 export function prometheusBin(): string {
   const bin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -45,6 +45,25 @@ export async function startExporter(metric: string, initial: number): Promise<Ex
   return { url, set: (v) => void (value = v), scrapes: () => scrapes, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** Serves one gauge with several labelled series at /metrics; the test sets each series' value. */
+export interface SeriesExporter {
+  url: string;
+  /** Sets the series with these labels (`{track="free",cluster="paris"}`) to a value. */
+  set(labels: Record<string, string>, value: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSeriesExporter(metric: string): Promise<SeriesExporter> {
+  const series = new Map<string, number>();
+  const { server, url } = await listenLocal((req, res) => {
+    if (req.url !== '/metrics') return void res.writeHead(404).end();
+    const lines = [...series].map(([labels, v]) => `${metric}${labels} ${v}`);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`# HELP ${metric} Set by the test.\n# TYPE ${metric} gauge\n${lines.join('\n')}\n`);
+  });
+  const key = (labels: Record<string, string>) => `{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+  return { url, set: (labels, v) => void series.set(key(labels), v), close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 export interface Prometheus {
   url: string;
   /** The value of an instant query with one unlabelled sample, or undefined without one. */
@@ -69,23 +88,14 @@ export async function startPrometheus(exporterUrl: string): Promise<Prometheus> 
   const dir = mkdtempSync(join(tmpdir(), 'hc-prometheus-'));
   const target = new URL(exporterUrl).host;
   writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: exporter\n    static_configs: [{ targets: ["${target}"] }]\n`);
-  const proc: ResultPromise = execa(prometheusBin(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'], { reject: false, all: true, buffer: true });
-  let exited = false;
-  void proc.then(() => (exited = true));
-  const stop = async () => {
-    proc.kill('SIGTERM');
-    await proc;
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const proc = background(prometheusBin(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'], () => rmSync(dir, { recursive: true, force: true }));
+  const stop = async () => void (await proc.stop());
   let port: number | undefined;
-  for (let i = 0; i < 150 && port === undefined && !exited; i++) {
+  for (let i = 0; i < 150 && port === undefined && !proc.exited(); i++) {
     await sleep(200);
-    port = await listeningPort(proc.pid!);
+    port = await listeningPort(proc.pid);
   }
-  if (port === undefined) {
-    await stop();
-    throw new Error(`Prometheus did not start listening: ${String((await proc).all)}`);
-  }
+  if (port === undefined) throw new Error(`Prometheus did not start listening: ${await proc.stop()}`);
   const url = `http://127.0.0.1:${port}`;
   const query = async (q: string) => {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`).catch(() => undefined);

@@ -69,4 +69,18 @@ describe('policies in clusters.yaml', () => {
     ]);
     assert.deepEqual(check('  - preset: resources\n', 'policyExceptions:\n  - { rule: resources, kinds: [Job], names: ["*-migrate"], reason: sized by the DBAs }\n'), []);
   });
+
+  it('an exception keeps its kinds, names and clusters as written (an exception for Jobs is not one for everything)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hc-policies-'));
+    mkdirSync(join(dir, 'releases'));
+    mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
+    writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');
+    writeFileSync(join(dir, 'clusters.yaml'), 'clusters:\n  a: { context: ctx-a }\npolicies:\n  - preset: resources\n');
+    writeFileSync(join(dir, 'releases', 'web.yaml'), 'name: web\nnamespace: web\nchart:\n  ref: charts/web\npolicyExceptions:\n  - { rule: resources, kinds: [Job], names: ["*-migrate"], clusters: ["gke-*"], reason: sized by the DBAs }\n  - { rule: resources, reason: all of it }\n');
+    const { repo, diagnostics } = loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir });
+    assert.deepEqual(diagnostics, []);
+    const [narrow, wide] = repo!.releases[0]!.policyExceptions!;
+    assert.deepEqual([narrow!.kinds, narrow!.names, narrow!.clusters], [['Job'], ['*-migrate'], ['gke-*']]);
+    assert.deepEqual([wide!.kinds, wide!.names, wide!.clusters], [undefined, undefined, undefined]);
+  });
 });

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessDrift, driftOutcome, worstUnits } from '../../../src/drift/assess.ts';
+import { assessDrift, worstUnits } from '../../../src/drift/assess.ts';
+import { driftOutcome } from '../../../src/drift/outcome.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
 import type { DriftInput } from '../../../src/drift/assess.ts';
 import type { DriftReport } from '../../../src/drift/types.ts';
 import type { Plan, PlannedUnit } from '../../../src/plan/types.ts';
 import { DOCUMENT_FORMATS, renderDrift } from '../../../src/report/drift-formats.ts';
 import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects, SECRET_VALUE, SECRET_VALUE_EDITED } from './fixtures.ts';
+
+/** A plan that finds nothing pending (the repository was rendered and compared). */
+const NOTHING_PENDING: Plan = { version: 1, createdAt: '2026-11-22T02:00:00Z', clustersFile: 'clusters.yaml', waves: [], orphans: [], summary: { install: 0, upgrade: 0, unchanged: 0, uninstall: 0, errors: 0 } };
 
 function input(over: Partial<DriftInput> = {}): DriftInput {
   return { clustersFile: 'clusters.yaml', createdAt: '2026-11-22T02:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads: cleanReads(), repo: 'deploy', ...over };
@@ -28,12 +32,14 @@ function withLive(cluster: string, name: string, live: ReturnType<typeof liveObj
 }
 
 describe('assessDrift', () => {
-  it('clean: every unit clean, exit 0', () => {
-    const r = assessDrift(input());
+  it('clean: every unit clean, exit 0; exit 1 when the repository could not be compared', () => {
+    const r = assessDrift(input({ plan: NOTHING_PENDING }));
     assert.equal(r.summary.units, 4);
     assert.equal(r.summary.clean, 4);
     assert.equal(r.summary.drifted, 0);
-    assert.equal(EXIT_CODES[driftOutcome(r)], 0);
+    assert.deepEqual(r.outcome, { result: 'success', exitCode: 0, why: 'no drift' });
+    assert.equal(driftOutcome(r).exitCode, 0);
+    assert.deepEqual(assessDrift(input()).outcome, { result: 'failed', exitCode: 1, why: 'the repository could not be rendered, so pending changes were not checked' });
     assert.deepEqual(r.clusters.map((c) => c.readable), [true, true]);
   });
 
@@ -43,7 +49,7 @@ describe('assessDrift', () => {
     assert.equal(u.state, 'live');
     assert.match(u.findings[0]?.details.join('\n') ?? '', /Deployment accounts\/account-service-production: spec\.replicas: 2 -> 9/);
     assert.equal(r.summary.drifted, 1);
-    assert.equal(EXIT_CODES[driftOutcome(r)], 2);
+    assert.equal(driftOutcome(r).exitCode, 2);
   });
 
   it('live: an edited ConfigMap and a deleted Service', () => {
@@ -74,7 +80,7 @@ describe('assessDrift', () => {
     const reads = cleanReads();
     const paris = reads[0];
     assert.ok(paris);
-    paris.releases = [deployed('onprem-paris', 'account-service-internal', 'accounts', { status: 'failed', revision: 4 }), deployed('onprem-paris', 'account-service-internal', 'accounts', { revision: 3 }), deployed('onprem-paris', 'account-service-production', 'accounts', { status: 'pending-upgrade' })];
+    paris.releases = [deployed('onprem-paris', 'account-service-internal', 'accounts', { status: 'failed', revision: 4 }), deployed('onprem-paris', 'account-service-production', 'accounts', { status: 'pending-upgrade' })];
     const r = assessDrift(input({ reads }));
     const failed = unit(r, 'onprem-paris/accounts/account-service-internal');
     assert.equal(failed.state, 'broken');
@@ -200,7 +206,7 @@ describe('assessDrift', () => {
     assert.equal(unit(r, 'onprem-paris/accounts/account-service-internal').state, 'unreadable');
     assert.equal(unit(r, 'gke-europe-west1/accounts/account-service-internal').state, 'live');
     assert.equal(r.clusters[0]?.readable, false);
-    assert.equal(EXIT_CODES[driftOutcome(r)], 5);
+    assert.equal(driftOutcome(r).exitCode, 5);
   });
 
   it('selector limits the units judged', () => {

@@ -1,6 +1,6 @@
 // Fixtures: a cascade-demo-like release as helm records it (manifest) and as
 // the API server returns it (live objects with defaults, status, managedFields).
-import type { ClusterRead, DesiredUnit } from '../../../src/drift/assess.ts';
+import type { ClusterRead, ListedUnit } from '../../../src/drift/assess.ts';
 import type { KubeObject } from '../../../src/model/objects.ts';
 import type { DeployedRelease } from '../../../src/model/release.ts';
 
@@ -184,8 +184,8 @@ export function deployed(cluster: string, name: string, ns: string, opts: { vers
 export const CLUSTERS = ['onprem-paris', 'gke-europe-west1'];
 
 /** account-service with tracks internal and production on both clusters. */
-export function desiredUnits(): DesiredUnit[] {
-  const out: DesiredUnit[] = [];
+export function desiredUnits(): ListedUnit[] {
+  const out: ListedUnit[] = [];
   for (const cluster of CLUSTERS) {
     for (const track of ['internal', 'production']) {
       out.push({ release: 'account-service', track, cluster, namespace: 'accounts', helmName: `account-service-${track}`, enabled: true });

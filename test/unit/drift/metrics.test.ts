@@ -21,7 +21,7 @@ const PUSHGATEWAY_BIN = '/usr/bin/prometheus-pushgateway';
 function report() {
   const reads = cleanReads();
   const pod = { namespace: 'accounts', name: 'account-service-production-7d9f-x1', reason: 'CrashLoopBackOff', message: 'container web: back-off', restarts: 4, events: [], logs: 'no logs available (the cluster served none)' };
-  reads[0]!.health = new Map([['onprem-paris/accounts/account-service-production', { now: { pods: [pod], objects: [], podsChecked: 2 }, pods: [pod] }]]);
+  reads[0]!.health = new Map([['onprem-paris/accounts/account-service-production', { now: { status: 'Degraded' as const, message: 'pod account-service-production-7d9f-x1: CrashLoopBackOff: container web: back-off', pods: [pod], objects: [], podsChecked: 2 }, pods: [pod] }]]);
   reads[1]!.releases = [deployed('gke-europe-west1', 'account-service-internal', 'accounts', { status: 'failed' }), deployed('gke-europe-west1', 'account-service-production', 'accounts')];
   return assessDrift({ clustersFile: 'clusters.yaml', createdAt: '2026-11-22T01:00:00Z', clusters: CLUSTERS, units: desiredUnits(), reads, repo: 'deploy' });
 }

@@ -2,7 +2,8 @@
 // the house rules; shown in every drift format.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessDrift, driftOutcome } from '../../../src/drift/assess.ts';
+import { assessDrift } from '../../../src/drift/assess.ts';
+import { driftOutcome } from '../../../src/drift/outcome.ts';
 import { driftPolicies, podsOfRelease, policyFinding } from '../../../src/drift/policy.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
 import type { LiveObject } from '../../../src/model/objects.ts';
@@ -63,7 +64,7 @@ describe('house rules on live pods (drift)', () => {
     assert.deepEqual(u.findings, [finding]);
     assert.equal(report.summary.policy, 1);
     assert.equal(report.summary.drifted, 1);
-    assert.equal(EXIT_CODES[driftOutcome(report)], 2);
+    assert.equal(driftOutcome(report).exitCode, 2);
     const line = 'Pod accounts/account-service-production-5d9c-a (of Deployment account-service-production): resources: container web has no limits.memory';
     const text = renderDrift(report, 'text', { color: false });
     assert.ok(text.includes('  ✗ house rules  accounts/account-service-production'), text);

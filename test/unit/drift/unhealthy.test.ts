@@ -4,11 +4,12 @@
 // and never as changed live.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessDrift, driftOutcome, worstUnits } from '../../../src/drift/assess.ts';
+import { assessDrift, worstUnits } from '../../../src/drift/assess.ts';
+import { driftOutcome } from '../../../src/drift/outcome.ts';
 import { driftMessage } from '../../../src/drift/notify.ts';
 import { unhealthyFinding } from '../../../src/drift/unhealthy.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
-import { assessHealthNow } from '../../../src/health/health-now.ts';
+import { judgeReleaseHealth as assessHealthNow } from '../../../src/health/judge.ts';
 import { renderDrift } from '../../../src/report/drift-formats.ts';
 import { loadFixture } from '../health/fixtures.ts';
 import { CLUSTERS, cleanReads, desiredUnits } from './fixtures.ts';
@@ -70,7 +71,7 @@ describe('drift with an unhealthy release', () => {
     assert.equal(r.summary.unhealthy, 1);
     assert.equal(r.summary.live, 0);
     assert.equal(r.summary.drifted, 1);
-    assert.equal(EXIT_CODES[driftOutcome(r)], 2);
+    assert.equal(driftOutcome(r).exitCode, 2);
     assert.equal(worstUnits(r, 1)[0]?.id, u.id);
   });
   it('every format names the pod and the reason', () => {

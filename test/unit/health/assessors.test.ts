@@ -9,6 +9,7 @@ import { assessService, countEndpoints } from '../../../src/health/service.ts';
 import { assessStatefulSet } from '../../../src/health/statefulset.ts';
 import { worst } from '../../../src/health/status.ts';
 import type { HealthResult, HealthStatusCode } from '../../../src/health/status.ts';
+import { asDaemonSet, asDeployment, asEndpoints, asEndpointSlice, asJob, asPod, asService, asStatefulSet } from '../../../src/model/live-views.ts';
 import { fixture, loadFixture } from './fixtures.ts';
 
 type Case = [fixture: string, status: HealthStatusCode, message: string | RegExp, ctx?: AssessContext];
@@ -27,7 +28,7 @@ function check(assess: (name: string, ctx?: AssessContext) => HealthResult, case
 const depUid = '11111111-aaaa-4000-8000-000000000001';
 
 describe('Deployment', () => {
-  check((n, ctx) => assessDeployment(fixture(n), ctx), [
+  check((n, ctx) => assessDeployment(asDeployment(fixture(n)), ctx), [
     ['deployment-progressing', 'Progressing', 'Waiting for rollout to finish: 2 out of 3 new replicas have been updated'],
     ['deployment-healthy', 'Healthy', '3/3 replicas updated and available'],
     ['deployment-observed-old-generation', 'Progressing', 'Waiting for rollout to finish: observed deployment generation less than desired generation'],
@@ -47,7 +48,7 @@ describe('Deployment', () => {
 });
 
 describe('StatefulSet', () => {
-  check((n, ctx) => assessStatefulSet(fixture(n), ctx), [
+  check((n, ctx) => assessStatefulSet(asStatefulSet(fixture(n)), ctx), [
     ['statefulset-healthy', 'Healthy', '3/3 pods ready at revision db-7b5'],
     ['statefulset-rolling', 'Progressing', 'Waiting for rollout to finish: 1 out of 3 new pods have been updated (revision db-7b5)'],
     ['statefulset-not-ready', 'Progressing', 'Waiting for 2 pods to be ready: 1 of 3 ready'],
@@ -58,7 +59,7 @@ describe('StatefulSet', () => {
 });
 
 describe('DaemonSet', () => {
-  check((n, ctx) => assessDaemonSet(fixture(n), ctx), [
+  check((n, ctx) => assessDaemonSet(asDaemonSet(fixture(n)), ctx), [
     ['daemonset-healthy', 'Healthy', '3/3 pods updated and available'],
     ['daemonset-rolling', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated'],
     ['daemonset-unavailable', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available'],
@@ -67,14 +68,14 @@ describe('DaemonSet', () => {
 });
 
 describe('Job', () => {
-  check((n, ctx) => assessJob(fixture(n), ctx), [
+  check((n, ctx) => assessJob(asJob(fixture(n)), ctx), [
     ['job-complete', 'Healthy', 'Job migrate completed'],
     ['job-failed', 'Degraded', 'Job migrate failed (BackoffLimitExceeded): Job has reached the specified backoff limit'],
   ]);
 });
 
 describe('Pod', () => {
-  check((n) => assessPod(fixture(n)), [
+  check((n) => assessPod(asPod(fixture(n))), [
     ['pod-crashloop', 'Degraded', 'CrashLoopBackOff: container web of pod web-7d9f-crash: back-off 1m20s restarting failed container=web pod=web-7d9f-crash_shop(pod-web-7d9f-crash) (last exit: Error, code 1)'],
     ['pod-imagepull', 'Degraded', 'ImagePullBackOff: container web of pod web-7d9f-pull: Back-off pulling image "web:2"'],
     ['pod-errimagepull', 'Degraded', 'ErrImagePull: container web of pod web-7d9f-errpull: failed to pull image "web:2": not found'],
@@ -86,21 +87,21 @@ describe('Pod', () => {
   ]);
 
   it('names the fail-fast reason and container', () => {
-    assert.deepEqual(podFailFast(fixture('pod-crashloop')), {
+    assert.deepEqual(podFailFast(asPod(fixture('pod-crashloop'))), {
       reason: 'CrashLoopBackOff',
       container: 'web',
       message: 'back-off 1m20s restarting failed container=web pod=web-7d9f-crash_shop(pod-web-7d9f-crash) (last exit: Error, code 1)',
     });
-    assert.equal(podFailFast(fixture('pod-unschedulable'))?.container, undefined);
-    assert.equal(podFailFast(fixture('pod-running-not-ready')), undefined);
-    assert.equal(podRestarts(fixture('pod-crashloop')), 4);
+    assert.equal(podFailFast(asPod(fixture('pod-unschedulable')))?.container, undefined);
+    assert.equal(podFailFast(asPod(fixture('pod-running-not-ready'))), undefined);
+    assert.equal(podRestarts(asPod(fixture('pod-crashloop'))), 4);
   });
 });
 
 describe('Service', () => {
   const svc = (name: string, min: number) => {
     const [s, ...rest] = loadFixture(name);
-    return assessService(s!, { endpointSlices: rest.filter((o) => o.kind === 'EndpointSlice'), endpoints: rest.filter((o) => o.kind === 'Endpoints'), minReadyEndpoints: min });
+    return assessService(asService(s!), { endpointSlices: rest.filter((o) => o.kind === 'EndpointSlice').map(asEndpointSlice), endpoints: rest.filter((o) => o.kind === 'Endpoints').map(asEndpoints), minReadyEndpoints: min });
   };
   check((n) => svc(n, 1), [
     ['service-0-ready-endpoints', 'Progressing', 'Waiting for endpoints: Service web has 0 ready endpoints, needs at least 1'],
@@ -115,7 +116,22 @@ describe('Service', () => {
   ]);
   it('counts each pod once across IP families', () => {
     const [s, ...slices] = loadFixture('service-2-ready-endpoints-dual-stack');
-    assert.deepEqual(countEndpoints(s!, slices), { ready: 2, notReady: 0, source: 'EndpointSlice' });
+    assert.deepEqual(countEndpoints(asService(s!), slices.map(asEndpointSlice)), { ready: 2, notReady: 0, source: 'EndpointSlice' });
+  });
+});
+
+describe('typed views (model/live-views.ts)', () => {
+  it('a field of the wrong type reads as absent, never as its raw value', () => {
+    const d = fixture('deployment-healthy');
+    const odd = asDeployment({ ...d, spec: { replicas: '3', paused: 'yes', selector: 'app=web' }, status: { availableReplicas: '3', conditions: 'none' } });
+    assert.deepEqual([odd.spec.replicas, odd.spec.paused, odd.status.availableReplicas, odd.status.conditions], [undefined, undefined, undefined, []]);
+    // the assessor then judges what it can read: 1 desired replica by default, none available
+    assert.equal(assessDeployment(odd).status, 'Progressing');
+  });
+  it('a pod without status reads as pending, with no containers and no restarts', () => {
+    const p = asPod({ kind: 'Pod', metadata: { name: 'bare', namespace: 'shop' } });
+    assert.deepEqual([p.status.phase, p.status.containerStatuses, podRestarts(p)], [undefined, [], 0]);
+    assert.equal(assessPod(p).message, 'Pod bare is waiting to be scheduled');
   });
 });
 

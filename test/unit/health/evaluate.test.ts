@@ -197,7 +197,7 @@ describe('evaluateGate: soak', () => {
   });
 
   it('counts restarts since the gate started against maxRestarts', () => {
-    const restarted = () => [withPod('pod-ready', (p) => (p.status.containerStatuses[0].restartCount = 2))];
+    const restarted = () => [withPod('pod-ready', (p) => ((p.status as { containerStatuses: { restartCount: number }[] }).containerStatuses[0]!.restartCount = 2))];
     const over = evaluateGate(input('deployment-healthy', restarted(), { elapsedMs: 2_500, soakStartedMs: 1_000, restartBaseline: { 'pod-web-7d9f-ready': 1 } }));
     assert.equal(over.phase, 'failed');
     assert.equal(over.reason, '1 container restart since the gate started, more than maxRestarts 0: web-7d9f-ready (1)');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { formatGateFailure, runGate } from '../../../src/health/gate.ts';
+import { runGate } from '../../../src/health/gate.ts';
 import type { GateOptions } from '../../../src/health/gate.ts';
 import { ownedRefs, specChangedRefs } from '../../../src/health/owned.ts';
 import { LivePoller } from '../../../src/health/poller.ts';
@@ -48,7 +48,8 @@ describe('runGate', () => {
     assert.match(r.reason, /pod web-7d9f-crash is in CrashLoopBackOff/);
     assert.equal(r.failingPods[0]?.name, 'web-7d9f-crash');
     assert.equal(r.failingPods[0]?.logs, 'no logs');
-    assert.match(formatGateFailure(r), /pod shop\/web-7d9f-crash: CrashLoopBackOff: container web: back-off/);
+    assert.deepEqual([r.failingPods[0]?.namespace, r.failingPods[0]?.reason], ['shop', 'CrashLoopBackOff']);
+    assert.match(r.failingPods[0]?.message ?? '', /^container web: back-off/);
   });
 
   it('times out with what is missing', async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatArgv, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand } from '../../../src/helm/argv.ts';
+import { formatArgv, int64Assignments, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand, valueArgs, valueFlagList } from '../../../src/helm/argv.ts';
 import { parseHelmVersion } from '../../../src/helm/helm.ts';
 
 const up = {
   releaseName: 'web-internal',
   namespace: 'accounts',
   chart: '/charts/demo',
-  values: '{"secrets":{"PW":"hunter2"}}',
+  values: { secrets: { PW: 'hunter2' } },
   cluster: 'c', context: 'dc-paris',
   kubeconfig: '/k',
   labels: { 'managed-by': 'helm-cascade', 'cascade-release': 'web' },
@@ -19,8 +19,7 @@ describe('helm argv builders', () => {
   it('upgrade --install: Helm 3 uses --atomic --wait', () => {
     const c = upgradeInstallCommand(3, up);
     assert.deepEqual(c.argv, ['upgrade', '--install', 'web-internal', '/charts/demo', '--namespace', 'accounts', '--create-namespace', '--kube-context', 'dc-paris', '--kubeconfig', '/k', '-f', '-', '--labels', 'managed-by=helm-cascade,cascade-release=web', '--atomic', '--wait', '--timeout', '120s']);
-    assert.equal(c.input, up.values);
-    assert.equal(c.effect, 'write');
+    assert.equal(c.input, JSON.stringify(up.values));
   });
   it('upgrade --install: Helm 4 uses --rollback-on-failure --wait=watcher', () => {
     const c = upgradeInstallCommand(4, { ...up, dryRun: 'server' });
@@ -28,7 +27,6 @@ describe('helm argv builders', () => {
     assert.ok(c.argv.includes('--wait=watcher'));
     assert.ok(!c.argv.includes('--atomic'));
     assert.ok(c.argv.includes('--dry-run=server'));
-    assert.equal(c.effect, 'read');
   });
   it('upgrade --install skips helm\'s OpenAPI validation only when asked (the server validated first)', () => {
     for (const m of [3, 4] as const) {
@@ -36,12 +34,33 @@ describe('helm argv builders', () => {
       assert.ok(upgradeInstallCommand(m, { ...up, disableOpenApiValidation: true }).argv.includes('--disable-openapi-validation'));
     }
   });
-  it('values never reach argv', () => {
+  it('values go to stdin, never to argv; only int64s are given again with --set', () => {
     for (const m of [3, 4] as const) assert.ok(!upgradeInstallCommand(m, up).argv.join(' ').includes('hunter2'));
+    const values = { image: { tag: 20240101n, repo: 'r' }, replicas: 1000000n, ratio: 1000000, list: [1n, 'x', [2n]] };
+    const c = upgradeInstallCommand(3, { ...up, values });
+    assert.deepEqual(c.argv.slice(c.argv.indexOf('-f'), c.argv.indexOf('--labels')), ['-f', '-', '--set', 'image.tag=20240101,replicas=1000000,list[0]=1,list[2][0]=2']);
+    // the float64 (a values file's number) is not given again: helm reads it from stdin as a float64, as from the file
+    assert.equal(c.input, '{"image":{"tag":20240101,"repo":"r"},"replicas":1000000,"ratio":1000000,"list":[1,"x",[2]]}');
+    const t = templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: { id: 9007199254740993n } });
+    assert.deepEqual(t.argv.slice(t.argv.indexOf('-f')), ['-f', '-', '--set', 'id=9007199254740993']);
+  });
+  it('an int64 under a key helm would split is escaped as strvals reads it; an empty key cannot be named', () => {
+    assert.deepEqual(int64Assignments({ 'a.b': { 'c,d': { 'e=f': { 'g[0]': { 'h\\i': 1n } } } }, '': 2n, neg: -5n }), ['a\\.b.c\\,d.e\\=f.g\\[0].h\\\\i=1', 'neg=-5']);
+  });
+  it('many int64s are split over --set arguments of at most 64 KiB', () => {
+    const values = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`key${i}`, BigInt(i)]));
+    const { argv } = valueArgs(values);
+    const sets = argv.filter((_a, i) => argv[i - 1] === '--set');
+    assert.ok(sets.length > 1 && sets.every((a) => a.length <= 64 * 1024));
+    assert.equal(sets.join(',').split(',').length, 20_000);
+  });
+  it('value flags in the order helm applies them', () => {
+    const f = { values: ['v.yaml'], set: ['s=1'], setString: ['ss=1'], setFile: ['sf=p'], setJson: ['sj=1'], setLiteral: ['sl=1'] };
+    assert.deepEqual(valueFlagList(f).map((x) => `${x.flag} ${x.value}`), ['--values v.yaml', '--set-json sj=1', '--set s=1', '--set-string ss=1', '--set-file sf=p', '--set-literal sl=1']);
   });
   it('template renders hooks (no tests) and crds/, with the cluster\'s capabilities; against the cluster when asked', () => {
-    assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8', apiVersions: ['v1', 'policy/v1/PodDisruptionBudget'] }).argv, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--kube-version', 'v1.34.8', '--api-versions', 'v1,policy/v1/PodDisruptionBudget']);
-    const server = templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: '{}', kubeVersion: 'v1.34.8', isUpgrade: true, server: { cluster: 'x', context: 'ctx', kubeconfig: '/k' } }).argv;
+    assert.deepEqual(templateCommand(3, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, kubeVersion: 'v1.34.8', apiVersions: ['v1', 'policy/v1/PodDisruptionBudget'] }).argv, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--kube-version', 'v1.34.8', '--api-versions', 'v1,policy/v1/PodDisruptionBudget']);
+    const server = templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, kubeVersion: 'v1.34.8', isUpgrade: true, server: { cluster: 'x', context: 'ctx', kubeconfig: '/k' } }).argv;
     assert.deepEqual(server, ['template', 'a', 'c', '--namespace', 'n', '--include-crds', '--skip-tests', '-f', '-', '--dry-run=server', '--kube-context', 'ctx', '--kubeconfig', '/k', '--is-upgrade']);
   });
   it('rollback and uninstall', () => {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LockHeldError, PreflightError, exitCodeOf } from '../../../src/errors.ts';
 import { leaseExpiry, leaseName, microTime } from '../../../src/kube/lease.ts';
-import { kubectlArgv } from '../../../src/kube/kubectl.ts';
 
 describe('lease helpers', () => {
   it('names the lease after the helm release', () => assert.equal(leaseName('web-production'), 'helm-cascade.web-production'));
@@ -19,8 +18,5 @@ describe('lease helpers', () => {
     const e = new LockHeldError('locked', 'c/ns/web', 'jenkins-1', undefined);
     assert.ok(e instanceof PreflightError);
     assert.equal(exitCodeOf(e), 5);
-  });
-  it('kubectl argv carries kubeconfig and context', () => {
-    assert.deepEqual(kubectlArgv({ kubeconfig: '/k', context: 'dc' }, ['get', 'pods']), ['--kubeconfig', '/k', '--context', 'dc', 'get', 'pods']);
   });
 });

@@ -4,7 +4,7 @@ import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
 import { assemblePlan, planOutcome, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
-import type { AssembleInput, DesiredUnit } from '../../../src/plan/assemble.ts';
+import type { AssembleInput, GatheredUnit } from '../../../src/plan/assemble.ts';
 import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.ts';
 import type { PlannedUnit } from '../../../src/plan/types.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
@@ -42,7 +42,7 @@ function unit(c: string, opts: { enabled?: boolean; track?: string } = {}): Unit
   };
 }
 
-function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: string; error?: string } = {}): DesiredUnit {
+function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: string; error?: string } = {}): GatheredUnit {
   const values = { replicaCount: replicas, secrets: { PASSWORD: opts.pw ?? 'pw-original' } };
   const base = { unit: unit(c, opts), wave: 'w1', step: 0, health: DEFAULT_HEALTH };
   if (opts.enabled === false) return { ...base, state: 'disabled' };
@@ -74,7 +74,7 @@ function deployed(c: string, name: string, replicas: number, o: { managed?: bool
   };
 }
 
-function input(units: DesiredUnit[], dep: DeployedRelease[], extra: Partial<AssembleInput> = {}): AssembleInput {
+function input(units: GatheredUnit[], dep: DeployedRelease[], extra: Partial<AssembleInput> = {}): AssembleInput {
   return {
     clustersFile: 'clusters.yaml',
     waves: [{ name: 'w1', index: 0, steps: [units] }],
@@ -201,7 +201,7 @@ describe('assemblePlan', () => {
     const u = all(plan)[0]!;
     assert.equal(u.action, 'upgrade');
     const text = renderPlanText(plan, { color: false, explain: true }) + JSON.stringify(planForDisplay(plan));
-    assert.match(text, /data\.PASSWORD: \(secret, changed\)/);
+    assert.match(text, /data\.PASSWORD: \(secret value changed\)/);
     for (const secret of ['pw-rotated-xyz', 'pw-original']) {
       assert.ok(!text.includes(secret), `text shows ${secret}`);
       assert.ok(!JSON.stringify({ ...u, values: undefined, manifest: undefined }).includes(secret), `json shows ${secret}`);

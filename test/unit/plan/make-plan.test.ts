@@ -24,8 +24,8 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
   const helm = {
     bin: 'fake-helm',
     version: async () => ({ version: 'v3.17.3', major: 3 as const, minor: 17 }),
-    // the command-line values as helm merged them (test/e2e/plan.test.ts runs the real helm for this)
-    userValues: async () => ({ replicaCount: 9 }),
+    // the command-line values merged over a unit's by helm (test/e2e/helm-values.test.ts runs the real helm for this)
+    mergeValueFlags: async (base: Record<string, unknown>) => ({ ...base, replicaCount: 9n }),
     template: async (a: TemplateArgs) => {
       calls.push(a);
       active++;
@@ -33,7 +33,10 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
       await new Promise((r) => setTimeout(r, 5));
       active--;
       if (opts.fail?.(a)) throw Object.assign(new Error('boom'), { stderr: 'Error: template: mini/templates/x.yaml:3:1: bad' });
-      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: ${a.values}\n`;
+      // as the fixture's chart does: the values in a ConfigMap, `secrets` in a Secret
+      const secrets = (a.values as { secrets?: Record<string, string> }).secrets;
+      const secret = secrets ? `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${a.releaseName}}\nstringData: ${JSON.stringify(secrets)}\n` : '';
+      return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${a.releaseName}}\ndata: {LOG_LEVEL: ${JSON.stringify(JSON.stringify(a.values))}}\n${secret}`;
     },
   } as unknown as Helm;
   return { helm, calls, maxActive: () => maxActive };
@@ -64,14 +67,16 @@ describe('makePlan', () => {
       config: { logLevel: 'debug' },
       secrets: { API_KEY: 'original-api-key-0001' },
       image: { tag: '1.0.0' },
-      replicaCount: 9,
+      replicaCount: 9n,
       cascade: { cluster: 'europe', region: 'europe', provider: 'gke', track: 'canary' },
     });
     const src = Object.fromEntries(eu.origins!.map((o) => [o.path, o.source]));
     assert.equal(src['config.logLevel'], 'values/web/europe.yaml');
     assert.equal(src['replicaCount'], 'command line (-f/--set)');
     assert.match(src['image.tag']!, /releases\/web\.yaml set$/);
+    // masked because the chart puts it in a Secret (not because of its key's name)
     assert.equal(eu.origins!.find((o) => o.path === 'secrets.API_KEY')!.value, '(secret)');
+    assert.equal(eu.origins!.find((o) => o.path === 'config.logLevel')!.value, 'debug');
     assert.deepEqual(plan.waves.map((w) => [w.name, w.steps.map((s) => s.map((u) => `${u.cluster}/${u.helmName}`))]), [
       ['canary', [['paris/web-canary'], ['europe/web-canary']]],
       ['production', [['paris/api', 'paris/web-production'], ['europe/api', 'europe/web-production']]],

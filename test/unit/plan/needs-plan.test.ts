@@ -5,7 +5,7 @@ import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
 import { assemblePlan } from '../../../src/plan/assemble.ts';
-import type { DesiredUnit } from '../../../src/plan/assemble.ts';
+import type { GatheredUnit } from '../../../src/plan/assemble.ts';
 import { renderPlanText } from '../../../src/report/plan-text.ts';
 
 const pos = { file: 'x', line: 1, col: 1 };
@@ -16,7 +16,7 @@ function release(name: string, needs: string[]): ReleaseSpec {
   return { name, namespace: 'istio-system', file: `releases/${name}.yaml`, chart: { ref: 'charts/demo', pos }, base: { values: [], set: {}, pos }, clusters: [], health: {}, repositories: [], ignoreDifferences: [], pos, needs: needs.map((n) => ({ release: n, pos })) };
 }
 
-function desired(name: string, needs: string[], enabled = true): DesiredUnit {
+function desired(name: string, needs: string[], enabled = true): GatheredUnit {
   const unit: UnitSpec = { release: name, track: undefined, cluster: 'a', namespace: 'istio-system', helmName: name, releaseSpec: release(name, needs), clusterSpec: cluster, waveTrack: undefined, enabled, layers: [], health: DEFAULT_HEALTH };
   const base = { unit, wave: 'all', step: 0, health: DEFAULT_HEALTH };
   if (!enabled) return { ...base, state: 'disabled' };
@@ -27,7 +27,7 @@ function deployed(name: string): DeployedRelease {
   return { cluster: 'a', namespace: 'istio-system', name, revision: 1, status: 'deployed', chartName: 'demo', chartVersion: '1.0.0', manifest: `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\n`, config: {}, labels: {}, managed: true };
 }
 
-function plan(units: DesiredUnit[], dep: DeployedRelease[] = []) {
+function plan(units: GatheredUnit[], dep: DeployedRelease[] = []) {
   return assemblePlan({ clustersFile: 'clusters.yaml', waves: [{ name: 'all', index: 0, steps: [units] }], deployed: dep, listedIds: new Set(), clustersRead: new Set(['a']), repo: 'deploy', selector: {}, prune: false, orphanPlacement: () => undefined, createdAt: 'now' });
 }
 

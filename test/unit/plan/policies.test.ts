@@ -10,7 +10,7 @@ import type { ResolvedChart } from '../../../src/model/release.ts';
 import type { ClusterSpec, DeployRepo, PolicyRuleSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
 import { assemblePlan, planOutcome, planUnits } from '../../../src/plan/assemble.ts';
-import type { DesiredUnit } from '../../../src/plan/assemble.ts';
+import type { GatheredUnit } from '../../../src/plan/assemble.ts';
 import { checkPlanPolicies, planWarnings } from '../../../src/plan/policies.ts';
 import { presetRuleSpec } from './policy-rules.ts';
 import { renderPlanText } from '../../../src/report/plan-text.ts';
@@ -25,12 +25,12 @@ function release(name: string, extra: Partial<ReleaseSpec> = {}): ReleaseSpec {
   return { name, namespace: 'shop', file: `releases/${name}.yaml`, chart: { ref: 'charts/web', pos }, base: { values: [], set: {}, pos }, clusters: [], health: {}, repositories: [], ignoreDifferences: [], policyExceptions: [], pos, ...extra };
 }
 
-function desired(rel: ReleaseSpec, c: string, text: string): DesiredUnit {
+function desired(rel: ReleaseSpec, c: string, text: string): GatheredUnit {
   const unit: UnitSpec = { release: rel.name, track: undefined, cluster: c, namespace: 'shop', helmName: rel.name, releaseSpec: rel, clusterSpec: cluster(c), waveTrack: undefined, enabled: true, layers: [], health: DEFAULT_HEALTH };
   return { unit, wave: 'w1', step: 0, health: DEFAULT_HEALTH, state: 'rendered', chart, values: {}, origins: [], manifest: text, hooks: [], crds: [], extra: '', inputs: 'i', nondeterministic: false, notes: [] };
 }
 
-function planOf(units: DesiredUnit[]) {
+function planOf(units: GatheredUnit[]) {
   return assemblePlan({ clustersFile: 'clusters.yaml', waves: [{ name: 'w1', index: 0, steps: [units] }], deployed: [], listedIds: new Set(), clustersRead: new Set(['a', 'b']), repo: 'deploy', selector: {}, prune: false, orphanPlacement: () => undefined, createdAt: '2026-12-02T00:00:00Z' });
 }
 

@@ -1,12 +1,12 @@
 // The render cache on disk: a render read back by its key, other keys miss,
-// rendered Secrets kept in owner-only files, an unwritable folder costs only
-// a render.
+// owner-only files, a render holding a Secret never kept, what older versions
+// kept removed, an unwritable folder costs only a render.
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { diskRenderCache, renderCacheKey } from '../../../src/plan/render-cache.ts';
+import { diskRenderCache, holdsSecret, renderCacheKey } from '../../../src/plan/render-cache.ts';
 
 describe('render cache', () => {
   it('keys on the inputs, IsUpgrade and the exact helm version', () => {
@@ -22,12 +22,37 @@ describe('render cache', () => {
     const c = diskRenderCache(dir);
     const k = renderCacheKey('d', false, 'v4.1.4');
     assert.equal(c.get(k), undefined);
-    c.set(k, 'kind: Secret\n');
-    assert.equal(c.get(k), 'kind: Secret\n');
+    c.set(k, 'kind: ConfigMap\n');
+    assert.equal(c.get(k), 'kind: ConfigMap\n');
     assert.equal(c.get(renderCacheKey('e', false, 'v4.1.4')), undefined);
-    const file = join(dir, 'renders', k.slice(0, 2), `${k}.yaml`);
+    const file = join(dir, 'renders', 'v2', k.slice(0, 2), `${k}.yaml`);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(statSync(join(dir, 'renders', k.slice(0, 2))).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'renders', 'v2', k.slice(0, 2))).mode & 0o777, 0o700);
+  });
+
+  it('never keeps a render that holds a Secret (a document or a List item)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hc-rc-'));
+    const c = diskRenderCache(dir);
+    const doc = '---\n# Source: db/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata: { name: db }\nstringData: { PASSWORD: "Zq8vN3-pass" }\n';
+    const list = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: "Secret"\n    metadata: { name: db }\n';
+    for (const [i, text] of [doc, list].entries()) {
+      const k = renderCacheKey(`d${i}`, false, 'v3.19.0');
+      c.set(k, text);
+      assert.equal(c.get(k), undefined);
+      assert.ok(!existsSync(join(dir, 'renders', 'v2', k.slice(0, 2), `${k}.yaml`)));
+    }
+    assert.ok(holdsSecret('  - kind: Secret\n'));
+    assert.ok(!holdsSecret('kind: SecretProviderClass\n'));
+    assert.ok(!holdsSecret('data:\n  note: "the kind: Secret of x"\n'));
+  });
+
+  it('removes what older versions kept (rendered Secrets among them) at first use', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hc-rc-'));
+    mkdirSync(join(dir, 'renders', 'ab'), { recursive: true });
+    writeFileSync(join(dir, 'renders', 'ab', 'ab12.yaml'), 'kind: Secret\nstringData: { PASSWORD: "old-clear-text" }\n');
+    const c = diskRenderCache(dir);
+    assert.equal(c.get('ab12'), undefined);
+    assert.ok(!existsSync(join(dir, 'renders', 'ab')));
   });
 
   it('a folder it cannot write to is no error', () => {

@@ -67,7 +67,7 @@ function fakeHelm(major: 3 | 4 = 3) {
   const helm = {
     bin: 'fake-helm',
     version: async () => ({ version: `v${major}.0.0`, major, minor: 0 }),
-    userValues: async (f: { set: string[] }) => Object.fromEntries(f.set.map((s) => s.split('='))),
+    mergeValueFlags: async (base: Record<string, unknown>, f: { set: string[] }) => ({ ...base, ...Object.fromEntries(f.set.map((s) => s.split('='))) }),
     template: async (a: TemplateArgs) => (calls.push(a), MANIFEST),
   } as unknown as Helm;
   return { helm, calls };

@@ -1,6 +1,7 @@
 // Secret values are masked by where they end up, not by their key names: a
-// value the chart puts in a Secret never appears in --explain, the values
-// diff, object diffs, -o json, or a refused object's message.
+// value the chart puts in a Secret is registered with the redactor when the
+// plan is made, and never appears in --explain, the values diff, object
+// diffs, -o json, or a refused object's message.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
@@ -8,9 +9,11 @@ import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.
 import type { ReleaseSpec } from '../../../src/model/spec.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
 import { assemblePlan, withRefusedObjects } from '../../../src/plan/assemble.ts';
-import type { DesiredUnit } from '../../../src/plan/assemble.ts';
+import type { GatheredUnit } from '../../../src/plan/assemble.ts';
+import { registerSensitive, sensitiveStrings } from '../../../src/model/sensitive.ts';
 import { diffValues } from '../../../src/plan/diff.ts';
-import { isMaskedPath, redactQuotedValues, secretMaskOf } from '../../../src/plan/values.ts';
+import { maskOrigins, redactQuotedValues } from '../../../src/plan/masking.ts';
+import { Redactor, redactor as processRedactor } from '../../../src/redact.ts';
 import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
 
 const pos = { file: 'x', line: 1, col: 1 };
@@ -36,7 +39,7 @@ const valuesOf = (v: { pw: string; blob: string; level: string }) => ({ db: { co
 const OLD = { pw: 'Zq8vN3-old-pass', blob: 'blob-old-7731', level: 'info' };
 const NEW = { pw: 'Xk2mP9-new-pass', blob: 'blob-new-9912', level: 'debug' };
 
-function rendered(v: typeof NEW): DesiredUnit {
+function rendered(v: typeof NEW): GatheredUnit {
   const values = valuesOf(v);
   const origins = [
     { path: 'blob', value: v.blob, source: 'values/db.yaml' },
@@ -49,18 +52,25 @@ function rendered(v: typeof NEW): DesiredUnit {
 
 const deployed: DeployedRelease = { cluster: 'a', namespace: 'ns', name: 'db', revision: 1, status: 'deployed', chartName: 'db', chartVersion: '1.0.0', manifest: manifest(OLD), config: valuesOf(OLD), labels: { 'managed-by': 'helm-cascade', 'cascade-repo': 'r' }, managed: true };
 
-function plan(units: DesiredUnit[], dep: DeployedRelease[]) {
-  return assemblePlan({ clustersFile: 'clusters.yaml', waves: [{ name: 'w', index: 0, steps: [units] }], deployed: dep, listedIds: new Set(['a/ns/db']), clustersRead: new Set(['a']), repo: 'r', selector: {}, prune: false, orphanPlacement: () => undefined, createdAt: 'now' });
+function plan(units: GatheredUnit[], dep: DeployedRelease[], redactor = new Redactor()) {
+  return assemblePlan({ clustersFile: 'clusters.yaml', waves: [{ name: 'w', index: 0, steps: [units] }], deployed: dep, listedIds: new Set(['a/ns/db']), clustersRead: new Set(['a']), repo: 'r', selector: {}, prune: false, orphanPlacement: () => undefined, createdAt: 'now', redactor });
 }
 
 const SECRETS = [OLD.pw, NEW.pw, OLD.blob, NEW.blob, b64(OLD.blob), b64(NEW.blob)];
 
 describe('secret masking by destination', () => {
-  it('finds the leaves that land in a Secret, whatever their key, and nothing else', () => {
-    const mask = secretMaskOf([{ values: valuesOf(NEW), manifest: manifest(NEW) }], 'ns');
-    assert.deepEqual([...mask.paths].sort(), ['blob', 'db.conn.pass', 'db.conn.password', 'list']); // password: by its key name, as before
-    assert.ok(!isMaskedPath('level', mask));
-    assert.ok(mask.strings.includes(`postgres://app:${NEW.pw}@db/app`));
+  it('finds the values that land in a Secret, whatever their key, and nothing else', () => {
+    const found = sensitiveStrings([{ values: valuesOf(NEW), manifest: manifest(NEW) }], 'ns');
+    assert.deepEqual(found.sort(), [NEW.blob, NEW.pw, `postgres://app:${NEW.pw}@db/app`, b64(NEW.blob)].sort());
+    assert.ok(!found.includes(NEW.level), 'a value the chart shows in a ConfigMap is not secret');
+  });
+  it('a part of a Secret value that the chart also shows in clear (a host name) is not secret; booleans and numbers never are', () => {
+    const man = 'apiVersion: v1\nkind: Service\nmetadata: { name: dbhost }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: s }\nstringData: { DSN: "postgres://app:Pw-9qz1x@dbhost:5432/app", FLAG: "true", PORT: "5432" }\n';
+    const found = sensitiveStrings([{ values: { host: 'dbhost', pw: 'Pw-9qz1x', port: 5432, flag: true }, manifest: man }], 'ns');
+    assert.deepEqual(found.sort(), ['Pw-9qz1x', 'postgres://app:Pw-9qz1x@dbhost:5432/app'].sort());
+  });
+  it('the password of a URL among the values is secret wherever it goes', () => {
+    assert.deepEqual(sensitiveStrings([{ values: { upstream: 'https://bot:Tk-77aa@git.example.com/r.git' }, manifest: undefined }], 'ns').sort(), ['Tk-77aa', 'bot:Tk-77aa'].sort());
   });
 
   it('plan text (--explain, values diff, object diffs) and -o json never show a value that lands in a Secret', () => {
@@ -70,26 +80,28 @@ describe('secret masking by destination', () => {
     for (const out of [text, json]) for (const s of SECRETS) assert.ok(!out.includes(s), `leaked ${s}`);
     assert.match(text, /^ {6}db\.conn\.pass = "\(secret\)"  # --set$/m);
     assert.match(text, /^ {6}level {8}= "debug"  # releases\/db\.yaml set$/m);
-    assert.match(text, /^ {10}~ db\.conn\.pass: \(secret, changed\)$/m);
+    assert.match(text, /^ {10}~ db\.conn\.pass: \(secret value changed\)$/m);
     assert.match(text, /^ {10}-level: info$/m);
   });
 
-  it('the values diff masks leaves by the mask it is given', () => {
-    const mask = secretMaskOf([{ values: valuesOf(NEW), manifest: manifest(NEW) }, { values: valuesOf(OLD), manifest: manifest(OLD) }], 'ns');
-    const text = diffValues(valuesOf(OLD), valuesOf(NEW), mask);
+  it('the values diff masks the leaves the redactor knows', () => {
+    const redactor = new Redactor();
+    registerSensitive(redactor, [{ values: valuesOf(NEW), manifest: manifest(NEW) }, { values: valuesOf(OLD), manifest: manifest(OLD) }], 'ns');
+    const text = diffValues(valuesOf(OLD), valuesOf(NEW), redactor);
     for (const s of SECRETS) assert.ok(!text.includes(s), `leaked ${s}`);
-    assert.match(text, /^~ blob: \(secret, changed\)$/m);
+    assert.match(text, /^~ blob: \(secret value changed\)$/m);
+    assert.match(text, /^-level: info$/m);
   });
 
   it('a refused object shows the field and the reason, not the value the server quotes', () => {
-    const p = withRefusedObjects(plan([rendered(NEW)], []), new Map([['a/ns/db', [`Secret/db (db/templates/secret.yaml): Secret "db" is invalid: data[BLOB]: Invalid value: "${NEW.blob}": must be base64, see postgres://app:${NEW.pw}@db/app`]]]));
+    const p = withRefusedObjects(plan([rendered(NEW)], [], processRedactor), new Map([['a/ns/db', [`Secret/db (db/templates/secret.yaml): Secret "db" is invalid: data[BLOB]: Invalid value: "${NEW.blob}": must be base64, see postgres://app:${NEW.pw}@db/app`]]]));
     const u = p.waves[0]!.steps[0]![0]!;
     assert.equal(u.kind, 'failed');
     assert.equal(u.kind === 'failed' && u.error, 'Secret/db (db/templates/secret.yaml): Secret "db" is invalid: data[BLOB]: Invalid value: (a string of 13 bytes, not shown): must be base64, see (secret)');
   });
 
   it('a failed render lists no string value and quotes none in helm\'s message', () => {
-    const failed: DesiredUnit = { unit, wave: 'w', step: 0, health: DEFAULT_HEALTH, state: 'failed', error: `template: db/templates/cm.yaml:3: bad value ${NEW.level}-x ${NEW.pw}`, chart, values: valuesOf(NEW), origins: rendered(NEW).state === 'rendered' ? (rendered(NEW) as Extract<DesiredUnit, { state: 'rendered' }>).origins : [] };
+    const failed: GatheredUnit = { unit, wave: 'w', step: 0, health: DEFAULT_HEALTH, state: 'failed', error: `template: db/templates/cm.yaml:3: bad value ${NEW.level}-x ${NEW.pw}`, chart, values: valuesOf(NEW), origins: rendered(NEW).state === 'rendered' ? (rendered(NEW) as Extract<GatheredUnit, { state: 'rendered' }>).origins : [] };
     const text = renderPlanText(plan([failed], []), { color: false, explain: true });
     for (const s of [...SECRETS, NEW.level]) assert.ok(!text.includes(s), `leaked ${s}: ${text}`);
     assert.match(text, /template: db\/templates\/cm\.yaml:3: bad value \(secret\)-x \(secret\)/);
@@ -103,14 +115,17 @@ describe('secret masking by destination', () => {
 
 describe('live drift shows no secret value', () => {
   it('a ConfigMap that copies a Secret value, changed by hand, is reported without the value', async () => {
-    const { detectLiveDrift } = await import('../../../src/plan/live-drift.ts');
+    const { detectLiveDrift } = await import('../../../src/live/drift.ts');
+    const { redactor } = await import('../../../src/redact.ts');
+    // the live read registers what the deployed release keeps in Secrets before it compares (live/read.ts)
+    registerSensitive(redactor, [{ values: valuesOf(NEW), manifest: manifest(NEW) }], 'ns');
     const man = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: copy, namespace: ns }\ndata: { URL: "postgres://app:${NEW.pw}@db/app" }\n---\n${manifest(NEW)}`;
     const live = [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'copy', namespace: 'ns' }, data: { URL: 'postgres://app:hand-edited@db/app' } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db', namespace: 'ns' }, data: { LEVEL: NEW.level } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ns' }, data: { CONN: b64(`postgres://app:${NEW.pw}@db/app`), BLOB: b64(NEW.blob) } },
     ];
-    const r = detectLiveDrift({ manifest: man, namespace: 'ns', config: valuesOf(NEW) }, live);
+    const r = detectLiveDrift({ manifest: man, namespace: 'ns' }, live);
     assert.equal(r.drifted, true);
     const text = JSON.stringify(r);
     for (const s of SECRETS) assert.ok(!text.includes(s), `leaked ${s}: ${text}`);
@@ -119,10 +134,10 @@ describe('live drift shows no secret value', () => {
 });
 
 describe('chart defaults in --explain', () => {
-  it('a default the chart puts in a Secret is masked by its text', async () => {
-    const { maskOrigins } = await import('../../../src/plan/values.ts');
-    const mask = secretMaskOf([{ values: {}, manifest: manifest(NEW) }], 'ns');
-    const lines = maskOrigins([{ path: 'defaults.dsn', value: NEW.blob, source: 'chart default' }, { path: 'level', value: 'debug', source: 'chart default' }], mask);
+  it('a default the chart puts in a Secret is masked by its text', () => {
+    const redactor = new Redactor();
+    registerSensitive(redactor, [{ values: {}, manifest: manifest(NEW) }], 'ns');
+    const lines = maskOrigins([{ path: 'defaults.dsn', value: NEW.blob, source: 'chart default' }, { path: 'level', value: 'debug', source: 'chart default' }], redactor);
     assert.deepEqual(lines.map((l) => l.value), ['(secret)', 'debug']);
   });
 });

@@ -140,6 +140,9 @@ describe('rules written in CEL', () => {
     assert.equal(set.check(objs, target(cluster('gke'), [ex({ names: ['api'] })])).length, 1);
     assert.equal(set.check(objs, target(cluster('gke'), [ex({ clusters: ['onprem-*'] })])).length, 1);
     assert.equal(set.check(objs, target(cluster('gke'), [ex({ rule: 'probes' })])).length, 1);
+    // kinds: an exception for other kinds leaves the Deployment judged; one for its kind (any name) excepts it
+    assert.equal(set.check(objs, target(cluster('gke'), [ex({ kinds: ['StatefulSet', 'DaemonSet'] })])).length, 1);
+    assert.deepEqual(set.check(objs, target(cluster('gke'), [ex({ kinds: ['Deployment'] })])), []);
     const pod: PolicySubject = { object: { kind: 'Pod', metadata: { name: 'web-5d9c-x' }, spec: { containers: [{ name: 'web', image: 'w:1' }] } }, kind: 'Pod', namespace: 'shop', name: 'web-5d9c-x', owner: { kind: 'Deployment', name: 'web' } };
     assert.deepEqual(set.check([pod], target(cluster('gke'), [ex({ kinds: ['Deployment'], names: ['web'] })])), []);
     assert.deepEqual(set.check([pod], target()).map(violationLine), ['Pod shop/web-5d9c-x (of Deployment web): resources: container web has no requests.cpu, requests.memory, limits.cpu, limits.memory']);

@@ -7,7 +7,7 @@ import { UsageError } from '../../../src/errors.ts';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import type { Plan, PlanAction, PlannedUnit } from '../../../src/plan/types.ts';
-import { parseShard, planOfClusters, shardClusters } from '../../../src/run/shard.ts';
+import { cutPlan, parseShard, shardClusters } from '../../../src/run/shard.ts';
 
 function unit(cluster: string, helmName: string, action: PlanAction, step = 0): PlannedUnit {
   return { kind: 'orphan', action: action === 'uninstall' ? 'uninstall' : 'unchanged', release: helmName, track: undefined, cluster, namespace: 'ns', helmName, wave: 'prod', step, reasons: [], health: DEFAULT_HEALTH, diffs: [], digest: { chart: '', values: '', manifest: '', deployedRevision: 0 } };
@@ -42,7 +42,7 @@ describe('shards of a wave', () => {
       assert.deepEqual([...all].sort(), ['amsterdam', 'europe', 'paris', 'tokyo', 'us'], `complete at n=${n}`);
       assert.ok(parts.some((s) => s.has('paris') && s.has('europe')), `failover chain together at n=${n}`);
     }
-    const two = [1, 2].map((i) => planUnits(planOfClusters(p, shardClusters(planUnits(p), { index: i, count: 2 }, CLUSTERS))).length);
+    const two = [1, 2].map((i) => planUnits(cutPlan(p, { clusters: shardClusters(planUnits(p), { index: i, count: 2 }, CLUSTERS) })).length);
     assert.deepEqual(two, [10, 9]); // paris+europe (10) | us, amsterdam, tokyo (9)
   });
 
@@ -54,8 +54,16 @@ describe('shards of a wave', () => {
 
   it('a shard plan keeps its steps in order and counts its own summary', () => {
     const p = wave();
-    const mine = planOfClusters(p, shardClusters(planUnits(p), { index: 1, count: 2 }, CLUSTERS));
+    const mine = cutPlan(p, { clusters: shardClusters(planUnits(p), { index: 1, count: 2 }, CLUSTERS) });
     assert.deepEqual(mine.waves[0]!.steps.map((s) => [...new Set(s.map((u) => u.cluster))]), [['paris'], ['europe']]);
     assert.equal(mine.summary.uninstall, 10);
+  });
+
+  it('--from-wave and a shard cut in one go: the waves from that one on, the shard\'s clusters only', () => {
+    const two: Plan = { ...wave(), waves: [{ name: 'canary', index: 0, steps: [releases('us', 2)] }, ...wave().waves.map((w) => ({ ...w, index: 1 }))] };
+    const cut = cutPlan(two, { clusters: new Set(['paris']), fromWave: 'prod' });
+    assert.deepEqual(cut.waves.map((w) => w.name), ['prod']);
+    assert.deepEqual([...new Set(planUnits(cut).map((u) => u.cluster))], ['paris']);
+    assert.equal(cut.summary.uninstall, 5);
   });
 });
