@@ -9,20 +9,25 @@ import { ensureBinaries } from '../fleet/binaries.ts';
 import { ensureFleet, fleetStatus, stopFleet } from '../fleet/fleet-api.ts';
 import { ensureSecretTools } from '../fleet/secret-tools.ts';
 import { repoRoot } from '../fleet/tools.ts';
+import { ensureEngine } from './import/support/engine-build.ts';
 import { ensureHelmfile } from './import/support/helmfile-binary.ts';
 
 let startedHere = false;
 
 export async function globalSetup(): Promise<void> {
   const log = (l: string) => process.stderr.write(`[test setup] ${l}\n`);
+  // the import tests' reference (helmfile) and the import engine (WebAssembly), started beside the fleet's
+  // build: their module downloads and links overlap its compiles (figures in docs/ci-budget.md)
+  const importTools = Promise.all([ensureHelmfile(log), ensureEngine(log)]);
+  importTools.catch(() => undefined); // awaited below; a failure of the fleet's build must not leave it unhandled
   await ensureBinaries(log);
   // Vault, sops and age for the secret-reference tests (a cold Vault build takes about 10 minutes)
   await ensureSecretTools(log);
-  // the import tests' reference (helmfile, 10-30 minutes cold): built here so no single test's timeout pays for it
-  await ensureHelmfile(log);
   const before = await fleetStatus().catch(() => undefined);
   startedHere = !before || !before.clusters.some((c) => c.apiserver === 'ready');
   await ensureFleet({ clustersFile: join(repoRoot, 'clusters.yaml'), log });
+  // built here so no single test's timeout pays for them
+  await importTools;
 }
 
 export async function globalTeardown(): Promise<void> {
