@@ -2,16 +2,19 @@
 // apply` on a repository where `app` needs `db` (same wave, same cluster, the
 // demo chart). The run log (--log, JSON Lines with times) shows db's gate
 // passed before app's upgrade started, although app sorts first and nothing
-// else holds it back; and when db's gate fails, app is never started (its
+// else holds it back; a chart of a CRD and a chart of a custom resource of it
+// install in one wave on two clusters (the resource's chart cannot install
+// before its CRD); and when db's gate fails, app is never started (its
 // unit ends not-started, helm never installed it) and apply exits 3.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cascade, CONTEXTS, helmJson, helmMajors, scratchRepo, sharedFleet } from './support/cascade.ts';
+import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet } from './support/cascade.ts';
 import { namespaces } from './support/fleet-state.ts';
 
 const PARIS = CONTEXTS.paris;
+const US = CONTEXTS.us;
 
 const CLUSTERS = `clusters:
   paris: { context: ${PARIS}, provider: onprem, region: europe }
@@ -57,7 +60,7 @@ const stepEvent = (events: Event[], event: string, kind: string) => events.find(
 for (const major of helmMajors()) {
   describe(`needs: (helm ${major})`, { timeout: 600_000 }, () => {
     let kubeconfig = '';
-    const nss = namespaces(`needs-${major}`, [PARIS], () => kubeconfig);
+    const nss = namespaces(`needs-${major}`, [PARIS, US], () => kubeconfig);
     const run = (dir: string, args: string[]) => cascade(dir, args, { kubeconfig, helm: major });
 
     before(async () => {
@@ -91,6 +94,49 @@ for (const major of helmMajors()) {
         [db, app].map((u) => u.find((e) => e.event === 'unit-end')?.result),
         ['applied', 'applied'],
       );
+    });
+
+    it('a CRD, then a custom resource of it, in one wave on two clusters', async () => {
+      const ns = nss.next();
+      const group = `${ns}.helm-cascade.test`;
+      const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.${group} }
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`;
+      const on = 'track: production\nclusters: { paris: {}, us: {} }\n';
+      const dir = scratchRepo({
+        'clusters.yaml': CLUSTERS.replace('clusters:\n', `clusters:\n  us: { context: ${US}, provider: gke, region: us }\n`),
+        'charts/crds/Chart.yaml': 'apiVersion: v2\nname: crds\nversion: 0.1.0\n',
+        'charts/crds/templates/crd.yaml': crd,
+        'charts/widget/Chart.yaml': 'apiVersion: v2\nname: widget\nversion: 0.1.0\n',
+        'charts/widget/templates/widget.yaml': `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: one }\nspec: { size: 3 }\n`,
+        'releases/crds.yaml': `name: crds\nnamespace: ${ns}\nchart: { ref: charts/crds }\n${on}`,
+        'releases/widget.yaml': `name: widget\nnamespace: ${ns}\nchart: { ref: charts/widget }\n${on}needs: [crds]\n`,
+      });
+      try {
+        const log = join(dir, 'run.jsonl');
+        const r = await run(dir, ['apply', '--yes', '--log', log]);
+        assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        const events = eventsOf(log);
+        for (const cluster of ['paris', 'us']) {
+          const here = events.filter((e) => typeof e.unit === 'string' && e.unit.startsWith(`${cluster}/`));
+          const crdGate = ofRelease(here, 'crds').find((e) => e.event === 'step-end' && e.kind === 'gate' && e.phase === 'do' && e.result === 'passed');
+          const widgetChange = stepEvent(ofRelease(here, 'widget'), 'step-start', 'change');
+          assert.ok(crdGate && widgetChange && crdGate.seq < widgetChange.seq, `${cluster}: the CRD's gate passed before the widget's install started: ${JSON.stringify(here)}`);
+        }
+        for (const ctx of [PARIS, US]) assert.match(await kubectl(kubeconfig, ctx, ['get', `widgets.${group}`, '-n', ns, 'one', '-o', 'name']), /one/);
+      } finally {
+        for (const ctx of [PARIS, US]) await kubectl(kubeconfig, ctx, ['delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+      }
     });
 
     it('db\'s gate fails: app is not started and apply exits 3', async () => {
