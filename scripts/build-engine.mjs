@@ -3,7 +3,7 @@
 // WebAssembly, with the Go release's wasm_exec.js beside it.
 //
 //   node scripts/build-engine.mjs            build into the cache if missing, print the folder
-//   node scripts/build-engine.mjs --out DIR  build into DIR (npm run build: dist/import/engine)
+//   node scripts/build-engine.mjs --out DIR  the same, copied into DIR (npm run build: dist/import/engine)
 //
 // The cache folder is keyed by a hash of the engine's sources and the Go
 // version ($HELM_CASCADE_CACHE or ~/.cache/helm-cascade/helmfile-engine-HASH),
@@ -54,29 +54,42 @@ function build(out) {
 
 const complete = (dir) => FILES.every((f) => existsSync(join(dir, f)));
 
+/** The cache's build of these sources (built under the cache's lock when missing). */
+function cachedBuild() {
+  const dir = join(cacheRoot(), `helmfile-engine-${sourceHash()}`);
+  if (complete(dir)) return dir;
+  mkdirSync(cacheRoot(), { recursive: true });
+  if (process.env.HELM_CASCADE_ENGINE_LOCKED !== '1' && spawnSync('flock', ['--version']).status === 0) {
+    // re-run under the cache's build lock; whoever holds it first builds, the others find it built
+    const r = spawnSync('flock', [join(cacheRoot(), '.engine-build.lock'), process.execPath, fileURLToPath(import.meta.url)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HELM_CASCADE_ENGINE_LOCKED: '1' } });
+    if (r.status !== 0 || !complete(dir)) process.exit(r.status || 1);
+    return dir;
+  }
+  console.error(`building the helmfile engine (Go -> WebAssembly) into ${dir}`);
+  build(dir);
+  return dir;
+}
+
+/** DIR gets the cache's build (a copy: npm pack and the tests share one Go build). */
+function copyInto(out, from) {
+  const tmp = `${out}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const f of FILES) copyFileSync(join(from, f), join(tmp, f));
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  renameSync(tmp, out);
+}
+
 function main() {
   if (spawnSync('go', ['version']).status !== 0) {
     console.error('building the helmfile engine needs Go on PATH (https://go.dev/dl/) and the Go module proxy');
     process.exit(1);
   }
   const i = process.argv.indexOf('--out');
-  if (i > 0) {
-    build(process.argv[i + 1]);
-    console.log(process.argv[i + 1]);
-    return;
-  }
-  const dir = join(cacheRoot(), `helmfile-engine-${sourceHash()}`);
-  if (!complete(dir)) {
-    mkdirSync(cacheRoot(), { recursive: true });
-    if (process.env.HELM_CASCADE_ENGINE_LOCKED !== '1' && spawnSync('flock', ['--version']).status === 0) {
-      // re-run under the cache's build lock; whoever holds it first builds, the others find it built
-      const r = spawnSync('flock', [join(cacheRoot(), '.engine-build.lock'), process.execPath, fileURLToPath(import.meta.url)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, HELM_CASCADE_ENGINE_LOCKED: '1' } });
-      process.exit(r.status ?? 1);
-    }
-    console.error(`building the helmfile engine (Go -> WebAssembly) into ${dir}`);
-    build(dir);
-  }
-  console.log(dir);
+  const dir = cachedBuild();
+  if (i > 0) copyInto(process.argv[i + 1], dir);
+  console.log(i > 0 ? process.argv[i + 1] : dir);
 }
 
 main();

@@ -9,6 +9,7 @@ import { ensureBinaries } from '../fleet/binaries.ts';
 import { ensureFleet, fleetStatus, stopFleet } from '../fleet/fleet-api.ts';
 import { ensureSecretTools } from '../fleet/secret-tools.ts';
 import { repoRoot } from '../fleet/tools.ts';
+import { ensureEngine } from './import/support/engine-build.ts';
 import { ensureHelmfile } from './import/support/helmfile-binary.ts';
 
 let startedHere = false;
@@ -25,7 +26,9 @@ export async function globalSetup(): Promise<void> {
     const up = bringUpFleet(log);
     await Promise.all([up, ensureSecretTools(log)]);
   });
-  const results = await Promise.allSettled([fleetAndSecrets, ensureHelmfile(log)]);
+  // helmfile, then the import engine (WebAssembly, about a minute): one after the other beside the fleet's chain
+  const importTools = ensureHelmfile(log).then(() => ensureEngine(log));
+  const results = await Promise.allSettled([fleetAndSecrets, importTools]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { loadDeployRepo } from '../config/load.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { writeFileAtomically } from '../files.ts';
+import { redactor } from '../redact.ts';
 import { loadHelmfile } from './engine.ts';
 import type { EngineResult } from './engine-types.ts';
 import { makeLocator } from './locate.ts';
@@ -118,6 +119,8 @@ export async function importHelmfile(o: ImportHelmfileOptions): Promise<ImportHe
   const environments = o.environments.length ? o.environments : ['default'];
   const results: EngineResult[] = [];
   for (const env of environments) results.push(await loadHelmfile(source, env));
+  // what templates read from the environment never shows in what the import prints
+  for (const u of results.flatMap((r) => r.usage)) if (u.kind === 'env' && process.env[u.what]) redactor.add(process.env[u.what]!);
   const show = (abs: string) => {
     const rel = relative(o.cwd, abs);
     return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;

@@ -73,6 +73,8 @@ interface Unit {
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Environment variable names that hold secrets. */
+const SECRET_NAME = /secret|passw|token|key|credential|private|auth/i;
 
 class Findings {
   readonly gaps: Finding[] = [];
@@ -165,7 +167,10 @@ function usageNotes(envs: readonly EngineResult[], f: Findings, root: Where): vo
   const list = (k: string) => [...(used.get(k) ?? [])].filter(Boolean).sort();
   if (list('exec').length) f.add('note', root, `templates ran commands at import time; their output is written into the values: ${list('exec').map((c) => `\`${c}\``).join(', ')}`);
   if (list('readFile').length) f.add('note', root, `templates read files at import time (readFile); their content is written into the values: ${list('readFile').join(', ')}`);
-  if (list('env').length) f.add('note', root, `templates read environment variables at import time (env, requiredEnv); their values are written into the values: ${list('env').join(', ')}`);
+  const secretLike = list('env').filter((n) => SECRET_NAME.test(n));
+  if (secretLike.length) f.add('gap', root, `templates read environment variables that hold secrets, by their names (${secretLike.join(', ')}): their values would be written into the repository in plain text; refer to them instead (ref+vault://, ref+sops://)`);
+  const plain = list('env').filter((n) => !SECRET_NAME.test(n));
+  if (plain.length) f.add('note', root, `templates read environment variables at import time (env, requiredEnv); their values are written into the values: ${plain.join(', ')}`);
   if (used.has('secret')) f.add('note', root, 'fetchSecretValue / expandSecretRefs were kept as ref+ references: helm-cascade resolves vault and sops references at render time');
 }
 
