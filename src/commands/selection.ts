@@ -63,6 +63,8 @@ function waveProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string 
 
 /** --shard i/n: a share of the wave that holds at least one cluster. */
 function shardProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string | undefined {
+  // drift's --shard is a share of every cluster (no --wave); apply refuses a --shard without --wave itself
+  if (s.wave === undefined) return undefined;
   const shard = parseShard(s.shard, s.wave);
   if (!shard) return undefined;
   const inWave = (assignWaves(repo.config, units).waves.find((w) => w.name === s.wave)?.steps.flat() ?? []).filter((u) => matchesUnit(u, s.selector));

@@ -16,11 +16,9 @@ import { unitId } from '../model/identity.ts';
 import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
 import { effectiveWaves } from '../model/waves.ts';
 import { planUnits } from '../plan/assemble.ts';
-import { makePlan } from '../plan/make-plan.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
-import { checkPlanPolicies, planWarnings } from '../plan/policies.ts';
+import { planRepo } from '../plan/plan-repo.ts';
 import type { Plan } from '../plan/types.ts';
-import { validatePlan } from '../plan/validate-on-server.ts';
 import { drive } from './drive.ts';
 import type { RunEvent } from './events.ts';
 import { lockHolder, newRunId } from './identity.ts';
@@ -100,14 +98,6 @@ function runScope(repo: DeployRepo, req: ApplyRequest): RunScope {
   return { lock: reach.filter((c) => !shard || shard.has(c.name)), shard };
 }
 
-/** THE plan of a run: made from the repository and the clusters, judged by the house rules, validated by the API servers. */
-async function checkedPlan(ctx: ApplyContext, req: ApplyRequest): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
-  const made = await makePlan(ctx.repo, { ...req.plan, kubeconfig: ctx.kubeconfig, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients });
-  const { plan, validation } = await validatePlan(checkPlanPolicies(made, ctx.repo), ctx.client);
-  if (ctx.log) for (const [id, why] of validation.unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
-  return { plan, validated: validation.validated };
-}
-
 /** Refuses (exit 4, nothing changed) when a unit failed to render, has objects its API server refuses or breaks a house rule. */
 function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
   const broken = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? [u] : []));
@@ -117,21 +107,26 @@ function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
   throw new BadInputError(`${broken.length} release(s) failed to render or have objects the API server refuses or break a house rule; nothing was applied:\n${lines.join('\n')}`);
 }
 
-/** The plan this run applies: made once (again after --recover put stuck releases back), cut once to --shard and --from-wave, refused if broken or moved since --plan. */
+/**
+ * The plan this run applies, through the one pipeline of every command that
+ * plans (planRepo): made once (again after --recover put stuck releases
+ * back), cut once to --shard and --from-wave, judged by the house rules,
+ * validated by the API servers; refused if broken or moved since --plan.
+ */
 async function planToApply(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, scope: RunScope): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
-  let made = await checkedPlan(ctx, req);
-  const stuck = stuckUnits(made.plan);
-  if (stuck.length) {
-    if (!req.recover || req.dryRun) throw stuckError(stuck);
-    await recover(ctx.helm, ctx.client, stuck, io.say);
-    made = await checkedPlan(ctx, req);
-  }
-  const plan = cutPlan(made.plan, { clusters: scope.shard, fromWave: req.fromWave });
+  const shape = async (made: Plan, replan: () => Promise<Plan>): Promise<Plan> => {
+    const stuck = stuckUnits(made);
+    if (stuck.length && (!req.recover || req.dryRun)) throw stuckError(stuck);
+    if (stuck.length) await recover(ctx.helm, ctx.client, stuck, io.say);
+    return cutPlan(stuck.length ? await replan() : made, { clusters: scope.shard, fromWave: req.fromWave });
+  };
+  const { plan, validated, unchecked, warnings } = await planRepo(ctx.repo, { ...req.plan, kubeconfig: ctx.kubeconfig, ...(ctx.log ? { log: ctx.log } : {}), shape }, { helm: ctx.helm, clients: ctx.clients, client: ctx.client });
+  if (ctx.log) for (const [id, why] of unchecked) ctx.log(`server-side validation left to helm for ${id}: ${why.join('; ')}`);
   if (req.shard) io.say(shardLine(plan, req.shard, scope.shard));
-  for (const w of planWarnings(plan)) io.say(`helm-cascade: warning: ${w}`);
+  for (const w of warnings) io.say(`helm-cascade: warning: ${w}`);
   refuseBrokenUnits(plan, io);
   if (req.planFile !== undefined) checkSavedPlan(req.planFile, plan, scope.shard);
-  return { plan, validated: made.validated };
+  return { plan, validated };
 }
 
 function shardLine(plan: Plan, shard: Shard, clusters: ReadonlySet<string> | undefined): string {

@@ -3,7 +3,12 @@
 // found, states and summary judged again, clusters in clusters.yaml order),
 // inputs untouched, and shards that cannot be one run's refused.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { run as reportCommand } from '../../../src/commands/report.ts';
+import { UsageError } from '../../../src/errors.ts';
 import { assessDrift } from '../../../src/drift/assess.ts';
 import type { ClusterRead, ListedUnit } from '../../../src/drift/assess.ts';
 import type { DriftReport } from '../../../src/drift/types.ts';
@@ -118,5 +123,34 @@ describe('mergeDriftReports', () => {
       const out = renderDrift(merged, format, { color: false, verbose: false });
       for (const c of ORDER) assert.ok(out.includes(c), `${format} does not name ${c}`);
     }
+  });
+});
+
+describe('helm-cascade report FILE... of drift JSON reports', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drift-report-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const one = file('d1.json', renderDrift(report(['gke-europe-west1'], { shard: { index: 1, count: 2 } }), 'json', { color: false }));
+  const two = file('d2.json', renderDrift(report(['onprem-paris', 'gke-us-east1'], { shard: { index: 2, count: 2 } }), 'json', { color: false }));
+
+  it('merges the shards into the report of one drift, in the asked format', async () => {
+    const r = await reportCommand({ logs: [one, two], format: 'json', out: undefined });
+    const merged = JSON.parse(r.output!) as DriftReport;
+    assert.equal(r.outcome, 'success');
+    assert.equal(merged.units.length, 6);
+    assert.equal(merged.skew.length, 1, 'the skew neither shard could see');
+    const text = await reportCommand({ logs: [one, two], format: 'text', out: undefined });
+    assert.match(text.output!, /skew/i);
+  });
+
+  it('refuses a run log among drift reports (exit 4), naming the file', async () => {
+    const log = file('run.jsonl', '{"run":"r","at":"2026-12-01T02:00:00.000Z","seq":0,"event":"run-start"}\n');
+    await assert.rejects(reportCommand({ logs: [one, log], format: 'json', out: undefined }), (err: Error) => err instanceof UsageError && err.message.startsWith(`${log}: a run log, but ${one} is a drift report`));
+  });
+
+  it('refuses two reports of the same shard (exit 4)', async () => {
+    await assert.rejects(reportCommand({ logs: [one, one], format: 'json', out: undefined }), (err: Error) => err instanceof UsageError && /shard 1\/2 is given twice/.test(err.message));
   });
 });

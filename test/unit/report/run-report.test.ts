@@ -116,6 +116,16 @@ describe('run reports from the run log', () => {
     assert.equal(e.event === 'interrupt' && e.reason, 'helm said: password "(secret)" refused', 'what the run keeps is what it wrote');
   });
 
+  it('a secret with a newline and a quote in helm stderr is redacted, though JSON escapes it in the line', () => {
+    const pem = '-----BEGIN KEY-----\nMIIEow"IBAAKCAQ\n-----END KEY-----';
+    redactor.add(pem);
+    const lines: string[] = [];
+    const log = new RunLog('run-y', { write: (l) => void lines.push(l) });
+    log.append({ event: 'step-end', wave: 'w', cluster: 'c', unit: 'c/ns/web', step: 'c/ns/web#change', kind: 'change', phase: 'do', result: 'failed', reason: `helm upgrade: Error: bad value ${pem} in secret` });
+    assert.doesNotMatch(lines.join(''), /MIIEow/);
+    assert.match(lines[0]!, /bad value \(secret\) in secret/);
+  });
+
   it('the HTML timeline renders in headless Chromium with every unit of both shards and no console error', { timeout: 120_000 }, async () => {
     const { a, b } = await shards();
     const dir = mkdtempSync(join(tmpdir(), 'run-html-'));
