@@ -2,7 +2,7 @@
 // the real `helm-cascade` CLI (apply, plan, drift, report), helm 3 and 4, the
 // real Gateway API CRDs, a real Prometheus and a real HAProxy. The test only
 // reads the run log as apply writes it (to raise the error rate at the second
-// step, to send requests through HAProxy at each move):
+// step, to read the haproxy.cfg the router release holds at each move):
 // - a rollout through the tracks moves each track's weight 0 -> steps ->
 //   final only after that track's gate passed, cluster by cluster (the
 //   failover cluster starts after its primary's walk ended), production's
@@ -13,8 +13,9 @@
 //   production never received the new version, and the JSON, JUnit, run log
 //   and HTML reports name the step, the query, its value and the limit;
 // - `drift` reports the weight left at 0 and a weight changed by hand;
-// - the HAProxy variant: the same through real requests (0 % canary after
-//   the failed step).
+// - the HAProxy variant: the same through real requests, HAProxy started
+//   with the haproxy.cfg the router release held at each move (0 % canary
+//   after the failed step).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -215,33 +216,36 @@ function haproxyScenario(major: HelmMajor) {
         assert.equal(installed.exitCode, 0, installed.stdout + installed.stderr);
       }
       const N = 2000;
-      const freeShare: [string, number, number][] = [];
-      let visibleAt = 0;
-      const measure = async (what: string, weight: number) => {
-        await suite.restartHaproxy(await renderedHaproxyCfg(kubeconfig, PARIS, edge), socket);
-        const counts = await measureSplit(socket, { header: 'FREE', n: N });
-        freeShare.push([what, weight, (100 * (counts.free ?? 0)) / N]);
-      };
+      // at each move of free, the haproxy.cfg the router release rendered on the cluster, read as the run goes
+      const moves: { what: string; weight: number; cfg: string }[] = [];
+      let visible: Promise<number> | undefined;
       const unit = `onprem-paris/${ns}/account-service-free`;
       const log = logFile();
       const follow = followRunLog(log, async (e) => {
         if (e.event !== 'step-end' || e.unit !== unit || e.kind !== 'weight') return;
         const weight = e.details?.weight as number;
-        // the error rate rises at once at the second step; the split is measured while Prometheus scrapes it
-        const visible = e.phase === 'do' && weight === 2 ? raise('free', 'onprem-paris', 0.8) : undefined;
-        await measure(`${e.phase} ${e.step.split('#')[1]}`, weight);
-        if (visible) visibleAt = await visible;
+        // the error rate rises at once at the second step
+        if (e.phase === 'do' && weight === 2) visible = raise('free', 'onprem-paris', 0.8);
+        moves.push({ what: `${e.phase} ${e.step.split('#')[1]}`, weight, cfg: await renderedHaproxyCfg(kubeconfig, PARIS, edge) });
       });
       setVersion(dir, 'releases-haproxy/account-service.yaml', '1.5.0');
       setTrack(join(dir, 'releases-haproxy/account-service.yaml'), 'free', { pause: '5s' });
       const r = await cascadeProcess(dir, ['apply', '--yes', '--releases', 'releases-haproxy', '--wave', 'free', '-o', 'json', '--log', log], { kubeconfig, helm: major });
       await follow.stop();
+      const visibleAt = (await visible) ?? 0;
       errorRatio('free', 'onprem-paris', 0.1);
       assert.equal(r.exitCode, 3, String(r.stdout) + String(r.stderr));
       const events = readLog(log);
       const failed = ends(events).find((e) => e.result === 'failed')!;
       assert.deepEqual([failed.step, failed.details?.step, failed.details?.value], [`${unit}#analysis-2`, 2, 0.8]);
       assert.ok(at(failed) - visibleAt <= INTERVAL_MS + 1000, `the step failed ${at(failed) - visibleAt} ms after Prometheus showed 0.8`);
+      // real requests through HAProxy started with each of those configurations
+      const freeShare: [string, number, number][] = [];
+      for (const m of moves) {
+        await suite.restartHaproxy(m.cfg, socket);
+        const counts = await measureSplit(socket, { header: 'FREE', n: N });
+        freeShare.push([m.what, m.weight, (100 * (counts.free ?? 0)) / N]);
+      }
       assert.deepEqual(freeShare.map(([what, w]) => `${what} ${w}`), ['do weight-drain 0', 'do weight-1 1', 'do weight-2 2', 'undo weight-2 0', 'undo weight-1 0']);
       for (const [what, w, got] of freeShare) assert.ok(Math.abs(got - w) <= 2, `${what} ${w}: free answered ${got} % of ${N} FREE requests`);
       assert.equal(freeShare.at(-1)![2], 0, 'after the failed step not one FREE request reaches the canary');
