@@ -204,6 +204,9 @@ describe('evaluateGate: soak', () => {
     const late = evaluateGate(input('deployment-healthy', [], { elapsedMs: 400_000 }));
     assert.equal(late.phase, 'failed');
     assert.equal(evaluateGate(input('deployment-healthy', ready(), { elapsedMs: 1_000 })).phase, 'soaking');
+    // an upgrade: the old revision's pod still seen Ready, the new one not seen yet
+    const old = withPod('pod-ready', (p) => ((p.metadata.name = 'web-6c5b-old'), (p.metadata.labels = { app: 'web', 'pod-template-hash': '6c5b' })));
+    assert.equal(evaluateGate(input('deployment-healthy', [old], { elapsedMs: 1_000 })).phase, 'rolling-out');
   });
 
   it('counts restarts since the gate started against maxRestarts', () => {
