@@ -141,7 +141,8 @@ function rendererFor(repo: DeployRepo, opts: MakePlanOptions, deps: PlanDeps, he
     explain: opts.explain === true,
     helmVersion,
     cache: diskRenderCache(cacheDir),
-    renderAll: opts.renderAll === true,
+    // --force-nondeterministic must render what the input digests would skip: a nondeterministic chart is found by rendering it
+    renderAll: opts.renderAll === true || opts.forceNondeterministic === true,
     routerWeights: (release) => finalRouterValues(repo.releases, release),
     ...(opts.log ? { log: opts.log } : {}),
   });

@@ -34,7 +34,8 @@ export function renderDriftText(report: DriftReport, opts: TextOptions): string 
     out.push('');
     const head = `${cl.name}: ${cl.readable ? `${units.length - drifted.length}/${units.length} clean` : `could not be read: ${cl.error ?? ''}`}`;
     out.push(paint('bold', head));
-    const shown = opts.verbose ? units : drifted;
+    // clean units are listed with --verbose, or when their chart is nondeterministic (named, not drift)
+    const shown = opts.verbose ? units : units.filter((u) => u.state !== 'clean' || u.nondeterministic?.length);
     for (const u of shown) out.push(...unitLines(u, paint));
   }
   if (report.skew.length) {

@@ -199,7 +199,7 @@ describe('assemblePlan', () => {
     assert.equal(left!.action, 'unchanged');
     assert.deepEqual(left!.kind === 'rendered' ? left!.nondeterministic : undefined, ['Secret/web: stringData.PASSWORD']);
     assert.match(left!.kind === 'rendered' ? left!.notes.join('\n') : '', /differ in Secret\/web: stringData\.PASSWORD .*--force-nondeterministic/);
-    assert.match(renderPlanText(assemblePlan(input([nd], [dep])), { color: false }), /\n {4}nondeterministic, changes on every render: Secret\/web: stringData\.PASSWORD\n/);
+    assert.match(renderPlanText(assemblePlan(input([nd], [dep])), { color: false }), /\n {8}nondeterministic, changes on every render: Secret\/web: stringData\.PASSWORD\n/);
     const [forced] = all(assemblePlan(input([nd], [dep], { forceNondeterministic: true })));
     assert.equal(forced!.action, 'upgrade');
     assert.deepEqual(forced!.reasons, ['manifest-changed', 'nondeterministic']);
