@@ -4,7 +4,7 @@
 // 4 when a unit failed to render, an object was refused or broke a house rule (bad input; the rest
 // of the plan is still shown).
 import { writeFileSync } from 'node:fs';
-import { planOutcome } from '../plan/assemble.ts';
+import { planCommandOutcome } from '../plan/assemble.ts';
 import { planRepo } from '../plan/plan-repo.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { lockScope, runsInProgress } from '../run/run-lock.ts';
@@ -26,7 +26,6 @@ export async function run(o: PlanOptions): Promise<CommandResult> {
     // compares each unit's digests (chart, values, manifest, deployed revision)
     if (o.out !== undefined) writeFileSync(o.out, shownText(`${JSON.stringify(planForDisplay(plan), null, 2)}\n`));
     const output = o.output === 'json' ? `${JSON.stringify(planForDisplay(plan), null, 2)}\n` : renderPlanText(plan, { color: o.color, explain: o.explain });
-    const found = planOutcome(plan);
-    return { outcome: found === 'changes' && !o.detailedExitcode ? 'success' : found, output };
+    return { outcome: planCommandOutcome(plan, o.detailedExitcode), output };
   });
 }
