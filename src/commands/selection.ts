@@ -61,8 +61,13 @@ function waveProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string 
   return `--wave ${s.wave} holds ${what}${elsewhere.length ? ` (they are in waves: ${elsewhere.join(', ')})` : ''}`;
 }
 
-/** --shard i/n: a share of the wave that holds at least one cluster. */
+/**
+ * apply's --shard i/n: a share of the wave that holds at least one cluster.
+ * drift's --shard has no --wave (a share of the whole repository, src/run/shard.ts repoOfShard):
+ * its syntax is checked by drift itself, and it is not refused here.
+ */
 function shardProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string | undefined {
+  if (s.wave === undefined) return undefined;
   const shard = parseShard(s.shard, s.wave);
   if (!shard) return undefined;
   const inWave = (assignWaves(repo.config, units).waves.find((w) => w.name === s.wave)?.steps.flat() ?? []).filter((u) => matchesUnit(u, s.selector));
