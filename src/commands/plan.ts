@@ -4,7 +4,7 @@
 // 4 when a unit failed to render, an object was refused or broke a house rule (bad input; the rest
 // of the plan is still shown).
 import { writeFileSync } from 'node:fs';
-import { planOutcome } from '../plan/assemble.ts';
+import { planCommandOutcome } from '../plan/assemble.ts';
 import { planRepo } from '../plan/plan-repo.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
 import { lockScope, runsInProgress } from '../run/run-lock.ts';
@@ -32,7 +32,6 @@ export async function run(o: PlanOptions): Promise<CommandResult> {
     if (o.out !== undefined) writeFileSync(o.out, shownText(`${JSON.stringify(saved, null, 2)}\n`));
     const traffic = o.output === 'json' || !tracks.size ? undefined : await withLiveWeights(tracks, ctx.client);
     const output = o.output === 'json' ? `${JSON.stringify(saved, null, 2)}\n` : renderPlanText(plan, { color: o.color, explain: o.explain, ...(traffic ? { traffic } : {}) });
-    const found = planOutcome(plan);
-    return { outcome: found === 'changes' && !o.detailedExitcode ? 'success' : found, output };
+    return { outcome: planCommandOutcome(plan, o.detailedExitcode), output };
   });
 }

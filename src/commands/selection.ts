@@ -61,9 +61,12 @@ function waveProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string 
   return `--wave ${s.wave} holds ${what}${elsewhere.length ? ` (they are in waves: ${elsewhere.join(', ')})` : ''}`;
 }
 
-/** --shard i/n: a share of the wave that holds at least one cluster. */
+/**
+ * apply's --shard i/n: a share of the wave that holds at least one cluster.
+ * drift's --shard has no --wave (a share of the whole repository, src/run/shard.ts repoOfShard):
+ * its syntax is checked by drift itself, and it is not refused here.
+ */
 function shardProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string | undefined {
-  // drift's --shard is a share of every cluster (no --wave); apply refuses a --shard without --wave itself
   if (s.wave === undefined) return undefined;
   const shard = parseShard(s.shard, s.wave);
   if (!shard) return undefined;

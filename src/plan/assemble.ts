@@ -368,6 +368,12 @@ export function planOutcome(plan: Plan): 'bad-input' | 'changes' | 'success' {
   return hasChanges(plan) ? 'changes' : 'success';
 }
 
+/** What `plan` exits with: pending changes are exit 2 only with --detailed-exitcode. */
+export function planCommandOutcome(plan: Plan, detailedExitcode: boolean): 'bad-input' | 'changes' | 'success' {
+  const found = planOutcome(plan);
+  return found === 'changes' && !detailedExitcode ? 'success' : found;
+}
+
 export function summaryLine(s: Plan['summary']): string {
   return `Plan: ${s.install} to install, ${s.upgrade} to upgrade, ${s.unchanged} unchanged, ${s.uninstall} to uninstall.`;
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin, kubectlBin } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
-import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
+import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, helmReleases, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
@@ -184,7 +184,7 @@ for (const major of helmMajors()) {
         if (typeof expected === 'string') assert.equal(unit.reason, expected, behavior);
         else assert.match(unit.reason ?? '', expected, behavior);
         // installed by this run, so the rollback uninstalled it
-        const list = await helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+        const list = await helmReleases(major, kubeconfig, CONTEXTS.paris, ns);
         assert.ok(!list.some((x) => x.name === behavior), `${behavior} should be uninstalled`);
       }
     });
@@ -200,7 +200,7 @@ for (const major of helmMajors()) {
       const r = await run(dir, ['apply', '--yes', '-l', 'cluster=paris,track=internal']);
       assert.equal(r.exitCode, 5, r.stdout + r.stderr);
       assert.match(r.stdout + r.stderr, /locked by "jenkins-deploy-42" since/);
-      const list = await helmJson<{ name: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+      const list = await helmReleases(major, kubeconfig, CONTEXTS.paris, ns);
       assert.deepEqual(list, [], 'nothing installed');
     });
 
@@ -343,7 +343,7 @@ for (const major of helmMajors()) {
       assert.match(upgradeLine('settings'), /--disable-openapi-validation/);
       // hooks are rendered and validated by the server with the manifest: helm may skip its own check for them too
       assert.match(upgradeLine('hooked'), /--disable-openapi-validation/);
-      const list = await helmJson<{ name: string; status: string }[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+      const list = await helmReleases(major, kubeconfig, CONTEXTS.paris, ns);
       assert.deepEqual(list.map((r) => [r.name, r.status]).sort(), [['hooked', 'deployed'], ['settings', 'deployed'], ['web', 'deployed']]);
     });
 
@@ -388,7 +388,7 @@ for (const major of helmMajors()) {
       const r = await run(dir, ['apply', '--dry-run', '-l', 'cluster=paris']);
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /Dry run: 4 accepted by helm --dry-run=server/);
-      const list = await helmJson<unknown[]>(major, kubeconfig, CONTEXTS.paris, ['list', '-n', ns]);
+      const list = await helmReleases(major, kubeconfig, CONTEXTS.paris, ns);
       assert.deepEqual(list, []);
     });
   });

@@ -27,6 +27,7 @@ import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } fro
 import type { DriftReport } from '../../src/drift/types.ts';
 import { mergeDriftReports } from '../../src/report/drift-merge.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
+import { ownNamespaces } from '../ship/support/ship.ts';
 import { testHelmMajors } from '../support/helm-majors.ts';
 import { startWebdav } from '../support/webdav.ts';
 import type { Webdav } from '../support/webdav.ts';
@@ -211,9 +212,12 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
     before(async () => {
       [dav, gateway] = await Promise.all([startWebdav({ user: DAV_USER, password: DAV_PASSWORD }), startPushgateway()]);
       prometheus = await startPrometheus(gateway.url);
-      // the deploy repository (the ConfigMap's files), nothing applied from it: every release is pending
+      // the deploy repository (the ConfigMap's files), nothing applied from it: every release is pending.
+      // Its releases go to namespaces of this test's own (edge-<suffix>): what another test deployed
+      // from the example repository (the demo, a plugin test) on the shared fleet is never seen here.
       repo = mkdtempSync(join(tmpdir(), 'drift-chart-repo-'));
       for (const p of ['clusters.yaml', 'releases', 'values', 'charts']) cpSync(join(ROOT, p), join(repo, p), { recursive: true });
+      ownNamespaces(repo, `dc${process.pid.toString(36)}${Date.now().toString(36)}`);
       // the image's /usr/local/bin: helm, kubectl, helm-cascade (this checkout, on Node 24)
       bin = mkdtempSync(join(tmpdir(), 'drift-chart-bin-'));
       // as in the image: helm (= helm3), helm3, helm4

@@ -13,8 +13,7 @@ import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { helmBin } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
-import { cascade, cascadeProcess, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
-import type { HistoryEntry } from './support/cascade.ts';
+import { cascade, cascadeProcess, CONTEXTS, helmMajors, historyOrNone, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 
 const CTX = { paris: CONTEXTS.paris, us: CONTEXTS.us } as const;
 
@@ -95,7 +94,7 @@ for (const major of helmMajors()) {
     const env = (holder: string) => ({ BUILD_TAG: holder });
     const start = (dir: string, args: string[], holder: string) => new Watched(cascadeProcess(dir, args, { kubeconfig, helm: major as HelmMajor, env: env(holder) }));
     const run = (dir: string, args: string[], holder: string, extra: Record<string, string> = {}) => cascade(dir, args, { kubeconfig, helm: major as HelmMajor, env: { ...env(holder), ...extra } });
-    const history = (cluster: keyof typeof CTX, ns: string, name: string) => helmJson<HistoryEntry[]>(major as HelmMajor, kubeconfig, CTX[cluster], ['history', name, '-n', ns]).catch(() => [] as HistoryEntry[]);
+    const history = (cluster: keyof typeof CTX, ns: string, name: string) => historyOrNone(major as HelmMajor, kubeconfig, CTX[cluster], ns, name);
     const lease = async (cluster: keyof typeof CTX, repo: string): Promise<LeaseJson | undefined> => {
       const out = await kubectl(kubeconfig, CTX[cluster], ['get', 'lease', '-n', 'helm-cascade', `helm-cascade-run.${repo}`, '-o', 'json', '--ignore-not-found']);
       return out.trim() ? (JSON.parse(out) as LeaseJson) : undefined;

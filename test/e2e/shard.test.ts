@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
+import { cascade, CONTEXTS, helmJson, helmMajors, historyOrNone, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
 import { openInChromium } from '../support/browser.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
@@ -141,7 +141,7 @@ for (const major of helmMajors()) {
         assert.equal(withUs.exitCode, 5, withUs.stderr + withUs.stdout);
         assert.match(withUs.stderr + withUs.stdout, /jenkins-other-7/);
         assert.equal(other.exitCode, 0, other.stderr + other.stdout);
-        const us = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS.us, ['history', 'web', '-n', ns2]).catch(() => []);
+        const us = await historyOrNone(major, kubeconfig, CONTEXTS.us, ns2, 'web');
         assert.deepEqual(us, [], 'the locked unit was not touched');
       } finally {
         for (const ctx of [CONTEXTS.paris, CONTEXTS.europe, CONTEXTS.us, CONTEXTS.amsterdam]) await kubectl(kubeconfig, ctx, ['delete', 'namespace', ns2, '--wait=false', '--ignore-not-found']).catch(() => undefined);

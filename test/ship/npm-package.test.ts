@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { oldNode } from './support/old-node.ts';
 import { exampleRepo, npmInstallGlobal, npmPack, PKG, ROOT, run, scratch, userPath } from './support/ship.ts';
 
 const SHIPPED = /^(dist\/.+\.c?js|dist\/import\/engine\/(engine\.wasm|LICENSE-go)|bin\/helm-cascade\.js|bin\/helm-plugin\.sh|schema\/[a-z.-]+\.json|plugin\.yaml|plugin\.complete|completion\.yaml|README\.md|LICENSE|package\.json)$/;
@@ -67,13 +68,13 @@ describe('npm package', { timeout: 300_000 }, () => {
     assert.match(bad.err, /^clusters\.yaml:6:5: unknown key "lables" in clusters\.onprem-paris/m);
   });
 
-  it('on Node < 22.18 it says which Node it needs, without advising `npm ci`', () => {
-    const old = run('/usr/bin/node', ['--version']).out.trim();
-    const [major, minor] = old.replace(/^v/, '').split('.').map(Number) as [number, number];
-    assert.ok(major < 22 || (major === 22 && minor < 18), `/usr/bin/node is ${old}: this check needs an older Node`);
-    const r = run('/usr/bin/node', [installed.bin, '--help'], { env: { PATH: '/usr/bin:/bin' } });
+  it('on Node < 22.18 it says which Node it needs, without advising `npm ci`', async () => {
+    // the system's Node when it is old, else Node 20 from nodejs.org (support/old-node.ts)
+    const old = await oldNode();
+    const r = run(old.bin, [installed.bin, '--help'], { env: { PATH: '/usr/bin:/bin' } });
     assert.equal(r.code, 1);
-    assert.match(r.err, new RegExp(`helm-cascade needs Node\\.js >= 22\\.18 \\(this is Node\\.js ${old.replace(/\./g, '\\.')} at /usr/bin/node\\)\\. Install Node\\.js 22\\.18 or later`));
+    const quoted = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    assert.match(r.err, new RegExp(`helm-cascade needs Node\\.js >= 22\\.18 \\(this is Node\\.js ${quoted(old.version)} at ${quoted(old.bin)}\\)\\. Install Node\\.js 22\\.18 or later`));
     assert.doesNotMatch(r.err, /npm ci/);
   });
 

@@ -77,6 +77,27 @@ export async function helmJson<T>(major: HelmMajor, kubeconfig: string, context:
   return JSON.parse(String(r.stdout)) as T;
 }
 
+/**
+ * Every helm release record of a namespace, whatever its status: Helm 3's plain
+ * `helm list` shows only deployed and failed ones (a pending-install or
+ * uninstalling release would look "not installed"), so the statuses are named.
+ */
+export function helmReleases<T = { name: string; status: string }>(major: HelmMajor, kubeconfig: string, context: string, ns: string): Promise<T[]> {
+  return helmJson<T[]>(major, kubeconfig, context, ['list', '-n', ns, '--deployed', '--failed', '--pending', '--superseded', '--uninstalling']);
+}
+
+/**
+ * A release's history, [] only when helm says the release does not exist: any
+ * other helm error (unreachable cluster, bad flag) fails the test instead of
+ * reading as "not installed".
+ */
+export async function historyOrNone(major: HelmMajor, kubeconfig: string, context: string, ns: string, name: string): Promise<HistoryEntry[]> {
+  const r = await execa(helmBin(major), ['history', name, '-n', ns, '--kube-context', context, '--kubeconfig', kubeconfig, '-o', 'json'], { reject: false });
+  if (r.exitCode !== 0 && /release: not found/.test(String(r.stderr))) return [];
+  if (r.exitCode !== 0) throw new Error(`helm history ${name} -n ${ns}: ${r.stderr}`);
+  return JSON.parse(String(r.stdout)) as HistoryEntry[];
+}
+
 export async function kubectl(kubeconfig: string, context: string, args: string[]): Promise<string> {
   const r = await execa(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', context, ...args], { reject: false });
   if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);

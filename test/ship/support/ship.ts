@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,10 +101,26 @@ export function pluginArchive(opts: { sign?: { key: string; homedir: string } } 
 }
 
 /** A deploy repository outside the checkout: the example one (4 clusters, 2 releases, the local chart). */
-export function exampleRepo(): string {
+export function exampleRepo(o: { namespaceSuffix?: string } = {}): string {
   const dir = scratch('repo');
   for (const p of ['clusters.yaml', 'releases', 'values', 'charts']) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+  if (o.namespaceSuffix) ownNamespaces(dir, o.namespaceSuffix);
   return dir;
+}
+
+/**
+ * Puts a copy of the example repository's releases in namespaces of their own
+ * (`edge` -> `edge-<suffix>`), as the demo does: a test on the shared fleet then
+ * never sees what another test deployed from the same files.
+ */
+export function ownNamespaces(repo: string, suffix: string): void {
+  for (const f of readdirSync(join(repo, 'releases'))) {
+    const file = join(repo, 'releases', f);
+    const text = readFileSync(file, 'utf8');
+    const owned = text.replace(/^namespace: (\S+)$/m, `namespace: $1-${suffix}`);
+    if (owned === text) throw new Error(`${file}: no top-level namespace: line to make the test's own`);
+    writeFileSync(file, owned);
+  }
 }
 
 /** Fresh helm homes (data, config, cache; HELM_PLUGINS inside data, where both majors install). */

@@ -80,6 +80,8 @@ describe('nothing selected', () => {
 
   it('--shard: a share of the wave with no cluster', () => {
     assert.equal(refusal({ selector: {}, wave: 'canary', shard: '2/2' }), undefined);
+    // drift's --shard is a share of the whole repository: no --wave, and not refused
+    assert.equal(refusal({ selector: {}, shard: '2/2' }), undefined);
     assert.equal(refusal({ selector: {}, wave: 'canary', shard: '3/3' }), "--shard 3/3 of wave canary gets no cluster: the wave's selected units are on 2 cluster(s) and failover chains (europe, paris); use fewer shards");
   });
 

@@ -19,6 +19,9 @@ describe('durations', () => {
     assert.equal(parseDuration('1m30s'), 90_000);
     assert.equal(parseDuration('1h1m1s1ms'), 3_661_001);
     assert.equal(parseDuration('1.5h'), 5_400_000);
+    // fractions of more than one digit, alone and inside a compound duration
+    assert.equal(parseDuration('1.25h'), 4_500_000);
+    assert.equal(parseDuration('1m0.125s'), 60_125);
   });
 
   it('anything else is not a duration', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
-import { assemblePlan, planOutcome, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
+import { assemblePlan, planCommandOutcome, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
 import type { AssembleInput, GatheredUnit } from '../../../src/plan/assemble.ts';
 import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.ts';
 import type { PlannedUnit } from '../../../src/plan/types.ts';
@@ -50,10 +50,9 @@ function desired(c: string, replicas: number, opts: { enabled?: boolean; pw?: st
   return { ...base, state: 'rendered', chart, values, origins: [], manifest: manifest(replicas, opts.pw), hooks: [], crds: [], extra: '', inputs: `in-${replicas}`, nondeterministic: false, notes: [] };
 }
 
-/** plan's exit code: --detailed-exitcode or not (errors.ts maps the outcome). */
+/** plan's exit code, --detailed-exitcode or not: the command's own outcome, mapped by errors.ts. */
 function planExitCode(plan: ReturnType<typeof assemblePlan>, detailed: boolean): number {
-  const o = planOutcome(plan);
-  return EXIT_CODES[o === 'changes' && !detailed ? 'success' : o];
+  return EXIT_CODES[planCommandOutcome(plan, detailed)];
 }
 
 const errorOf = (u: PlannedUnit | undefined) => (u?.kind === 'failed' ? u.error : undefined);

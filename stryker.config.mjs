@@ -1,0 +1,84 @@
+// npm run mutate: mutation testing of the pure stages (docs/mutation.md); not part of npm test.
+// MUTATE_TESTS (comma-separated globs) narrows the unit-test files for a focused run of a few files
+// (with `-- --mutate src/x.ts`): Stryker's initial run executes every listed test file once.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  "testRunner": "tap",
+  "tap": {
+    "testFiles": process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',') : ["test/unit/model/*.test.ts", "test/unit/config/*.test.ts", "test/unit/policy/*.test.ts", "test/unit/plan/*.test.ts", "test/unit/health/*.test.ts", "test/unit/helm/*.test.ts", "test/unit/commands/*.test.ts"],
+    "nodeArgs": [
+      "--test-reporter=tap",
+      "-r",
+      "{{hookFile}}",
+      "{{testFile}}"
+    ],
+    "forceBail": true
+  },
+  "mutate": [
+    "src/model/**/*.ts",
+    "src/policy/**/*.ts",
+    "src/config/**/*.ts",
+    "!src/config/load.ts",
+    "src/plan/values.ts",
+    "src/plan/command-line-values.ts",
+    "src/plan/diff.ts",
+    "src/plan/assemble.ts",
+    "src/plan/masking.ts",
+    "src/health/evaluate.ts",
+    "src/health/pod.ts",
+    "src/health/deployment.ts",
+    "src/health/statefulset.ts",
+    "src/health/daemonset.ts",
+    "src/health/job.ts",
+    "src/health/service.ts",
+    "src/commands/options.ts"
+  ],
+  "ignorePatterns": [
+    "tsconfig.json",
+    ".fleet",
+    "out",
+    "reports",
+    "dist",
+    "bench",
+    "demo",
+    "deploy",
+    "test/charts",
+    "test/e2e",
+    "test/ship",
+    "test/import",
+    "test/fleet"
+  ],
+  "coverageAnalysis": "perTest",
+  "ignoreStatic": true,
+  "incremental": true,
+  "incrementalFile": "reports/mutation/stryker-incremental.json",
+  "concurrency": 2,
+  "timeoutMS": 20000,
+  "timeoutFactor": 2,
+  "reporters": [
+    "clear-text",
+    "progress-append-only",
+    "html",
+    "json"
+  ],
+  "htmlReporter": {
+    "fileName": "reports/mutation/index.html"
+  },
+  "jsonReporter": {
+    "fileName": "reports/mutation/mutation.json"
+  },
+  "clearTextReporter": {
+    "allowColor": false,
+    "logTests": false,
+    "reportScoreTable": true,
+    "reportMutants": false
+  },
+  "thresholds": {
+    "high": 90,
+    "low": 80,
+    "break": null
+  },
+  "tempDirName": ".stryker-tmp",
+  "cleanTempDir": "always",
+  "dryRunTimeoutMinutes": 40
+};
