@@ -330,9 +330,20 @@ export function judgeInstant(input: Pick<GateInput, 'owned' | 'baseline' | 'spec
   return { objects, pods: pods.length, failFast, scalingUp, restarts: countRestarts(pods, input.restarts, report), notReady };
 }
 
+/** A workload whose controller has not yet observed its newest generation (a spec change on its way, not a failure). */
+function awaitsNewGeneration(o: ObjectHealth, views: SnapshotViews): boolean {
+  if (o.kind !== 'Deployment' && o.kind !== 'StatefulSet' && o.kind !== 'DaemonSet') return false;
+  const w = views.find(o);
+  return w !== undefined && (w.kind === 'Deployment' || w.kind === 'StatefulSet' || w.kind === 'DaemonSet') && !observedCurrent(w);
+}
+
 /** The phase while something is still not Healthy: rolling out, timed out, or (during the soak) lost. */
-function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: string[], lost: FailingPod[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
+function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: string[], lost: FailingPod[], views: SnapshotViews): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
   const what = pending.map((o) => `${o.kind} ${o.name}: ${o.message}`).join('; ');
+  if (input.soakStartedMs !== undefined && input.elapsedMs < input.health.timeoutMs && lost.length === 0 && pending.every((o) => awaitsNewGeneration(o, views))) {
+    // a newer spec reached the view during the soak (the watch delivered the change after an older view started it): a rollout, not a regression
+    return { phase: 'rolling-out', reason: `a new generation appeared during the soak, the soak starts again: ${what}`, failingPods: [] };
+  }
   if (input.soakStartedMs !== undefined) {
     const who = lost.length > 0 ? `pod ${lost.map((p) => p.name).join(', ')} lost Ready during the soak; ` : '';
     return { phase: 'failed', reason: `${who}no longer healthy after ${fmtDuration(input.elapsedMs - input.soakStartedMs)} of soak: ${what}`, failingPods: lost };
@@ -388,6 +399,6 @@ export function evaluateGate(input: GateInput): GateEvaluation {
   if (degradedObj) return { ...base, phase: 'failed', reason: `${degradedObj.kind} ${degradedObj.name}: ${degradedObj.message}`, failingPods: [] };
 
   const pending = objects.filter((o) => o.status !== 'Healthy');
-  if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, now.scalingUp, now.notReady) };
+  if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, now.scalingUp, now.notReady, views) };
   return { ...base, ...rolledOut(input, objects, now.pods, now.restarts.total, now.notReady, podViewLags(input.owned, views)) };
 }

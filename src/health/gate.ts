@@ -195,6 +195,8 @@ class GateRun {
       this.snapshot = { ...this.snapshot, events: await untilAborted(readEvents(this.o.reader, e.failingPods), signal) };
       e = this.evaluate(elapsed);
     }
+    // back to rolling out (a newer generation seen during the soak): the soak starts again once it is rolled out
+    if (e.phase === 'rolling-out') this.soakStartedMs = undefined;
     if (e.phase !== 'soaking') return e;
     this.soakStartedMs ??= elapsed;
     if (elapsed - this.lastProbeAt >= (this.o.probeIntervalMs ?? 5_000) && (health.http.length > 0 || health.prometheus)) {

@@ -235,6 +235,14 @@ describe('evaluateGate: soak', () => {
     assert.match(r.reason, /^no longer healthy after 1.5s of soak: Deployment web: Waiting for rollout to finish: 1 of 3 updated replicas are available/);
   });
 
+  it('a newer generation seen during the soak is a rollout again, not a regression (an older view had started the soak)', () => {
+    const r = evaluateGate(input('deployment-observed-old-generation', ready(), { elapsedMs: 2_500, soakStartedMs: 1_000 }));
+    assert.equal(r.phase, 'rolling-out');
+    assert.match(r.reason, /^a new generation appeared during the soak, the soak starts again: Deployment web: Waiting for rollout to finish: observed deployment generation less than desired generation/);
+    // and the gate's timeout still bounds it
+    assert.equal(evaluateGate(input('deployment-observed-old-generation', ready(), { elapsedMs: 400_000, soakStartedMs: 1_000 })).phase, 'failed');
+  });
+
   it('waits for the http/prometheus checks and fails on the first bad one', () => {
     const h = { ...health, http: [{ url: 'http://x/healthz', expectStatus: 200 }] };
     assert.equal(evaluateGate(input('deployment-healthy', ready(), { elapsedMs: 9_000, soakStartedMs: 1_000, health: h })).phase, 'soaking');
