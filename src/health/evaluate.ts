@@ -22,7 +22,7 @@
 // DaemonSet's pod-template-generation): pods of the previous revision that are
 // being replaced never fail the gate, and while the controller has not
 // observed the new spec there are no current pods at all.
-import type { KubeEvent, LabelSelector, Pod } from '../model/live-views.ts';
+import type { KubeEvent, LabelSelector, Pod, ReplicaSet } from '../model/live-views.ts';
 import type { HealthSpec } from '../model/spec.ts';
 import { refKey } from '../model/objects.ts';
 import type { Baseline, LiveObject, ObjectRef } from '../model/objects.ts';
@@ -124,6 +124,14 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Rec
 
 type Workload = Extract<GatedView, { kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' }>;
 
+/** A Deployment's ReplicaSet of its current revision; 'none' when it owns none (or has no revision yet), undefined while the controller lags. */
+function newestReplicaSet(workload: Extract<Workload, { kind: 'Deployment' }>, views: SnapshotViews, ns: string): ReplicaSet | 'none' | undefined {
+  const revision = workload.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  const owned = views.replicaSets(ns).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === workload.metadata.uid));
+  if (owned.length === 0 || revision === undefined) return 'none';
+  return owned.find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision);
+}
+
 /** Pods of a workload's newest revision (see the header); [] while the controller lags. */
 function currentPodsOf(workload: Workload, views: SnapshotViews, ns: string): Pod[] {
   const selected = views.pods(ns).filter((p) => !p.metadata.deletionTimestamp && selectorMatches(workload.spec.selector, p.metadata.labels));
@@ -131,10 +139,8 @@ function currentPodsOf(workload: Workload, views: SnapshotViews, ns: string): Po
   if (!observedCurrent(workload)) return [];
   switch (workload.kind) {
     case 'Deployment': {
-      const revision = workload.metadata.annotations?.['deployment.kubernetes.io/revision'];
-      const owned = views.replicaSets(ns).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === workload.metadata.uid));
-      if (owned.length === 0 || revision === undefined) return selected;
-      const newest = owned.find((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision);
+      const newest = newestReplicaSet(workload, views, ns);
+      if (newest === 'none') return selected;
       const hash = newest?.metadata.labels?.['pod-template-hash'];
       if (!hash) return [];
       return selected.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
@@ -168,8 +174,11 @@ function podViewLags(owned: readonly ObjectRef[], views: SnapshotViews): string[
     const reported = w.kind === 'DaemonSet' ? (w.status.numberAvailable ?? 0) : (w.status.availableReplicas ?? 0);
     // the pods of its newest revision: on an upgrade the old pod may still be seen Ready while the new one is not seen at all
     const seen = currentPodsOf(w, views, ref.namespace).filter(isPodReady).length;
-    // none of the pods it counts seen Ready yet (a partial lag is left to the soak: fixtures and real lists agree on at least one)
-    if (reported > 0 && seen === 0) lagging.push(`${w.kind} ${ref.name} reports ${plural(reported, 'available pod')}, ${seen} Ready seen yet`);
+    // a Deployment's current ReplicaSet counts its own available pods: fewer seen Ready is a lagging view;
+    // otherwise, none of the pods the workload counts seen Ready yet
+    const rs = w.kind === 'Deployment' ? newestReplicaSet(w, views, ref.namespace) : undefined;
+    const counted = rs !== undefined && rs !== 'none' ? rs.status.availableReplicas : undefined;
+    if (counted !== undefined ? seen < counted : reported > 0 && seen === 0) lagging.push(`${w.kind} ${ref.name} reports ${plural(counted ?? reported, 'available pod')}, ${seen} Ready seen yet`);
   }
   return lagging;
 }

@@ -23,7 +23,10 @@ export class SnapshotViews {
   constructor(objects: readonly LiveObject[], events: readonly LiveObject[] = []) {
     for (const o of objects) {
       const ns = o.metadata.namespace ?? '';
-      if (o.kind === 'ReplicaSet') push(this.#replicaSets, ns, { kind: 'ReplicaSet', metadata: o.metadata });
+      if (o.kind === 'ReplicaSet') {
+        const available = (o as { status?: { availableReplicas?: unknown } }).status?.availableReplicas;
+        push(this.#replicaSets, ns, { kind: 'ReplicaSet', metadata: o.metadata, status: typeof available === 'number' ? { availableReplicas: available } : {} });
+      }
       else if (o.kind === 'EndpointSlice') push(this.#slices, ns, asEndpointSlice(o));
       else if (o.kind === 'Endpoints') push(this.#endpoints, ns, asEndpoints(o));
       const convert = CONVERT[o.kind];

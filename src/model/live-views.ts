@@ -43,6 +43,8 @@ export interface DaemonSet {
 export interface ReplicaSet {
   kind: 'ReplicaSet';
   metadata: Meta;
+  /** What its controller counts (absent when the object carries no status). */
+  status: { availableReplicas?: number };
 }
 
 export interface Job {

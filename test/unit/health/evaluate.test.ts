@@ -204,6 +204,13 @@ describe('evaluateGate: soak', () => {
     const late = evaluateGate(input('deployment-healthy', [], { elapsedMs: 400_000 }));
     assert.equal(late.phase, 'failed');
     assert.equal(evaluateGate(input('deployment-healthy', ready(), { elapsedMs: 1_000 })).phase, 'soaking');
+    // two replicas: the current ReplicaSet counts 2 available, one of them not seen yet
+    const i = input('deployment-healthy', ready(), { elapsedMs: 1_000 });
+    const rs = i.snapshot.objects.find((o) => o.kind === 'ReplicaSet' && o.metadata.name === 'web-7d9f')!;
+    (rs as { status?: unknown }).status = { availableReplicas: 2 };
+    const partial = evaluateGate(i);
+    assert.equal(partial.phase, 'rolling-out');
+    assert.match(partial.reason, /Deployment web reports 2 available pods, 1 Ready seen yet/);
     // an upgrade: the old revision's pod still seen Ready, the new one not seen yet
     const old = withPod('pod-ready', (p) => ((p.metadata.name = 'web-6c5b-old'), (p.metadata.labels = { app: 'web', 'pod-template-hash': '6c5b' })));
     assert.equal(evaluateGate(input('deployment-healthy', [old], { elapsedMs: 1_000 })).phase, 'rolling-out');
