@@ -288,6 +288,8 @@ export interface Instant {
   restarts: { total: number; over: boolean; pods: FailingPod[]; reason: string };
   /** Current pods not Ready (and not completed), reason NotReady. */
   notReady: FailingPod[];
+  /** Of those, the pods not scheduled yet: never Ready, so new to the rollout rather than lost. */
+  unscheduled: string[];
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -336,7 +338,8 @@ export function judgeInstant(input: Pick<GateInput, 'owned' | 'baseline' | 'spec
     return [report(p, problem.reason, problem.container ? `container ${problem.container}: ${problem.message}` : problem.message)];
   });
   const notReady = pods.filter((p) => !isPodReady(p) && p.status.phase !== 'Succeeded').map((p) => report(p, 'NotReady', assessPod(p).message));
-  return { objects, pods: pods.length, failFast, scalingUp, restarts: countRestarts(pods, input.restarts, report), notReady };
+  const unscheduled = pods.filter((p) => p.status.phase === 'Pending' && !p.status.conditions.some((c) => c.type === 'PodScheduled' && c.status === 'True')).map((p) => p.metadata.name);
+  return { objects, pods: pods.length, failFast, scalingUp, restarts: countRestarts(pods, input.restarts, report), notReady, unscheduled };
 }
 
 /** A workload whose controller has not yet observed its newest generation (a spec change on its way, not a failure). */
@@ -363,10 +366,12 @@ function notYetHealthy(input: GateInput, pending: ObjectHealth[], scalingUp: str
 }
 
 /** Everything rolled out: pods must be Ready throughout the soak, the probes pass, then the soak ends. */
-function rolledOut(input: GateInput, objects: ObjectHealth[], pods: number, restarts: number, lost: FailingPod[], lagging: readonly string[]): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
+function rolledOut(input: GateInput, objects: ObjectHealth[], pods: number, restarts: number, lost: FailingPod[], lagging: readonly string[], unscheduled: readonly string[] = []): Omit<GateEvaluation, 'objects' | 'pods' | 'restarts'> {
   const { health } = input;
   const inSoak = input.soakStartedMs !== undefined;
   const names = lost.map((p) => p.name).join(', ');
+  // a pod not scheduled yet was never Ready: it is new to the rollout (seen late), not lost; the soak starts again
+  if (inSoak && lost.length > 0 && lost.every((p) => unscheduled.includes(p.name)) && input.elapsedMs < health.timeoutMs) return { phase: 'rolling-out', reason: `pod ${names} appeared during the soak, not scheduled yet; the soak starts again`, failingPods: [] };
   if (inSoak && lost.length > 0) return { phase: 'failed', reason: `pod ${names} lost Ready during the soak: ${lost[0]!.message}`, failingPods: lost };
   if (!inSoak && lost.length > 0) {
     // Rolled out per the controllers but a current pod is not Ready yet (e.g. maxUnavailable slack): keep waiting.
@@ -409,5 +414,5 @@ export function evaluateGate(input: GateInput): GateEvaluation {
 
   const pending = objects.filter((o) => o.status !== 'Healthy');
   if (pending.length > 0) return { ...base, ...notYetHealthy(input, pending, now.scalingUp, now.notReady, views) };
-  return { ...base, ...rolledOut(input, objects, now.pods, now.restarts.total, now.notReady, podViewLags(input.owned, views)) };
+  return { ...base, ...rolledOut(input, objects, now.pods, now.restarts.total, now.notReady, podViewLags(input.owned, views), now.unscheduled) };
 }
