@@ -226,6 +226,15 @@ function newCluster(spec: FleetClusterSpec, state: FleetState, ports: number[]):
 }
 
 /** Keeps the cluster's ports unless someone else took them meanwhile. Returns true when the apiserver port moved. */
+async function portFreeSoon(port: number, withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    if (await portFree(port)) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function refreshPorts(cluster: ClusterState, running: (c: ComponentName) => boolean, avoid: Set<number>): Promise<boolean> {
   const want: Array<[keyof ClusterState['ports'], ComponentName]> = [
     ['apiserver', 'kube-apiserver'],
@@ -235,7 +244,9 @@ async function refreshPorts(cluster: ClusterState, running: (c: ComponentName) =
   let apiserverMoved = false;
   for (const [key, component] of want) {
     if (running(component)) continue;
-    if (await portFree(cluster.ports[key])) continue;
+    // a component killed a moment ago may not have released its port yet: a moved
+    // apiserver breaks every client of the cluster, so its old port is awaited a little
+    if (await portFreeSoon(cluster.ports[key], 3000)) continue;
     const [port] = (await freePorts(1, avoid)) as [number];
     avoid.add(port);
     cluster.ports[key] = port;
