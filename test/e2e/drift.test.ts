@@ -9,8 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +24,7 @@ import { createHelm } from '../../src/helm/helm.ts';
 import { markerLabels } from '../../src/model/release.ts';
 import { repoNameOf } from '../../src/config/load.ts';
 import { deployPlanned, planOnce } from './support/deploy.ts';
+import { startWebhook } from './support/webhook.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
 
@@ -39,20 +38,6 @@ const CONTEXTS = { paris: 'dc-paris', europe: 'gke_demo_europe-west1_main' } as 
 const SECRET = 'orig-db-pass-7f3a9c';
 const SECRET_EDITED = 'hand-edited-pass-91bd2e';
 
-/** A local Slack-compatible webhook that records what it receives. */
-async function startHook(): Promise<{ url: string; got: string[]; close: () => void }> {
-  const got: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push(body);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T0/B0/token`, got, close: () => server.close() };
-}
 
 interface Run {
   code: number;
@@ -135,7 +120,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
   it('deployed as the repository says: no drift, exit 0', async () => {
     const plan = await deployAll();
     assert.equal(planUnits(plan).length, 6);
-    const hook = await startHook();
+    const hook = await startWebhook();
     let r: Run;
     let always: Run;
     try {
@@ -173,7 +158,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     // unmanaged: a release nobody told helm-cascade about, in its namespace
     await helm.upgradeInstall({ ...target('paris'), releaseName: 'stray', namespace: ns, chart: join(dir, 'charts', 'cascade-demo'), values: {}, labels: {} });
 
-    const hook = await startHook();
+    const hook = await startWebhook();
     const got = hook.got;
     let r: Run;
     try {

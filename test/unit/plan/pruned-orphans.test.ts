@@ -2,27 +2,12 @@
 // orphan to uninstall joins its wave as a last step; kept orphans stay listed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import { planUnits, withPrunedOrphansInWaves } from '../../../src/plan/assemble.ts';
 import type { OrphanUnit, Plan, PlannedUnit } from '../../../src/plan/types.ts';
+import { unit } from '../run/fixtures.ts';
 
-const base = (cluster: string, helmName: string, wave: string, step = 0) => ({
-  release: helmName,
-  track: undefined,
-  cluster,
-  namespace: 'ns',
-  helmName,
-  wave,
-  step,
-  reasons: [],
-  health: DEFAULT_HEALTH,
-  diffs: [],
-  digest: { chart: '', values: '', manifest: '', deployedRevision: 1 },
-  deployedRevision: 1,
-});
-
-const orphan = (cluster: string, helmName: string, wave: string, action: OrphanUnit['action']): OrphanUnit => ({ kind: 'orphan', action, ...base(cluster, helmName, wave), reasons: ['orphaned'] });
-const disabled = (cluster: string, helmName: string, wave: string, step: number): PlannedUnit => ({ kind: 'orphan', action: 'uninstall', ...base(cluster, helmName, wave, step), reasons: ['disabled'] });
+const orphan = (cluster: string, helmName: string, wave: string, action: OrphanUnit['action']): OrphanUnit => ({ ...(unit(cluster, helmName, 'uninstall', wave, 0, 1) as OrphanUnit), action, reasons: ['orphaned'] });
+const disabled = (cluster: string, helmName: string, wave: string, step: number): PlannedUnit => ({ ...unit(cluster, helmName, 'uninstall', wave, step, 1), reasons: ['disabled'] });
 
 function plan(steps: Record<string, PlannedUnit[][]>, orphans: OrphanUnit[]): Plan {
   return {
