@@ -1,9 +1,9 @@
 // What every cluster-facing command starts from, in the order it is made:
-// the repository loaded and checked (bad input is a ConfigError, exit 4), the
-// selection checked against it and its scope computed (model/selection.ts;
-// exit 4 too, before any cluster is called), the kubeconfig (kubectl's
-// precedence), the run's KubeClients (one per cluster, closed at the end) and
-// helm. A command turns its flags into a ContextRequest once
+// helm (its binary only: nothing runs yet), the repository loaded and checked
+// (bad input is a ConfigError, exit 4), the selection checked against it and
+// its scope computed (model/selection.ts; exit 4 too, before any cluster is
+// called), the kubeconfig (kubectl's precedence) and the run's KubeClients
+// (one per cluster, closed at the end). A command turns its flags into a ContextRequest once
 // (commands/context.ts) and gets the context in withContext.
 import { loadDeployRepoOrThrow } from '../config/load.ts';
 import type { LoadOptions } from '../config/load.ts';
@@ -42,15 +42,13 @@ export interface CommandContext {
   client(cluster: string): KubeClient;
 }
 
-/** The repository, with the cluster HELM_CASCADE_IN_CLUSTER names (if any) reached with the pod's service account. */
-function loadRepo(files: ContextRequest['files']): DeployRepo {
-  const repo = loadDeployRepoOrThrow(files);
-  return { ...repo, config: { ...repo.config, clusters: withInClusterContexts(repo.config.clusters) } };
-}
-
 /** Loads the repository and opens the run's clients; `close()` them when done (commands use withContext). */
 function commandContext(r: ContextRequest): CommandContext {
-  const repo = loadRepo(r.files);
+  // each helm call that reaches a cluster names its context and kubeconfig (helm/argv.ts), the same the clients read
+  const helm = createHelm({ bin: r.helmBin ?? process.env.HELM_BIN ?? 'helm', ...(r.log ? { log: r.log } : {}) });
+  const loaded = loadDeployRepoOrThrow(r.files);
+  // the cluster HELM_CASCADE_IN_CLUSTER names (if any) is reached with the pod's service account
+  const repo: DeployRepo = { ...loaded, config: { ...loaded.config, clusters: withInClusterContexts(loaded.config.clusters) } };
   const scope = selectionScope(repo, r.selection); // -l, --wave, --shard that select nothing: exit 4 before any cluster is called
   const kubeconfig = resolveKubeconfig(r.kubeconfig, repo.config);
   const clients = new KubeClients({ kubeconfig, ...(r.log ? { log: r.log } : {}), ...(repo.config.api ? { limits: repo.config.api } : {}) });
@@ -60,8 +58,7 @@ function commandContext(r: ContextRequest): CommandContext {
     scope,
     kubeconfig,
     log: r.log,
-    // helm reads the same kubeconfig: a list through $KUBECONFIG (helm/argv.ts passes --kubeconfig for a single file only)
-    helm: createHelm({ bin: r.helmBin ?? process.env.HELM_BIN ?? 'helm', env: { KUBECONFIG: kubeconfig }, ...(r.log ? { log: r.log } : {}) }),
+    helm,
     clients,
     client: (cluster) => clients.for(byName.get(cluster) ?? { name: cluster, context: cluster }),
   };
