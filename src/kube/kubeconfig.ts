@@ -6,6 +6,7 @@
 // tokenFile, an exec command holding a `/`) resolve from that file's folder.
 // `contextAccess` turns one context into what the transport needs: the server,
 // the TLS settings and the user's credentials (auth.ts applies them).
+// `resolveKubeconfig` says which kubeconfig a run reads, in kubectl's order.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
