@@ -7,6 +7,7 @@
 //   policy/
 //   config/
 //   kube/   helm/   secrets/
+//   context/     what a cluster-facing command starts from: the repository loaded, its selection checked, helm and the clients
 //   live/        reading live objects and comparing them with deployed manifests (plan and drift)
 //   plan/
 //   health/
@@ -24,6 +25,7 @@ const layers = [
   ['^src/policy/'],
   ['^src/config/'],
   ['^src/kube/', '^src/helm/', '^src/secrets/'],
+  ['^src/context/'],
   ['^src/live/'],
   ['^src/plan/'],
   ['^src/health/'],

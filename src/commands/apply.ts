@@ -1,4 +1,5 @@
-// helm-cascade apply: flags -> ApplyRequest (once) -> run/apply.ts, which
+// helm-cascade apply: flags -> the context's request and an ApplyRequest
+// (once) -> the context (context/command-context.ts) -> run/apply.ts, which
 // writes the run log; every report is read from that log: the live lines (or
 // the listr2 tree on a TTY, CI unset), the closing text or JSON, JUnit, and
 // the exit outcome. Owns the I/O edges: the approval prompt, SIGINT/SIGTERM.
@@ -17,8 +18,8 @@ import { runView } from '../report/run-view.ts';
 import { applyRepo } from '../run/apply.ts';
 import type { ApplyIo, ApplyRequest } from '../run/apply.ts';
 import type { RunEvent } from '../run/events.ts';
-import { parseShard } from '../run/shard.ts';
-import { withContext } from './context.ts';
+import { withContext } from '../context/command-context.ts';
+import { contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
@@ -32,14 +33,14 @@ async function askYes(changes: number): Promise<boolean> {
   return answer.trim() === 'yes';
 }
 
-/** The flags as a plain request, once (a bad --shard is exit 4 before anything is read). */
+/** The flags as a plain request, once (--shard was parsed with the flags: exit 4 before anything is read). */
 function request(o: ApplyOptions): ApplyRequest {
   return {
     plan: { selector: o.selector, ...(o.wave !== undefined ? { wave: o.wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, concurrency: renderConcurrency(o), ...cacheFlags(o) },
     dryRun: o.dryRun,
     planFile: o.planFile,
     fromWave: o.fromWave,
-    shard: parseShard(o.shard, o.wave),
+    shard: o.shard,
     recover: o.recover,
     yes: o.yes,
     concurrency: runConcurrency(o),
@@ -66,6 +67,7 @@ function liveView(o: ApplyOptions): { watch: (e: RunEvent) => void; close: () =>
 }
 
 export async function run(o: ApplyOptions): Promise<CommandResult> {
+  const opening = contextRequest(o);
   const req = request(o);
   const view = liveView(o);
   const signals = trapSignals('rolling back the wave and releasing locks');
@@ -78,7 +80,7 @@ export async function run(o: ApplyOptions): Promise<CommandResult> {
   };
   let ran;
   try {
-    ran = await withContext(o, (ctx) => applyRepo(ctx, req, io));
+    ran = await withContext(opening, (ctx) => applyRepo(ctx, req, io));
   } finally {
     await view.close();
     signals.off();

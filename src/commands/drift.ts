@@ -15,8 +15,9 @@ import { shownDeep } from '../redact.ts';
 import { FormatSyntaxError, parseFormats, renderDriftFormat } from '../report/drift-formats.ts';
 import type { FormatTarget } from '../report/drift-formats.ts';
 import { driftHeadline } from '../report/drift-matrix.ts';
-import { parseShardSpec, repoOfShard } from '../run/shard.ts';
-import { withContext } from './context.ts';
+import { withContext } from '../context/command-context.ts';
+import { parseShardSpec, repoOfShard } from '../model/shard.ts';
+import { contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note, shownText } from './io.ts';
 import { cacheFlags, renderConcurrency, runConcurrency } from './options.ts';
@@ -88,7 +89,7 @@ export async function run(o: DriftOptions): Promise<CommandResult> {
   // drift's --shard is a share of the clusters, not apply's share of a wave: the context's selection check must not see it
   const { shard: shardText, ...contextOptions } = o;
   const shard = shardText === undefined ? undefined : parseShardSpec(shardText); // exit 4 before any cluster is read
-  return withContext(contextOptions, async (ctx) => {
+  return withContext(contextRequest(contextOptions), async (ctx) => {
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const repo = shard ? repoOfShard(ctx.repo, shard) : ctx.repo;
     // every string of the report redacted once, before it is escaped into any format or posted

@@ -15,12 +15,13 @@ import { redactor } from '../redact.ts';
 import type { ValueFlags } from '../helm/argv.ts';
 import { parseUnitSelector, SelectorSyntaxError } from '../model/selectors.ts';
 import type { UnitSelector } from '../model/selectors.ts';
+import type { Shard } from '../model/shard.ts';
 
 /** commander's parsed flags, before they are checked. */
 export type RawFlags = Record<string, unknown>;
 
 /** Where the deploy repository is and how to show output: every command. */
-export interface RepoOptions {
+interface RepoOptions {
   clustersFile: string;
   releasesDir: string | undefined;
   /** --allow-root: folders outside the repository that values files and local charts may come from. */
@@ -78,8 +79,8 @@ export interface ApplyOptions extends RenderOptions {
   dryRun: boolean;
   planFile: string | undefined;
   fromWave: string | undefined;
-  /** --shard i/n, as given (run/shard.ts parses it). */
-  shard: string | undefined;
+  /** --shard i/n of the one wave selected (model/shard.ts). */
+  shard: Shard | undefined;
   recover: boolean;
   lockTimeoutMs: number;
   /** --log FILE: the run log (default .helm-cascade/runs/RUN_ID.jsonl under the repository's root). */
@@ -95,7 +96,7 @@ export interface DriftOptions extends ClusterOptions, CacheOptions {
   notifyAlways: boolean;
   /** --pushgateway URL (or $HELM_CASCADE_PUSHGATEWAY_URL): push the metrics there. */
   pushgateway: string | undefined;
-  /** --shard i/n, as given (run/shard.ts parses it). */
+  /** --shard i/n, as given (drift parses it: a share of the clusters, model/shard.ts). */
   shard: string | undefined;
 }
 
@@ -240,16 +241,16 @@ export async function applyOptions(raw: RawFlags): Promise<ApplyOptions> {
     dryRun: raw.dryRun === true,
     planFile: str(raw.plan),
     fromWave: str(raw.fromWave),
-    shard: str(raw.shard),
+    shard: undefined,
     recover: raw.recover === true,
     lockTimeoutMs: durationOf('lock-timeout', raw.lockTimeout),
     logFile: str(raw.log),
   };
-  const check = await import('./check-inputs.ts');
+  const [check, { parseShard }] = await Promise.all([import('./check-inputs.ts'), import('../model/shard.ts')]);
   checkOutputFolder('junit', o.junit);
   check.checkPlanFile(o.planFile);
   await check.checkValueFlags(o.valueFlags, o.helmBin, verboseLog(o));
-  return o;
+  return { ...o, shard: parseShard(str(raw.shard), o.wave) }; // a bad --shard: exit 4, after the other flags, before the repository is read
 }
 
 /** A URL as a message may show it: no user information (it may hold a password), no more than 100 characters. */

@@ -7,23 +7,24 @@ import { writeFileSync } from 'node:fs';
 import { planCommandOutcome } from '../plan/assemble.ts';
 import { planRepo } from '../plan/plan-repo.ts';
 import { planForDisplay, renderPlanText } from '../report/plan-text.ts';
-import { lockScope, runsInProgress } from '../run/run-lock.ts';
+import { runsInProgress } from '../run/run-lock.ts';
 import { trafficOfPlan } from '../traffic/plan.ts';
 import { withLiveWeights } from '../traffic/read.ts';
-import { checkWaveFlag, withContext } from './context.ts';
+import { withContext } from '../context/command-context.ts';
+import { checkWaveFlag, contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note, shownText } from './io.ts';
 import { cacheFlags, renderConcurrency } from './options.ts';
 import type { PlanOptions } from './options.ts';
 
 export async function run(o: PlanOptions): Promise<CommandResult> {
-  return withContext(o, async (ctx) => {
+  return withContext(contextRequest(o), async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...cacheFlags(o), ...(ctx.log ? { log: ctx.log } : {}) };
     const { plan } = await planRepo(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients, client: ctx.client });
     // plan takes no run lock; it says when a run of this repository is in progress (its changes are not final)
-    for (const line of await runsInProgress(ctx.repo.config.repoName, lockScope(ctx.repo.config, { cluster: o.selector.cluster, wave }), ctx.client)) note(`note: ${line}`);
+    for (const line of await runsInProgress(ctx.repo.config.repoName, ctx.scope.clusters, ctx.client)) note(`note: ${line}`);
     // --out: no values, no manifests (they carry secrets): `apply --plan` re-plans and
     // compares each unit's digests (chart, values, manifest, deployed revision)
     // the weight moves of the canary tracks the plan changes: their own lines, and in the saved plan (apply --plan checks them)

@@ -10,7 +10,8 @@ import { describeOutcome } from '../report/run-text.ts';
 import { RunFold, runView } from '../report/run-view.ts';
 import type { RunEvent } from '../run/events.ts';
 import { rollbackRepo } from '../run/rollback.ts';
-import { checkWaveFlag, withContext } from './context.ts';
+import { withContext } from '../context/command-context.ts';
+import { checkWaveFlag, contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import { runConcurrency } from './options.ts';
@@ -31,7 +32,7 @@ function lines(): (e: RunEvent) => void {
 const EXIT: Record<string, Outcome> = { succeeded: 'success', 'lock-refused': 'refused', interrupted: 'sigterm', 'gate-failed': 'failed', 'helm-failed': 'failed', unfinished: 'failed' };
 
 export async function run(o: RollbackOptions): Promise<CommandResult> {
-  return withContext(o, async (ctx) => {
+  return withContext(contextRequest(o), async (ctx) => {
     const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
     const { waves } = assignWaves(ctx.repo.config, expandUnits(ctx.repo));
     const selected = waves.filter((w) => wave === undefined || w.name === wave).map((w) => ({ name: w.name, units: w.steps.flat().filter((u) => matchesUnit(u, o.selector)) }));

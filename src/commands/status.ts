@@ -16,8 +16,9 @@ import { expandUnits } from '../model/units.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { formatStatusTable } from '../report/status-table.ts';
 import type { StatusRow } from '../report/status-table.ts';
-import type { CommandContext } from './context.ts';
-import { withContext } from './context.ts';
+import type { CommandContext } from '../context/command-context.ts';
+import { withContext } from '../context/command-context.ts';
+import { contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import type { StatusOptions } from './options.ts';
 
@@ -46,7 +47,7 @@ async function rows(ctx: CommandContext, units: UnitSpec[]): Promise<StatusRow[]
 }
 
 export async function run(o: StatusOptions): Promise<CommandResult> {
-  return withContext(o, async (ctx) => {
+  return withContext(contextRequest(o), async (ctx) => {
     const table = await rows(ctx, expandUnits(ctx.repo).filter((u) => matchesUnit(u, o.selector)));
     return { outcome: 'success', output: o.output === 'json' ? `${JSON.stringify(table, null, 2)}\n` : formatStatusTable(table) };
   });

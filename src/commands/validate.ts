@@ -21,7 +21,7 @@ import type { ValidateOptions } from './options.ts';
 
 /** --online: every context must exist in the kubeconfig. */
 async function contextProblems(repo: DeployRepo, flag: string | undefined): Promise<Diagnostic[]> {
-  const [{ resolveKubeconfig }, { kubeconfigContexts }] = await Promise.all([import('./context.ts'), import('../kube/kubeconfig.ts')]);
+  const { kubeconfigContexts, resolveKubeconfig } = await import('../kube/kubeconfig.ts');
   const kubeconfig = resolveKubeconfig(flag, repo.config);
   const { contexts, missingFiles } = kubeconfigContexts(kubeconfig);
   const problems: Diagnostic[] = missingFiles.map((f) => ({ file: repo.config.file, line: 1, col: 1, message: `kubeconfig not found: ${f}` }));
@@ -34,8 +34,8 @@ async function contextProblems(repo: DeployRepo, flag: string | undefined): Prom
 /** --online with house rules: the repository planned (every object judged, unchanged units too); deny violations, refusals and render errors refuse. Returns the warnings. */
 async function checkRendered(o: ValidateOptions, repo: DeployRepo): Promise<string[]> {
   if (!(repo.config.policies ?? []).length) return [];
-  const [{ withContext }, { planRepo }, { planUnits }] = await Promise.all([import('./context.ts'), import('../plan/plan-repo.ts'), import('../plan/assemble.ts')]);
-  const { plan, warnings } = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) =>
+  const [{ withContext }, { contextRequest }, { planRepo }, { planUnits }] = await Promise.all([import('../context/command-context.ts'), import('./context.ts'), import('../plan/plan-repo.ts'), import('../plan/assemble.ts')]);
+  const { plan, warnings } = await withContext(contextRequest({ ...o, selector: {}, concurrency: undefined }), (ctx) =>
     planRepo(repo, { kubeconfig: ctx.kubeconfig, liveDrift: false, judgeUnchanged: true, ...(ctx.log ? { log: ctx.log } : {}) }, { helm: ctx.helm, clients: ctx.clients, client: ctx.client }),
   );
   const lines = planUnits(plan).flatMap((u) => (u.kind === 'failed' ? u.error.split('\n').map((l) => `  ${unitId(u)}: ${l}`) : []));
@@ -56,8 +56,8 @@ function emptyWarnings(o: ValidateOptions, repo: DeployRepo, units: number): str
 /** --online with traffic: every gateway-api release's HTTPRoute exists with backendRefs for its tracks, each rule adding up to 100. */
 async function checkTraffic(o: ValidateOptions, repo: DeployRepo): Promise<void> {
   if (!repo.releases.some((r) => r.traffic?.router.kind === 'gateway-api')) return;
-  const [{ withContext }, { onlineTrafficProblems }] = await Promise.all([import('./context.ts'), import('../traffic/online.ts')]);
-  const problems = await withContext({ ...o, selector: {}, concurrency: undefined }, (ctx) => onlineTrafficProblems(repo, ctx.client));
+  const [{ withContext }, { contextRequest }, { onlineTrafficProblems }] = await Promise.all([import('../context/command-context.ts'), import('./context.ts'), import('../traffic/online.ts')]);
+  const problems = await withContext(contextRequest({ ...o, selector: {}, concurrency: undefined }), (ctx) => onlineTrafficProblems(repo, ctx.client));
   if (problems.length) throw new ConfigError(problems);
 }
 

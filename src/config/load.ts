@@ -103,8 +103,11 @@ export function loadDeployRepo(opts: LoadOptions): LoadResult {
 
   if (!config) return { repo: undefined, diagnostics };
   const repo: DeployRepo = { config, releases };
-  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policyExceptionDiagnostics(config.policies ?? [], releases), ...trafficDiagnostics(repo, files));
-  diagnostics.push(...secretRefDiagnostics(repo, { root, boundary, limits, shown, files }));
+  // the checks of one file's kind first, the cross-file checks (which ask the model) last; pushed in their old order
+  const policies = policyExceptionDiagnostics(config.policies ?? [], releases);
+  const traffic = trafficDiagnostics(repo, files);
+  const secretRefs = secretRefDiagnostics(repo, { root, boundary, limits, shown, files });
+  diagnostics.push(...crossFileDiagnostics(repo, files, { boundary, limits, shown }), ...policies, ...traffic, ...secretRefs);
   return { repo, diagnostics: sortDiagnostics(diagnostics) };
 }
 

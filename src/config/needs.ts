@@ -5,7 +5,6 @@
 import { unitId } from '../model/identity.ts';
 import { neededUnit } from '../model/needs.ts';
 import type { DeployRepo, NeedSpec, ReleaseSpec, SourcePos } from '../model/spec.ts';
-import { expandUnits } from '../model/units.ts';
 import type { UnitSpec } from '../model/units.ts';
 import { assignWaves } from '../model/waves.ts';
 
@@ -53,49 +52,43 @@ function cycleChecks(graph: Map<string, { need: NeedSpec; target: ReleaseSpec }[
   for (const name of [...graph.keys()].sort()) if (!state.has(name)) visit(name);
 }
 
-/** Problems of one (release, need), with the clusters where each occurs: one message per kind. */
-type Problems = Map<string, { pos: SourcePos; clusters: string[] }>;
-
-function note(problems: Problems, pos: SourcePos, message: string, cluster: string): void {
-  const p = problems.get(message) ?? { pos, clusters: [] };
-  if (!p.clusters.includes(cluster)) p.clusters.push(cluster);
-  problems.set(message, p);
-}
-
-/** Where a release is made, the release it needs is made too (same track rule), enabled, not in a later wave. */
-function placementChecks(repo: DeployRepo, graph: Map<string, { need: NeedSpec; target: ReleaseSpec }[]>, at: At): void {
-  const units = expandUnits(repo);
+/** Where a release is made, the release it needs is made too (same track rule), enabled, not in a later wave: one message per kind of problem of each need, naming every cluster where it occurs. */
+function placementChecks(repo: DeployRepo, units: readonly UnitSpec[], graph: Map<string, { need: NeedSpec; target: ReleaseSpec }[]>, at: At): void {
   const waveOf = new Map<string, { index: number; name: string }>();
-  for (const w of assignWaves(repo.config, units).waves) for (const u of w.steps.flat()) waveOf.set(unitId(u), { index: w.index, name: w.name });
+  for (const w of assignWaves(repo.config, [...units]).waves) for (const u of w.steps.flat()) waveOf.set(unitId(u), { index: w.index, name: w.name });
   const byCluster = new Map<string, UnitSpec[]>();
   for (const u of units) byCluster.set(u.cluster, [...(byCluster.get(u.cluster) ?? []), u]);
-  const problems: Problems = new Map();
+  const found: { pos: SourcePos; message: string; cluster: string }[] = [];
   for (const u of units) {
     if (!u.enabled) continue;
     for (const { need, target } of graph.get(u.release) ?? []) {
       const v = neededUnit(u, need, byCluster.get(u.cluster) ?? []);
       const track = u.track ?? u.waveTrack;
-      if (!v) {
-        const made = (byCluster.get(u.cluster) ?? []).some((c) => c.release === target.name);
-        const why = made && target.tracks ? `has no track "${track}"` : 'is not made';
-        note(problems, need.pos, `needs: release "${target.name}" ${why} on cluster(s) {clusters} where "${u.release}" is`, u.cluster);
-      } else if (!v.enabled) {
-        note(problems, need.pos, `needs: release "${target.name}" is disabled (enabled: false) on cluster(s) {clusters} where "${u.release}" is enabled`, u.cluster);
-      } else {
-        const mine = waveOf.get(unitId(u));
-        const theirs = waveOf.get(unitId(v));
-        if (mine && theirs && theirs.index > mine.index) {
-          note(problems, need.pos, `needs: "${v.helmName}" rolls out in wave "${theirs.name}", after "${u.helmName}" (wave "${mine.name}") on cluster(s) {clusters}; give "${target.name}" the track of the earlier wave (track: ${track ?? 'NAME'}) or drop the need`, u.cluster);
-        }
-      }
+      const mine = waveOf.get(unitId(u));
+      const theirs = v && waveOf.get(unitId(v));
+      const made = (byCluster.get(u.cluster) ?? []).some((c) => c.release === target.name);
+      const message = !v
+        ? `needs: release "${target.name}" ${made && target.tracks ? `has no track "${track}"` : 'is not made'} on cluster(s) {clusters} where "${u.release}" is`
+        : !v.enabled
+          ? `needs: release "${target.name}" is disabled (enabled: false) on cluster(s) {clusters} where "${u.release}" is enabled`
+          : mine && theirs && theirs.index > mine.index
+            ? `needs: "${v.helmName}" rolls out in wave "${theirs.name}", after "${u.helmName}" (wave "${mine.name}") on cluster(s) {clusters}; give "${target.name}" the track of the earlier wave (track: ${track ?? 'NAME'}) or drop the need`
+            : undefined;
+      if (message) found.push({ pos: need.pos, message, cluster: u.cluster });
     }
+  }
+  // one message per kind, at its first need, with every cluster where it occurs (in the order met)
+  const problems = new Map<string, { pos: SourcePos; clusters: string[] }>();
+  for (const f of found) {
+    const p = problems.get(f.message) ?? problems.set(f.message, { pos: f.pos, clusters: [] }).get(f.message)!;
+    if (!p.clusters.includes(f.cluster)) p.clusters.push(f.cluster);
   }
   for (const [message, p] of problems) at(p.pos, message.replace('{clusters}', p.clusters.join(', ')));
 }
 
-/** Every problem of every `needs:` entry, at the entry's file:line:col. */
-export function needsChecks(repo: DeployRepo, at: At, suggest: Suggest): void {
-  const graph = resolveNeeds(repo, at, suggest);
-  cycleChecks(graph, at);
-  placementChecks(repo, graph, at);
+/** Every problem of every `needs:` entry, at the entry's file:line:col, over the repository's units (expanded once, by the caller). */
+export function needsChecks(repo: DeployRepo, units: readonly UnitSpec[], report: { at: At; suggest: Suggest }): void {
+  const graph = resolveNeeds(repo, report.at, report.suggest);
+  cycleChecks(graph, report.at);
+  placementChecks(repo, units, graph, report.at);
 }

@@ -17,6 +17,7 @@ import { readValuesFile } from './values-file.ts';
 import { readYamlFile } from './yaml-file.ts';
 import { chartRefKind, ociRefProblem } from '../model/chart-ref.ts';
 import { expandUnits } from '../model/units.ts';
+import type { UnitSpec } from '../model/units.ts';
 import { effectiveWaves, waveHolds } from '../model/waves.ts';
 import type { YamlFile, YamlPath } from './yaml-file.ts';
 
@@ -257,7 +258,7 @@ function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, bound
 }
 
 /** Release names unique; no two releases make the same helm release in one cluster + namespace. */
-function uniquenessChecks(repo: DeployRepo, at: At): void {
+function uniquenessChecks(repo: DeployRepo, units: readonly UnitSpec[], at: At): void {
   const byName = new Map<string, ReleaseSpec>();
   for (const rel of repo.releases) {
     const first = byName.get(rel.name);
@@ -265,7 +266,7 @@ function uniquenessChecks(repo: DeployRepo, at: At): void {
     else byName.set(rel.name, rel);
   }
   const owners = new Map<string, ReleaseSpec>();
-  for (const u of expandUnits(repo)) {
+  for (const u of units) {
     const id = unitId(u);
     const other = owners.get(id);
     if (other && other !== u.releaseSpec && other.name !== u.releaseSpec.name) {
@@ -279,15 +280,19 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
   const parsed = new Map<string, Diagnostic[]>();
   const at: At = (pos, message) => out.push({ file: pos.file, line: pos.line, col: pos.col, message });
   const f = filesOf(repo, files);
+  // the files first, then what the model's helpers answer (config/load.ts sorts the diagnostics)
   clusterChecks(repo, f, at);
+  for (const rel of repo.releases) {
+    out.push(...valuesFileChecks(rel, repo.config.root, f, at, ctx, parsed));
+    setDepthChecks(rel, f, at, ctx.limits);
+  }
   waveChecks(repo, f, at);
   for (const rel of repo.releases) {
     releaseNameChecks(rel, repo, f, at);
-    out.push(...valuesFileChecks(rel, repo.config.root, f, at, ctx, parsed));
-    setDepthChecks(rel, f, at, ctx.limits);
     chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits);
   }
-  uniquenessChecks(repo, at);
-  needsChecks(repo, at, didYouMean);
+  const units = expandUnits(repo);
+  uniquenessChecks(repo, units, at);
+  needsChecks(repo, units, { at, suggest: didYouMean });
   return out;
 }

@@ -22,6 +22,8 @@ export interface HelmCommand {
   argv: string[]; // without the binary
   /** Piped to stdin (merged values as YAML/JSON for `-f -`); never shown. */
   input?: string;
+  /** The environment of a call that reaches a cluster: $KUBECONFIG, its target's kubeconfig (see target()). */
+  env?: { KUBECONFIG: string };
 }
 
 
@@ -132,9 +134,14 @@ export function valueArgs(values: Values): { argv: string[]; input: string } {
   return { argv, input: JSON.stringify(values) };
 }
 
-/** A KUBECONFIG-style list of files is no --kubeconfig (helm takes one file there): helm then reads it from $KUBECONFIG, as kubectl merges it. */
+/** A KUBECONFIG-style list of files is no --kubeconfig (helm takes one file there): helm then reads it from $KUBECONFIG (targetEnv), as kubectl merges it. */
 function target(t: KubeTarget): string[] {
   return t.kubeconfig.includes(delimiter) ? ['--kube-context', t.context] : ['--kube-context', t.context, '--kubeconfig', t.kubeconfig];
+}
+
+/** The environment of a call with a target: its kubeconfig as $KUBECONFIG (a list is merged by helm as kubectl merges it). */
+function targetEnv(t: KubeTarget): { env: { KUBECONFIG: string } } {
+  return { env: { KUBECONFIG: t.kubeconfig } };
 }
 
 function timeout(ms: number | undefined): string[] {
@@ -174,7 +181,7 @@ export function templateCommand(major: HelmMajor, a: TemplateArgs): HelmCommand 
     if (a.apiVersions?.length) argv.push('--api-versions', a.apiVersions.join(','));
   }
   if (a.isUpgrade) argv.push('--is-upgrade');
-  return { argv, input: values.input };
+  return { argv, input: values.input, ...(a.server ? targetEnv(a.server) : {}) };
 }
 
 /** A render whose crds/ CRDs come from a client-only render of the same chart and values (see templateCommand). */
@@ -194,7 +201,7 @@ export function upgradeInstallCommand(major: HelmMajor, a: UpgradeArgs): HelmCom
   if (major === 4 && a.serverSide) argv.push(`--server-side=${a.serverSide}`);
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
   if (a.disableOpenApiValidation) argv.push('--disable-openapi-validation');
-  return { argv, input: values.input };
+  return { argv, input: values.input, ...targetEnv(a) };
 }
 
 export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand {
@@ -203,17 +210,17 @@ export function rollbackCommand(major: HelmMajor, a: RollbackArgs): HelmCommand 
   argv.push('--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs));
   if (a.dryRun) argv.push('--dry-run');
   if (major === 4 && a.forceConflicts) argv.push('--force-conflicts');
-  return { argv };
+  return { argv, ...targetEnv(a) };
 }
 
 export function uninstallCommand(major: HelmMajor, a: UninstallArgs): HelmCommand {
   const argv = ['uninstall', a.releaseName, '--namespace', a.namespace, ...target(a), ...wait(major, a.wait), ...timeout(a.timeoutMs)];
   if (a.dryRun) argv.push('--dry-run');
-  return { argv };
+  return { argv, ...targetEnv(a) };
 }
 
 export function historyCommand(_major: HelmMajor, a: ReleaseArgs, max = 20): HelmCommand {
-  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'] };
+  return { argv: ['history', a.releaseName, '--namespace', a.namespace, ...target(a), '--max', String(max), '-o', 'json'], ...targetEnv(a) };
 }
 
 /** Each value flag in the order helm applies them (pkg/cli/values MergeValues): -f files, then --set-json, --set, --set-string, --set-file, --set-literal. */

@@ -1,7 +1,9 @@
 // The Helm interface: one method per verb. `createHelm` runs the real binary
 // with execa; a failed call becomes a ToolError showing argv (secrets hidden),
 // exit status and stderr, passed through the redactor (helm may quote a value
-// it was given). The binary's version is checked once per instance.
+// it was given). The binary's version is checked once per instance. An
+// instance knows only its binary: a call that reaches a cluster carries the
+// cluster's context and kubeconfig in its own command (argv.ts target).
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +83,6 @@ export interface HelmOptions {
   bin: string;
   /** Called with every command line before it runs (for --verbose). */
   log?: (line: string) => void;
-  env?: Record<string, string>;
 }
 
 const MIN_HELM3_MINOR = 17;
@@ -114,7 +115,7 @@ export function createHelm(opts: HelmOptions): Helm {
     let r;
     try {
       // detached: a Ctrl-C on the terminal reaches helm-cascade only, which lets in-flight helm calls finish (a killed helm leaves pending-*)
-      r = await execa(bin, cmd.argv, { input: cmd.input ?? '', reject: false, stripFinalNewline: false, env: opts.env, maxBuffer: 512 * 1024 * 1024, detached: true });
+      r = await execa(bin, cmd.argv, { input: cmd.input ?? '', reject: false, stripFinalNewline: false, ...(cmd.env ? { env: cmd.env } : {}), maxBuffer: 512 * 1024 * 1024, detached: true });
     } catch (err) {
       throw new ToolError(shown(`${formatArgv(bin, cmd.argv)}\n  could not run: ${(err as Error).message}`), undefined, '');
     }

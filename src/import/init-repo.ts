@@ -13,6 +13,17 @@ export interface InitCluster {
   provider: string;
 }
 
+/** The start of each object of the example chart: its kind, named after the release, with the chart's labels, up to its spec. */
+const objectHead = (apiVersion: string, kind: string): string => `apiVersion: ${apiVersion}
+kind: ${kind}
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    app.kubernetes.io/name: hello
+    app.kubernetes.io/instance: {{ .Release.Name }}
+spec:
+`;
+
 const CHART = {
   'charts/hello/Chart.yaml': `apiVersion: v2
 name: hello
@@ -32,15 +43,7 @@ resources:
   requests: { cpu: 10m, memory: 16Mi }
   limits: { cpu: 100m, memory: 64Mi }
 `,
-  'charts/hello/templates/deployment.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}
-  labels:
-    app.kubernetes.io/name: hello
-    app.kubernetes.io/instance: {{ .Release.Name }}
-spec:
-  replicas: {{ .Values.replicaCount }}
+  'charts/hello/templates/deployment.yaml': `${objectHead('apps/v1', 'Deployment')}  replicas: {{ .Values.replicaCount }}
   selector:
     matchLabels:
       app.kubernetes.io/instance: {{ .Release.Name }}
@@ -63,15 +66,7 @@ spec:
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
 `,
-  'charts/hello/templates/service.yaml': `apiVersion: v1
-kind: Service
-metadata:
-  name: {{ .Release.Name }}
-  labels:
-    app.kubernetes.io/name: hello
-    app.kubernetes.io/instance: {{ .Release.Name }}
-spec:
-  selector:
+  'charts/hello/templates/service.yaml': `${objectHead('v1', 'Service')}  selector:
     app.kubernetes.io/instance: {{ .Release.Name }}
   ports:
     - name: http

@@ -12,9 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { UsageError } from '../errors.ts';
 import { IN_CLUSTER_CONTEXT } from '../model/identity.ts';
-import type { ClusterSpec } from '../model/spec.ts';
 
 const DEFAULT_SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -59,21 +57,4 @@ export function inClusterKubeconfig(): string | undefined {
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   written = file;
   return file;
-}
-
-/** Names of the clusters reached in-cluster: `inCluster: true` ones, and the one HELM_CASCADE_IN_CLUSTER names. */
-export function inClusterNames(clusters: readonly Pick<ClusterSpec, 'name' | 'context'>[], env: NodeJS.ProcessEnv = process.env): Set<string> {
-  const names = new Set(clusters.filter((c) => c.context === IN_CLUSTER_CONTEXT).map((c) => c.name));
-  const named = env.HELM_CASCADE_IN_CLUSTER?.trim();
-  if (named) {
-    if (!clusters.some((c) => c.name === named)) throw new UsageError(`HELM_CASCADE_IN_CLUSTER=${named}: no such cluster in clusters.yaml (clusters: ${clusters.map((c) => c.name).join(', ')})`);
-    names.add(named);
-  }
-  return names;
-}
-
-/** The clusters with those reached in-cluster pointed at IN_CLUSTER_CONTEXT (the others unchanged). */
-export function withInClusterContexts<C extends Pick<ClusterSpec, 'name' | 'context'>>(clusters: readonly C[], env: NodeJS.ProcessEnv = process.env): C[] {
-  const names = inClusterNames(clusters, env);
-  return clusters.map((c) => (names.has(c.name) && c.context !== IN_CLUSTER_CONTEXT ? { ...c, context: IN_CLUSTER_CONTEXT } : c));
 }

@@ -6,13 +6,16 @@
 // tokenFile, an exec command holding a `/`) resolve from that file's folder.
 // `contextAccess` turns one context into what the transport needs: the server,
 // the TLS settings and the user's credentials (auth.ts applies them).
+// `resolveKubeconfig` says which kubeconfig a run reads, in kubectl's order.
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PreflightError } from '../errors.ts';
 import { IN_CLUSTER_CONTEXT } from '../model/identity.ts';
+import type { ClustersFileSpec } from '../model/spec.ts';
 import { redactor } from '../redact.ts';
-import { inClusterUnavailable } from './in-cluster.ts';
+import { inClusterKubeconfig, inClusterUnavailable } from './in-cluster.ts';
 
 /** kubeconfig `exec:` (client.authentication.k8s.io ExecConfig). */
 interface ExecConfig {
@@ -210,4 +213,23 @@ export function contextAccess(k: Kubeconfig, context: string, where: string): Co
   }
   const user = k.users.get(ctx.user);
   return { context, server, cluster, userName: user?.name ?? ctx.user, user: user?.value ?? {}, namespace: ctx.namespace };
+}
+
+/**
+ * The kubeconfig of a run, as kubectl's users expect it: --kubeconfig, then
+ * $KUBECONFIG (a list of files joined by `:` is kept as such and merged as
+ * kubectl merges it), then clusters.yaml `kubeconfig:` (relative to the
+ * repository), then ~/.kube/config. When a cluster is reached in-cluster (the
+ * pod's service account), the in-cluster kubeconfig is put first.
+ */
+export function resolveKubeconfig(flag: string | undefined, config: Pick<ClustersFileSpec, 'kubeconfig' | 'root' | 'clusters'>, env: NodeJS.ProcessEnv = process.env): string {
+  const expand = (p: string) => (p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : p);
+  const user = (() => {
+    if (flag) return resolve(expand(flag));
+    if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean).map((p) => resolve(expand(p))).join(delimiter);
+    if (config.kubeconfig) return config.kubeconfig.split(delimiter).filter(Boolean).map((p) => (isAbsolute(expand(p)) ? expand(p) : resolve(config.root, p))).join(delimiter);
+    return resolve(homedir(), '.kube', 'config');
+  })();
+  const inCluster = config.clusters.some((c) => c.context === IN_CLUSTER_CONTEXT) ? inClusterKubeconfig() : undefined;
+  return inCluster ? `${inCluster}${delimiter}${user}` : user;
 }

@@ -212,7 +212,7 @@ export async function makePlan(repo: DeployRepo, opts: MakePlanOptions, deps: Pl
 
 /**
  * With --prune a selector may name a release the repository no longer lists
- * (commands/selection.ts leaves name=, track= and namespace= to this): one
+ * (model/selection.ts leaves name=, track= and namespace= to this): one
  * that matches neither a listed unit nor a deployed orphan is bad input.
  */
 function checkPruneSelection(selector: UnitSelector, all: UnitSpec[], plan: Plan): void {

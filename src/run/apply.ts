@@ -1,5 +1,6 @@
-// apply, end to end, in the order it happens: the clusters it may touch (its
-// --wave, its --shard), helm's version, the run lock on each of them
+// apply, end to end, in the order it happens (the clusters it may touch, its
+// --wave and --shard, come with its context: model/selection.ts): the
+// kubeconfig's contexts, helm's version, the run lock on each of them
 // (run-lock.ts), the plan (made once, checked by the house rules and the API
 // servers, cut once to this run's share), preflight (stuck releases, a saved
 // plan that moved), approval, then the run: its plan of steps (steps.ts)
@@ -13,8 +14,9 @@ import type { Helm } from '../helm/helm.ts';
 import type { KubeClient, KubeClients } from '../kube/client.ts';
 import { checkContexts } from '../kube/kubeconfig.ts';
 import { unitId } from '../model/identity.ts';
-import type { ClusterSpec, DeployRepo } from '../model/spec.ts';
-import { effectiveWaves } from '../model/waves.ts';
+import type { SelectionScope } from '../model/selection.ts';
+import type { Shard } from '../model/shard.ts';
+import type { DeployRepo } from '../model/spec.ts';
 import { planUnits } from '../plan/assemble.ts';
 import type { MakePlanOptions } from '../plan/make-plan.ts';
 import { planRepo } from '../plan/plan-repo.ts';
@@ -24,10 +26,9 @@ import type { RunEvent } from './events.ts';
 import { lockHolder, newRunId } from './identity.ts';
 import { defaultLogFile, openRunLog } from './log.ts';
 import { checkSavedPlan, recover, stuckError, stuckUnits } from './preflight.ts';
-import { lockScope, runsInProgress, underRunLock } from './run-lock.ts';
+import { runsInProgress, underRunLock } from './run-lock.ts';
 import { applyRunners } from './runners.ts';
-import { cutPlan, shardOfWave } from './shard.ts';
-import type { Shard } from './shard.ts';
+import { cutPlan } from './shard.ts';
 import { planSteps } from './steps.ts';
 import { trafficOfPlan } from '../traffic/plan.ts';
 import { checkSavedTraffic } from './traffic-plan-file.ts';
@@ -39,7 +40,7 @@ export interface ApplyRequest {
   /** --plan FILE: the reviewed plan to apply exactly. */
   planFile: string | undefined;
   fromWave: string | undefined;
-  /** --shard i/n of the one wave selected (run/shard.ts). */
+  /** --shard i/n of the one wave selected (model/shard.ts). */
   shard: Shard | undefined;
   recover: boolean;
   /** Consent given (--yes, or CI set). */
@@ -67,6 +68,8 @@ export interface ApplyIo {
 
 export interface ApplyContext {
   repo: DeployRepo;
+  /** What the run may touch, from the repository alone (model/selection.ts): the clusters it locks, its --shard's clusters. */
+  scope: SelectionScope;
   kubeconfig: string;
   helm: Helm;
   clients: KubeClients;
@@ -75,28 +78,6 @@ export interface ApplyContext {
 }
 
 export type ApplyRun = { kind: 'cancelled' } | { kind: 'ran'; plan: Plan; events: RunEvent[]; logFile: string };
-
-/** What this run may touch: the clusters it locks, and its share of the wave (--shard), computed once from the repository alone. */
-interface RunScope {
-  lock: ClusterSpec[];
-  shard: Set<string> | undefined;
-}
-
-/** --wave and --from-wave name waves of the repository (exit 4 before any cluster is called). */
-function checkWaves(repo: DeployRepo, req: ApplyRequest): void {
-  const names = effectiveWaves(repo.config).map((w) => w.name);
-  for (const [flag, value] of [['wave', req.plan.wave], ['from-wave', req.fromWave]] as const) {
-    if (value !== undefined && !names.includes(value)) throw new UsageError(`--${flag} "${value}": no such wave (waves: ${names.join(', ')})`);
-  }
-}
-
-function runScope(repo: DeployRepo, req: ApplyRequest): RunScope {
-  checkWaves(repo, req);
-  // a shard locks only its own clusters: the shards of one wave run side by side
-  const reach = lockScope(repo.config, { cluster: req.plan.selector?.cluster, wave: req.plan.wave });
-  const shard = req.shard && shardOfWave(repo, { wave: req.plan.wave, selector: req.plan.selector ?? {}, shard: req.shard });
-  return { lock: reach.filter((c) => !shard || shard.has(c.name)), shard };
-}
 
 /** Refuses (exit 4, nothing changed) when a unit failed to render, has objects its API server refuses or breaks a house rule. */
 function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
@@ -113,7 +94,8 @@ function refuseBrokenUnits(plan: Plan, io: ApplyIo): void {
  * back), cut once to --shard and --from-wave, judged by the house rules,
  * validated by the API servers; refused if broken or moved since --plan.
  */
-async function planToApply(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, scope: RunScope): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
+async function planToApply(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<{ plan: Plan; validated: ReadonlySet<string> }> {
+  const { scope } = ctx;
   const shape = async (made: Plan, replan: () => Promise<Plan>): Promise<Plan> => {
     const stuck = stuckUnits(made);
     if (stuck.length && (!req.recover || req.dryRun)) throw stuckError(stuck);
@@ -147,8 +129,8 @@ async function approved(plan: Plan, req: ApplyRequest, io: ApplyIo): Promise<boo
 }
 
 /** The run proper, under the run lock (or with none, for --dry-run): plan, consent, then the steps driven to the end on the run log. */
-async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, run: { id: string; scope: RunScope; interrupts: AbortSignal }): Promise<ApplyRun> {
-  const { plan, validated } = await planToApply(ctx, req, io, run.scope);
+async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, run: { id: string; interrupts: AbortSignal }): Promise<ApplyRun> {
+  const { plan, validated } = await planToApply(ctx, req, io);
   const traffic = trafficOfPlan(plan, ctx.repo.releases);
   if (req.planFile !== undefined) checkSavedTraffic(req.planFile, traffic, plan);
   if (!(await approved(plan, req, io))) return { kind: 'cancelled' };
@@ -156,7 +138,7 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
   const steps = planSteps(plan, { dryRun: req.dryRun, onFailure: config.onFailure, concurrency: req.concurrency, lockWaitMs: req.lockTimeoutMs, validated, traffic });
   const file = req.logFile ?? defaultLogFile(config.root, run.id);
   const holder = lockHolder();
-  const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(run.scope.shard ?? [])].sort() } : {}), plan: steps };
+  const header = { command: 'apply' as const, repo: config.repoName, holder, ...(req.plan.wave !== undefined ? { wave: req.plan.wave } : {}), ...(req.shard ? { shard: req.shard, clusters: [...(ctx.scope.shard ?? [])].sort() } : {}), plan: steps };
   const opened = openRunLog(file, run.id, header, io.watch);
   io.say(`run log: ${file}`);
   // one watching reader per cluster, shared by every gate there; its watches stop with the run
@@ -175,14 +157,14 @@ async function applyPlanned(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo, r
 
 export async function applyRepo(ctx: ApplyContext, req: ApplyRequest, io: ApplyIo): Promise<ApplyRun> {
   const id = newRunId();
-  const scope = runScope(ctx.repo, req);
-  checkContexts(scope.lock, ctx.kubeconfig);
+  const lock = ctx.scope.clusters;
+  checkContexts(lock, ctx.kubeconfig);
   await ctx.helm.version(); // a missing or too old helm is bad input (exit 4): said before any cluster is touched
   if (req.dryRun) {
     // no lock: say when another run is in progress, its changes may not be final
-    for (const line of await runsInProgress(ctx.repo.config.repoName, scope.lock, ctx.client)) io.say(`note: ${line}`);
-    return applyPlanned(ctx, req, io, { id, scope, interrupts: io.signal });
+    for (const line of await runsInProgress(ctx.repo.config.repoName, lock, ctx.client)) io.say(`note: ${line}`);
+    return applyPlanned(ctx, req, io, { id, interrupts: io.signal });
   }
-  const lock = { repo: ctx.repo.config.repoName, clusters: scope.lock, client: ctx.client, runId: id, command: 'apply' as const, holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say };
-  return underRunLock(lock, (interrupts) => applyPlanned(ctx, req, io, { id, scope, interrupts }));
+  const runLock = { repo: ctx.repo.config.repoName, clusters: lock, client: ctx.client, runId: id, command: 'apply' as const, holder: lockHolder(), timeoutMs: req.lockTimeoutMs, signal: io.signal, say: io.say };
+  return underRunLock(runLock, (interrupts) => applyPlanned(ctx, req, io, { id, interrupts }));
 }

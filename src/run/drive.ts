@@ -55,14 +55,11 @@ class Driver {
   #wake: (() => void) | undefined;
   #poked = false;
 
-  readonly plan: RunPlan;
-  readonly runners: Runners;
-  readonly log: RunLog;
+  /** What it drives: the plan of steps, one runner per kind, the log it writes. */
+  readonly #job: { plan: RunPlan; runners: Runners; log: RunLog };
 
-  constructor(plan: RunPlan, runners: Runners, log: RunLog) {
-    this.plan = plan;
-    this.runners = runners;
-    this.log = log;
+  constructor(job: { plan: RunPlan; runners: Runners; log: RunLog }) {
+    this.#job = job;
   }
 
   poke(): void {
@@ -71,13 +68,13 @@ class Driver {
   }
 
   detailsOf(stepId: string): Record<string, unknown> | undefined {
-    const end = this.log.events.findLast((e): e is Extract<RunEvent, { event: 'step-end' }> => e.event === 'step-end' && e.step === stepId && e.phase === 'do');
+    const end = this.#job.log.events.findLast((e): e is Extract<RunEvent, { event: 'step-end' }> => e.event === 'step-end' && e.step === stepId && e.phase === 'do');
     return end?.details;
   }
 
   /** Writes a recorded event; a cancel aborts its step. */
   record(e: EventBody): void {
-    this.log.append(e);
+    this.#job.log.append(e);
     if (e.event === 'step-cancel') this.#running.get(`${e.step}:do`)?.abort();
   }
 
@@ -85,26 +82,26 @@ class Driver {
     const key = `${s.step.id}:${s.phase}`;
     const abort = new AbortController();
     this.#running.set(key, abort);
-    this.log.append({ event: 'step-start', ...place(s.step, s.phase), message: s.message });
+    this.#job.log.append({ event: 'step-start', ...place(s.step, s.phase), message: s.message });
     let ended = false;
     const ctx: StepContext = {
       signal: abort.signal,
-      progress: (message) => void (ended || this.log.append({ event: 'step-progress', ...place(s.step, s.phase), message })),
+      progress: (message) => void (ended || this.#job.log.append({ event: 'step-progress', ...place(s.step, s.phase), message })),
       detailsOf: (id) => this.detailsOf(id),
     };
     void this.#run(s, ctx).then((out) => {
       ended = true;
       this.#running.delete(key);
-      const cancel = abort.signal.aborted ? this.log.events.findLast((e) => e.event === 'step-cancel' && e.step === s.step.id) : undefined;
+      const cancel = abort.signal.aborted ? this.#job.log.events.findLast((e) => e.event === 'step-cancel' && e.step === s.step.id) : undefined;
       const cancelled = out.result === 'failed' && cancel?.event === 'step-cancel';
       const reason = cancelled ? cancel.reason : out.reason;
-      this.log.append({ event: 'step-end', ...place(s.step, s.phase), result: cancelled ? 'cancelled' : out.result, ...(reason !== undefined ? { reason } : {}), ...(out.failure && !cancelled ? { failure: out.failure } : {}), ...(out.details ? { details: out.details } : {}) });
+      this.#job.log.append({ event: 'step-end', ...place(s.step, s.phase), result: cancelled ? 'cancelled' : out.result, ...(reason !== undefined ? { reason } : {}), ...(out.failure && !cancelled ? { failure: out.failure } : {}), ...(out.details ? { details: out.details } : {}) });
       this.poke();
     });
   }
 
   async #run(s: StepStart, ctx: StepContext): Promise<StepOutcome> {
-    const runner = this.runners[s.step.kind] as StepRunner | undefined;
+    const runner = this.#job.runners[s.step.kind] as StepRunner | undefined;
     const f = s.phase === 'do' ? runner?.run : runner?.undo;
     if (!runner || !f) return { result: 'failed', reason: `no runner for ${s.phase === 'undo' ? 'the undo of ' : ''}a ${s.step.kind} step` };
     try {
@@ -116,7 +113,7 @@ class Driver {
 
   async loop(): Promise<void> {
     for (;;) {
-      const d = next(this.plan, this.log.events);
+      const d = next(this.#job.plan, this.#job.log.events);
       for (const e of d.record) this.record(e);
       for (const s of d.start) this.start(s);
       if (d.record.some((e) => e.event === 'run-end')) return;
@@ -138,7 +135,7 @@ class Driver {
  * as an interrupt: nothing new starts, the wave is put back.
  */
 export async function drive(plan: RunPlan, runners: Runners, log: RunLog, interrupts: AbortSignal): Promise<void> {
-  const d = new Driver(plan, runners, log);
+  const d = new Driver({ plan, runners, log });
   const onAbort = () => {
     log.append({ event: 'interrupt', ...interruptOf(interrupts.reason) });
     d.poke();

@@ -20,9 +20,7 @@ import { InterruptedError, LockHeldError, PreflightError } from '../errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { acquireLease, COMMAND_ANNOTATION, describeHolder, leaseHeld, readLease, RUN_ANNOTATION } from '../kube/lease.ts';
 import type { LeaseHandle, LeaseOptions } from '../kube/lease.ts';
-import { matchesGlob, matchesSelector } from '../model/selectors.ts';
-import type { ClusterSpec, ClustersFileSpec } from '../model/spec.ts';
-import { effectiveWaves } from '../model/waves.ts';
+import type { ClusterSpec } from '../model/spec.ts';
 
 /** Where every run lock lives, in every cluster (created when missing). */
 export const RUN_LOCK_NAMESPACE = 'helm-cascade';
@@ -38,12 +36,6 @@ export function runLockName(repo: string): string {
   const clean = repo.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   const hash = clean === repo ? '' : `-${createHash('sha256').update(repo).digest('hex').slice(0, 8)}`;
   return `helm-cascade-run.${clean || 'repo'}${hash}`;
-}
-
-/** The clusters a run reads or changes: those the selector's cluster glob and the chosen wave can reach. */
-export function lockScope(config: ClustersFileSpec, o: { cluster?: string | undefined; wave?: string | undefined }): ClusterSpec[] {
-  const waves = effectiveWaves(config).filter((w) => o.wave === undefined || w.name === o.wave);
-  return config.clusters.filter((c) => (o.cluster === undefined || matchesGlob(c.name, o.cluster)) && (o.wave === undefined || waves.some((w) => matchesSelector(c, w.clusters))));
 }
 
 /**

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { ensureFleet, stopFleetCluster } from '../../fleet/fleet-api.ts';
 import { fleetName, readState } from '../../fleet/layout.ts';
 import { helmBin, repoRoot } from '../../fleet/tools.ts';
-import { resolveKubeconfig } from '../../src/commands/context.ts';
+import { resolveKubeconfig } from '../../src/kube/kubeconfig.ts';
 import { PreflightError } from '../../src/errors.ts';
 import { prepareGate, runGate } from '../../src/health/gate.ts';
 import { WatchReader } from '../../src/health/watcher.ts';

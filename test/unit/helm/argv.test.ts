@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crdsRenderedApart, formatArgv, int64Assignments, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand, valueArgs, valueFlagList } from '../../../src/helm/argv.ts';
+import { crdsRenderedApart, formatArgv, historyCommand, int64Assignments, redactArgv, rollbackCommand, templateCommand, uninstallCommand, upgradeInstallCommand, valueArgs, valueFlagList, versionCommand } from '../../../src/helm/argv.ts';
 import { parseHelmVersion } from '../../../src/helm/helm.ts';
 
 const up = {
@@ -75,6 +75,17 @@ describe('helm argv builders', () => {
     const t = { releaseName: 'a', namespace: 'n', cluster: 'c', context: 'x', kubeconfig: '/k' };
     assert.deepEqual(rollbackCommand(4, { ...t, revision: 3, wait: true }).argv, ['rollback', 'a', '3', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait=watcher']);
     assert.deepEqual(uninstallCommand(3, { ...t, wait: true, timeoutMs: 1500 }).argv, ['uninstall', 'a', '--namespace', 'n', '--kube-context', 'x', '--kubeconfig', '/k', '--wait', '--timeout', '2s']);
+  });
+  it('a call that reaches a cluster carries its kubeconfig as $KUBECONFIG (a list is merged by helm; a single file is --kubeconfig too); one that does not carries none', () => {
+    const list = { releaseName: 'a', namespace: 'n', cluster: 'c', context: 'x', kubeconfig: '/in-cluster:/k' };
+    assert.deepEqual(rollbackCommand(4, list).env, { KUBECONFIG: '/in-cluster:/k' });
+    assert.ok(!rollbackCommand(4, list).argv.includes('--kubeconfig'));
+    assert.deepEqual(uninstallCommand(3, { ...list, kubeconfig: '/k' }).env, { KUBECONFIG: '/k' });
+    assert.deepEqual(historyCommand(3, list).env, { KUBECONFIG: '/in-cluster:/k' });
+    assert.deepEqual(upgradeInstallCommand(4, { ...list, chart: 'c', values: {}, labels: {} }).env, { KUBECONFIG: '/in-cluster:/k' });
+    assert.deepEqual(templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: {}, server: { cluster: 'c', context: 'x', kubeconfig: '/k' } }).env, { KUBECONFIG: '/k' });
+    assert.equal(templateCommand(4, { releaseName: 'a', namespace: 'n', chart: 'c', values: {} }).env, undefined);
+    assert.equal(versionCommand().env, undefined);
   });
   it('redacts --set values and stdin values', () => {
     assert.deepEqual(redactArgv(['--set', 'a.b=pw,c=d', '--set-string=x=y', '-f', '-', '--password', 'p']), ['--set', 'a.b=(hidden),c=(hidden)', '--set-string=x=(hidden)', '-f', '(values from stdin, hidden)', '--password', '(hidden)']);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { UsageError } from '../../../src/errors.ts';
 import type { DeployRepo } from '../../../src/model/spec.ts';
-import { parseShardSpec, repoOfShard } from '../../../src/run/shard.ts';
+import { parseShardSpec, repoOfShard } from '../../../src/model/shard.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 

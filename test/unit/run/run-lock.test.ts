@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { LockHeldError, PreflightError, exitCodeOf } from '../../../src/errors.ts';
 import { describeHolder, leaseHeld } from '../../../src/kube/lease.ts';
 import type { ClustersFileSpec } from '../../../src/model/spec.ts';
-import { lockRetry, lockScope, releaseLockRetry, RUN_LOCK_NAMESPACE, RUN_LOCK_SECONDS, runLockName } from '../../../src/run/run-lock.ts';
+import { lockScope } from '../../../src/model/selection.ts';
+import { lockRetry, releaseLockRetry, RUN_LOCK_NAMESPACE, RUN_LOCK_SECONDS, runLockName } from '../../../src/run/run-lock.ts';
 
 const pos = { file: 'clusters.yaml', line: 1, col: 1 };
 const cluster = (name: string, provider: string) => ({ name, context: name, provider, region: 'eu', labels: {}, pos });

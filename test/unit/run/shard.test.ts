@@ -7,7 +7,8 @@ import { UsageError } from '../../../src/errors.ts';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import type { Plan, PlanAction, PlannedUnit } from '../../../src/plan/types.ts';
-import { cutPlan, parseShard, shardClusters } from '../../../src/run/shard.ts';
+import { parseShard, shardClusters } from '../../../src/model/shard.ts';
+import { cutPlan } from '../../../src/run/shard.ts';
 
 function unit(cluster: string, helmName: string, action: PlanAction, step = 0): PlannedUnit {
   return { kind: 'orphan', action: action === 'uninstall' ? 'uninstall' : 'unchanged', release: helmName, track: undefined, cluster, namespace: 'ns', helmName, wave: 'prod', step, reasons: [], health: DEFAULT_HEALTH, diffs: [], digest: { chart: '', values: '', manifest: '', deployedRevision: 0 } };

@@ -8,21 +8,36 @@
 // With --prune, name=, track= and namespace= may select a deployed release
 // the repository no longer lists; those are checked once the plan has read
 // the clusters (plan/make-plan.ts checkPruneSelection).
+//
+// A selection that passes has a scope, computed here once from the
+// repository alone: the clusters it may read or change (its run lock) and,
+// with --shard, its share of the wave.
 import { UsageError } from '../errors.ts';
-import { matchesUnit, nearestNames, selectorMisses, selectorText, shortText } from '../model/selectors.ts';
-import type { SelectorKey, SelectorNames, UnitSelector } from '../model/selectors.ts';
-import type { DeployRepo } from '../model/spec.ts';
-import { expandUnits } from '../model/units.ts';
-import type { UnitSpec } from '../model/units.ts';
-import { assignWaves, effectiveWaves } from '../model/waves.ts';
-import { parseShard, shardClusters } from '../run/shard.ts';
+import { matchesGlob, matchesSelector, matchesUnit, nearestNames, selectorMisses, selectorText, shortText } from './selectors.ts';
+import type { SelectorKey, SelectorNames, UnitSelector } from './selectors.ts';
+import { shardClusters, shardOfWave } from './shard.ts';
+import type { Shard } from './shard.ts';
+import type { ClusterSpec, ClustersFileSpec, DeployRepo } from './spec.ts';
+import { expandUnits } from './units.ts';
+import type { UnitSpec } from './units.ts';
+import { assignWaves, effectiveWaves } from './waves.ts';
 
-/** What a command selects with: -l, and (plan, apply, rollback) --wave, (apply) --shard, --prune. */
+/** What a command selects with: -l, and (plan, apply, rollback) --wave, (apply) --from-wave, --shard, --prune. */
 export interface Selection {
   selector: UnitSelector;
   wave?: string | undefined;
-  shard?: string | undefined;
-  prune?: boolean;
+  fromWave?: string | undefined;
+  /** apply's --shard i/n, parsed with the flags (it needs --wave). */
+  shard?: Shard | undefined;
+  prune?: boolean | undefined;
+}
+
+/** What a selection may touch, from the repository alone. */
+export interface SelectionScope {
+  /** The clusters it reads or changes (the run lock's): those its cluster glob and wave reach, cut to its shard. */
+  clusters: ClusterSpec[];
+  /** --shard: the clusters of its share of the wave. */
+  shard: Set<string> | undefined;
 }
 
 /** Every name each selector key can match: the repository's releases, tracks, clusters and namespaces. */
@@ -63,13 +78,12 @@ function waveProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string 
 
 /**
  * apply's --shard i/n: a share of the wave that holds at least one cluster.
- * drift's --shard has no --wave (a share of the whole repository, src/run/shard.ts repoOfShard):
- * its syntax is checked by drift itself, and it is not refused here.
+ * drift's --shard is a share of the whole repository (model/shard.ts
+ * repoOfShard), no selection: drift keeps it to itself.
  */
 function shardProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string | undefined {
-  if (s.wave === undefined) return undefined;
-  const shard = parseShard(s.shard, s.wave);
-  if (!shard) return undefined;
+  const shard = s.shard;
+  if (s.wave === undefined || !shard) return undefined;
   const inWave = (assignWaves(repo.config, units).waves.find((w) => w.name === s.wave)?.steps.flat() ?? []).filter((u) => matchesUnit(u, s.selector));
   if (shardClusters(inWave, shard, repo.config.clusters).size > 0) return undefined;
   const clusters = [...new Set(inWave.map((u) => u.cluster))].sort();
@@ -77,7 +91,7 @@ function shardProblem(repo: DeployRepo, units: UnitSpec[], s: Selection): string
 }
 
 /** Refuses (exit 4) a selection that leaves nothing to do; see the top of this file. */
-export function checkSelection(repo: DeployRepo, s: Selection): void {
+function checkSelection(repo: DeployRepo, s: Selection): void {
   const wave = unknownWave(repo, s.wave);
   if (wave) throw new UsageError(wave);
   const units = expandUnits(repo);
@@ -91,4 +105,26 @@ export function checkSelection(repo: DeployRepo, s: Selection): void {
   if (!repoMatches || s.prune) return;
   const problem = waveProblem(repo, units, s) ?? shardProblem(repo, units, s);
   if (problem) throw new UsageError(problem);
+}
+
+/** --from-wave names a wave of the repository. */
+function checkFromWave(repo: DeployRepo, fromWave: string | undefined): void {
+  const names = effectiveWaves(repo.config).map((w) => w.name);
+  if (fromWave !== undefined && !names.includes(fromWave)) throw new UsageError(`--from-wave "${fromWave}": no such wave (waves: ${names.join(', ')})`);
+}
+
+/** The clusters a run reads or changes: those the selector's cluster glob and the chosen wave can reach. */
+export function lockScope(config: ClustersFileSpec, o: { cluster?: string | undefined; wave?: string | undefined }): ClusterSpec[] {
+  const waves = effectiveWaves(config).filter((w) => o.wave === undefined || w.name === o.wave);
+  return config.clusters.filter((c) => (o.cluster === undefined || matchesGlob(c.name, o.cluster)) && (o.wave === undefined || waves.some((w) => matchesSelector(c, w.clusters))));
+}
+
+/** The selection checked (exit 4 when it leaves nothing to do, before any cluster is called), and what it may touch. */
+export function selectionScope(repo: DeployRepo, s: Selection): SelectionScope {
+  checkSelection(repo, s);
+  checkFromWave(repo, s.fromWave);
+  // a shard locks only its own clusters: the shards of one wave run side by side
+  const shard = s.shard && shardOfWave(repo, { wave: s.wave, selector: s.selector, shard: s.shard });
+  const reach = lockScope(repo.config, { cluster: s.selector.cluster, wave: s.wave });
+  return { clusters: reach.filter((c) => !shard || shard.has(c.name)), shard };
 }

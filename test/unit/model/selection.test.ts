@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkSelection } from '../../../src/commands/selection.ts';
 import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
+import { selectionScope } from '../../../src/model/selection.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { matchesGlob, matchesUnit, nearestNames, parseUnitSelector, selectorMisses } from '../../../src/model/selectors.ts';
 import { expandUnits } from '../../../src/model/units.ts';
@@ -25,10 +25,10 @@ function repo() {
   return loadDeployRepoOrThrow({ clustersFile: 'clusters.yaml', cwd: dir });
 }
 
-/** The message checkSelection refuses with (undefined: accepted). */
-function refusal(s: Parameters<typeof checkSelection>[1]): string | undefined {
+/** The message selectionScope refuses with (undefined: accepted). */
+function refusal(s: Parameters<typeof selectionScope>[1]): string | undefined {
   try {
-    checkSelection(repo(), s);
+    selectionScope(repo(), s);
     return undefined;
   } catch (err) {
     assert.ok(err instanceof UsageError, String(err));
@@ -79,10 +79,27 @@ describe('nothing selected', () => {
   });
 
   it('--shard: a share of the wave with no cluster', () => {
-    assert.equal(refusal({ selector: {}, wave: 'canary', shard: '2/2' }), undefined);
-    // drift's --shard is a share of the whole repository: no --wave, and not refused
-    assert.equal(refusal({ selector: {}, shard: '2/2' }), undefined);
-    assert.equal(refusal({ selector: {}, wave: 'canary', shard: '3/3' }), "--shard 3/3 of wave canary gets no cluster: the wave's selected units are on 2 cluster(s) and failover chains (europe, paris); use fewer shards");
+    assert.equal(refusal({ selector: {}, wave: 'canary', shard: { index: 2, count: 2 } }), undefined);
+    assert.equal(refusal({ selector: {}, wave: 'canary', shard: { index: 3, count: 3 } }), "--shard 3/3 of wave canary gets no cluster: the wave's selected units are on 2 cluster(s) and failover chains (europe, paris); use fewer shards");
+  });
+
+  it('--from-wave: a wave of the repository', () => {
+    assert.equal(refusal({ selector: {}, fromWave: 'production' }), undefined);
+    assert.equal(refusal({ selector: {}, fromWave: 'prod' }), '--from-wave "prod": no such wave (waves: canary, production)');
+  });
+
+  it('the scope: the clusters the selection reaches, each shard of a wave its own share of them', () => {
+    const r = repo();
+    const names = (s: Parameters<typeof selectionScope>[1]) => selectionScope(r, s).clusters.map((c) => c.name);
+    assert.deepEqual(names({ selector: {} }), ['paris', 'europe', 'us']);
+    assert.deepEqual(names({ selector: sel('cluster=*u*') }), ['europe', 'us']);
+    assert.equal(selectionScope(r, { selector: {} }).shard, undefined);
+    const one = selectionScope(r, { selector: {}, wave: 'canary', shard: { index: 1, count: 2 } });
+    const two = selectionScope(r, { selector: {}, wave: 'canary', shard: { index: 2, count: 2 } });
+    assert.deepEqual([...one.shard!, ...two.shard!].sort(), ['europe', 'paris']);
+    assert.equal(one.shard!.size, 1);
+    assert.deepEqual(one.clusters.map((c) => c.name), [...one.shard!]);
+    assert.deepEqual(two.clusters.map((c) => c.name), [...two.shard!]);
   });
 
   it('a selection that matches: accepted, whatever the plan then finds to do', () => {
