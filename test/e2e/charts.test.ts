@@ -58,8 +58,11 @@ function repoFor(major: HelmMajor, registry: Registry): string {
   return dir;
 }
 
+// The two majors run side by side (each on a fleet and a registry of its own: nothing is shared);
+// within a major the checks run in order.
+describe('real public charts', { concurrency: true }, () => {
 for (const major of helmMajors()) {
-  describe(`real public charts on the fleet (helm ${major})`, { timeout: 3_000_000 }, () => {
+  describe(`real public charts on the fleet (helm ${major})`, { timeout: 3_000_000, concurrency: false }, () => {
     let kubeconfig = '';
     let registry: Registry;
     let dir = '';
@@ -170,3 +173,4 @@ for (const major of helmMajors()) {
     }
   });
 }
+});
