@@ -5,7 +5,7 @@
 // and compares it with the next plan's. Pure.
 import { typedJson } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
-import { secretSafeDigest } from '../secrets/digest.ts';
+import { digestForms, secretSafeDigest } from '../secrets/digest.ts';
 
 /** Bumped whenever helm-cascade changes what it gives helm for the same repository (flags, values it adds). */
 const RENDER_VERSION = 2;
@@ -31,9 +31,24 @@ function apiAnswers(i: RenderInputs): string[] {
 }
 
 /** 40 hex digits (160 bits of sha256): fits a label value (at most 63 characters). */
-export function inputDigest(i: RenderInputs): string {
+function inputText(i: RenderInputs): string {
   const doc = { v: RENDER_VERSION, chart: i.chart, values: i.values, name: i.releaseName, namespace: i.namespace, kube: i.kubeVersion ?? '', apis: apiAnswers(i), helm: i.helmMajor };
-  // typedJson: an int64 and a float64 of one value render differently (20240101 vs 2.0240101e+07);
+  // typedJson: an int64 and a float64 of one value render differently (20240101 vs 2.0240101e+07)
+  return typedJson(doc);
+}
+
+export function inputDigest(i: RenderInputs): string {
   // keyed when the values hold a secret (secrets/digest.ts): the label must not let anyone test guesses of it
-  return secretSafeDigest(typedJson(doc)).slice(0, 40);
+  return secretSafeDigest(inputText(i)).slice(0, 40);
+}
+
+/**
+ * Every digest a deployed revision made from these same inputs may carry: the
+ * plain and the keyed form. A revision labelled before its values were known
+ * as secrets (a first install: they become known when rendered into a Secret)
+ * carries the plain one, while a later run, which read them from the deployed
+ * Secret, computes the keyed one; both mean "these inputs".
+ */
+export function inputDigestForms(i: RenderInputs): string[] {
+  return digestForms(inputText(i)).map((d) => d.slice(0, 40));
 }

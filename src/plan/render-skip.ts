@@ -18,6 +18,8 @@ export interface DeployedInputs {
 export interface SkipQuestion {
   /** The unit's input digest, computed from the repository and the cluster. */
   inputs: string;
+  /** Every form of that digest a revision made from the same inputs may carry (plan/inputs.ts inputDigestForms); default: `inputs` only. */
+  sameInputs?: readonly string[];
   deployed: DeployedInputs | undefined;
   /** The chart's templates call lookup. */
   lookup: boolean;
@@ -36,7 +38,7 @@ export function renderDecision(q: SkipQuestion): RenderDecision {
   const render = (why: RenderWhy): RenderDecision => ({ render: true, why, revision: d.revision });
   if (d.status !== 'deployed') return render('release-status');
   if (d.inputs === undefined || d.inputs === '') return render('no-digest');
-  if (d.inputs !== q.inputs) return render('inputs-changed');
+  if (!(q.sameInputs ?? [q.inputs]).includes(d.inputs)) return render('inputs-changed');
   if (q.lookup) return render('lookup');
   if (q.liveDrift) return render('live-drift');
   return { render: false, revision: d.revision };

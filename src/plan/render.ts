@@ -29,7 +29,8 @@ import { resolveUnitSecrets } from '../secrets/unit-values.ts';
 import { sha256 } from './assemble.ts';
 import type { GatheredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
-import { inputDigest } from './inputs.ts';
+import { inputDigest, inputDigestForms } from './inputs.ts';
+import type { RenderInputs } from './inputs.ts';
 import { renderCacheKey } from './render-cache.ts';
 import type { RenderCache } from './render-cache.ts';
 import { describeDecision, renderDecision } from './render-skip.ts';
@@ -138,6 +139,8 @@ interface Prepared {
   values: Values;
   origins: ValueOrigin[];
   inputs: string;
+  /** Every form of `inputs` a revision made from the same inputs may carry (plain, keyed). */
+  sameInputs: string[];
   args: TemplateArgs;
   notes: string[];
 }
@@ -222,10 +225,10 @@ export class Renderer {
    * (random or time values): nondeterministic, with the fields that change
    * (plan/volatile.ts). Empty: the two renders agree.
    */
-  async #volatile(args: TemplateArgs, inputs: string, first: string, t: RenderTarget): Promise<string[]> {
-    if (!t.deployed || t.deployed.inputs !== inputs || t.deployed.manifest.trim() === first.trim()) return [];
-    const again = splitRendered((await this.#template(args, inputs, true)).text, args.namespace).manifest;
-    return again.trim() === first.trim() ? [] : volatileFields(first, again, args.namespace);
+  async #volatile(p: Prepared, first: string, t: RenderTarget): Promise<string[]> {
+    if (!t.deployed?.inputs || !p.sameInputs.includes(t.deployed.inputs) || t.deployed.manifest.trim() === first.trim()) return [];
+    const again = splitRendered((await this.#template(p.args, p.inputs, true)).text, p.args.namespace).manifest;
+    return again.trim() === first.trim() ? [] : volatileFields(first, again, p.args.namespace);
   }
 
   /** The unit's values: the repository's layers, then the command line's merged in by helm (through the pool: one helm call). */
@@ -248,17 +251,18 @@ export class Renderer {
     const { values } = await resolveUnitSecrets(this.#secrets, { unit: u, values: merged.values, deployed: t.deployedValues, root: this.#o.config.root });
     got.values = values;
     const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
-    const inputs = inputDigest({ chart: chart.digest, values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major });
+    const digestOf: RenderInputs = { chart: chart.digest, values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major };
+    const inputs = inputDigest(digestOf);
     const server = chart.features.lookup ? t.server : undefined;
     const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
     const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
-    return { chart, values, origins, inputs, args, notes };
+    return { chart, values, origins, inputs, sameInputs: inputDigestForms(digestOf), args, notes };
   }
 
   /** Render or skip (render-skip.ts); live drift is only waited for when the render could be skipped. */
   async #decide(p: Prepared, t: RenderTarget): Promise<RenderDecision> {
     if (this.#o.renderAll) return { render: true, why: 'render-all', revision: t.deployed?.revision };
-    const q = { inputs: p.inputs, deployed: t.deployed, lookup: p.chart.features.lookup, liveDrift: false };
+    const q = { inputs: p.inputs, sameInputs: p.sameInputs, deployed: t.deployed, lookup: p.chart.features.lookup, liveDrift: false };
     const first = renderDecision(q);
     return first.render ? first : renderDecision({ ...q, liveDrift: await t.liveDrift() });
   }
@@ -266,7 +270,7 @@ export class Renderer {
   async #rendered(p: Prepared, t: RenderTarget, u: UnitSpec) {
     const out = await this.#template(p.args, p.inputs);
     const split = splitRendered(out.text, u.namespace);
-    const volatile = await this.#volatile(p.args, p.inputs, split.manifest, t);
+    const volatile = await this.#volatile(p, split.manifest, t);
     return { out, unit: { state: 'rendered' as const, chart: p.chart, values: p.values, origins: p.origins, ...split, inputs: p.inputs, nondeterministic: volatile.length > 0, volatile, notes: p.notes } };
   }
 

@@ -53,6 +53,19 @@ function digestKey(): Buffer {
 
 /** SHA-256 of `text` (hex), keyed (HMAC) when the text holds a registered secret. */
 export function secretSafeDigest(text: string): string {
-  if (!redactor.has(text)) return createHash('sha256').update(text).digest('hex');
-  return createHmac('sha256', digestKey()).update(text).digest('hex');
+  return redactor.has(text) ? keyedDigest(text) : plainDigest(text);
 }
+
+/**
+ * Both forms a digest of `text` may have been made in: plain and keyed. Which
+ * one secretSafeDigest makes depends on what the run knows as secret at that
+ * moment (a value becomes known as one when it is rendered into a Secret or
+ * read from a deployed Secret), so a digest recorded by an earlier run may be
+ * in the other form for the same text.
+ */
+export function digestForms(text: string): [plain: string, keyed: string] {
+  return [plainDigest(text), keyedDigest(text)];
+}
+
+const plainDigest = (text: string) => createHash('sha256').update(text).digest('hex');
+const keyedDigest = (text: string) => createHmac('sha256', digestKey()).update(text).digest('hex');
