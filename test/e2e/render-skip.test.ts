@@ -145,6 +145,18 @@ for (const major of helmMajors()) {
       );
       assert.match(plan.stdout, /Plan: 0 to install, 2 to upgrade, 2 unchanged, 0 to uninstall\./);
     });
+
+    it('a unit whose values go into a Secret is skipped too once applied (its digest is keyed from then on)', async () => {
+      // the run learns the token is a secret only when it renders it into a Secret (or reads the deployed one):
+      // the install's label and the next plan's digest are made in different forms, and both mean these inputs
+      writeRepoFiles(dir, { 'values/web.yaml': `config: { logLevel: debug }\nsecrets: { TOKEN: "tok-${sfx}-render-skip" }\n` });
+      const applied = await run(['apply', '--yes']);
+      assert.equal(applied.exitCode, 0, applied.stderr + applied.stdout);
+      const plan = await run(['plan', '--verbose', '--detailed-exitcode']);
+      assert.equal(plan.exitCode, 0, plan.stderr + plan.stdout);
+      const why = renderReasons(plan.stderr);
+      for (const id of ids(['web'])) assert.match(why[id] ?? '', /^skipped: inputs unchanged since revision 3$/, id);
+    });
   });
 }
 
