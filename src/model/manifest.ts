@@ -34,17 +34,44 @@ export interface RenderedObject {
  */
 export function renderedObjects(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean } = {}): RenderedObject[] {
   const out: RenderedObject[] = [];
-  const text = manifest ?? '';
-  for (const doc of parseAllDocuments(text, { version: '1.1', uniqueKeys: false })) {
-    if (doc.errors.length) {
+  for (const doc of parsedDocuments(manifest ?? '')) {
+    if (doc.error !== undefined) {
       if (opts.skipInvalid) continue;
-      throw new Error(`manifest is not valid YAML: ${doc.errors[0]!.message}`);
+      throw new Error(`manifest is not valid YAML: ${doc.error}`);
     }
-    const docText = text.slice(doc.range[0], doc.range[2]);
-    const source = /^# Source: (\S+)/m.exec(docText)?.[1];
-    collect(doc.toJS({ maxAliasCount: -1 }), releaseNamespace, docText, source, out);
+    // a copy: callers own what they get, the parse stays as it was
+    collect(structuredClone(doc.js), releaseNamespace, doc.text, doc.source, out);
   }
   return out;
+}
+
+interface ParsedDocument {
+  js: unknown;
+  text: string;
+  source: string | undefined;
+  error: string | undefined;
+}
+
+/**
+ * A run reads one manifest several times (live reads, live drift, secret
+ * masking, the plan's diff of a deployed manifest with the same planned one):
+ * each text is parsed once (YAML parsing is most of a no-op plan's CPU), the
+ * most recent texts kept.
+ */
+const parsed = new Map<string, ParsedDocument[]>();
+const PARSED_KEPT = 1024;
+
+function parsedDocuments(text: string): ParsedDocument[] {
+  const kept = parsed.get(text);
+  if (kept) return kept;
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: false }).map((doc): ParsedDocument => {
+    const docText = text.slice(doc.range[0], doc.range[2]);
+    if (doc.errors.length) return { js: undefined, text: docText, source: undefined, error: doc.errors[0]!.message };
+    return { js: doc.toJS({ maxAliasCount: -1 }), text: docText, source: /^# Source: (\S+)/m.exec(docText)?.[1], error: undefined };
+  });
+  if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, docs);
+  return docs;
 }
 
 function collect(o: unknown, releaseNamespace: string, text: string | undefined, source: string | undefined, out: RenderedObject[]): void {
