@@ -61,14 +61,23 @@ const ofUnit = (events: Event[], unit: string) => events.filter((e) => e.unit ==
 const gatePassed = (events: Event[]) => events.find((e) => e.event === 'step-end' && e.kind === 'gate' && e.phase === 'do' && e.result === 'passed');
 const stepStarts = (events: Event[]) => events.filter((e) => e.event === 'step-start' && e.phase === 'do');
 
-/** `needed`'s step `kind` ended passed before `dependent`'s first step (its lock) started, by the log's order and times. */
-function assertBefore(events: Event[], o: { needed: string; kind: 'gate' | 'uninstall'; dependent: string }): void {
-  const done = ofUnit(events, o.needed).find((e) => e.event === 'step-end' && e.kind === o.kind && e.phase === 'do' && e.result === 'passed');
+type StepKind = 'gate' | 'change' | 'uninstall';
+
+/**
+ * `needed`'s step `done` ended passed before `dependent`'s first step (its
+ * lock) started, by the log's order and times, and `dependent`'s step `then`
+ * did start: every step of the dependent came after.
+ */
+function assertBefore(events: Event[], o: { needed: string; done: StepKind; dependent: string; then: StepKind }): void {
+  const done = ofUnit(events, o.needed).find((e) => e.event === 'step-end' && e.kind === o.done && e.phase === 'do' && e.result === 'passed');
   const starts = stepStarts(ofUnit(events, o.dependent));
-  assert.ok(done, `${o.needed}'s ${o.kind} passed: ${JSON.stringify(ofUnit(events, o.needed))}`);
-  assert.ok(starts.length > 0, `${o.dependent} ran: ${JSON.stringify(ofUnit(events, o.dependent))}`);
-  for (const s of starts) assert.ok(done.seq < s.seq, `${o.needed}'s ${o.kind} passed (event ${done.seq}) before ${o.dependent}'s ${s.kind ?? ''} started (event ${s.seq})`);
-  assert.ok(Date.parse(done.at) <= Date.parse(starts[0]!.at), `${o.needed}'s ${o.kind} passed at ${done.at}, ${o.dependent} started at ${starts[0]!.at}`);
+  assert.ok(done, `${o.needed}'s ${o.done} passed: ${JSON.stringify(ofUnit(events, o.needed))}`);
+  assert.ok(
+    starts.some((s) => s.kind === o.then),
+    `${o.dependent}'s ${o.then} started: ${JSON.stringify(ofUnit(events, o.dependent))}`,
+  );
+  for (const s of starts) assert.ok(done.seq < s.seq, `${o.needed}'s ${o.done} passed (event ${done.seq}) before ${o.dependent}'s ${s.kind ?? ''} started (event ${s.seq})`);
+  assert.ok(Date.parse(done.at) <= Date.parse(starts[0]!.at), `${o.needed}'s ${o.done} passed at ${done.at}, ${o.dependent} started at ${starts[0]!.at}`);
 }
 
 /** A CRD (of a group of its own) and a Widget of it, each in a chart of its own. */
@@ -136,10 +145,13 @@ async function webhooksOf(major: HelmMajor, kubeconfig: string, context: string,
  * CRD. Removed, waiting for the CRDs to go.
  */
 async function sweepIstio(kubeconfig: string, group: string): Promise<void> {
-  for (const [, ctx] of FLEET) {
-    await kubectl(kubeconfig, ctx, ['delete', 'crd,validatingwebhookconfigurations,mutatingwebhookconfigurations,clusterroles,clusterrolebindings', '-l', 'app.kubernetes.io/part-of=istio', '--ignore-not-found', '--wait=true']);
-    if (group) await kubectl(kubeconfig, ctx, ['delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=true']);
-  }
+  const kinds = 'crd,validatingwebhookconfigurations,mutatingwebhookconfigurations,clusterroles,clusterrolebindings';
+  await Promise.all(
+    FLEET.map(async ([, ctx]) => {
+      await kubectl(kubeconfig, ctx, ['delete', kinds, '-l', 'app.kubernetes.io/part-of=istio', '--ignore-not-found', '--wait=true']);
+      if (group) await kubectl(kubeconfig, ctx, ['delete', 'crd', `widgets.${group}`, '--ignore-not-found', '--wait=true']);
+    }),
+  );
 }
 
 for (const major of helmMajors()) {
@@ -169,11 +181,7 @@ for (const major of helmMajors()) {
       const events = eventsOf(log);
       assert.equal(events.at(-1)?.outcome, 'succeeded', 'the run succeeded');
       const [app, db] = [`paris/${ns}/app`, `paris/${ns}/db`];
-      assertBefore(events, { needed: db, kind: 'gate', dependent: app });
-      assert.ok(
-        stepStarts(ofUnit(events, app)).some((e) => e.kind === 'change'),
-        `app's upgrade started: ${JSON.stringify(ofUnit(events, app))}`,
-      );
+      assertBefore(events, { needed: db, done: 'gate', dependent: app, then: 'change' });
       assert.deepEqual(
         events
           .filter((e) => e.event === 'unit-end')
@@ -208,19 +216,31 @@ for (const major of helmMajors()) {
           ['prod'],
           'one wave',
         );
-        for (const [cluster, ctx] of FLEET) {
+        const ends = events.filter((e) => e.event === 'unit-end');
+        assert.deepEqual(
+          ends.filter((e) => e.result !== 'applied'),
+          [],
+          'every unit applied',
+        );
+        assert.equal(ends.length, FLEET.length * 4, 'four releases on every cluster');
+        for (const [cluster] of FLEET) {
           const unit = (name: string) => `${cluster}/${ns}/${name}`;
-          assertBefore(events, { needed: unit('istio-base'), kind: 'gate', dependent: unit('istiod') });
-          assertBefore(events, { needed: unit('crds'), kind: 'gate', dependent: unit('widget') });
-          const statuses = await Promise.all(['istio-base', 'istiod', 'crds', 'widget'].map(async (name) => [name, (await helmJson<{ info: { status: string } }>(major, kubeconfig, ctx, ['status', name, '-n', ns])).info.status]));
-          assert.deepEqual(statuses, [
-            ['istio-base', 'deployed'],
-            ['istiod', 'deployed'],
-            ['crds', 'deployed'],
-            ['widget', 'deployed'],
-          ], cluster);
-          assert.match(await kubectl(kubeconfig, ctx, ['get', `widgets.${group}`, '-n', ns, 'one', '-o', 'name']), /one/, cluster);
+          assertBefore(events, { needed: unit('istio-base'), done: 'gate', dependent: unit('istiod'), then: 'change' });
+          assertBefore(events, { needed: unit('crds'), done: 'gate', dependent: unit('widget'), then: 'change' });
         }
+        // what helm and the cluster say, every cluster at once
+        const statusOf = async (ctx: string, name: string) => (await helmJson<{ info: { status: string } }>(major, kubeconfig, ctx, ['status', name, '-n', ns])).info.status;
+        const seen = await Promise.all(
+          FLEET.map(async ([cluster, ctx]) => ({
+            cluster,
+            statuses: await Promise.all(['istio-base', 'istiod', 'crds', 'widget'].map(async (name) => `${name} ${await statusOf(ctx, name)}`)),
+            widget: (await kubectl(kubeconfig, ctx, ['get', `widgets.${group}`, '-n', ns, 'one', '-o', 'name'])).trim(),
+          })),
+        );
+        assert.deepEqual(
+          seen,
+          FLEET.map(([cluster]) => ({ cluster, statuses: ['istio-base deployed', 'istiod deployed', 'crds deployed', 'widget deployed'], widget: `widget.${group}/one` })),
+        );
         // the real webhooks, as installed: istiod's validating and mutating ones (and base's default validator) fail closed
         assert.deepEqual(await webhooksOf(major, kubeconfig, PARIS, { ns, name: 'istiod' }), [
           `MutatingWebhookConfiguration/istio-sidecar-injector-${ns}: rev.namespace.sidecar-injector.istio.io=Fail rev.object.sidecar-injector.istio.io=Fail namespace.sidecar-injector.istio.io=Fail object.sidecar-injector.istio.io=Fail`,
@@ -234,12 +254,13 @@ for (const major of helmMajors()) {
         const u = await run(dir, ['apply', '--yes', '--log', down]);
         assert.equal(u.exitCode, 0, u.stdout + u.stderr);
         const gone = eventsOf(down);
-        for (const [cluster, ctx] of FLEET) {
+        for (const [cluster] of FLEET) {
           const unit = (name: string) => `${cluster}/${ns}/${name}`;
-          assertBefore(gone, { needed: unit('istiod'), kind: 'uninstall', dependent: unit('istio-base') });
-          assertBefore(gone, { needed: unit('widget'), kind: 'uninstall', dependent: unit('crds') });
-          assert.deepEqual(await helmReleases(major, kubeconfig, ctx, ns), [], `${cluster}: nothing left installed`);
+          assertBefore(gone, { needed: unit('istiod'), done: 'uninstall', dependent: unit('istio-base'), then: 'uninstall' });
+          assertBefore(gone, { needed: unit('widget'), done: 'uninstall', dependent: unit('crds'), then: 'uninstall' });
         }
+        const left = await Promise.all(FLEET.map(async ([cluster, ctx]) => [cluster, await helmReleases(major, kubeconfig, ctx, ns)]));
+        assert.deepEqual(left, FLEET.map(([cluster]) => [cluster, []]), 'nothing left installed');
       } finally {
         await sweepIstio(kubeconfig, group);
       }
