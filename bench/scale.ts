@@ -48,6 +48,21 @@ async function timed(args: string[], expect: number): Promise<Timed> {
   return { ms, rssKiB: Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) };
 }
 
+/**
+ * Until drift finds nothing (at most 10 minutes): on a loaded machine the
+ * controller-manager can take minutes to observe hundreds of new Deployments,
+ * and drift rightly calls a Deployment it has not observed yet unhealthy.
+ */
+async function settled(common: string[], log: (l: string) => void): Promise<void> {
+  const t = performance.now();
+  for (;;) {
+    const r = await run(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/helm-cascade.js'), 'drift', ...common]);
+    if (r.code === 0) return log(`settled: drift clean after ${((performance.now() - t) / 1000).toFixed(0)}s`);
+    if (performance.now() - t > 600_000) throw new Error(`not settled after 10 minutes: drift exited ${r.code}\n${r.stdout.slice(-2000)}`);
+    await sleep(10_000);
+  }
+}
+
 interface SizeResult {
   units: number;
   plan: Timed;
@@ -66,6 +81,7 @@ async function measureSize(releases: number, o: { kubeconfig: string; helmBin: s
   // the controllers still create ReplicaSets and EndpointSlices for what was just installed: not the plan's cost
   if (first.summary.install + first.summary.upgrade > 0) await sleep(SETTLE_MS);
   const common = ['--clusters', join(dir, 'clusters.yaml'), '--kubeconfig', o.kubeconfig, '--helm', o.helmBin, '--no-color', '-l', `namespace=${ns}`, '--cache-dir', join(dir, '.cache')];
+  await settled(common, o.log);
   const best = (xs: Timed[]): Timed => ({ ms: median(xs.map((x) => x.ms)), rssKiB: Math.max(...xs.map((x) => x.rssKiB)) });
   const plans: Timed[] = [];
   const drifts: Timed[] = [];
