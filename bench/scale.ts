@@ -25,7 +25,8 @@ function scaleRepo(releases: number, ns: string): string {
   mkdirSync(join(dir, 'releases'), { recursive: true });
   cpSync(join(ROOT, 'charts/cascade-demo'), join(dir, 'charts/cascade-demo'), { recursive: true });
   const clusters = BENCH_CONTEXTS.map((ctx, i) => `  c${i}: { context: ${ctx}, provider: ${i < 2 ? 'onprem' : 'gke'}, region: europe }\n`).join('');
-  writeFileSync(join(dir, 'clusters.yaml'), `name: ${ns}\nclusters:\n${clusters}`);
+  // replicaCount 0 (below): no pods, so no Service has a ready endpoint; the health rule says so, as a user of such releases would
+  writeFileSync(join(dir, 'clusters.yaml'), `name: ${ns}\nclusters:\n${clusters}health: { minReadyEndpoints: 0 }\n`);
   for (let i = 0; i < releases; i++) {
     const name = `svc-${String(i).padStart(3, '0')}`;
     writeFileSync(join(dir, 'releases', `${name}.yaml`), `name: ${name}\nnamespace: ${ns}\nchart: { ref: charts/cascade-demo }\nset: { image.tag: "1.${i}.0", replicaCount: 0, config.logLevel: info, secrets.TOKEN: "t-${i}" }\n`);
