@@ -81,7 +81,9 @@ async function measureSize(releases: number, o: { kubeconfig: string; helmBin: s
   await deployPlanned(repo, first, o.kubeconfig, helm, cores * 2);
   // the controllers still create ReplicaSets and EndpointSlices for what was just installed: not the plan's cost
   if (first.summary.install + first.summary.upgrade > 0) await sleep(SETTLE_MS);
-  const common = ['--clusters', join(dir, 'clusters.yaml'), '--kubeconfig', o.kubeconfig, '--helm', o.helmBin, '--no-color', '-l', `namespace=${ns}`, '--cache-dir', join(dir, '.cache')];
+  const common = ['--clusters', join(dir, 'clusters.yaml'), '--kubeconfig', o.kubeconfig, '--helm', o.helmBin, '--no-color', '-l', `namespace=${ns}`];
+  // no --cache-dir: the default cache folder, whose digest key (secrets/digest.ts) the in-process install used for the
+  // releases' cascade-inputs labels; another key would make every unit whose values go into a Secret render again
   await settled(common, o.log);
   const best = (xs: Timed[]): Timed => ({ ms: median(xs.map((x) => x.ms)), rssKiB: Math.max(...xs.map((x) => x.rssKiB)) });
   const plans: Timed[] = [];
