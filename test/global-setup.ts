@@ -1,8 +1,8 @@
 // Runs once before the whole suite (node --test --test-global-setup): builds
-// the local fleet's control-plane binaries, the secret tools (Vault, sops,
-// age) and helmfile when they are not cached yet (cold: docs/ci-budget.md; it
-// must not count against any single test's timeout) and brings up the shared
-// fleet of the example clusters.yaml. After the suite, stops that fleet if this run started it, so
+// the local fleet's control-plane binaries when they are not cached yet and
+// brings up the shared fleet of the example clusters.yaml; starts the builds
+// of the secret tools (Vault, sops, age), helmfile and the import engine in
+// the background (cold: docs/ci-budget.md). After the suite, stops that fleet if this run started it, so
 // CI leaves no process behind.
 import { join } from 'node:path';
 import { ensureBinaries } from '../fleet/binaries.ts';
@@ -16,22 +16,21 @@ let startedHere = false;
 
 export async function globalSetup(): Promise<void> {
   const log = (l: string) => process.stderr.write(`[test setup] ${l}\n`);
-  // Cold, the builds are most of CI's first run (docs/ci-budget.md). They run side by side where
-  // they can: the fleet's binaries, then Vault, sops and age (one flock: they share Go's module
-  // downloads), beside helmfile (the import tests' reference, its own lock); the fleet comes up
-  // as soon as its binaries are there. One Go build alone leaves a core idle while it downloads
-  // modules and links; two fill it. Everything is built before any test starts, so no single
-  // test's timeout pays for a build.
-  const fleetAndSecrets = ensureBinaries(log).then(async () => {
-    const up = bringUpFleet(log);
-    await Promise.all([up, ensureSecretTools(log)]);
+  // Cold, the builds are most of a fresh machine's run (docs/ci-budget.md). The suite waits only
+  // for the fleet (its binaries, then its clusters). Vault, sops and age (after the fleet's binaries:
+  // one flock, shared module downloads) and helmfile then the import engine (their own locks) build
+  // in the background while the first tests run; the few files that use them wait for them on
+  // first use (ensureSecretTools in test/e2e/support/vault.ts and sops.ts, ensureHelmfile in the
+  // import tests, the engine's build on first use), long before those files come up in file order.
+  const fleet = ensureBinaries(log).then(() => bringUpFleet(log));
+  background = Promise.allSettled([ensureSecretTools(log), ensureHelmfile(log).then(() => ensureEngine(log))]).then((results) => {
+    // a failed build is not the suite's end: the files that need the tool build it again on first use, and fail there, named
+    for (const r of results) if (r.status === 'rejected') log(`a background build failed (the tests that need it will try again): ${(r.reason as Error).message}`);
   });
-  // helmfile, then the import engine (WebAssembly, about a minute): one after the other beside the fleet's chain
-  const importTools = ensureHelmfile(log).then(() => ensureEngine(log));
-  const results = await Promise.allSettled([fleetAndSecrets, importTools]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  await fleet;
 }
+
+let background: Promise<void> | undefined;
 
 async function bringUpFleet(log: (l: string) => void): Promise<void> {
   const before = await fleetStatus().catch(() => undefined);
@@ -40,5 +39,6 @@ async function bringUpFleet(log: (l: string) => void): Promise<void> {
 }
 
 export async function globalTeardown(): Promise<void> {
+  await background; // no build left running behind the suite
   if (startedHere && process.env.HELM_CASCADE_KEEP_FLEET !== '1') await stopFleet();
 }

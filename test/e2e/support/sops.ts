@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { secretToolPaths } from '../../../fleet/secret-tools.ts';
+import { ensureSecretTools, secretToolPaths } from '../../../fleet/secret-tools.ts';
 
 export interface AgeKey {
   /** The identity file (what SOPS_AGE_KEY_FILE points at). */
@@ -14,6 +14,7 @@ export interface AgeKey {
 }
 
 export async function newAgeKey(): Promise<AgeKey> {
+  await ensureSecretTools(() => undefined); // built in the background by the global setup: wait for it here
   const file = join(mkdtempSync(join(tmpdir(), 'hc-age-')), 'keys.txt');
   await execa(secretToolPaths().ageKeygen, ['-o', file]);
   const recipient = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(file, 'utf8'))?.[1];

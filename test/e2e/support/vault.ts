@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { secretToolPaths } from '../../../fleet/secret-tools.ts';
+import { ensureSecretTools, secretToolPaths } from '../../../fleet/secret-tools.ts';
 import { kubectl } from './cascade.ts';
 
 const ROOT_TOKEN = 'root';
@@ -41,6 +41,7 @@ export class DevVault {
 
   /** Starts a dev server and waits until it answers unsealed. */
   static async start(): Promise<DevVault> {
+    await ensureSecretTools(() => undefined); // built in the background by the global setup: wait for it here
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'hc-vault-'));
     const log = join(dir, 'vault.log');
