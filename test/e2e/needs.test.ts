@@ -22,6 +22,7 @@ import { helmBin, repoRoot } from '../../fleet/tools.ts';
 import type { HelmMajor } from '../../fleet/tools.ts';
 import { cascade, CONTEXTS, helmJson, helmMajors, helmReleases, historyOrNone, kubectl, scratchRepo, sharedFleet, writeRepoFiles } from './support/cascade.ts';
 import { namespaces } from './support/fleet-state.ts';
+import { widgetCrd } from './support/widget-crd.ts';
 
 const PARIS = CONTEXTS.paris;
 /** Every cluster of the fleet, by the name the istio test's clusters.yaml gives it. */
@@ -84,19 +85,7 @@ function assertBefore(events: Event[], o: { needed: string; done: StepKind; depe
 function crdCharts(group: string): Record<string, string> {
   return {
     'charts/crds/Chart.yaml': 'apiVersion: v2\nname: crds\nversion: 0.1.0\n',
-    'charts/crds/templates/crd.yaml': `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: widgets.${group} }
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: { plural: widgets, singular: widget, kind: Widget }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-`,
+    'charts/crds/templates/crd.yaml': widgetCrd(group),
     'charts/widget/Chart.yaml': 'apiVersion: v2\nname: widget\nversion: 0.1.0\n',
     'charts/widget/templates/widget.yaml': `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: one }\nspec: { size: 3 }\n`,
   };

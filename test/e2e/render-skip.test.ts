@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
+import { widgetCrd } from './support/widget-crd.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
@@ -33,20 +34,6 @@ kind: ConfigMap
 metadata: { name: {{ .Release.Name }}-widgets }
 data:
   widgets: {{ .Capabilities.APIVersions.Has "${group}/v1/Widget" | quote }}
-`;
-
-const crd = (group: string) => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: widgets.${group} }
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: { plural: widgets, singular: widget, kind: Widget }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
 `;
 
 /** `» render <id>: <why>` lines of --verbose, as id -> why. */
@@ -162,6 +149,6 @@ for (const major of helmMajors()) {
 
 /** The CRD as a file of the scratch repository (kubectl apply -f FILE). */
 function writeCrd(dir: string, group: string): string {
-  writeRepoFiles(dir, { 'widget-crd.yaml': crd(group) });
+  writeRepoFiles(dir, { 'widget-crd.yaml': widgetCrd(group) });
   return join(dir, 'widget-crd.yaml');
 }
