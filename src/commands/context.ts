@@ -2,10 +2,7 @@
 // (context/command-context.ts): where the repository is, what it selects, how
 // to reach the clusters; the context itself is made one stage down.
 import type { ContextRequest } from '../context/command-context.ts';
-import { UsageError } from '../errors.ts';
 import type { Selection } from '../model/selection.ts';
-import type { DeployRepo } from '../model/spec.ts';
-import { effectiveWaves } from '../model/waves.ts';
 import { note } from './io.ts';
 import type { ClusterOptions } from './options.ts';
 
@@ -19,12 +16,4 @@ export function contextRequest(o: ClusterOptions & Omit<Selection, 'selector'>):
     // --verbose: every helm call and API request on stderr (redacted, as every note)
     log: o.verbose ? (l: string) => note(`» ${l}`) : undefined,
   };
-}
-
-/** --wave / --from-wave must name a wave of the repository. */
-export function checkWaveFlag(repo: DeployRepo, flag: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const names = effectiveWaves(repo.config).map((w) => w.name);
-  if (!names.includes(value)) throw new UsageError(`--${flag} "${value}": no such wave (waves: ${names.join(', ')})`);
-  return value;
 }

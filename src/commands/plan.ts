@@ -11,7 +11,7 @@ import { runsInProgress } from '../run/run-lock.ts';
 import { trafficOfPlan } from '../traffic/plan.ts';
 import { withLiveWeights } from '../traffic/read.ts';
 import { withContext } from '../context/command-context.ts';
-import { checkWaveFlag, contextRequest } from './context.ts';
+import { contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note, shownText } from './io.ts';
 import { cacheFlags, renderConcurrency } from './options.ts';
@@ -19,7 +19,7 @@ import type { PlanOptions } from './options.ts';
 
 export async function run(o: PlanOptions): Promise<CommandResult> {
   return withContext(contextRequest(o), async (ctx) => {
-    const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
+    const wave = o.wave; // a wave of the repository: the selection check (model/selection.ts) refused any other
     await ctx.helm.version(); // a missing or too old helm: bad input (exit 4) before any cluster is asked
     const planOpts = { kubeconfig: ctx.kubeconfig, selector: o.selector, ...(wave !== undefined ? { wave } : {}), valueFlags: o.valueFlags, prune: o.prune, liveDrift: o.liveDrift, explain: o.explain, concurrency: renderConcurrency(o), ...cacheFlags(o), ...(ctx.log ? { log: ctx.log } : {}) };
     const { plan } = await planRepo(ctx.repo, planOpts, { helm: ctx.helm, clients: ctx.clients, client: ctx.client });

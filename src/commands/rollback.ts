@@ -11,7 +11,7 @@ import { RunFold, runView } from '../report/run-view.ts';
 import type { RunEvent } from '../run/events.ts';
 import { rollbackRepo } from '../run/rollback.ts';
 import { withContext } from '../context/command-context.ts';
-import { checkWaveFlag, contextRequest } from './context.ts';
+import { contextRequest } from './context.ts';
 import type { CommandResult } from './io.ts';
 import { note } from './io.ts';
 import { runConcurrency } from './options.ts';
@@ -33,7 +33,7 @@ const EXIT: Record<string, Outcome> = { succeeded: 'success', 'lock-refused': 'r
 
 export async function run(o: RollbackOptions): Promise<CommandResult> {
   return withContext(contextRequest(o), async (ctx) => {
-    const wave = checkWaveFlag(ctx.repo, 'wave', o.wave);
+    const wave = o.wave; // a wave of the repository: the selection check (model/selection.ts) refused any other
     const { waves } = assignWaves(ctx.repo.config, expandUnits(ctx.repo));
     const selected = waves.filter((w) => wave === undefined || w.name === wave).map((w) => ({ name: w.name, units: w.steps.flat().filter((u) => matchesUnit(u, o.selector)) }));
     const clusters = ctx.repo.config.clusters.filter((c) => selected.some((w) => w.units.some((u) => u.cluster === c.name)));
