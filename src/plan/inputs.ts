@@ -30,25 +30,27 @@ function apiAnswers(i: RenderInputs): string[] {
   return i.apiQueries.map((q) => `${q}=${served.has(q)}`);
 }
 
-/** 40 hex digits (160 bits of sha256): fits a label value (at most 63 characters). */
 function inputText(i: RenderInputs): string {
   const doc = { v: RENDER_VERSION, chart: i.chart, values: i.values, name: i.releaseName, namespace: i.namespace, kube: i.kubeVersion ?? '', apis: apiAnswers(i), helm: i.helmMajor };
   // typedJson: an int64 and a float64 of one value render differently (20240101 vs 2.0240101e+07)
   return typedJson(doc);
 }
 
+/** 40 hex digits (160 bits of sha256): fits a label value (at most 63 characters). */
 export function inputDigest(i: RenderInputs): string {
-  // keyed when the values hold a secret (secrets/digest.ts): the label must not let anyone test guesses of it
-  return secretSafeDigest(inputText(i)).slice(0, 40);
+  return inputDigests(i).digest;
 }
 
 /**
- * Every digest a deployed revision made from these same inputs may carry: the
- * plain and the keyed form. A revision labelled before its values were known
- * as secrets (a first install: they become known when rendered into a Secret)
- * carries the plain one, while a later run, which read them from the deployed
- * Secret, computes the keyed one; both mean "these inputs".
+ * The digest to record, keyed when the values hold a secret (secrets/digest.ts:
+ * the label must not let anyone test guesses of it), and every digest a
+ * deployed revision made from these same inputs may carry: the plain and the
+ * keyed form. A revision labelled before its values were known as secrets (a
+ * first install: they become known when rendered into a Secret) carries the
+ * plain one, while a later run, which read them from the deployed Secret,
+ * computes the keyed one; both mean "these inputs". The text is made once.
  */
-export function inputDigestForms(i: RenderInputs): string[] {
-  return digestForms(inputText(i)).map((d) => d.slice(0, 40));
+export function inputDigests(i: RenderInputs): { digest: string; forms: string[] } {
+  const text = inputText(i);
+  return { digest: secretSafeDigest(text).slice(0, 40), forms: digestForms(text).map((d) => d.slice(0, 40)) };
 }

@@ -18,7 +18,7 @@ export interface DeployedInputs {
 export interface SkipQuestion {
   /** The unit's input digest, computed from the repository and the cluster. */
   inputs: string;
-  /** Every form of that digest a revision made from the same inputs may carry (plan/inputs.ts inputDigestForms); default: `inputs` only. */
+  /** Every form of that digest a revision made from the same inputs may carry (plan/inputs.ts inputDigests); default: `inputs` only. */
   sameInputs?: readonly string[];
   deployed: DeployedInputs | undefined;
   /** The chart's templates call lookup. */

@@ -29,7 +29,7 @@ import { resolveUnitSecrets } from '../secrets/unit-values.ts';
 import { sha256 } from './assemble.ts';
 import type { GatheredUnit } from './assemble.ts';
 import { cascadeDecision } from './cascade-values.ts';
-import { inputDigest, inputDigestForms } from './inputs.ts';
+import { inputDigests } from './inputs.ts';
 import type { RenderInputs } from './inputs.ts';
 import { renderCacheKey } from './render-cache.ts';
 import type { RenderCache } from './render-cache.ts';
@@ -252,11 +252,11 @@ export class Renderer {
     got.values = values;
     const origins = this.#o.explain ? withChartDefaults(merged.origins, await this.#chartDefaults(chart.path)) : merged.origins;
     const digestOf: RenderInputs = { chart: chart.digest, values, releaseName: u.helmName, namespace: u.namespace, kubeVersion: t.kubeVersion, apiVersions: t.apiVersions, apiQueries: chart.features.apiQueries, helmMajor: this.#o.helmVersion.major };
-    const inputs = inputDigest(digestOf);
+    const { digest: inputs, forms: sameInputs } = inputDigests(digestOf);
     const server = chart.features.lookup ? t.server : undefined;
     const args: TemplateArgs = { releaseName: u.helmName, namespace: u.namespace, chart: chart.path, values, apiVersions: t.apiVersions, isUpgrade: t.isUpgrade, ...(t.kubeVersion ? { kubeVersion: t.kubeVersion } : {}), ...(server ? { server } : {}) };
     const notes = [...(cascade.note ? [cascade.note] : []), ...(server ? ['rendered against the cluster (its templates call lookup)'] : [])];
-    return { chart, values, origins, inputs, sameInputs: inputDigestForms(digestOf), args, notes };
+    return { chart, values, origins, inputs, sameInputs, args, notes };
   }
 
   /** Render or skip (render-skip.ts); live drift is only waited for when the render could be skipped. */

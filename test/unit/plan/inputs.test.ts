@@ -2,7 +2,7 @@
 // capabilities a chart does not ask about that must not.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { inputDigest, inputDigestForms } from '../../../src/plan/inputs.ts';
+import { inputDigest, inputDigests } from '../../../src/plan/inputs.ts';
 import { redactor } from '../../../src/redact.ts';
 import { renderDecision } from '../../../src/plan/render-skip.ts';
 import type { RenderInputs } from '../../../src/plan/inputs.ts';
@@ -44,19 +44,19 @@ describe('inputDigest', () => {
   });
 });
 
-describe('inputDigestForms', () => {
+describe('inputDigests: the forms', () => {
   it('a revision labelled before its values were known as secrets is still "these inputs" once they are (no render on every plan)', () => {
     const inputs = { ...base, values: { ...base.values, secrets: { TOKEN: 'tok-forms-1234' } } };
     const labelled = inputDigest(inputs); // a first install: the token is not known as a secret yet
     redactor.add('tok-forms-1234'); // a later run read it from the deployed Secret
     const now = inputDigest(inputs);
     assert.notEqual(now, labelled, 'keyed now, plain then');
-    const forms = inputDigestForms(inputs);
+    const forms = inputDigests(inputs).forms;
     assert.deepEqual(forms.toSorted(), [labelled, now].toSorted());
     const deployed = { revision: 1, status: 'deployed', inputs: labelled };
     assert.deepEqual(renderDecision({ inputs: now, sameInputs: forms, deployed, lookup: false, liveDrift: false }), { render: false, revision: 1 });
     assert.equal(renderDecision({ inputs: now, deployed, lookup: false, liveDrift: false }).render, true, 'without the forms, the same inputs look changed');
-    const other = inputDigestForms({ ...inputs, values: { ...inputs.values, replicas: 3 } });
+    const other = inputDigests({ ...inputs, values: { ...inputs.values, replicas: 3 } }).forms;
     assert.equal(renderDecision({ inputs: other[1]!, sameInputs: other, deployed, lookup: false, liveDrift: false }).render, true, 'other inputs in either form still render');
   });
 });
