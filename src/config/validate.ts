@@ -226,7 +226,19 @@ function fileDependenciesOut(chartDir: string, boundary: Boundary, limits: Limit
   return out;
 }
 
-function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, boundary: Boundary, limits: Limits): void {
+/** What a local chart folder is, looked at once per folder however many releases use it (a repository of 200 releases of one chart walked it 200 times). */
+type LocalChart = 'missing' | 'not a chart' | { link: string | undefined; deps: { path: string; via: 'path' | 'symlink' }[] };
+type LocalCharts = Map<string, LocalChart>;
+
+function localChart(abs: string, boundary: Boundary, limits: Limits, charts: LocalCharts): LocalChart {
+  const known = charts.get(abs);
+  if (known !== undefined) return known;
+  const found: LocalChart = !existsSync(abs) || !statSync(abs).isDirectory() ? 'missing' : !existsSync(join(abs, 'Chart.yaml')) ? 'not a chart' : { link: symlinkOut(abs, boundary), deps: fileDependenciesOut(abs, boundary, limits) };
+  charts.set(abs, found);
+  return found;
+}
+
+function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, boundary: Boundary, limits: Limits, charts: LocalCharts): void {
   const { pos } = f.release(rel);
   const { ref, version } = rel.chart;
   if (ref) {
@@ -235,13 +247,12 @@ function chartChecks(rel: ReleaseSpec, repo: DeployRepo, f: Files, at: At, bound
     const kind = where.inside || ref.startsWith('oci://') ? chartRefKind(ref, repo.config.root) : 'local';
     if (kind === 'local' && !where.inside) at(pos(['chart', 'ref']), outsideMessage('chart folder', ref, where.via, boundary));
     else if (kind === 'local') {
-      const abs = isAbsolute(ref) ? ref : join(repo.config.root, ref);
-      if (!existsSync(abs) || !statSync(abs).isDirectory()) at(pos(['chart', 'ref']), `chart folder not found: ${ref}`);
-      else if (!existsSync(join(abs, 'Chart.yaml'))) at(pos(['chart', 'ref']), `${ref} is not a chart (no Chart.yaml)`);
+      const local = localChart(isAbsolute(ref) ? ref : join(repo.config.root, ref), boundary, limits, charts);
+      if (local === 'missing') at(pos(['chart', 'ref']), `chart folder not found: ${ref}`);
+      else if (local === 'not a chart') at(pos(['chart', 'ref']), `${ref} is not a chart (no Chart.yaml)`);
       else {
-        const link = symlinkOut(abs, boundary);
-        if (link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, link, 'symlink', boundary));
-        for (const dep of fileDependenciesOut(abs, boundary, limits)) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the file:// dependency`, dep.path, dep.via, boundary));
+        if (local.link !== undefined) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the symlink`, local.link, 'symlink', boundary));
+        for (const dep of local.deps) at(pos(['chart', 'ref']), outsideMessage(`chart ${ref}: the file:// dependency`, dep.path, dep.via, boundary));
       }
     } else if (kind === 'oci') {
       const bad = ociRefProblem(ref);
@@ -287,9 +298,10 @@ export function crossFileDiagnostics(repo: DeployRepo, files: Map<string, YamlFi
     setDepthChecks(rel, f, at, ctx.limits);
   }
   waveChecks(repo, f, at);
+  const charts: LocalCharts = new Map();
   for (const rel of repo.releases) {
     releaseNameChecks(rel, repo, f, at);
-    chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits);
+    chartChecks(rel, repo, f, at, ctx.boundary, ctx.limits, charts);
   }
   const units = expandUnits(repo);
   uniquenessChecks(repo, units, at);

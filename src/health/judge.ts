@@ -83,10 +83,27 @@ function troubledPods(lists: readonly FailingPod[][]): FailingPod[] {
 const podLine = (p: FailingPod) => `pod ${p.name}: ${p.reason}: ${p.message}`;
 const objectLine = (o: ObjectHealth) => `${o.kind} ${o.name}: ${o.message}`;
 
+/**
+ * The typed views of one list of objects (and events), made once per list:
+ * drift and status judge every release of a namespace against the same
+ * lists, and converting them again for each release made a namespace of n
+ * releases cost n^2 (issue 27). The lists are read-only; a new list is a new snapshot.
+ */
+const snapshots = new WeakMap<readonly LiveObject[], WeakMap<readonly LiveObject[], SnapshotViews>>();
+const NO_EVENTS: readonly LiveObject[] = [];
+
+export function snapshotViews(objects: readonly LiveObject[], events: readonly LiveObject[] = NO_EVENTS): SnapshotViews {
+  let byEvents = snapshots.get(objects);
+  if (!byEvents) snapshots.set(objects, (byEvents = new WeakMap()));
+  let views = byEvents.get(events);
+  if (!views) byEvents.set(events, (views = new SnapshotViews(objects, events)));
+  return views;
+}
+
 /** The one health verdict of a deployed release now (see the header). */
 export function judgeReleaseHealth(input: ReleaseHealthInput): ReleaseHealth {
   const { health, now } = input;
-  const views = new SnapshotViews(input.objects, input.events);
+  const views = snapshotViews(input.objects, input.events);
   const instant = judgeInstant({ owned: input.owned, views, baseline: {}, specChanged: new Set(), health, restarts: windowRule(health, now) });
   const rollingOut = input.deployedAt !== undefined && now - input.deployedAt < health.timeoutMs;
   const counted = rollingOut ? ['Degraded'] : ['Progressing', 'Degraded'];

@@ -11,7 +11,7 @@ type Owned = { spec?: unknown; ref: ObjectRef };
 /** Namespaced objects of a manifest by refKey (cluster-scoped ones are never gated). */
 function objectsOf(manifest: string | undefined, namespace: string): Map<string, Owned> {
   const out = new Map<string, Owned>();
-  for (const o of renderedObjects(manifest, namespace, { skipInvalid: true })) {
+  for (const o of renderedObjects(manifest, namespace, { skipInvalid: true, shared: true })) {
     if (o.namespace === undefined) continue;
     const ref = { kind: o.kind, namespace: o.namespace, name: o.name };
     out.set(refKey(ref), { spec: o.object.spec, ref });

@@ -5,7 +5,8 @@
 // one more base64 on top. Custom labels (`helm --labels`) live on the object.
 // They are read through the cluster's KubeClient: every latest record of a
 // cluster in ONE list (not one helm call per release), or one revision by name.
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
 import type { DeployedRelease } from '../model/release.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../model/release.ts';
 import { builtinResource, objectPath } from '../model/resources.ts';
@@ -33,20 +34,33 @@ interface HelmReleaseJson {
   apply_method?: string;
 }
 
-/** The inverse of helm's encodeRelease; non-gzipped payloads (very old helm) pass through. */
-function decodeReleaseString(s: string): HelmReleaseJson {
-  let b = Buffer.from(s, 'base64');
-  if (b[0] === 0x1f && b[1] === 0x8b) b = gunzipSync(b);
-  // integers past 2^53 (a --set id) read back exactly, so the config compares equal to the planned values
-  return parseJsonExact(b.toString('utf8')) as HelmReleaseJson;
-}
+const gunzipAsync = promisify(gunzip);
+const isGzip = (b: Buffer) => b[0] === 0x1f && b[1] === 0x8b;
 
-/** One record object (as `kubectl get -o json` lists it) -> DeployedRelease. */
-export function decodeRecord(obj: RecordObject, cluster: string): DeployedRelease {
+/** A record's release payload as helm encoded it: base64 (a Secret's data adds one more) of gzip (very old helm: none) of JSON. */
+function payloadOf(obj: RecordObject): Buffer {
   const raw = obj.data?.release;
   if (typeof raw !== 'string') throw new Error(`release record ${obj.metadata?.namespace}/${obj.metadata?.name} has no release data`);
   const payload = obj.kind === 'ConfigMap' ? raw : Buffer.from(raw, 'base64').toString('utf8');
-  const rel = decodeReleaseString(payload);
+  return Buffer.from(payload, 'base64');
+}
+
+// integers past 2^53 (a --set id) read back exactly, so the config compares equal to the planned values
+const releaseJson = (b: Buffer) => parseJsonExact(b.toString('utf8')) as HelmReleaseJson;
+
+/** One record object (as `kubectl get -o json` lists it) -> DeployedRelease. */
+export function decodeRecord(obj: RecordObject, cluster: string): DeployedRelease {
+  const b = payloadOf(obj);
+  return deployedOf(obj, releaseJson(isGzip(b) ? gunzipSync(b) : b), cluster);
+}
+
+/** decodeRecord with the gunzip on libuv's thread pool: a cluster's hundreds of records unzip beside the main thread's JSON parsing. */
+async function decodeRecordAsync(obj: RecordObject, cluster: string): Promise<DeployedRelease> {
+  const b = payloadOf(obj);
+  return deployedOf(obj, releaseJson(isGzip(b) ? await gunzipAsync(b) : b), cluster);
+}
+
+function deployedOf(obj: RecordObject, rel: HelmReleaseJson, cluster: string): DeployedRelease {
   const allLabels = obj.metadata?.labels ?? {};
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(allLabels)) if (!SYSTEM_LABELS.has(k)) labels[k] = v;
@@ -76,6 +90,13 @@ export function decodeRecord(obj: RecordObject, cluster: string): DeployedReleas
  * are not deployed and are left out.
  */
 export function latestReleases(items: RecordObject[], cluster: string): DeployedRelease[] {
+  return byName(latestRecords(items).map((obj) => decodeRecord(obj, cluster)));
+}
+
+const byName = (ds: DeployedRelease[]) => ds.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+
+/** The record of each release's latest revision, but those whose latest is `uninstalled`. */
+function latestRecords(items: RecordObject[]): RecordObject[] {
   const latest = new Map<string, { rev: number; obj: RecordObject }>();
   for (const obj of items) {
     const l = obj.metadata?.labels ?? {};
@@ -85,12 +106,7 @@ export function latestReleases(items: RecordObject[], cluster: string): Deployed
     const cur = latest.get(key);
     if (!cur || rev > cur.rev) latest.set(key, { rev, obj });
   }
-  const out: DeployedRelease[] = [];
-  for (const { obj } of latest.values()) {
-    if (obj.metadata?.labels?.status === 'uninstalled') continue;
-    out.push(decodeRecord(obj, cluster));
-  }
-  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return [...latest.values()].map((l) => l.obj).filter((obj) => obj.metadata?.labels?.status !== 'uninstalled');
 }
 
 /** Where helm's storage driver keeps release records: Secrets (default) or ConfigMaps (HELM_DRIVER=configmap). */
@@ -117,7 +133,7 @@ export async function readDeployedReleases(client: KubeClient, opts: ReadDeploye
   const labelSelector = 'owner=helm,status!=superseded';
   const scopes: (string | undefined)[] = opts.namespaces?.length ? opts.namespaces : [undefined];
   const lists = await Promise.all(scopes.map((ns) => client.list(resource, ns, { labelSelector, timeoutMs: 120_000 })));
-  return latestReleases(lists.flat() as RecordObject[], client.cluster);
+  return byName(await Promise.all(latestRecords(lists.flat() as RecordObject[]).map((obj) => decodeRecordAsync(obj, client.cluster))));
 }
 
 /** One revision of one release from helm's record `sh.helm.release.v1.NAME.vREV`; undefined when there is no such record. */

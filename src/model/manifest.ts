@@ -3,6 +3,7 @@
 // the one list of fields that never count as a difference (pure).
 import { parseAllDocuments } from 'yaml';
 import { isPlainObject, sortKeys } from './json.ts';
+import { fastDocuments } from './manifest-yaml.ts';
 import type { Values } from './json.ts';
 import { isClusterScoped } from './resources.ts';
 
@@ -30,22 +31,23 @@ export interface RenderedObject {
  * boolean). `*List` documents are flattened; documents without kind or name
  * are skipped (an object named by generateName only is kept, marked `generated`). A document that is not valid
  * YAML throws, or is skipped with `skipInvalid` (a deployed manifest helm
- * itself rendered).
+ * itself rendered). `shared`: the objects of the parse kept for the whole run,
+ * not a copy, for a caller that only reads them.
  */
-export function renderedObjects(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean } = {}): RenderedObject[] {
+export function renderedObjects(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean; shared?: boolean } = {}): RenderedObject[] {
   const out: RenderedObject[] = [];
   for (const doc of parsedDocuments(manifest ?? '')) {
     if (doc.error !== undefined) {
       if (opts.skipInvalid) continue;
       throw new Error(`manifest is not valid YAML: ${doc.error}`);
     }
-    // a copy: callers own what they get, the parse stays as it was
-    collect(structuredClone(doc.js), releaseNamespace, doc.text, doc.source, out);
+    // a copy: callers own what they get, the parse stays as it was; `shared` (a caller that only reads) gets the kept parse itself
+    collect(opts.shared ? doc.js : structuredClone(doc.js), releaseNamespace, doc.text, doc.source, out);
   }
   return out;
 }
 
-interface ParsedDocument {
+export interface ParsedDocument {
   js: unknown;
   text: string;
   source: string | undefined;
@@ -53,6 +55,8 @@ interface ParsedDocument {
 }
 
 /**
+ * Read by the fast reader (manifest-yaml.ts) when it can read the text
+ * exactly as `yaml` does, else by `yaml` itself (yamlDocuments).
  * A run reads one manifest several times (live reads, live drift, secret
  * masking, the plan's diff of a deployed manifest with the same planned one):
  * each text is parsed once (YAML parsing is most of a no-op plan's CPU), the
@@ -64,14 +68,22 @@ const PARSED_KEPT = 1024;
 function parsedDocuments(text: string): ParsedDocument[] {
   const kept = parsed.get(text);
   if (kept) return kept;
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: false }).map((doc): ParsedDocument => {
-    const docText = text.slice(doc.range[0], doc.range[2]);
-    if (doc.errors.length) return { js: undefined, text: docText, source: undefined, error: doc.errors[0]!.message };
-    return { js: doc.toJS({ maxAliasCount: -1 }), text: docText, source: /^# Source: (\S+)/m.exec(docText)?.[1], error: undefined };
-  });
+  const fast = fastDocuments(text);
+  const docs = fast ? fast.map((d): ParsedDocument => ({ ...d, source: sourceOf(d.text), error: undefined })) : yamlDocuments(text);
   if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
   parsed.set(text, docs);
   return docs;
+}
+
+const sourceOf = (docText: string) => /^# Source: (\S+)/m.exec(docText)?.[1];
+
+/** The documents of a manifest read by the `yaml` library (YAML 1.1), each with its error if any: exact for every text, and the reference the fast reader is tested against. */
+export function yamlDocuments(text: string): ParsedDocument[] {
+  return parseAllDocuments(text, { version: '1.1', uniqueKeys: false }).map((doc): ParsedDocument => {
+    const docText = text.slice(doc.range[0], doc.range[2]);
+    if (doc.errors.length) return { js: undefined, text: docText, source: undefined, error: doc.errors[0]!.message };
+    return { js: doc.toJS({ maxAliasCount: -1 }), text: docText, source: sourceOf(docText), error: undefined };
+  });
 }
 
 function collect(o: unknown, releaseNamespace: string, text: string | undefined, source: string | undefined, out: RenderedObject[]): void {

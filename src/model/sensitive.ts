@@ -44,7 +44,7 @@ function split(manifest: string, namespace: string): Split {
   const out: Split = { secrets: [], clear: '' };
   let objects;
   try {
-    objects = renderedObjects(manifest, namespace, { skipInvalid: true });
+    objects = renderedObjects(manifest, namespace, { skipInvalid: true, shared: true });
   } catch {
     return out;
   }

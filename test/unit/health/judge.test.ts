@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateGate } from '../../../src/health/evaluate.ts';
-import { healthLabel, judgeReleaseHealth } from '../../../src/health/judge.ts';
+import { healthLabel, judgeReleaseHealth, snapshotViews } from '../../../src/health/judge.ts';
 import type { ReleaseHealthInput } from '../../../src/health/judge.ts';
 import { podRecentRestarts } from '../../../src/health/pod.ts';
 import { asPod } from '../../../src/model/live-views.ts';
@@ -164,5 +164,23 @@ describe('judgeReleaseHealth: what status shows beside Healthy and Degraded', ()
     const h = judgeReleaseHealth({ owned, objects: [fixture('deployment-paused'), ...loadFixture('service-1-ready-endpoints'), fixture('pod-ready')], health: health(), now: NOW });
     assert.equal(h.status, 'Suspended');
     assert.deepEqual([h.pods, h.objects], [[], []]);
+  });
+});
+
+describe('judgeReleaseHealth: one typed snapshot per list (a namespace of n releases is not n^2 conversions)', () => {
+  it('the same list (and events) gives the same views; a new list or other events give new ones', () => {
+    const objects = healthyWith('pod-ready');
+    const events = [fixture('pod-ready')];
+    const views = snapshotViews(objects);
+    assert.equal(snapshotViews(objects), views);
+    assert.equal(snapshotViews(objects, events), snapshotViews(objects, events));
+    assert.notEqual(snapshotViews(objects, events), views);
+    assert.notEqual(snapshotViews([...objects]), views);
+  });
+  it('judging two releases on one list gives each its own verdict', () => {
+    const objects = [...healthyWith('pod-crashloop'), fixture('deployment-healthy')];
+    const other: ObjectRef[] = [{ kind: 'Service', namespace: 'shop', name: 'web' }];
+    assert.equal(judgeReleaseHealth({ owned, objects, health: health(), now: NOW }).status, 'Degraded');
+    assert.equal(judgeReleaseHealth({ owned: other, objects, health: health(), now: NOW }).status, 'Healthy');
   });
 });
