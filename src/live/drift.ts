@@ -15,9 +15,9 @@ function liveKey(o: { apiVersion?: string; kind?: string; namespace?: string | u
   return `${apiGroup(o.apiVersion)}/${o.kind ?? ''}/${o.namespace ?? ''}/${o.name ?? ''}`;
 }
 
-/** The objects of a deployed helm manifest (helm rendered it: an unreadable document is skipped). */
-export function deployedObjects(manifest: string, releaseNamespace: string): ManifestObject[] {
-  return parseManifest(manifest, releaseNamespace, { skipInvalid: true });
+/** The objects of a deployed helm manifest (helm rendered it: an unreadable document is skipped), shared with the run's other readers: read them, never change them. */
+export function deployedObjects(manifest: string, releaseNamespace: string): readonly ManifestObject[] {
+  return parseManifest(manifest, releaseNamespace, { skipInvalid: true, shared: true });
 }
 
 /** Index of live objects by liveKey; cluster-scoped objects also found without a namespace. */

@@ -121,9 +121,9 @@ export interface ManifestObject extends RenderedObject {
  * of `renderedObjects`, those named by generateName only left out (the API
  * server picks their name: nothing can find them again). A document that is
  * not valid YAML throws, or is skipped with `skipInvalid` (a deployed
- * manifest helm itself rendered).
+ * manifest helm itself rendered). `shared` as for renderedObjects.
  */
-export function parseManifest(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean } = {}): ManifestObject[] {
+export function parseManifest(manifest: string | undefined, releaseNamespace: string, opts: { skipInvalid?: boolean; shared?: boolean } = {}): ManifestObject[] {
   return renderedObjects(manifest, releaseNamespace, opts)
     .filter((r) => !r.generated)
     .map((r) => ({ ...r, key: `${r.kind}/${r.namespace ?? ''}/${r.name}` }));
