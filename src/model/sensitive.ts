@@ -35,30 +35,26 @@ const MIN_PART = 6;
 interface Split {
   /** Every value the manifest puts in a Secret: decoded, and `data` as written (base64). */
   secrets: string[];
-  /** The other objects, as JSON: what the chart itself shows in clear. */
-  clear: string;
+  /** The other objects, as JSON: what the chart itself shows in clear (made when first asked: most releases never need it). */
+  clear: () => string;
 }
 
 /** A manifest's Secret values and the text of its other objects; a manifest that does not parse gives none. */
 function split(manifest: string, namespace: string): Split {
-  const out: Split = { secrets: [], clear: '' };
   let objects;
   try {
     objects = renderedObjects(manifest, namespace, { skipInvalid: true, shared: true });
   } catch {
-    return out;
+    return { secrets: [], clear: () => '' };
   }
-  const clear: string[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'Secret') {
-      clear.push(JSON.stringify(o.object));
-      continue;
-    }
-    out.secrets.push(...secretEntries(o.object).values());
-    if (isPlainObject(o.object.data)) out.secrets.push(...Object.values(o.object.data).map((v) => String(v ?? '')));
+  const secrets: string[] = [];
+  for (const o of objects.filter((x) => x.kind === 'Secret')) {
+    secrets.push(...secretEntries(o.object).values());
+    if (isPlainObject(o.object.data)) secrets.push(...Object.values(o.object.data).map((v) => String(v ?? '')));
   }
-  out.clear = clear.join('\n');
-  return out;
+  let clear: string | undefined;
+  const others = objects.filter((x) => x.kind !== 'Secret');
+  return { secrets, clear: () => (clear ??= others.map((o) => JSON.stringify(o.object)).join('\n')) };
 }
 
 /** The texts of a values tree's leaves: strings and numbers, those of lists included. */
@@ -85,7 +81,7 @@ export function sensitiveStrings(parts: readonly ValuesAndManifest[], namespace:
   const manifests = [...new Set(parts.map((p) => p.manifest).filter((m): m is string => Boolean(m)))];
   const splits = manifests.map((m) => split(m, namespace));
   const secrets = splits.flatMap((s) => s.secrets).filter((s) => s.length > 0);
-  const shownInClear = (t: string) => splits.some((s) => s.clear.includes(t));
+  const shownInClear = (t: string) => splits.some((s) => s.clear().includes(t));
   const out = new Set(secrets);
   for (const p of parts) {
     for (const t of leafTexts(p.values ?? {})) {
