@@ -1,7 +1,8 @@
 // Benchmark: does the cost of a no-op follow what changed, or the fleet's
 // size? A no-op `plan` and a `drift` (nothing drifted) over N releases x 3
 // clusters, applied, for two sizes (default 20 and 200: 60 and 600 units),
-// each a fresh process: the times, the growth ratio (issue 27's goal: 600 units
+// each a fresh process, the sizes interleaved round by round (the order
+// flipping): the times, the growth ratio (issue 27's goal: 600 units
 // at most 2x the time of 60, for plan and for drift) and the process's peak RSS
 // (goal < 1 GiB at 600).
 // Runs on a fleet of its own (i15-scale; HELM_CASCADE_FLEET to override),
@@ -70,7 +71,14 @@ interface SizeResult {
   drift: Timed;
 }
 
-async function measureSize(releases: number, o: { kubeconfig: string; helmBin: string; rounds: number; log: (l: string) => void }): Promise<SizeResult> {
+interface Prepared {
+  ns: string;
+  units: number;
+  common: string[];
+}
+
+/** N releases on 3 clusters, installed and settled; the flags of the measured commands. */
+async function prepareSize(releases: number, o: { kubeconfig: string; helmBin: string; log: (l: string) => void }): Promise<Prepared> {
   const ns = `scale-${releases}`;
   const dir = scaleRepo(releases, ns);
   const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
@@ -85,16 +93,28 @@ async function measureSize(releases: number, o: { kubeconfig: string; helmBin: s
   // no --cache-dir: the default cache folder, whose digest key (secrets/digest.ts) the in-process install used for the
   // releases' cascade-inputs labels; another key would make every unit whose values go into a Secret render again
   await settled(common, o.log);
-  const best = (xs: Timed[]): Timed => ({ ms: median(xs.map((x) => x.ms)), rssKiB: Math.max(...xs.map((x) => x.rssKiB)) });
-  const plans: Timed[] = [];
-  const drifts: Timed[] = [];
   await timed(['plan', '--detailed-exitcode', ...common], 0); // warm-up (chart digest, page cache)
-  for (let i = 0; i < o.rounds; i++) {
-    plans.push(await timed(['plan', '--detailed-exitcode', ...common], 0));
-    drifts.push(await timed(['drift', '--format', 'json', ...common], 0));
-    o.log(`${ns} round ${i + 1}: plan ${(plans[i]!.ms / 1000).toFixed(2)}s, drift ${(drifts[i]!.ms / 1000).toFixed(2)}s; load ${loadavg()[0]!.toFixed(1)}`);
+  return { ns, units: releases * BENCH_CONTEXTS.length, common };
+}
+
+/**
+ * Every size measured in each round, the order flipping from round to round
+ * (a machine whose load changes during the run weighs on every size alike):
+ * the median wall time and the highest peak RSS per size and command.
+ */
+async function measureSizes(sizes: Prepared[], rounds: number, log: (l: string) => void): Promise<SizeResult[]> {
+  const plans = sizes.map((): Timed[] => []);
+  const drifts = sizes.map((): Timed[] => []);
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? sizes.map((_, k) => k) : sizes.map((_, k) => sizes.length - 1 - k);
+    for (const k of order) {
+      plans[k]!.push(await timed(['plan', '--detailed-exitcode', ...sizes[k]!.common], 0));
+      drifts[k]!.push(await timed(['drift', '--format', 'json', ...sizes[k]!.common], 0));
+      log(`${sizes[k]!.ns} round ${i + 1}: plan ${(plans[k]![i]!.ms / 1000).toFixed(2)}s, drift ${(drifts[k]![i]!.ms / 1000).toFixed(2)}s; load ${loadavg()[0]!.toFixed(1)}`);
+    }
   }
-  return { units: releases * BENCH_CONTEXTS.length, plan: best(plans), drift: best(drifts) };
+  const best = (xs: Timed[]): Timed => ({ ms: median(xs.map((x) => x.ms)), rssKiB: Math.max(...xs.map((x) => x.rssKiB)) });
+  return sizes.map((p, k) => ({ units: p.units, plan: best(plans[k]!), drift: best(drifts[k]!) }));
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
@@ -103,7 +123,7 @@ const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
 export async function main(args: string[]): Promise<number> {
   const sizes = argOf(args, '--releases', '20,200').split(',').map(Number);
   const helmBin = argOf(args, '--helm', process.env.HELM_BIN ?? join(ROOT, 'node_modules/.helm-cascade/helm-v3/helm'));
-  const rounds = Number(argOf(args, '--rounds', '1'));
+  const rounds = Number(argOf(args, '--rounds', '3'));
   const log = (l: string) => process.stderr.write(`[bench scale] ${l}\n`);
   const fleetName = process.env.HELM_CASCADE_FLEET ?? 'i15-scale';
   const clustersFile = join(mkdtempSync(join(tmpdir(), 'hc-scale-fleet-')), 'clusters.yaml');
@@ -111,8 +131,9 @@ export async function main(args: string[]): Promise<number> {
   const fleet = await ensureFleet({ clustersFile, name: fleetName, log: () => undefined });
   log(`fleet ${fleetName}; ${availableParallelism()} cores; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   try {
-    const results: SizeResult[] = [];
-    for (const n of sizes) results.push(await measureSize(n, { kubeconfig: fleet.kubeconfig, helmBin, rounds, log }));
+    const prepared: Prepared[] = [];
+    for (const n of sizes) prepared.push(await prepareSize(n, { kubeconfig: fleet.kubeconfig, helmBin, log }));
+    const results = await measureSizes(prepared, rounds, log);
     for (const r of results) process.stdout.write(`${r.units} units: no-op plan ${s(r.plan.ms)} (peak RSS ${mib(r.plan.rssKiB)}), drift ${s(r.drift.ms)} (peak RSS ${mib(r.drift.rssKiB)})\n`);
     const [small, large] = [results[0]!, results[results.length - 1]!];
     const growth = { plan: large.plan.ms / small.plan.ms, drift: large.drift.ms / small.drift.ms };
