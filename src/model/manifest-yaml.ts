@@ -101,7 +101,8 @@ function documentStarts(text: string): number[] | undefined {
     const next = text[at + 3];
     if (next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r') starts.push(at);
   }
-  return starts;
+  // `---foo` is a plain scalar, not a document marker
+  return starts[0] === 0 ? starts : undefined;
 }
 
 /** The documents of a manifest read by js-yaml, or undefined when `yaml` must read it (see the header). */

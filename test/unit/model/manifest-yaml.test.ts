@@ -97,6 +97,8 @@ describe('fast manifest reader', () => {
       'a directive': '%YAML 1.1\n---\na: 1\n',
       'a document end': '---\na: 1\n...\n---\nb: 2\n',
       'no leading marker': 'a: 1\n',
+      'a scalar that starts like a marker': '---foo: 1\n',
+      'four dashes': '----\na: 1\n',
       'invalid YAML': '---\na: [1\n',
       'deeper than 100': `---\n${'['.repeat(150)}${']'.repeat(150)}\n`,
     };
