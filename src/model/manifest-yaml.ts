@@ -46,7 +46,8 @@ const FIRST_CHARS: Record<string, readonly string[]> = {
   'tag:yaml.org,2002:null': ['', '~', 'n', 'N'],
   'tag:yaml.org,2002:bool': [...'yYnNtTfFoO'],
   'tag:yaml.org,2002:int': ['+', '-', ...DIGITS],
-  'tag:yaml.org,2002:float': ['+', '-', '.', ...DIGITS],
+  // `e3` matches yaml's exponent test (both of its leading parts are optional): yaml reads it as NaN
+  'tag:yaml.org,2002:float': ['+', '-', '.', 'e', 'E', ...DIGITS],
   'tag:yaml.org,2002:timestamp': DIGITS,
 };
 
