@@ -368,6 +368,20 @@ describe('evaluateGate: every gated kind', () => {
     ahead.snapshot = { ...ahead.snapshot, objects: ahead.snapshot.objects.map((o) => (o.kind === 'Deployment' ? withPod('deployment-healthy', (d) => (d.metadata.annotations = { 'deployment.kubernetes.io/revision': '3' })) : o)) };
     assert.equal(lagging.phase, 'soaking');
     assert.deepEqual([evaluateGate(ahead).phase, evaluateGate(ahead).reason, evaluateGate(ahead).pods], ['rolling-out', "waiting for the pods' view: Deployment web reports 3 available pods, 0 Ready seen yet", 0]);
+    ahead.snapshot = { ...ahead.snapshot, objects: [...ahead.snapshot.objects, podAs('pod-ready', 'web-bare', { app: 'web' })] };
+    assert.equal(evaluateGate(ahead).pods, 0);
+    // its current ReplicaSet is the one it owns with its revision: not another Deployment's, not one without owner
+    const crowded = input('deployment-healthy', [fixture('pod-ready')], { owned: [owned[0]!] });
+    const rsOf = (metadata: LiveObject['metadata']): LiveObject => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata });
+    const foreign = rsOf({ name: 'api-aaaa', namespace: 'shop', labels: { app: 'api', 'pod-template-hash': 'aaaa' }, annotations: { 'deployment.kubernetes.io/revision': '2' }, ownerReferences: [{ kind: 'Deployment', name: 'api', uid: 'api-uid' }] });
+    const orphan = rsOf({ name: 'web-orphan', namespace: 'shop' });
+    const unannotated = rsOf({ name: 'web-0ld', namespace: 'shop', ownerReferences: [{ kind: 'Deployment', name: 'web', uid: '11111111-aaaa-4000-8000-000000000001' }] });
+    crowded.snapshot = { ...crowded.snapshot, objects: [foreign, orphan, unannotated, ...crowded.snapshot.objects] };
+    assert.deepEqual([evaluateGate(crowded).phase, evaluateGate(crowded).pods], ['soaking', 1]);
+    // its current ReplicaSet without a pod-template-hash: no pod is known to be current, not even an unlabelled one
+    const hashless = input('deployment-healthy', [fixture('pod-ready'), podAs('pod-ready', 'web-bare', { app: 'web' })], { owned: [owned[0]!] });
+    hashless.snapshot = { ...hashless.snapshot, objects: hashless.snapshot.objects.map((o) => (o.metadata.name === 'web-7d9f' ? rsOf({ ...o.metadata, labels: undefined }) : o)) };
+    assert.deepEqual([evaluateGate(hashless).phase, evaluateGate(hashless).pods], ['rolling-out', 0]);
     // no revision annotation yet: every pod it selects is current
     const norev = input('deployment-healthy', [fixture('pod-ready')], { owned: [owned[0]!] });
     norev.snapshot = { ...norev.snapshot, objects: norev.snapshot.objects.map((o) => (o.kind === 'Deployment' ? withPod('deployment-healthy', (d) => delete d.metadata.annotations) : o)) };
@@ -409,6 +423,12 @@ describe('evaluateGate: pods, events and restarts in the reasons', () => {
       'Warning BackOff: Back-off restarting failed container (x3)',
       'Warning BackOff: Back-off restarting failed container (x5)',
     ]);
+  });
+
+  it('a pod read without a namespace is reported with an empty one', () => {
+    const bare = withPod('pod-crashloop', (p) => delete p.metadata.namespace);
+    const r = evaluateGate({ ...input('deployment-healthy', [bare]), owned: [{ kind: 'Pod', namespace: 'shop', name: 'web-7d9f-crash' }] });
+    assert.deepEqual([r.failingPods[0]?.name, r.failingPods[0]?.namespace], ['web-7d9f-crash', '']);
   });
 
   it('one pod failing is named alone; more are counted', () => {
