@@ -378,6 +378,10 @@ describe('evaluateGate: every gated kind', () => {
     const unannotated = rsOf({ name: 'web-0ld', namespace: 'shop', ownerReferences: [{ kind: 'Deployment', name: 'web', uid: '11111111-aaaa-4000-8000-000000000001' }] });
     crowded.snapshot = { ...crowded.snapshot, objects: [foreign, orphan, unannotated, ...crowded.snapshot.objects] };
     assert.deepEqual([evaluateGate(crowded).phase, evaluateGate(crowded).pods], ['soaking', 1]);
+    // a ReplicaSet with a second owner is still the Deployment's
+    const twoOwners = input('deployment-healthy', [fixture('pod-ready')], { owned: [owned[0]!] });
+    twoOwners.snapshot = { ...twoOwners.snapshot, objects: twoOwners.snapshot.objects.map((o) => (o.metadata.name === 'web-7d9f' ? rsOf({ ...o.metadata, ownerReferences: [...(o.metadata.ownerReferences ?? []), { kind: 'Rollout', name: 'web', uid: 'rollout-uid' }] }) : o)) };
+    assert.deepEqual([evaluateGate(twoOwners).phase, evaluateGate(twoOwners).pods], ['soaking', 1]);
     // its current ReplicaSet without a pod-template-hash: no pod is known to be current, not even an unlabelled one
     const hashless = input('deployment-healthy', [fixture('pod-ready'), podAs('pod-ready', 'web-bare', { app: 'web' })], { owned: [owned[0]!] });
     hashless.snapshot = { ...hashless.snapshot, objects: hashless.snapshot.objects.map((o) => (o.metadata.name === 'web-7d9f' ? rsOf({ ...o.metadata, labels: undefined }) : o)) };
@@ -423,6 +427,24 @@ describe('evaluateGate: pods, events and restarts in the reasons', () => {
       'Warning BackOff: Back-off restarting failed container (x3)',
       'Warning BackOff: Back-off restarting failed container (x5)',
     ]);
+  });
+
+  it('while the controller has not observed the new spec, no pod is current: a crashing pod does not fail the gate', () => {
+    const r = evaluateGate(input('deployment-observed-old-generation', [fixture('pod-crashloop')]));
+    assert.deepEqual([r.phase, r.pods, r.failingPods], ['rolling-out', 0, []]);
+  });
+
+  it('pods of the same name in two namespaces are two pods; a terminating bare pod is none', () => {
+    const inNs = (o: LiveObject, namespace: string): LiveObject => ({ ...o, metadata: { ...o.metadata, namespace, uid: `${o.metadata.uid}-${namespace}` } });
+    const sts = fixture('statefulset-healthy');
+    const db0 = podAs('pod-ready', 'db-0', { app: 'db', 'controller-revision-hash': 'db-7b5' });
+    const debug = podAs('pod-ready', 'debug', {});
+    const objects = [inNs(sts, 'shop'), inNs(sts, 'other'), inNs(db0, 'shop'), inNs(db0, 'other'), inNs(debug, 'shop'), inNs(debug, 'other')];
+    const refs: ObjectRef[] = ['shop', 'other'].flatMap((namespace) => [{ kind: 'StatefulSet', namespace, name: 'db' }, { kind: 'Pod', namespace, name: 'debug' }]);
+    assert.equal(evaluateGate({ ...input('deployment-healthy', []), owned: refs, snapshot: { objects, events: [], fetchedAt: 0 } }).pods, 4);
+    const terminating = withPod('pod-ready', (p) => ((p.metadata.name = 'debug'), (p.metadata.labels = {}), (p.metadata.deletionTimestamp = '2026-11-22T01:00:00Z')));
+    const r = evaluateGate({ ...input('deployment-healthy', []), owned: [{ kind: 'Pod', namespace: 'shop', name: 'debug' }], snapshot: { objects: [terminating], events: [], fetchedAt: 0 } });
+    assert.deepEqual([r.pods, r.reason], [0, 'Pod debug: Pod debug is terminating']);
   });
 
   it('a pod read without a namespace is reported with an empty one', () => {
@@ -526,12 +548,13 @@ describe('evaluateGate: every phase of the soak', () => {
     const late = evaluateGate(input('deployment-observed-old-generation', ready(), { elapsedMs: 300_000, soakStartedMs: 1_000 }));
     assert.deepEqual([late.phase, late.reason], ['failed', 'no longer healthy after 4m59s of soak: Deployment web: Waiting for rollout to finish: observed deployment generation less than desired generation']);
     // the pod lost is the StatefulSet's (rolled out); the Deployment awaiting its new generation has no current pods
-    const withDb = input('deployment-observed-old-generation', [fixture('statefulset-healthy'), podAs('pod-running-not-ready', 'db-0', { app: 'db', 'controller-revision-hash': 'db-7b5' })], { ...soak, health: { ...health, maxRestarts: 5 } });
+    const dbPod = (name: string) => podAs('pod-running-not-ready', name, { app: 'db', 'controller-revision-hash': 'db-7b5' });
+    const withDb = input('deployment-observed-old-generation', [fixture('statefulset-healthy'), dbPod('db-1'), dbPod('db-0')], { ...soak, health: { ...health, maxRestarts: 5 } });
     const lost = evaluateGate({ ...withDb, owned: [owned[0]!, { kind: 'StatefulSet', namespace: 'shop', name: 'db' }] });
     assert.deepEqual([lost.phase, lost.reason, lost.failingPods.map((p) => p.name)], [
       'failed',
-      'pod db-0 lost Ready during the soak; no longer healthy after 1.5s of soak: Deployment web: Waiting for rollout to finish: observed deployment generation less than desired generation',
-      ['db-0'],
+      'pod db-0, db-1 lost Ready during the soak; no longer healthy after 1.5s of soak: Deployment web: Waiting for rollout to finish: observed deployment generation less than desired generation',
+      ['db-0', 'db-1'],
     ]);
     const two = evaluateGate(input('deployment-observed-old-generation', ready(), soak, 'service-0-ready-endpoints'));
     assert.deepEqual([two.phase, two.reason], [
@@ -555,6 +578,11 @@ describe('evaluateGate: every phase of the soak', () => {
     assert.deepEqual([late.phase, late.reason], ['failed', 'pod web-7d9f-new lost Ready during the soak: Pod web-7d9f-new is waiting to be scheduled']);
     const creating = evaluateGate(input('deployment-healthy', [...ready(), fixture('pod-container-creating')], soak));
     assert.deepEqual([creating.phase, creating.reason], ['failed', 'pod web-7d9f-creating lost Ready during the soak: Pod web-7d9f-creating: container web is waiting: ContainerCreating']);
+    // a running pod is scheduled, whatever its conditions say; a condition other than PodScheduled says nothing about scheduling
+    const running = evaluateGate(input('deployment-healthy', [...ready(), podAs('pod-running-no-conditions', 'web-7d9f-run', web)], soak));
+    assert.deepEqual([running.phase, running.reason], ['failed', 'pod web-7d9f-run lost Ready during the soak: Pod web-7d9f-run is running but not Ready: readiness probe not passing']);
+    const custom = withPod('pod-container-creating', (p) => ((p.metadata.name = 'web-7d9f-custom'), (p.status = { phase: 'Pending', conditions: [{ type: 'example.com/registered', status: 'True' }] })));
+    assert.equal(evaluateGate(input('deployment-healthy', [...ready(), custom], soak)).reason, 'pod web-7d9f-custom appeared during the soak, not scheduled yet; the soak starts again');
     // held back by a scheduling gate: not scheduled either
     const gated = withPod('pod-container-creating', (p) => ((p.metadata.name = 'web-7d9f-gated'), (p.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] })));
     assert.equal(evaluateGate(input('deployment-healthy', [...ready(), gated], soak)).reason, 'pod web-7d9f-gated appeared during the soak, not scheduled yet; the soak starts again');
