@@ -4,7 +4,7 @@ import type { AssessContext } from '../../../src/health/baseline.ts';
 import { assessDaemonSet } from '../../../src/health/daemonset.ts';
 import { assessDeployment } from '../../../src/health/deployment.ts';
 import { assessJob } from '../../../src/health/job.ts';
-import { assessPod, podFailFast, podRestarts } from '../../../src/health/pod.ts';
+import { assessPod, podFailFast, podRecentRestarts, podRestarts } from '../../../src/health/pod.ts';
 import { assessService, countEndpoints } from '../../../src/health/service.ts';
 import { assessStatefulSet } from '../../../src/health/statefulset.ts';
 import { worst } from '../../../src/health/status.ts';
@@ -45,6 +45,7 @@ describe('Deployment', () => {
     // ... and when its generation moved past the recorded one.
     ['deployment-healthy', 'Healthy', '3/3 replicas updated and available', { baseline: { uid: depUid, generation: 2 }, specChanged: true }],
   ]);
+  check((n) => assessDeployment(asDeployment(fixture(n))), [['deployment-progress-deadline-no-message', 'Degraded', 'Deployment "web" exceeded its progress deadline']]);
 });
 
 describe('StatefulSet', () => {
@@ -56,6 +57,14 @@ describe('StatefulSet', () => {
     ['statefulset-partitioned', 'Healthy', 'partitioned roll out complete: 1 new pods have been updated'],
     ['statefulset-healthy', 'Progressing', /generation 2 is still the one recorded before the upgrade/, { baseline: { uid: '22222222-aaaa-4000-8000-000000000002', generation: 2 }, specChanged: true }],
   ]);
+  check((n) => assessStatefulSet(asStatefulSet(fixture(n))), [
+    ['statefulset-unavailable', 'Progressing', 'Waiting for rollout to finish: 2 of 3 pods are available'],
+    ['statefulset-ondelete', 'Healthy', '3/3 pods ready; updateStrategy is OnDelete, so pods are only updated when deleted'],
+    ['statefulset-partitioned-rolling', 'Progressing', 'Waiting for partitioned roll out to finish: 1 out of 2 new pods have been updated'],
+    ['statefulset-updating-no-revision', 'Progressing', 'Waiting for rollout to finish: 2 out of 3 new pods have been updated'],
+    // without availableReplicas the ready ones count as available
+    ['statefulset-healthy-no-revision', 'Healthy', '3/3 pods ready at revision ?'],
+  ]);
 });
 
 describe('DaemonSet', () => {
@@ -64,6 +73,10 @@ describe('DaemonSet', () => {
     ['daemonset-rolling', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated'],
     ['daemonset-unavailable', 'Progressing', 'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available'],
     ['daemonset-observed-old-generation', 'Progressing', 'Waiting for rollout to finish: observed daemon set generation less than desired generation'],
+    ['daemonset-ondelete-unavailable', 'Progressing', 'Waiting for daemon set "agent" pods: 2 of 3 are available'],
+    ['daemonset-ondelete-not-updated', 'Healthy', '3/3 pods available; updateStrategy is OnDelete, so pods are only updated when deleted'],
+    ['daemonset-no-nodes', 'Healthy', 'no node matches the daemon set: 0 pods scheduled'],
+    ['daemonset-healthy', 'Progressing', 'Waiting for the upgrade to reach DaemonSet agent: generation 4 is still the one recorded before the upgrade', { baseline: { uid: '33333333-aaaa-4000-8000-000000000003', generation: 4 }, specChanged: true }],
   ]);
 });
 
@@ -71,6 +84,10 @@ describe('Job', () => {
   check((n, ctx) => assessJob(asJob(fixture(n)), ctx), [
     ['job-complete', 'Healthy', 'Job migrate completed'],
     ['job-failed', 'Degraded', 'Job migrate failed (BackoffLimitExceeded): Job has reached the specified backoff limit'],
+    ['job-failed-no-reason', 'Degraded', 'Job migrate failed'],
+    ['job-running', 'Progressing', 'Job migrate is running: 1 active, 0 succeeded, 2 failed'],
+    ['job-suspended', 'Suspended', 'Job migrate is suspended'],
+    ['job-complete', 'Progressing', /^Waiting for the upgrade to reach Job migrate: generation 1 is still the one recorded before the upgrade$/, { baseline: { uid: '44444444-aaaa-4000-8000-000000000004', generation: 1 }, specChanged: true }],
   ]);
 });
 
@@ -84,6 +101,20 @@ describe('Pod', () => {
     ['pod-running-not-ready', 'Progressing', 'Pod web-7d9f-notready is running but not Ready: containers with unready status: [web], 1 restart'],
     ['pod-ready', 'Healthy', 'Pod web-7d9f-ready is Ready'],
     ['pod-container-creating', 'Progressing', 'Pod web-7d9f-creating: container web is waiting: ContainerCreating'],
+    ['pod-terminating-crashloop', 'Progressing', 'Pod web-7d9f-x is terminating'],
+    ['pod-succeeded', 'Healthy', 'Pod web-7d9f-x completed'],
+    ['pod-failed-evicted', 'Degraded', 'Pod web-7d9f-x failed (Evicted): The node was low on resource: memory.'],
+    ['pod-failed', 'Degraded', 'Pod web-7d9f-x failed'],
+    ['pod-pending-scheduled', 'Progressing', 'Pod web-7d9f-x is pending'],
+    ['pod-waiting-no-reason', 'Progressing', 'Pod web-7d9f-x: container web is waiting: starting'],
+    ['pod-running-no-conditions', 'Progressing', 'Pod web-7d9f-x is running but not Ready: readiness probe not passing'],
+    ['pod-running-not-ready-reason-only', 'Progressing', 'Pod web-7d9f-x is running but not Ready: ContainersNotReady, 2 restarts'],
+    ['pod-ready-restarted-twice', 'Healthy', 'Pod web-7d9f-x is Ready, 2 restarts'],
+    ['pod-crashloop-first', 'Degraded', 'CrashLoopBackOff: container web of pod web-7d9f-x: back-off 10s restarting failed container'],
+    ['pod-crashloop-bare-exit', 'Degraded', 'CrashLoopBackOff: container web of pod web-7d9f-x: back-off 10s restarting failed container (last exit: terminated, code ?)'],
+    ['pod-imagepull-after-crash', 'Degraded', 'ImagePullBackOff: container web of pod web-7d9f-x: Back-off pulling image "web:3"'],
+    ['pod-scheduling-gated', 'Progressing', 'Pod web-7d9f-x is waiting to be scheduled'],
+    ['pod-unschedulable-no-message', 'Degraded', 'Unschedulable: pod web-7d9f-x: no node can run this pod'],
   ]);
 
   it('names the fail-fast reason and container', () => {
@@ -95,6 +126,23 @@ describe('Pod', () => {
     assert.equal(podFailFast(asPod(fixture('pod-unschedulable')))?.container, undefined);
     assert.equal(podFailFast(asPod(fixture('pod-running-not-ready'))), undefined);
     assert.equal(podRestarts(asPod(fixture('pod-crashloop'))), 4);
+  });
+
+  it('a terminating pod and a pod held by a scheduling gate do not fail fast', () => {
+    assert.equal(podFailFast(asPod(fixture('pod-terminating-crashloop'))), undefined);
+    assert.equal(podFailFast(asPod(fixture('pod-scheduling-gated'))), undefined);
+  });
+
+  it('recent restarts: the window includes its edge; an unreadable finishedAt is no restart; the latest end is kept', () => {
+    const NOW = Date.parse('2026-11-22T01:00:00Z');
+    const recent = asPod(fixture('pod-restarted-recently')); // finished 2026-11-22T00:50:00Z
+    assert.deepEqual(podRecentRestarts(recent, 600_000, NOW), { restarts: 3, lastAt: '2026-11-22T00:50:00Z', containers: ['web'] });
+    assert.equal(podRecentRestarts(recent, 599_999, NOW), undefined);
+    const web = recent.status.containerStatuses[0]!;
+    const unreadable = { ...recent, status: { ...recent.status, containerStatuses: [{ ...web, lastTerminated: { ...web.lastTerminated, finishedAt: 'yesterday' } }] } };
+    assert.equal(podRecentRestarts(unreadable, 600_000, NOW), undefined);
+    const earlierSecond = { ...recent, status: { ...recent.status, containerStatuses: [web, { ...web, name: 'sidecar', restartCount: 1, lastTerminated: { finishedAt: '2026-11-22T00:45:00Z' } }] } };
+    assert.deepEqual(podRecentRestarts(earlierSecond, 3_600_000, NOW), { restarts: 4, lastAt: '2026-11-22T00:50:00Z', containers: ['web', 'sidecar'] });
   });
 });
 
@@ -109,6 +157,9 @@ describe('Service', () => {
     ['service-2-ready-endpoints-dual-stack', 'Healthy', 'Service web has 2 ready endpoints'],
     ['service-endpoints-fallback', 'Healthy', 'Service web has 2 ready endpoints (1 not ready)'],
     ['service-externalname', 'Healthy', 'Service web is an ExternalName service: no endpoints to check'],
+    ['service-no-selector', 'Healthy', 'Service web has no selector: its endpoints are managed elsewhere and not checked'],
+    ['service-slices-mixed', 'Healthy', 'Service web has 3 ready endpoints'],
+    ['service-endpoints-of-others', 'Healthy', 'Service web has 1 ready endpoint (1 not ready)'],
   ]);
   check((n) => svc(n, 2), [
     ['service-1-ready-endpoints', 'Progressing', 'Waiting for endpoints: Service web has 1 ready endpoint (1 not ready), needs at least 2'],
@@ -117,6 +168,14 @@ describe('Service', () => {
   it('counts each pod once across IP families', () => {
     const [s, ...slices] = loadFixture('service-2-ready-endpoints-dual-stack');
     assert.deepEqual(countEndpoints(asService(s!), slices.map(asEndpointSlice)), { ready: 2, notReady: 0, source: 'EndpointSlice' });
+  });
+  it('an empty selector is no selector; no slice and no Endpoints of its own is none', () => {
+    const [s] = loadFixture('service-1-ready-endpoints');
+    const svc = asService(s!);
+    assert.equal(assessService({ ...svc, spec: { ...svc.spec, selector: {} } }, { endpointSlices: [], minReadyEndpoints: 1 }).status, 'Healthy');
+    assert.deepEqual(countEndpoints(svc, []), { ready: 0, notReady: 0, source: 'none' });
+    const [, ...others] = loadFixture('service-endpoints-of-others');
+    assert.deepEqual(countEndpoints(svc, [], others.map(asEndpoints)), { ready: 1, notReady: 1, source: 'Endpoints' });
   });
 });
 

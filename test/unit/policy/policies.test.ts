@@ -10,8 +10,10 @@ import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import { renderedObjects } from '../../../src/model/manifest.ts';
 import type { ClusterSpec, PolicyException, PolicyRuleSpec } from '../../../src/model/spec.ts';
+import { compileCel } from '../../../src/policy/cel.ts';
 import { PolicySet, violationLine } from '../../../src/policy/evaluate.ts';
 import type { PolicySubject, PolicyTarget } from '../../../src/policy/evaluate.ts';
+import { presetRule } from '../../../src/policy/presets.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -63,6 +65,35 @@ describe('presets', () => {
     const set = new PolicySet(rulesFrom('  - preset: probes\n'));
     assert.deepEqual(set.check([pod('Job')], target()), []);
     assert.deepEqual(set.check([pod('ReplicaSet')], target()).map(violationLine), ['Pod shop/p: probes: container c has no readinessProbe, livenessProbe']);
+    // a subject with neither template nor workload gives a violation without those keys
+    assert.deepEqual(set.check([pod('ReplicaSet')], target()), [
+      { rule: 'probes', action: 'deny', kind: 'Pod', namespace: 'shop', name: 'p', message: 'container c has no readinessProbe, livenessProbe' },
+    ]);
+  });
+
+  it('resources judges the pod template of every workload kind, and nothing else', () => {
+    const set = new PolicySet(rulesFrom('  - preset: resources\n'));
+    const bare = { spec: { containers: [{ name: 'c', image: 'c:1' }] } };
+    const of = (kind: string, object: Record<string, unknown>): PolicySubject => ({ object: { kind, ...object }, kind, namespace: 'shop', name: kind.toLowerCase() });
+    const subjects = [
+      of('StatefulSet', { spec: { template: bare } }),
+      of('ReplicaSet', { spec: { template: bare } }),
+      of('Job', { spec: { template: bare } }),
+      of('CronJob', { spec: { jobTemplate: { spec: { template: bare } } } }),
+      of('Service', { spec: { template: bare } }),
+    ];
+    assert.deepEqual(set.check(subjects, target()).map(violationLine), ['StatefulSet', 'ReplicaSet', 'Job', 'CronJob'].map((k) => `${k} shop/${k.toLowerCase()}: resources: container c has no requests.cpu, requests.memory, limits.cpu, limits.memory`));
+  });
+
+  it('options of the wrong shape read as none (the schema and the loader report them)', () => {
+    assert.deepEqual(presetRule('required-labels', {})?.params, { labels: [] });
+    assert.deepEqual(presetRule('required-labels', { labels: 'team' })?.params, { labels: [] });
+    assert.deepEqual(presetRule('placement', {})?.params, { nodeLabels: {} });
+    assert.deepEqual(presetRule('placement', { providers: null })?.params, { nodeLabels: {} });
+    assert.deepEqual(presetRule('placement', { providers: 'gke' })?.params, { nodeLabels: {} });
+    // a provider without options, or with labels that are no list: any placement will do there
+    assert.deepEqual(presetRule('placement', { providers: { onprem: null, gke: { nodeLabels: 'pool' } } })?.params, { nodeLabels: { onprem: [], gke: [] } });
+    assert.equal(presetRule('no-such-preset', {}), undefined);
   });
 
   it('required-labels: the pod template of a CronJob carries every label', () => {
@@ -127,6 +158,48 @@ describe('rules written in CEL', () => {
     ]);
   });
 
+  it('match.clusters: any one of the globs is enough', () => {
+    const r = '  - { name: named, match: { kinds: [Deployment], clusters: [paris, "gke-*"] }, expression: "false", message: "judged" }\n';
+    assert.deepEqual(check(r, 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): named: judged']);
+    assert.deepEqual(check(r, 'resources-ok.yaml', target(cluster('onprem', 'paris'))), ['deny Deployment shop/web (web/templates/deployment.yaml): named: judged']);
+    assert.deepEqual(check(r, 'resources-ok.yaml', target(cluster('onprem', 'lyon'))), []);
+  });
+
+  it('a release without a track reads release.track as an empty string', () => {
+    const r = '  - { name: tracked, match: { kinds: [Deployment] }, expression: "release.track != \'\'", message: "a release needs a track" }\n';
+    const untracked = { ...target(), release: { name: 'web', namespace: 'shop', track: undefined } };
+    assert.deepEqual(check(r, 'resources-ok.yaml', untracked), ['deny Deployment shop/web (web/templates/deployment.yaml): tracked: a release needs a track']);
+    assert.deepEqual(check(r, 'resources-ok.yaml'), []);
+  });
+
+  it('an expression of type dyn that returns no boolean is a violation saying what it returned', () => {
+    const r = '  - { name: named, match: { kinds: [Deployment] }, variables: [{ name: n, expression: object.metadata.name }], expression: variables.n }\n';
+    assert.deepEqual(check(r, 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): named: expression returned "web", not a boolean']);
+  });
+
+  it('a messageExpression that gives an empty string or no string falls back to message, then to the rule', () => {
+    const rule = (extra: string) => `  - { name: one, match: { kinds: [Deployment] }, variables: [{ name: n, expression: "1" }], expression: "false"${extra} }\n`;
+    assert.deepEqual(check(rule(', messageExpression: "\'\'", message: "static"'), 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): one: static']);
+    assert.deepEqual(check(rule(', messageExpression: variables.n, message: "static"'), 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): one: static']);
+    assert.deepEqual(check(rule(', messageExpression: "\'\'"'), 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): one: failed rule "one": false']);
+    assert.deepEqual(check(rule(''), 'resources-ok.yaml'), ['deny Deployment shop/web (web/templates/deployment.yaml): one: failed rule "one": false']);
+  });
+
+  it('an object without a namespace is named by its name alone', () => {
+    const set = new PolicySet(rulesFrom('  - { name: none, match: { kinds: ["*"] }, expression: "false", message: "no" }\n'));
+    assert.equal(set.size, 1);
+    const ns: PolicySubject = { object: { kind: 'Namespace', metadata: { name: 'shop' } }, kind: 'Namespace', namespace: undefined, name: 'shop' };
+    assert.deepEqual(set.check([ns], target()).map(violationLine), ['Namespace shop: none: no']);
+  });
+
+  it('a rule that does not compile is refused when the set is built (config/ reports it first, with its position)', () => {
+    const spec = (e: Partial<PolicyRuleSpec>): PolicyRuleSpec => ({ name: 'bad', match: { kinds: ['*'] }, variables: [], expression: 'true', params: {}, action: 'deny', pos: { file: 'clusters.yaml', line: 1, col: 1 }, ...e });
+    assert.equal(new PolicySet([spec({}), spec({ name: 'good' })]).size, 2);
+    assert.throws(() => new PolicySet([spec({ expression: 'object.' })]), { message: 'rule "bad" expression does not compile: Expected IDENTIFIER, got EOF' });
+    assert.throws(() => new PolicySet([spec({ variables: [{ name: 'v', expression: '1 +' }] })]), { message: 'rule "bad" variable v does not compile: Unexpected token: EOF' });
+    assert.throws(() => new PolicySet([spec({ messageExpression: '1' })]), { message: 'rule "bad" messageExpression does not compile: must evaluate to a string, not int' });
+  });
+
   it('an expression that cannot be evaluated on an object is a violation (failurePolicy Fail)', () => {
     const r = '  - { name: selector, match: { kinds: [ConfigMap] }, expression: "object.spec.selector != null" }\n';
     assert.deepEqual(check(r, 'resources-missing.yaml'), ['deny ConfigMap shop/web (web/templates/configmap.yaml): selector: expression could not be evaluated: No such key: spec']);
@@ -146,5 +219,29 @@ describe('rules written in CEL', () => {
     const pod: PolicySubject = { object: { kind: 'Pod', metadata: { name: 'web-5d9c-x' }, spec: { containers: [{ name: 'web', image: 'w:1' }] } }, kind: 'Pod', namespace: 'shop', name: 'web-5d9c-x', owner: { kind: 'Deployment', name: 'web' } };
     assert.deepEqual(set.check([pod], target(cluster('gke'), [ex({ kinds: ['Deployment'], names: ['web'] })])), []);
     assert.deepEqual(set.check([pod], target()).map(violationLine), ['Pod shop/web-5d9c-x (of Deployment web): resources: container web has no requests.cpu, requests.memory, limits.cpu, limits.memory']);
+  });
+});
+
+describe('compileCel', () => {
+  it('a rule may be dyn (decided when it runs); a wrong static type is refused', () => {
+    assert.equal(compileCel('variables.enabled', 'bool').ok, true);
+    assert.equal(compileCel('variables.text', 'string').ok, true);
+    assert.deepEqual(compileCel('size(object)', 'bool'), { ok: false, error: 'must evaluate to a bool, not int', offset: 0 });
+  });
+
+  it('list and map literals may mix types, as in Kubernetes', () => {
+    assert.equal(compileCel("object.metadata.name in ['web', 1]", 'bool').ok, true);
+    assert.equal(compileCel("{'replicas': 1, 'name': 'web'}", 'any').ok, true);
+  });
+
+  it('a compile error gives its reason and its offset', () => {
+    assert.deepEqual(compileCel('object.', 'bool'), { ok: false, error: 'Expected IDENTIFIER, got EOF', offset: 7 });
+    assert.deepEqual(compileCel('object.a == nope', 'bool'), { ok: false, error: 'Unknown variable: nope', offset: 12 });
+  });
+
+  it('an expression too deep for the parser or the type checker is refused, not thrown', () => {
+    // the parser recurses once per "!", the type checker once per "+"
+    assert.deepEqual(compileCel(`${'!'.repeat(100_000)}true`, 'bool'), { ok: false, error: 'Maximum call stack size exceeded', offset: 0 });
+    assert.deepEqual(compileCel(`1${' + 1'.repeat(40_000)} == 2`, 'bool'), { ok: false, error: 'Maximum call stack size exceeded', offset: 0 });
   });
 });
