@@ -17,7 +17,7 @@ const out = process.env.MUTATE_REPORT ? `reports/mutation/${process.env.MUTATE_R
 export default {
   "testRunner": "tap",
   "tap": {
-    "testFiles": process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',') : ["test/unit/model/*.test.ts", "test/unit/config/*.test.ts", "test/unit/policy/*.test.ts", "test/unit/plan/*.test.ts", "test/unit/health/*.test.ts", "test/unit/helm/*.test.ts", "test/unit/commands/*.test.ts"],
+    "testFiles": process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',') : ["test/unit/**/*.test.ts"],
     "nodeArgs": [
       "--test-reporter=tap",
       "-r",
