@@ -262,8 +262,10 @@ function rendered(d: GatheredUnit): Extract<GatheredUnit, { state: 'rendered' }>
   return d;
 }
 
-describe('what each kind of unit says', () => {
-  const HEX = /^[0-9a-f]{64}$/;
+/** A digest of something (sha256 or its keyed form): 64 hex digits. */
+const HEX = /^[0-9a-f]{64}$/;
+
+describe('what a rendered unit says', () => {
   it('sha256 is the hex SHA-256 of the text', () => {
     assert.equal(sha256('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
@@ -275,19 +277,6 @@ describe('what each kind of unit says', () => {
     assert.match(kept!.digest.manifest, HEX);
     assert.equal(kept!.digest.deployedRevision, 4);
     assert.deepEqual(gone!.digest, { chart: '', values: '', manifest: '', deployedRevision: 4 });
-  });
-  it('a disabled unit still deployed: an uninstall that lists the objects that go, cluster-scoped ones without a namespace', () => {
-    const dep = { ...deployed('a', 'web', 1), manifest: `${manifest(1)}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: team }\n`, applyMethod: 'ssa' };
-    const [u] = all(assemblePlan(input([desired('a', 1, { enabled: false })], [dep])));
-    assert.equal(u!.kind, 'orphan');
-    assert.equal(u!.deployedApplyMethod, 'ssa');
-    assert.deepEqual(u!.diffs, [
-      { kind: 'Deployment', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
-      { kind: 'Secret', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
-      { kind: 'Namespace', namespace: '', name: 'team', change: 'removed', diff: '' },
-    ]);
-    const unreadable = { ...deployed('a', 'web', 1), manifest: 'kind: [x\n' };
-    assert.deepEqual(all(assemblePlan(input([desired('a', 1, { enabled: false })], [unreadable])))[0]!.diffs, []);
   });
   it('another chart of the same version is a chart change', () => {
     const dep = { ...deployed('a', 'web', 1), chartName: 'other-chart' };
@@ -341,6 +330,9 @@ describe('what each kind of unit says', () => {
     const [bare] = all(assemblePlan(input([unnamed], [dep], { forceNondeterministic: true })));
     assert.deepEqual([bare!.action, bare!.reasons, bare!.kind === 'rendered' && bare!.notes], ['upgrade', ['manifest-changed', 'nondeterministic'], []]);
   });
+});
+
+describe('what failed units, uninstalls and orphans say', () => {
   it('a failed unit: what it would have been, its chart and values, its string values masked in --explain', () => {
     const origins = [
       { path: 'image.tag', value: 'v1.2.3', source: 'values/a.yaml' },
@@ -348,9 +340,8 @@ describe('what each kind of unit says', () => {
       { path: 'replicaCount', value: 2, source: 'values/a.yaml' },
     ];
     const failed = (): GatheredUnit => ({ ...desired('a', 2, { error: 'Error: boom' }), origins } as GatheredUnit);
-    const [fresh] = all(assemblePlan(input([failed()], [])));
-    assert.equal(fresh!.kind, 'failed');
-    if (fresh!.kind !== 'failed') return;
+    const fresh = all(assemblePlan(input([failed()], [])))[0];
+    if (fresh?.kind !== 'failed') throw new Error(`failed unit expected, got ${fresh?.kind}`);
     assert.deepEqual([fresh.action, fresh.reasons, fresh.diffs, fresh.error, fresh.chart, fresh.toVersion, fresh.values], ['install', [], [], 'Error: boom', chart, '1.1.0', { replicaCount: 2, secrets: { PASSWORD: 'pw-original' } }]);
     assert.deepEqual(fresh.origins, [
       { path: 'image.tag', value: '(secret)', source: 'values/a.yaml' },
@@ -368,6 +359,19 @@ describe('what each kind of unit says', () => {
     const d = { ...desired('a', 1, { error: 'Error: boom' }), values: { upstream: 'https://bot:Tk-77aa@git.example.com/r.git' } } as GatheredUnit;
     assemblePlan(input([d, desired('b', 1, { enabled: false })], [], { redactor }));
     assert.equal(redactor.size, 0);
+  });
+  it('a disabled unit still deployed: an uninstall that lists the objects that go, cluster-scoped ones without a namespace', () => {
+    const dep = { ...deployed('a', 'web', 1), manifest: `${manifest(1)}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: team }\n`, applyMethod: 'ssa' };
+    const [u] = all(assemblePlan(input([desired('a', 1, { enabled: false })], [dep])));
+    assert.equal(u!.kind, 'orphan');
+    assert.equal(u!.deployedApplyMethod, 'ssa');
+    assert.deepEqual(u!.diffs, [
+      { kind: 'Deployment', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
+      { kind: 'Secret', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
+      { kind: 'Namespace', namespace: '', name: 'team', change: 'removed', diff: '' },
+    ]);
+    const unreadable = { ...deployed('a', 'web', 1), manifest: 'kind: [x\n' };
+    assert.deepEqual(all(assemblePlan(input([desired('a', 1, { enabled: false })], [unreadable])))[0]!.diffs, []);
   });
   it('a step left without units is dropped', () => {
     const plan = assemblePlan({ ...input([], []), waves: [{ name: 'w1', index: 0, steps: [[desired('a', 1, { enabled: false })], [desired('b', 1)]] }] });
