@@ -3,12 +3,13 @@ import { describe, it } from 'node:test';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import type { ClusterSpec, ReleaseSpec } from '../../../src/model/spec.ts';
 import { EXIT_CODES } from '../../../src/errors.ts';
-import { assemblePlan, planCommandOutcome, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
+import { assemblePlan, planCommandOutcome, sha256, summaryLine, withRefusedObjects } from '../../../src/plan/assemble.ts';
 import type { AssembleInput, GatheredUnit } from '../../../src/plan/assemble.ts';
 import type { DeployedRelease, ResolvedChart } from '../../../src/model/release.ts';
 import type { PlannedUnit } from '../../../src/plan/types.ts';
 import type { UnitSpec } from '../../../src/model/units.ts';
 import { planForDisplay, renderPlanText } from '../../../src/report/plan-text.ts';
+import { Redactor } from '../../../src/redact.ts';
 
 const pos = { file: 'x', line: 1, col: 1 };
 const cluster = (name: string): ClusterSpec => ({ name, context: name, provider: 'gke', region: 'eu', labels: {}, pos });
@@ -252,5 +253,166 @@ describe('another run\'s unfinished work', () => {
   it('once its gate passed (marker on that revision) it is unchanged', () => {
     const plan = assemblePlan(input([desired('a', 1)], [byRun({ 'cascade-gate-passed': '4' })]));
     assert.deepEqual(all(plan).map((u) => [u.action, u.reasons]), [['unchanged', []]]);
+  });
+});
+
+/** The gathered unit, known to be rendered. */
+function rendered(d: GatheredUnit): Extract<GatheredUnit, { state: 'rendered' }> {
+  if (d.state !== 'rendered') throw new Error('rendered');
+  return d;
+}
+
+/** A digest of something (sha256 or its keyed form): 64 hex digits. */
+const HEX = /^[0-9a-f]{64}$/;
+
+describe('what a rendered unit says', () => {
+  it('sha256 is the hex SHA-256 of the text', () => {
+    assert.equal(sha256('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+  it('digests: a render has its chart, values and manifest; an uninstall only the revision', () => {
+    const plan = assemblePlan(input([desired('a', 1), desired('b', 1, { enabled: false })], [deployed('a', 'web', 1), deployed('b', 'web', 1)]));
+    const [kept, gone] = all(plan);
+    assert.equal(kept!.digest.chart, 'd1');
+    assert.match(kept!.digest.values, HEX);
+    assert.match(kept!.digest.manifest, HEX);
+    assert.equal(kept!.digest.deployedRevision, 4);
+    assert.deepEqual(gone!.digest, { chart: '', values: '', manifest: '', deployedRevision: 4 });
+  });
+  it('another chart of the same version is a chart change', () => {
+    const dep = { ...deployed('a', 'web', 1), chartName: 'other-chart' };
+    assert.deepEqual(all(assemblePlan(input([desired('a', 1)], [dep])))[0]!.reasons, ['chart-changed']);
+  });
+  it('an unchanged unit: no notes, no values diff, whether or not its inputs are recorded', () => {
+    const dep = deployed('a', 'web', 1, { labels: { 'cascade-inputs': 'in-1' } });
+    const [u] = all(assemblePlan(input([desired('a', 1)], [dep])));
+    assert.equal(u!.action, 'unchanged');
+    assert.ok(u!.kind === 'rendered');
+    assert.deepEqual(u!.notes, []);
+    assert.equal('valuesDiff' in u!, false);
+    const [chartOnly] = all(assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1, { version: '1.0.0' })])));
+    assert.equal('valuesDiff' in chartOnly!, false);
+  });
+  it('objects changed by hand: one diff each, what changed or that it is missing', () => {
+    const live = {
+      drifted: true,
+      objects: [
+        { kind: 'Deployment', namespace: 'ns', name: 'web', change: 'changed' as const, fields: [{ message: 'spec.replicas: 1 -> 5' }, { message: 'spec.paused: added' }] },
+        { kind: 'ClusterRole', namespace: undefined, name: 'web-reader', change: 'missing' as const, fields: [] },
+      ],
+    };
+    const [u] = all(assemblePlan(input([desired('a', 1)], [deployed('a', 'web', 1)], { liveDrift: new Map([['a/ns/web', live]]) })));
+    assert.deepEqual(u!.diffs, [
+      { kind: 'Deployment', namespace: 'ns', name: 'web', change: 'changed', diff: 'live (changed by hand): spec.replicas: 1 -> 5; spec.paused: added' },
+      { kind: 'ClusterRole', namespace: '', name: 'web-reader', change: 'changed', diff: 'live (changed by hand): object missing' },
+    ]);
+  });
+  it('a deterministic unit whose output changed with the same inputs says why: lookup, or nothing it is rendered from', () => {
+    const d = rendered(desired('a', 1));
+    const other = { ...d, manifest: manifest(1, 'pw-changed-by-itself') };
+    const dep = deployed('a', 'web', 1, { labels: { 'cascade-inputs': d.inputs } });
+    const [plain] = all(assemblePlan(input([other], [dep])));
+    assert.deepEqual(plain!.kind === 'rendered' && plain!.notes, ['its output changed although nothing it is rendered from did; the inputs are those of revision 4, so it is not upgraded']);
+    const lookup = { ...other, chart: { ...chart, features: { ...chart.features, lookup: true } } };
+    const [looked] = all(assemblePlan(input([lookup], [dep])));
+    assert.deepEqual(looked!.kind === 'rendered' && looked!.notes, ['its output depends on what its templates read in the cluster (lookup); the inputs are those of revision 4, so it is not upgraded']);
+  });
+  it('--force-nondeterministic: the note names the fields that change; without them, no note', () => {
+    const d = rendered(desired('a', 1));
+    const nd = { ...d, manifest: manifest(1, 'pw-generated-on-this-render'), nondeterministic: true, volatile: ['Secret/web: stringData.PASSWORD'] };
+    const dep = deployed('a', 'web', 1, { labels: { 'cascade-inputs': nd.inputs } });
+    const [forced] = all(assemblePlan(input([nd], [dep], { forceNondeterministic: true })));
+    assert.deepEqual(forced!.kind === 'rendered' && forced!.notes, ['nondeterministic: two renders of the same inputs differ in Secret/web: stringData.PASSWORD; upgraded: --force-nondeterministic']);
+    const [left] = all(assemblePlan(input([nd], [dep])));
+    assert.deepEqual(left!.kind === 'rendered' && left!.notes, [
+      'nondeterministic: two renders of the same inputs differ in Secret/web: stringData.PASSWORD (--force-nondeterministic upgrades it anyway); the inputs are those of revision 4, so it is not upgraded',
+    ]);
+    const { volatile: _v, ...unnamed } = nd;
+    const [bare] = all(assemblePlan(input([unnamed], [dep], { forceNondeterministic: true })));
+    assert.deepEqual([bare!.action, bare!.reasons, bare!.kind === 'rendered' && bare!.notes], ['upgrade', ['manifest-changed', 'nondeterministic'], []]);
+  });
+});
+
+describe('what failed units, uninstalls and orphans say', () => {
+  it('a failed unit: what it would have been, its chart and values, its string values masked in --explain', () => {
+    const origins = [
+      { path: 'image.tag', value: 'v1.2.3', source: 'values/a.yaml' },
+      { path: 'hosts', value: ['a.example'], source: 'values/a.yaml' },
+      { path: 'replicaCount', value: 2, source: 'values/a.yaml' },
+    ];
+    const failed = (): GatheredUnit => ({ ...desired('a', 2, { error: 'Error: boom' }), origins } as GatheredUnit);
+    const fresh = all(assemblePlan(input([failed()], [])))[0];
+    if (fresh?.kind !== 'failed') throw new Error(`failed unit expected, got ${fresh?.kind}`);
+    assert.deepEqual([fresh.action, fresh.reasons, fresh.diffs, fresh.error, fresh.chart, fresh.toVersion, fresh.values], ['install', [], [], 'Error: boom', chart, '1.1.0', { replicaCount: 2, secrets: { PASSWORD: 'pw-original' } }]);
+    assert.deepEqual(fresh.origins, [
+      { path: 'image.tag', value: '(secret)', source: 'values/a.yaml' },
+      { path: 'hosts', value: '(secret)', source: 'values/a.yaml' },
+      { path: 'replicaCount', value: 2, source: 'values/a.yaml' },
+    ]);
+    assert.equal(fresh.digest.chart, 'd1');
+    assert.match(fresh.digest.values, HEX);
+    assert.equal(fresh.digest.manifest, '');
+    const [over] = all(assemblePlan(input([failed()], [deployed('a', 'web', 1)])));
+    assert.deepEqual([over!.action, over!.deployedRevision, over!.digest.deployedRevision], ['unchanged', 4, 4]);
+  });
+  it('a unit that failed to render registers nothing with the redactor: no render says what is secret', () => {
+    const redactor = new Redactor();
+    const d = { ...desired('a', 1, { error: 'Error: boom' }), values: { upstream: 'https://bot:Tk-77aa@git.example.com/r.git' } } as GatheredUnit;
+    assemblePlan(input([d, desired('b', 1, { enabled: false })], [], { redactor }));
+    assert.equal(redactor.size, 0);
+  });
+  it('a disabled unit still deployed: an uninstall that lists the objects that go, cluster-scoped ones without a namespace', () => {
+    const dep = { ...deployed('a', 'web', 1), manifest: `${manifest(1)}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: team }\n`, applyMethod: 'ssa' };
+    const [u] = all(assemblePlan(input([desired('a', 1, { enabled: false })], [dep])));
+    assert.equal(u!.kind, 'orphan');
+    assert.equal(u!.deployedApplyMethod, 'ssa');
+    assert.deepEqual(u!.diffs, [
+      { kind: 'Deployment', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
+      { kind: 'Secret', namespace: 'ns', name: 'web', change: 'removed', diff: '' },
+      { kind: 'Namespace', namespace: '', name: 'team', change: 'removed', diff: '' },
+    ]);
+    const unreadable = { ...deployed('a', 'web', 1), manifest: 'kind: [x\n' };
+    assert.deepEqual(all(assemblePlan(input([desired('a', 1, { enabled: false })], [unreadable])))[0]!.diffs, []);
+  });
+  it('a step left without units is dropped', () => {
+    const plan = assemblePlan({ ...input([], []), waves: [{ name: 'w1', index: 0, steps: [[desired('a', 1, { enabled: false })], [desired('b', 1)]] }] });
+    assert.deepEqual(plan.waves[0]!.steps.map((s) => s.map((u) => u.cluster)), [['b']]);
+  });
+  it('orphans: sorted by cluster, namespace and name; one not in the selected waves is left out', () => {
+    const dep = [deployed('b', 'aaa', 1), { ...deployed('a', 'abc', 1), namespace: 'x' }, deployed('a', 'mmm', 1), deployed('a', 'bbb', 1)];
+    const plan = assemblePlan(input([], dep));
+    assert.deepEqual(plan.orphans.map((o) => [o.kind, o.cluster, o.namespace, o.helmName, o.diffs]), [
+      ['orphan', 'a', 'ns', 'bbb', []],
+      ['orphan', 'a', 'ns', 'mmm', []],
+      ['orphan', 'a', 'x', 'abc', []],
+      ['orphan', 'b', 'ns', 'aaa', []],
+    ]);
+    assert.deepEqual(assemblePlan(input([], dep, { orphanPlacement: () => undefined })).orphans, []);
+  });
+});
+
+describe('withRefusedObjects', () => {
+  const refuse = (plan: ReturnType<typeof assemblePlan>, ...lines: string[]) => withRefusedObjects(plan, new Map([['a/ns/web', lines]]));
+  it('a unit refused becomes a failed one, what it would have been kept (install or unchanged), one line per object', () => {
+    const lines = ['ConfigMap/web (demo/templates/cm.yaml): strict decoding error: unknown field "dat"', 'Service/web (demo/templates/svc.yaml): spec.ports: Required value'];
+    const [fresh] = all(refuse(assemblePlan(input([desired('a', 1)], [])), ...lines));
+    assert.deepEqual([fresh!.kind, fresh!.action, errorOf(fresh)], ['failed', 'install', lines.join('\n')]);
+    assert.equal('manifest' in fresh!, false);
+    const [over] = all(refuse(assemblePlan(input([desired('a', 2)], [deployed('a', 'web', 1)])), lines[0]!));
+    assert.deepEqual([over!.kind, over!.action, errorOf(over)], ['failed', 'unchanged', lines[0]]);
+  });
+  it('a unit that failed to render keeps its error, the refusals after it', () => {
+    const [u] = all(refuse(assemblePlan(input([desired('a', 1, { error: 'Error: boom' })], [])), 'ConfigMap/web (demo/templates/cm.yaml): spec: Required value'));
+    assert.equal(errorOf(u), 'Error: boom\nConfigMap/web (demo/templates/cm.yaml): spec: Required value');
+  });
+  it('an uninstall sends no object: it is left as it is', () => {
+    const plan = assemblePlan(input([desired('a', 1, { enabled: false })], [deployed('a', 'web', 1)]));
+    const refused = refuse(plan, 'ConfigMap/web (demo/templates/cm.yaml): spec: Required value');
+    assert.equal(all(refused)[0], all(plan)[0]);
+  });
+  it('the object before ": " is kept; the message loses the unit\'s values, with or without ": "', () => {
+    const d = { ...rendered(desired('a', 1)), values: { configName: 'webapp-config' } };
+    const plan = assemblePlan(input([d], []));
+    const [u] = all(refuse(plan, 'ConfigMap/webapp-config (demo/templates/cm.yaml): data.x: Invalid value: "abc": must not be webapp-config', 'webapp-config is refused'));
+    assert.equal(errorOf(u), 'ConfigMap/webapp-config (demo/templates/cm.yaml): data.x: Invalid value: (a string of 3 bytes, not shown): must not be (secret)\n(secret) is refused');
   });
 });

@@ -13,6 +13,13 @@ describe('dotted set keys', () => {
   it('merges two dotted keys under one parent', () => {
     assert.deepEqual(expandDottedKeys({ 'image.tag': 't', 'image.repository': 'r' }), { image: { tag: 't', repository: 'r' } });
   });
+  it('a backslash before anything but a dot stays in the key', () => {
+    assert.deepEqual(splitDottedKey('paths.C:\\temp\\x.y'), ['paths', 'C:\\temp\\x', 'y']);
+  });
+  it('a map under a key already set merges into it; anything else replaces it', () => {
+    assert.deepEqual(expandDottedKeys({ 'image.tag': 't', image: { repository: 'r' } }), { image: { tag: 't', repository: 'r' } });
+    assert.deepEqual(expandDottedKeys({ 'image.tag': 't', image: 'plain' }), { image: 'plain' });
+  });
 });
 
 describe('deepMerge', () => {
@@ -23,6 +30,15 @@ describe('deepMerge', () => {
     const base = { a: { b: 1 } };
     deepMerge(base, { a: { b: 2 } });
     assert.deepEqual(base, { a: { b: 1 } });
+  });
+  it('shares no list or map with what it merges in', () => {
+    const over = { list: [{ name: 'a' }], map: { k: { deep: 1 } } };
+    const out = deepMerge({ map: 'scalar before' }, over);
+    assert.deepEqual(out, over);
+    assert.notEqual(out.list, over.list);
+    assert.notEqual((out.list as unknown[])[0], over.list[0]);
+    assert.notEqual(out.map, over.map);
+    assert.notEqual((out.map as { k: unknown }).k, over.map.k);
   });
 });
 
@@ -58,6 +74,21 @@ describe('mergeValues with provenance', () => {
       { source: 'b', values: { ann: {} } },
     ]);
     assert.deepEqual(origins, [{ path: 'ann.x', value: '1', source: 'a' }]);
+  });
+  it('a map set again after a scalar replaced it is the last source\'s, even when empty', () => {
+    const { origins } = mergeValues([
+      { source: 'a', values: { ann: { x: '1' } } },
+      { source: 'b', values: { ann: 'flat' } },
+      { source: 'c', values: { ann: {} } },
+    ]);
+    assert.deepEqual(origins, [{ path: 'ann', value: {}, source: 'c' }]);
+  });
+  it('an empty map is a leaf of its own; a key holding a dot is escaped in the path', () => {
+    const { origins } = mergeValues([{ source: 'v.yaml', values: { podAnnotations: { 'prometheus.io/scrape': 'true' }, extraEnv: {} } }]);
+    assert.deepEqual(origins, [
+      { path: 'extraEnv', value: {}, source: 'v.yaml' },
+      { path: 'podAnnotations.prometheus\\.io/scrape', value: 'true', source: 'v.yaml' },
+    ]);
   });
   it('keeps every leaf as set: what is secret is masked later, by where it lands (plan/masking.ts)', () => {
     const { origins } = mergeValues([{ source: 'v.yaml', values: { auth: { password: 'pw-1234' }, replicaCount: 1 } }]);
