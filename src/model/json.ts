@@ -56,7 +56,11 @@ const INT64_TAG = '\u0000int64';
  * int64s writes exactly as canonicalJson.
  */
 export function typedJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v), (_k, x: unknown) => (typeof x === 'bigint' ? { [INT64_TAG]: x.toString() } : x));
+  // the replacer is given what toJSON (above) made of a bigint, never the bigint: the holder's own value says which it was
+  return JSON.stringify(sortKeys(v), function (this: Values, k: string, x: unknown) {
+    const own = this[k];
+    return typeof own === 'bigint' ? { [INT64_TAG]: own.toString() } : x;
+  });
 }
 
 /** JSON.parse's reviver context (ES2025): the source text of a primitive. */

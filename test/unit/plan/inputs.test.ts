@@ -34,6 +34,7 @@ describe('inputDigest', () => {
       ['the cluster version', { kubeVersion: 'v1.37.0' }],
       ['an API version the chart asks about', { apiVersions: ['v1', 'apps/v1', 'policy/v1'] }],
       ['the helm major', { helmMajor: 4 }],
+      ['a number\'s kind: an int64 (--set) where a float64 (values file) was (20240101 prints 2.0240101e+07 as a float64)', { values: { image: { tag: '1.0' }, replicas: 2n } }],
     ];
     for (const [what, over] of changed) assert.notEqual(inputDigest({ ...base, ...over }), d, what);
   });
