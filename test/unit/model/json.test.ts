@@ -2,7 +2,7 @@
 // plain JSON.parse when no integer can be past 2^53 (a 16-digit run is needed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson, goFloatText, parseJsonExact, typedJson } from '../../../src/model/json.ts';
+import { canonicalJson, goFloatText, parseJsonExact, parseTypedJson, typedJson } from '../../../src/model/json.ts';
 
 describe('parseJsonExact', () => {
   it('integers past 2^53 come back exact as bigint, negative ones too; safe ones stay numbers', () => {
@@ -17,6 +17,16 @@ describe('parseJsonExact', () => {
   it('without any 16-digit run: the same value as JSON.parse', () => {
     const text = '{"a":[1,2.5,-3],"b":{"c":"x","d":null,"e":true}}';
     assert.deepStrictEqual(parseJsonExact(text), JSON.parse(text));
+  });
+});
+
+describe('parseTypedJson', () => {
+  it('an integer literal is an int64 (bigint), whatever its size; a literal with a . or an exponent a float64', () => {
+    assert.deepStrictEqual(parseTypedJson('{"i":3,"neg":-20240101,"big":9007199254740993,"f":3.0,"e":1e3,"l":[0,0.5],"s":"7"}'), { i: 3n, neg: -20240101n, big: 9007199254740993n, f: 3, e: 1000, l: [0n, 0.5], s: '7' });
+  });
+  it('reads back what typedJson\'s number kinds stand for: an int64 and a float64 of one value stay apart', () => {
+    const v = parseTypedJson('{"a":20240101,"b":20240101.0}') as Record<string, unknown>;
+    assert.notEqual(typedJson(v.a), typedJson(v.b));
   });
 });
 

@@ -23,6 +23,9 @@ describe('unfinished work of a run', () => {
   it('the marker of this very revision makes it done', () => {
     assert.equal(ungatedRevision(rev({ labels: { [GATE_PASSED_LABEL]: '3' } })), undefined);
   });
+  it('the marker is the release-record label cascade-gate-passed (records already on clusters carry that name)', () => {
+    assert.equal(ungatedRevision(rev({ labels: { 'cascade-gate-passed': '3' } })), undefined);
+  });
   it('a marker helm copied from an earlier revision does not count', () => {
     assert.equal(ungatedRevision(rev({ revision: 4, labels: { [GATE_PASSED_LABEL]: '3' } })), 'run 20261202T100000Z-abc123');
   });
