@@ -57,7 +57,7 @@ describe('the manifest parser: edge cases', () => {
     assert.deepEqual(docs.map((d) => d.text === undefined), [true, true, false]);
   });
 
-  it('names: a name wins over generateName; an empty or non-string name with generateName is generated; no kind or no name is no object', () => {
+  it('names: a name wins over generateName; an empty or non-string name with generateName is generated; no kind (or not a string) or no name is no object', () => {
     const manifest = [
       cm('{ name: named, generateName: gen- }'),
       cm('{ name: "", generateName: empty- }'),
@@ -66,6 +66,7 @@ describe('the manifest parser: edge cases', () => {
       cm('{ namespace: shop }'),
       'apiVersion: v1\nmetadata: { name: kindless }\n',
       'apiVersion: v1\nkind: ""\nmetadata: { name: empty-kind }\n',
+      'apiVersion: v1\nkind: 5\nmetadata: { name: number-kind }\n',
     ].map((d) => `---\n${d}`).join('');
     const docs = renderedObjects(manifest, 'shop');
     assert.deepEqual(docs.map((d) => [d.name, d.generated]), [['named', false], ['empty-', true], ['number-', true]]);
@@ -74,6 +75,17 @@ describe('the manifest parser: edge cases', () => {
   it('an empty or non-string metadata.namespace is no namespace (the release\'s applies); a missing apiVersion reads as v1', () => {
     const docs = renderedObjects('---\nkind: ConfigMap\nmetadata: { name: a, namespace: "" }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: { name: b, namespace: 7 }\n', 'shop');
     assert.deepEqual(docs.map((d) => [d.apiVersion, d.namespace, d.explicitNamespace]), [['v1', 'shop', undefined], ['apps/v1', 'shop', undefined]]);
+  });
+
+  it('an anchor used many times is expanded every time, by either reader (as helm reads it)', () => {
+    const refs = Array.from({ length: 150 }, (_, i) => `  k${i}: *labels`).join('\n');
+    const doc = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aliased\n  labels: &labels { app: web, tier: front }\ndata:\n${refs}\n`;
+    // without a leading `---` the text is read by `yaml`, with it by the fast reader
+    for (const text of [doc, `---\n${doc}`]) {
+      const data = renderedObjects(text, 'shop')[0]!.object.data as Record<string, unknown>;
+      assert.equal(Object.keys(data).length, 150);
+      assert.deepEqual(data.k149, { app: 'web', tier: 'front' });
+    }
   });
 
   it('parseManifest: the objects keyed kind/namespace/name, those named by generateName only left out', () => {

@@ -157,6 +157,12 @@ describe('wave expansion', () => {
     assert.deepEqual(waves.map((w) => w.steps.map((s) => s.map((u) => u.cluster))), [[['a', 'b'], ['c']]]);
   });
 
+  it('a failover for a cluster clusters.yaml does not list (validation reports it, after placing the units in waves) goes in the first step', () => {
+    const repo = { config: config([cluster('a'), cluster('b', { failoverFor: 'gone' })], []), releases: [release('web')] };
+    const { waves } = assignWaves(repo.config, expandUnits(repo));
+    assert.deepEqual(waves.map((w) => w.steps.map((s) => s.map((u) => u.cluster))), [[['a', 'b']]]);
+  });
+
   it('default waves: one over everything without tracks, else one per track, each placed at the top of clusters.yaml', () => {
     const top = { file: 'clusters.yaml', line: 1, col: 1 };
     assert.deepEqual(effectiveWaves(config([cluster('a')], [])), [{ name: 'all', tracks: [], pos: top }]);
