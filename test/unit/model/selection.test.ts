@@ -12,12 +12,12 @@ import { UsageError } from '../../../src/errors.ts';
 import { matchesGlob, matchesUnit, nearestNames, parseUnitSelector, selectorMisses } from '../../../src/model/selectors.ts';
 import { expandUnits } from '../../../src/model/units.ts';
 
-function repo() {
+function repo(clustersExtra = '') {
   const dir = mkdtempSync(join(tmpdir(), 'hc-select-'));
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'mini'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'mini', 'Chart.yaml'), 'apiVersion: v2\nname: mini\nversion: 1.0.0\n');
-  writeFileSync(join(dir, 'clusters.yaml'), 'clusters:\n  paris: { context: c-paris }\n  europe: { context: c-europe }\n  us: { context: c-us }\ntracks: [canary, production]\n');
+  writeFileSync(join(dir, 'clusters.yaml'), `clusters:\n  paris: { context: c-paris }\n  europe: { context: c-europe }\n  us: { context: c-us }\ntracks: [canary, production]\n${clustersExtra}`);
   const rel = (name: string, ns: string, extra = '') => `name: ${name}\nnamespace: ${ns}\nchart: { ref: charts/mini }\n${extra}`;
   writeFileSync(join(dir, 'releases', 'web.yaml'), rel('web', 'shop', 'tracks: { canary: {}, production: {} }\nclusters: { paris: {}, europe: {} }\n'));
   writeFileSync(join(dir, 'releases', 'webhook.yaml'), rel('webhook', 'hooks'));
@@ -26,9 +26,9 @@ function repo() {
 }
 
 /** The message selectionScope refuses with (undefined: accepted). */
-function refusal(s: Parameters<typeof selectionScope>[1]): string | undefined {
+function refusal(s: Parameters<typeof selectionScope>[1], r = repo()): string | undefined {
   try {
-    selectionScope(repo(), s);
+    selectionScope(r, s);
     return undefined;
   } catch (err) {
     assert.ok(err instanceof UsageError, String(err));
@@ -124,5 +124,49 @@ describe('nothing selected', () => {
     assert.equal(nearestNames('prod', ['production', 'canary']), ' (did you mean "production"?)');
     assert.equal(nearestNames('zzz', Array.from({ length: 12 }, (_, i) => `n${String(i).padStart(2, '0')}`)), ' (there are: n00, n01, n02, n03, n04, n05, n06, n07, n08, n09, and 2 more)');
     assert.deepEqual(selectorMisses({ name: 'web' }, { name: ['webhook'], track: [], cluster: [], namespace: [] }), ['-l name=web matches no release (did you mean "webhook"?)']);
+  });
+
+  it('no unit has every part and the selector names no release: no "where"; a name glob over releases with and without tracks lists only the tracks there are', () => {
+    assert.equal(refusal({ selector: sel('track=canary,cluster=us') }), '-l track=canary,cluster=us matches no release: no unit has all of these at once');
+    assert.equal(
+      refusal({ selector: sel('name=w*,track=canary,cluster=us') }),
+      '-l name=w*,track=canary,cluster=us matches no release: no unit has all of these at once; w* is on clusters europe, paris, us, tracks canary, production, namespaces hooks, shop',
+    );
+    assert.equal(refusal({ selector: sel('name=api,cluster=paris') }), '-l name=api,cluster=paris matches no release: no unit has all of these at once; api is on clusters us, tracks none, namespaces shop');
+  });
+
+  it('every key that matches nothing is named, one per line, with the hint about whole-name globs', () => {
+    let err: unknown;
+    try {
+      selectionScope(repo(), { selector: sel('name=prbe,track=zzz') });
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof UsageError);
+    // a track-less release adds no track of its own to the names shown
+    assert.equal(err.message, '-l name=prbe matches no release (there are: api, web, webhook)\n-l track=zzz matches no track (there are: canary, production)');
+    assert.match(err.hint ?? '', /^globs \(\*, \?\) match whole names: name=web selects web, not webhook/);
+  });
+
+  it('--wave: a selected unit in a later wave is found there; a wave that holds no unit at all says so, and where the units are', () => {
+    assert.equal(refusal({ selector: sel('name=api'), wave: 'production' }), undefined);
+    const waves = 'waves:\n  - { name: canary-us, tracks: [canary], clusters: { name: us } }\n  - { name: canary, tracks: [canary], clusters: { name: "*r*" } }\n  - { name: production, tracks: [production] }\n';
+    assert.equal(refusal({ selector: {}, wave: 'canary-us' }, repo(waves)), '--wave canary-us holds no unit (they are in waves: canary, production)');
+    assert.equal(refusal({ selector: {}, wave: 'canary' }, repo(waves)), undefined);
+  });
+
+  it('--shard: the share is of the wave named, of its units the selector selects', () => {
+    // production: web on paris and europe, webhook everywhere, api on us
+    assert.equal(refusal({ selector: {}, wave: 'production', shard: { index: 3, count: 3 } }), undefined);
+    assert.equal(
+      refusal({ selector: sel('cluster=paris'), wave: 'canary', shard: { index: 2, count: 2 } }),
+      "--shard 2/2 of wave canary gets no cluster: the wave's selected units are on 1 cluster(s) and failover chains (paris); use fewer shards",
+    );
+  });
+
+  it('--prune: tracks and namespaces the repository no longer lists may be selected; a wave need not hold a listed unit', () => {
+    assert.equal(refusal({ selector: sel('track=retired,namespace=gone'), prune: true }), undefined);
+    // the canary wave may hold a deployed api the repository no longer makes there
+    assert.equal(refusal({ selector: sel('name=api'), wave: 'canary', prune: true }), undefined);
   });
 });

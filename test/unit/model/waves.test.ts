@@ -6,7 +6,7 @@ import { unitId } from '../../../src/model/identity.ts';
 import type { ClusterSpec, ClustersFileSpec, DeployRepo, ReleaseSpec } from '../../../src/model/spec.ts';
 import { DEFAULT_HEALTH } from '../../../src/config/load.ts';
 import { expandUnits } from '../../../src/model/units.ts';
-import { assignWaves, waveHealth } from '../../../src/model/waves.ts';
+import { assignWaves, effectiveWaves, waveHealth, waveHealthOf } from '../../../src/model/waves.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const pos = { file: 't', line: 1, col: 1 };
@@ -129,5 +129,53 @@ describe('wave expansion', () => {
       'production-onprem: onprem-paris/account-service-production onprem-paris/edge-gateway onprem-amsterdam/edge-gateway',
       'production-gke: gke-europe-west1/account-service-production gke-europe-west1/edge-gateway gke-us-east1/account-service-production gke-us-east1/edge-gateway',
     ]);
+  });
+
+  it('the order of a wave does not depend on the order units come in: clusters.yaml order, then release name, then track order', () => {
+    const waves = [{ name: 'all', tracks: ['canary', 'prod'], pos }];
+    const repo = { config: config([cluster('zeta'), cluster('alpha'), cluster('mid')], ['canary', 'prod'], waves), releases: [release('web', { tracks: { prod: layer, canary: layer } }), release('api', { tracks: { canary: layer, prod: layer } })] };
+    const units = expandUnits(repo);
+    const expected = ['zeta', 'alpha', 'mid'].flatMap((c) => [`${c}/api-canary`, `${c}/api-prod`, `${c}/web-canary`, `${c}/web-prod`]);
+    for (const order of [units, [...units].reverse(), [...units.filter((_, i) => i % 2), ...units.filter((_, i) => i % 2 === 0)]]) {
+      const { waves: planned } = assignWaves(repo.config, order);
+      assert.deepEqual(planned.map((w) => w.steps.map((s) => s.map((u) => `${u.cluster}/${u.helmName}`))), [[expected]]);
+    }
+  });
+
+  it('units no wave holds are returned as unassigned, in no wave', () => {
+    const waves = [{ name: 'canary', tracks: ['canary'], pos }];
+    const repo = { config: config([cluster('a'), cluster('b')], ['canary', 'prod'], waves), releases: [release('web', { tracks: { canary: layer, prod: layer } })] };
+    const { waves: planned, unassigned } = assignWaves(repo.config, expandUnits(repo));
+    assert.deepEqual(unassigned.map((u) => `${u.cluster}/${u.helmName}`), ['a/web-prod', 'b/web-prod']);
+    assert.deepEqual(planned.map((w) => w.steps.flat().map((u) => `${u.cluster}/${u.helmName}`)), [['a/web-canary', 'b/web-canary']]);
+  });
+
+  it('a failover cycle (validation reports it, after placing the units in waves) does not hang; a failover of a cluster in the cycle still goes after it', () => {
+    const clusters = [cluster('a', { failoverFor: 'b' }), cluster('b', { failoverFor: 'a' }), cluster('c', { failoverFor: 'a' })];
+    const repo = { config: config(clusters, []), releases: [release('web')] };
+    const { waves } = assignWaves(repo.config, expandUnits(repo));
+    assert.deepEqual(waves.map((w) => w.steps.map((s) => s.map((u) => u.cluster))), [[['a', 'b'], ['c']]]);
+  });
+
+  it('a failover for a cluster clusters.yaml does not list (validation reports it, after placing the units in waves) goes in the first step', () => {
+    const repo = { config: config([cluster('a'), cluster('b', { failoverFor: 'gone' })], []), releases: [release('web')] };
+    const { waves } = assignWaves(repo.config, expandUnits(repo));
+    assert.deepEqual(waves.map((w) => w.steps.map((s) => s.map((u) => u.cluster))), [[['a', 'b']]]);
+  });
+
+  it('default waves: one over everything without tracks, else one per track, each placed at the top of clusters.yaml', () => {
+    const top = { file: 'clusters.yaml', line: 1, col: 1 };
+    assert.deepEqual(effectiveWaves(config([cluster('a')], [])), [{ name: 'all', tracks: [], pos: top }]);
+    assert.deepEqual(effectiveWaves(config([cluster('a')], ['canary', 'prod'])), [{ name: 'canary', tracks: ['canary'], pos: top }, { name: 'prod', tracks: ['prod'], pos: top }]);
+    const given = [{ name: 'everything', tracks: ['canary', 'prod'], pos }];
+    assert.equal(effectiveWaves(config([cluster('a')], ['canary', 'prod'], given)), given);
+  });
+
+  it('a wave without a soak keeps the base soak; its health settings override the base', () => {
+    const base = { ...DEFAULT_HEALTH, soakMs: 5000, minReadyEndpoints: 1 };
+    const h = waveHealthOf(base, { name: 'w', tracks: [], health: { minReadyEndpoints: 3 }, pos });
+    assert.equal(h.soakMs, 5000);
+    assert.equal(h.minReadyEndpoints, 3);
+    assert.equal(h.timeoutMs, DEFAULT_HEALTH.timeoutMs);
   });
 });
