@@ -109,11 +109,15 @@ export function withChartDefaults(origins: readonly ValueOrigin[], defaults: Val
   return [...origins, ...fromChart].sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** Leaves of a value tree as [dotted path, value]; arrays and empty maps are leaves. */
+/**
+ * Leaves of a value tree as [dotted path, value]; arrays and empty maps are
+ * leaves. A key's `.` and `\` are escaped with `\` (as in helm's --set), so a
+ * path names one leaf: `x\` beside `x.` is `x\\` and `x\.`.
+ */
 export function leaves(v: Values, prefix = ''): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [k, x] of Object.entries(v)) {
-    const key = k.includes('.') ? k.replace(/\./g, '\\.') : k;
+    const key = k.replace(/[\\.]/g, '\\$&');
     const path = prefix ? `${prefix}.${key}` : key;
     if (isPlainObject(x) && Object.keys(x).length > 0) out.push(...leaves(x, path));
     else out.push([path, x]);

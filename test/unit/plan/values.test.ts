@@ -90,6 +90,31 @@ describe('mergeValues with provenance', () => {
       { path: 'podAnnotations.prometheus\\.io/scrape', value: 'true', source: 'v.yaml' },
     ]);
   });
+  it('a key ending with a backslash is escaped too: it never reads as the parent of a key with a dot', () => {
+    // without escaping `\`, the path of `x\` followed by `.` looked like the start of `x.`'s path (`y.x\.`)
+    const { origins } = mergeValues([
+      { source: 'a', values: { y: { 'x.': 1 } } },
+      { source: 'b', values: { y: { 'x\\': 2 } } },
+    ]);
+    assert.deepEqual(origins, [
+      { path: 'y.x\\.', value: 1, source: 'a' },
+      { path: 'y.x\\\\', value: 2, source: 'b' },
+    ]);
+  });
+  it('a path that only ends like another path and a dot is not its child', () => {
+    // `a\.` escapes to `a\\\.`, which ends with `\\.`: the path of the key `\` and a dot
+    const { origins } = mergeValues([
+      { source: 'a', values: { 'a\\.': 1 } },
+      { source: 'b', values: { '\\': 2 } },
+    ]);
+    assert.deepEqual(
+      origins.map((o) => [o.path, o.source]),
+      [
+        ['\\\\', 'b'],
+        ['a\\\\\\.', 'a'],
+      ],
+    );
+  });
   it('keeps every leaf as set: what is secret is masked later, by where it lands (plan/masking.ts)', () => {
     const { origins } = mergeValues([{ source: 'v.yaml', values: { auth: { password: 'pw-1234' }, replicaCount: 1 } }]);
     assert.deepEqual(origins, [{ path: 'auth.password', value: 'pw-1234', source: 'v.yaml' }, { path: 'replicaCount', value: 1, source: 'v.yaml' }]);
