@@ -124,6 +124,15 @@ describe('readYamlFile: limits', () => {
     assert.deepEqual(lines(f), ['f.yaml:1:6: YAML syntax: Invalid escape sequence \\q']);
     assert.equal(f.data, undefined);
   });
+
+  it("a syntax message keeps only the first line of the parser's: the file's next line is not shown", () => {
+    assert.deepEqual(lines(read('a: "\\u1\n ab"\n')), ['f.yaml:1:5: YAML syntax: Invalid escape sequence \\u1']);
+  });
+
+  it('a collection under a tag for another kind of value says so (the message used to be "YAML syntax: tag")', () => {
+    const expected = 'YAML syntax: a tag for another kind of value on this collection (!!set is for a map, !!omap and !!pairs for a list, !!binary and !!timestamp for a scalar)';
+    assert.deepEqual(lines(read('a: !!binary [1]\nb: !!set [x]\n')), [`f.yaml:1:4: ${expected}`, `f.yaml:2:4: ${expected}`]);
+  });
 });
 
 describe('readYamlFile: positions', () => {
