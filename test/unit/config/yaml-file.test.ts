@@ -69,6 +69,7 @@ describe('utf8Problem: the first byte that is not UTF-8', () => {
 
   it('a continuation byte with no lead, a lead that is never valid, or a sequence cut short', () => {
     assert.deepEqual(utf8Problem(bytes('a', [0x80], 'b')), problem(1, 2, '0x80'));
+    assert.deepEqual(utf8Problem(bytes('a', [0x80, 0x80, 0x80, 0x80], 'b')), problem(1, 2, '0x80'));
     assert.deepEqual(utf8Problem(bytes('a', [0xc0, 0x80])), problem(1, 2, '0xC0'));
     assert.deepEqual(utf8Problem(bytes('a', [0xc1, 0xbf])), problem(1, 2, '0xC1'));
     assert.deepEqual(utf8Problem(bytes('é', [0xf5, 0x80, 0x80, 0x80])), problem(1, 2, '0xF5'));
