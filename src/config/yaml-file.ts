@@ -115,6 +115,8 @@ function yamlErrorText(message: string, code: string, maxDepth: number): string 
   // the parser ran out of stack: the nesting is far deeper than any values need
   if (code === 'RESOURCE_EXHAUSTION') return `YAML: nested more than ${maxDepth} levels deep (${LIMIT_ENV.maxYamlDepth}); refused`;
   if (code === 'KEY_OVER_1024_CHARS') return 'YAML syntax: a key over 1024 characters (a plain key must be shorter; write a longer one as an explicit "? key")';
+  // its message starts with the tag ("tag:yaml.org,2002:set used for seq collection, ..."): the text before a colon is no help
+  if (code === 'BAD_COLLECTION_TYPE') return 'YAML syntax: a tag for another kind of value on this collection (!!set is for a map, !!omap and !!pairs for a list, !!binary and !!timestamp for a scalar)';
   const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+.*$/, '');
   const fixed = first.split(':')[0]!.trim().slice(0, 120);
   return `YAML syntax: ${fixed || code}`;
