@@ -8,14 +8,18 @@ import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 
-function check(policies: string, release = ''): string[] {
+function load(policies: string, release = ''): ReturnType<typeof loadDeployRepo> {
   const dir = mkdtempSync(join(tmpdir(), 'hc-policies-'));
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');
   writeFileSync(join(dir, 'clusters.yaml'), `clusters:\n  a:\n    context: ctx-a\n    provider: gke\npolicies:\n${policies}`);
   writeFileSync(join(dir, 'releases', 'web.yaml'), `name: web\nnamespace: web\nchart:\n  ref: charts/web\n${release}`);
-  return loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir }).diagnostics.map(formatDiagnostic);
+  return loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir });
+}
+
+function check(policies: string, release = ''): string[] {
+  return load(policies, release).diagnostics.map(formatDiagnostic);
 }
 
 describe('policies in clusters.yaml', () => {
@@ -82,5 +86,74 @@ describe('policies in clusters.yaml', () => {
     const [narrow, wide] = repo!.releases[0]!.policyExceptions!;
     assert.deepEqual([narrow!.kinds, narrow!.names, narrow!.clusters], [['Job'], ['*-migrate'], ['gke-*']]);
     assert.deepEqual([wide!.kinds, wide!.names, wide!.clusters], [undefined, undefined, undefined]);
+  });
+
+  it('entries that are not maps are refused by the schema alone', () => {
+    const { repo, diagnostics } = load('  - null\n  - 1\n');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), ['clusters.yaml:6:5: policies[0] must be a map, got null', 'clusters.yaml:7:5: policies[1] must be a map, got a whole number']);
+    assert.deepEqual(repo!.config.policies, []);
+  });
+
+  it('preset placement needs providers; a preset narrowed to several foreign kinds names them all', () => {
+    assert.deepEqual(check('  - { preset: placement }\n  - { preset: probes, match: { kinds: [Pod, ConfigMap, Secret] } }\n'), [
+      'clusters.yaml:6:5: policies[0]: preset "placement" needs providers (e.g. providers: { gke: { nodeLabels: [cloud.google.com/gke-nodepool] } })',
+      'clusters.yaml:7:39: policies[1]: preset "probes" judges pod templates and pods only (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod), not ConfigMap, Secret',
+    ]);
+    assert.deepEqual(check('  - { preset: placement, providers: { gke: { nodeLabels: [cloud.google.com/gke-nodepool] } } }\n'), []);
+  });
+
+  it('your own rule: match.kinds missing (at the entry, or at its match), a preset option, a kind that is not a string', () => {
+    const { repo, diagnostics } = load('  - { name: r1, expression: "true" }\n  - { name: r2, match: { providers: [gke] }, expression: "true" }\n  - { name: r3, match: { kinds: [Pod, 1] }, expression: "true", labels: [team] }\n');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      'clusters.yaml:6:5: policies[0]: missing match.kinds (the kinds the rule judges, e.g. [Deployment], or ["*"])',
+      'clusters.yaml:7:24: policies[1]: missing match.kinds (the kinds the rule judges, e.g. [Deployment], or ["*"])',
+      'clusters.yaml:8:39: policies[2].match.kinds[1] must be a string, got a whole number',
+      'clusters.yaml:8:65: policies[2]: labels is an option of preset "required-labels"; your own rule reads nothing from it',
+    ]);
+    // a rule without kinds judges nothing; only the string kinds are kept
+    assert.deepEqual(repo!.config.policies!.map((r) => [r.name, r.match.kinds]), [['r1', []], ['r2', []], ['r3', ['Pod']]]);
+  });
+
+  it('your own rule without a name or an expression is reported, and not kept', () => {
+    const { repo, diagnostics } = load('  - { match: { kinds: [Pod] }, expression: "true" }\n  - { name: r1, match: { kinds: [Pod] } }\n');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      'clusters.yaml:6:5: policies[0]: missing required field "name" (or use a preset, e.g. preset: resources)',
+      'clusters.yaml:7:5: policies[1]: missing required field "expression" (or use a preset, e.g. preset: resources)',
+    ]);
+    assert.deepEqual(repo!.config.policies, []);
+  });
+
+  it('variables: one without a name or an expression is reported by the schema and left out; a bad expression at its character', () => {
+    const { repo, diagnostics } = load('  - name: r1\n    match: { kinds: [Pod] }\n    expression: "true"\n    variables:\n      - { expression: "1 +" }\n      - { name: v }\n      - { name: w, expression: "1 +" }\n');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      'clusters.yaml:10:9: missing required field "name" in policies[0].variables[0]',
+      'clusters.yaml:11:9: missing required field "expression" in policies[0].variables[1]',
+      'clusters.yaml:12:36: policies[0].variables[2].expression: CEL does not compile: Unexpected token: EOF',
+    ]);
+    assert.deepEqual(repo!.config.policies![0]!.variables, [{ name: 'w', expression: '1 +' }]);
+  });
+
+  it('exceptions: a guess for a near miss (up to a third of the name off), else the declared rules, else that there are none', () => {
+    const rules = '  - preset: resources\n  - preset: probes\n';
+    assert.deepEqual(check(rules, 'policyExceptions:\n  - { rule: abcdefgh, reason: x }\n  - { rule: resourcxyz, reason: x }\n  - { rule: prob, reason: x }\n  - { rule: resourcxyzw, reason: x }\n'), [
+      'releases/web.yaml:6:13: policyExceptions: unknown rule "abcdefgh" (rules: resources, probes)',
+      'releases/web.yaml:7:13: policyExceptions: unknown rule "resourcxyz" (did you mean "resources"?)',
+      'releases/web.yaml:8:13: policyExceptions: unknown rule "prob" (did you mean "probes"?)',
+      'releases/web.yaml:9:13: policyExceptions: unknown rule "resourcxyzw" (rules: resources, probes)',
+    ]);
+    assert.deepEqual(check('  []\n', 'policyExceptions:\n  - { rule: resources, reason: x }\n'), ['releases/web.yaml:6:13: policyExceptions: unknown rule "resources": clusters.yaml declares no policies']);
+  });
+
+  it('an exception without a rule is reported by the schema and left out; kinds keep only their strings; the reason is kept', () => {
+    const { repo, diagnostics } = load('  - preset: probes\n', 'policyExceptions:\n  - { reason: x }\n  - { rule: probes, kinds: [Job, 1], reason: sized by the DBAs }\n  - { rule: probes, names: [a] }\n');
+    assert.deepEqual(diagnostics.map(formatDiagnostic), [
+      'releases/web.yaml:6:5: missing required field "rule" in policyExceptions[0]',
+      'releases/web.yaml:7:34: policyExceptions[1].kinds[1] must be a string, got a whole number',
+      'releases/web.yaml:8:5: missing required field "reason" in policyExceptions[2]',
+    ]);
+    assert.deepEqual(
+      repo!.releases[0]!.policyExceptions!.map((e) => [e.rule, e.kinds, e.reason]),
+      [['probes', ['Job'], 'sized by the DBAs'], ['probes', undefined, '']],
+    );
   });
 });
