@@ -2,7 +2,7 @@
 // Ajv does; a cache entry is keyed by the schema files' content, so a changed
 // schema is compiled again, never served stale.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -35,5 +35,53 @@ describe('schema validators compiled ahead of time', () => {
     loadSchemaValidators(changed, env);
     assert.equal(readdirSync(dir).length, 2, 'a changed schema is compiled again');
     assert.ok(existsSync(dir));
+  });
+  const keyOf = (code: string) => /exports\.key = "([0-9a-f]{32})";/.exec(code)![1]!;
+  /** Code that passes for cached validators of `key` and answers every value with `answer`. */
+  const planted = (key: string, answer: string) => `exports.key = ${JSON.stringify(key)};\nexports.clusters = () => ${JSON.stringify(answer)};\nexports.release = () => ${JSON.stringify(answer)};\n`;
+
+  it('a cache entry of the right key is used as it is, without compiling', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const key = keyOf(generateValidatorCode(texts));
+    const dir = join(cache, 'helm-cascade', 'schema-validators');
+    loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
+    assert.deepEqual(readdirSync(dir), [`${key}.cjs`]);
+    writeFileSync(join(dir, `${key}.cjs`), planted(key, 'from the cache'));
+    const v = loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
+    assert.equal(v.clusters({}), 'from the cache');
+    assert.equal(v.release({}), 'from the cache');
+  });
+
+  it('an entry whose code names another key is compiled again and replaced, never served', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const key = keyOf(generateValidatorCode(texts));
+    const file = join(cache, 'helm-cascade', 'schema-validators', `${key}.cjs`);
+    loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
+    writeFileSync(file, planted('0'.repeat(32), 'stale'));
+    const v = loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
+    assert.equal(v.clusters({ clusters: { a: { context: 'x' } } }), true);
+    assert.equal(v.clusters({}), false);
+    assert.equal(keyOf(readFileSync(file, 'utf8')), key, 'the entry is rewritten');
+  });
+
+  it('the cache entry is readable by its owner only', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
+    const dir = join(cache, 'helm-cascade', 'schema-validators');
+    assert.equal(statSync(join(dir, readdirSync(dir)[0]!)).mode & 0o777, 0o600);
+  });
+
+  it('without XDG_CACHE_HOME (or with it empty) the cache is ~/.cache', () => {
+    const home = process.env.HOME;
+    try {
+      for (const env of [{}, { XDG_CACHE_HOME: '' }]) {
+        process.env.HOME = mkdtempSync(join(tmpdir(), 'hc-home-'));
+        loadSchemaValidators(texts, env);
+        assert.equal(readdirSync(join(process.env.HOME, '.cache', 'helm-cascade', 'schema-validators')).length, 1);
+      }
+    } finally {
+      if (home === undefined) delete process.env.HOME;
+      else process.env.HOME = home;
+    }
   });
 });
