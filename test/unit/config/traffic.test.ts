@@ -172,3 +172,91 @@ describe('the example repository (examples/bitmovin)', () => {
     });
   }
 });
+
+describe('traffic: the model of a malformed block (schema errors reported, the model built leniently)', () => {
+  const modelOf = (traffic: string, extra = '') => load({ 'account.yaml': service(traffic, extra) }).repo!.releases[0]!.traffic!;
+
+  it('a helm-values router without release or value holds empty strings; no stable is empty; a non-string service is the default', () => {
+    const t = modelOf('  router: helm-values\n  service: 5\n  tracks: { free: { weight: 5 } }\n');
+    assert.deepEqual(t.router, { kind: 'helm-values', release: '', value: '' });
+    assert.equal(t.stable, '');
+    assert.equal(t.service, '{release}-{track}');
+    assert.equal('analysis' in t, false);
+    assert.deepEqual(t.pos, { file: 'releases/account.yaml', line: 5, col: 1 });
+    assert.deepEqual(t.tracks.free!.pos, { file: 'releases/account.yaml', line: 8, col: 13 });
+  });
+
+  it('a route without name holds an empty name in the release namespace', () => {
+    assert.deepEqual(modelOf('  router: gateway-api\n  route: { namespace: 7 }\n').router, { kind: 'gateway-api', route: { name: '', namespace: 'accounts' }, pos: { file: 'releases/account.yaml', line: 7, col: 10 } });
+  });
+
+  it('tracks and analysis that are lists are no tracks and no analysis', () => {
+    const t = modelOf('  router: gateway-api\n  route: { name: a }\n  tracks: [{ weight: 5 }]\n  analysis: [{ interval: 5s }]\n');
+    assert.deepEqual(t.tracks, {});
+    assert.equal(t.analysis, undefined);
+  });
+
+  it('non-number weights and steps are dropped; a non-string pause is 0', () => {
+    const t = modelOf('  router: gateway-api\n  route: { name: a }\n  tracks:\n    free: { weight: "5", steps: [1, "2", 5], pause: 5 }\n    paid: { weight: 7, steps: 3, pause: [5s] }\n');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(t.tracks).map(([k, v]) => [k, { weight: v.weight, steps: v.steps, pauseMs: v.pauseMs }])),
+      { free: { weight: 0, steps: [1, 5], pauseMs: 0 }, paid: { weight: 7, steps: [7], pauseMs: 0 } },
+    );
+  });
+
+  it('analysis: http entries that are not maps are dropped, a missing url is empty, a number expectStatus is kept; prometheus fields default', () => {
+    const t = modelOf('  router: gateway-api\n  route: { name: a }\n  analysis:\n    http: ["http://x", {}, { url: "http://y", expectStatus: 503 }, { url: "http://z", expectStatus: "503" }]\n    prometheus: {}\n    interval: 5\n');
+    assert.deepEqual(t.analysis, {
+      http: [{ url: '', expectStatus: 200 }, { url: 'http://y', expectStatus: 503 }, { url: 'http://z', expectStatus: 200 }],
+      intervalMs: 10_000,
+      prometheus: { url: '', query: '', max: 0 },
+    });
+  });
+});
+
+describe('traffic: more validation at file:line:col', () => {
+  it('a weight of 0 needs no steps', () => {
+    assert.deepEqual(problems({ 'account.yaml': service('  router: gateway-api\n  route: { name: a }\n  stable: production\n  tracks: { free: { weight: 0, steps: [] }, paid: { weight: 0, steps: [] } }\n') }), []);
+  });
+
+  it('did you mean: a prefix, a close name, a far name (the known list), and no tracks at all', () => {
+    const stable = (name: string) => problems({ 'account.yaml': service(`  router: gateway-api\n  route: { name: a }\n  stable: ${name}\n  tracks: { free: { weight: 5 } }\n`) });
+    assert.deepEqual(stable('production-eu-west'), ['releases/account.yaml:8:11: traffic.stable: "production-eu-west" is not a track of release "account" (did you mean "production"?)']);
+    assert.deepEqual(stable('prodution'), ['releases/account.yaml:8:11: traffic.stable: "prodution" is not a track of release "account" (did you mean "production"?)']);
+    assert.deepEqual(stable('fere'), ['releases/account.yaml:8:11: traffic.stable: "fere" is not a track of release "account" (did you mean "free"?)']);
+    assert.deepEqual(stable('canary'), ['releases/account.yaml:8:11: traffic.stable: "canary" is not a track of release "account" (known: internal, free, paid, production)']);
+    assert.deepEqual(problems({ 'account.yaml': 'name: account\nnamespace: a\nchart: { ref: charts/web }\ntracks: {}\ntraffic:\n  router: gateway-api\n  route: { name: a }\n  stable: production\n  tracks: {}\n' }), [
+      'releases/account.yaml:8:11: traffic.stable: "production" is not a track of release "account" (there are none)',
+      'releases/account.yaml:9:11: traffic.tracks must not be empty',
+    ]);
+  });
+
+  it("a stray release under gateway-api and a stray service under helm-values", () => {
+    assert.deepEqual(problems({ 'account.yaml': service('  router: gateway-api\n  route: { name: a }\n  release: haproxy\n  stable: production\n  tracks: { free: { weight: 5 } }\n') }), [
+      'releases/account.yaml:8:3: traffic.release is for another router; router "gateway-api" does not use it',
+    ]);
+    assert.deepEqual(problems({ 'account.yaml': service('  router: helm-values\n  release: haproxy\n  value: "b.{track}.w"\n  service: "{release}"\n  stable: production\n  tracks: { free: { weight: 5 } }\n'), 'haproxy.yaml': ROUTER }), [
+      'releases/account.yaml:9:3: traffic.service is for another router; router "helm-values" does not use it',
+    ]);
+  });
+
+  it('an unknown placeholder in the helm-values value path', () => {
+    assert.deepEqual(problems({ 'account.yaml': service('  router: helm-values\n  release: haproxy\n  value: "b.{track}.{wieght}"\n  stable: production\n  tracks: { free: { weight: 5 } }\n'), 'haproxy.yaml': ROUTER }), [
+      'releases/account.yaml:8:21: unknown placeholder {wieght} (known: cluster, track, release)',
+    ]);
+  });
+
+  it('where the router release runs: an exact cluster entry wins over a glob; every matching glob must be enabled; several missing clusters', () => {
+    const hv = service('  router: helm-values\n  release: haproxy\n  value: "b.{track}.w"\n  stable: production\n  tracks: { free: { weight: 5 } }\n');
+    const routed = (clusters: string) => problems({ 'account.yaml': hv, 'haproxy.yaml': `${ROUTER}clusters: ${clusters}\n` });
+    assert.deepEqual(routed('{ "*": { enabled: false }, gke: {} }'), [
+      'releases/account.yaml:7:12: traffic.release: the router release "haproxy" is not deployed on cluster "paris", where release "account" runs',
+    ]);
+    assert.deepEqual(routed('{ "*": {}, "g*": { enabled: false } }'), [
+      'releases/account.yaml:7:12: traffic.release: the router release "haproxy" is not deployed on cluster "gke", where release "account" runs',
+    ]);
+    assert.deepEqual(routed('{ "*": { enabled: false } }'), [
+      'releases/account.yaml:7:12: traffic.release: the router release "haproxy" is not deployed on clusters "paris", "gke", where release "account" runs',
+    ]);
+  });
+});
