@@ -8,7 +8,7 @@
 // as helm reads it (YAML 1.1).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,7 @@ import { buildProgram } from '../../src/cli.ts';
 import { completeWords } from '../../src/completion/argv.ts';
 import { repoPathsOf } from '../../src/completion/names.ts';
 import { completionSpec, walk } from '../../src/completion/spec.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_BIN = join(ROOT, 'node_modules', '.bin');
@@ -38,7 +39,7 @@ const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 
 /** A deploy repository with waves, tracks, clusters and releases of its own (one release file without a top-level `name:` line). */
 function deployRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-completion-repo-'));
+  const dir = tempDir('hc-completion-repo-');
   writeFileSync(
     join(dir, 'clusters.yaml'),
     `clusters:
@@ -62,7 +63,7 @@ waves:
 
 /** A PATH whose `helm-cascade` is this checkout's, run by Node 24. */
 function userPath(): string {
-  const bin = mkdtempSync(join(tmpdir(), 'hc-completion-bin-'));
+  const bin = tempDir('hc-completion-bin-');
   symlinkSync(join(ROOT, 'bin', 'helm-cascade.js'), join(bin, 'helm-cascade'));
   return `${bin}:${NODE_BIN}:/usr/bin:/bin`;
 }
@@ -70,7 +71,7 @@ function userPath(): string {
 function script(shell: 'bash' | 'zsh' | 'fish'): string {
   const r = run(join(NODE_BIN, 'node'), [join(ROOT, 'bin', 'helm-cascade.js'), 'completion', shell]);
   assert.equal(r.code, 0, r.err);
-  const file = join(mkdtempSync(join(tmpdir(), `hc-completion-${shell}-`)), `helm-cascade.${shell}`);
+  const file = join(tempDir(`hc-completion-${shell}-`), `helm-cascade.${shell}`);
   writeFileSync(file, r.out);
   return file;
 }
@@ -144,7 +145,7 @@ describe('shell completion', { timeout: 300_000 }, () => {
     });
 
     it('names come from the repository --clusters names, from any folder', () => {
-      const elsewhere = mkdtempSync(join(tmpdir(), 'hc-completion-cwd-'));
+      const elsewhere = tempDir('hc-completion-cwd-');
       assert.deepEqual(complete(`helm-cascade plan --clusters ${repo}/clusters.yaml --wave `, elsewhere).sort(), ['everywhere', 'first-light']);
       assert.deepEqual(complete(`helm-cascade plan --clusters=${repo}/clusters.yaml -l name=b`, elsewhere), ['billing']);
       assert.deepEqual(complete('helm-cascade plan --wave ', elsewhere), [], 'no clusters.yaml here: nothing offered');
@@ -245,7 +246,7 @@ describe('helm-cascade __complete <kind>', () => {
   });
 
   it('without waves: one per track; --releases elsewhere; a missing or broken file offers nothing, exit 0', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-completion-nowaves-'));
+    const dir = tempDir('hc-completion-nowaves-');
     writeFileSync(join(dir, 'clusters.yaml'), 'clusters: { a: { context: a } }\ntracks: [internal, production]\n');
     assert.deepEqual(names(['wave', '--clusters', join(dir, 'clusters.yaml')], tmpdir()), ['internal', 'production']);
     assert.deepEqual(names(['release', '--clusters', join(dir, 'clusters.yaml'), '--releases', join(repo, 'releases')], tmpdir()), ['billing', 'ledger', 'search']);

@@ -4,18 +4,18 @@
 // missing helm binary is bad input (exit 4) with the fix; flags a command does
 // not use are refused. Real kubectl (its proxy) and real helm, no fleet.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const bin = join(repoRoot, 'bin', 'helm-cascade.js');
 
 /** A deploy repository of two clusters whose API servers are a closed port. */
 function deadRepo(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-exit-'));
+  const dir = tempDir('hc-exit-');
   const server = 'https://127.0.0.1:1';
   writeFileSync(
     join(dir, 'kubeconfig'),

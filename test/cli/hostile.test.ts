@@ -4,11 +4,11 @@
 // exit 4, the problem named at file:line:col, and no byte of the outside
 // file's content (a unique marker) in stdout, stderr, or the reports.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
+import { tempDir } from '../support/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'helm-cascade.js');
@@ -24,7 +24,7 @@ after(() => {
 });
 
 function hostile(files: Record<string, string>, setup?: (base: string) => void): string {
-  const base = mkdtempSync(join(tmpdir(), 'hc-hostile-'));
+  const base = tempDir('hc-hostile-');
   made.push(base);
   mkdirSync(join(base, 'outside'));
   writeFileSync(join(base, 'outside', 'secret.yaml'), `${MARKER}: ${MARKER}\n`);

@@ -5,15 +5,15 @@
 // the tripwire untouched: no API call, so no Lease and no release either.
 // Real helm (it checks the --set flags), no fleet.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
 import { testHelmMajors } from '../support/helm-majors.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const bin = join(repoRoot, 'bin', 'helm-cascade.js');
 const SECRET = `Hunter2-${process.pid}-s3cret`;
@@ -36,7 +36,7 @@ const CHART = { 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.
 
 /** A deploy repository whose only cluster is the tripwire; `files` add to or replace the good ones. */
 function repo(files: Record<string, string | Buffer> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-inputs-'));
+  const dir = tempDir('hc-inputs-');
   const all: Record<string, string | Buffer> = {
     kubeconfig: `apiVersion: v1\nkind: Config\nclusters:\n  - { name: t, cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true } }\nusers:\n  - { name: u, user: { token: ${SECRET} } }\ncontexts:\n  - { name: ctx-a, context: { cluster: t, user: u } }\ncurrent-context: ctx-a\n`,
     'clusters.yaml': 'kubeconfig: kubeconfig\nclusters:\n  paris: { context: ctx-a }\ntracks: [canary, production]\n',

@@ -2,17 +2,17 @@
 // exit 4 with --strict; the same with -o json (warnings listed) and for
 // releases that make no helm release anywhere.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
+import { tempDir } from '../support/tmp.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'helm-cascade.js');
 const cli = (args: string[], cwd: string) => execa(process.execPath, [bin, ...args], { cwd, reject: false, env: { NO_COLOR: '1' } });
 
 function repo(releases: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-validate-empty-'));
+  const dir = tempDir('hc-validate-empty-');
   writeFileSync(join(dir, 'clusters.yaml'), 'clusters:\n  a: { context: ctx-a }\n');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
@@ -37,7 +37,7 @@ describe('validate of a repository that deploys nothing', () => {
 
   it('-o json lists the warnings; another folder is named as given (absolute outside the working folder)', async () => {
     const dir = repo({});
-    const r = await cli(['validate', '-o', 'json', '--clusters', join(dir, 'clusters.yaml')], mkdtempSync(join(tmpdir(), 'hc-validate-cwd-')));
+    const r = await cli(['validate', '-o', 'json', '--clusters', join(dir, 'clusters.yaml')], tempDir('hc-validate-cwd-'));
     assert.equal(r.exitCode, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { valid: boolean; releases: number; warnings: string[] };
     assert.equal(out.valid, true);

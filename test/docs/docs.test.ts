@@ -7,7 +7,6 @@
 //   with the real loader (src/config/load.ts), as a user copying it would see.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
@@ -16,6 +15,7 @@ import { parse, stringify } from 'yaml';
 import { buildProgram } from '../../src/cli.ts';
 import { loadDeployRepo } from '../../src/config/load.ts';
 import { anchors, links, markdownFiles, splitFences } from './support/markdown.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
@@ -158,7 +158,7 @@ function examples(page: string): Example[] {
 
 /** A scratch repository holding the example, with every values file and local chart it names (empty values, the demo chart). */
 function scratchRepo(e: Example): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-docs-example-'));
+  const dir = tempDir('hc-docs-example-');
   const clusters = e.kind === 'clusters' ? e.data : (e.clusters ?? parse(read('clusters.yaml')));
   writeFileSync(join(dir, 'clusters.yaml'), stringify(clusters));
   mkdirSync(join(dir, 'releases'));

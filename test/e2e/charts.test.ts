@@ -12,8 +12,7 @@
 // re-installing does. helm itself installs over that (crds/ CRDs present are
 // skipped), so helm-cascade must too, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureFleet, stopFleet } from '../../fleet/fleet-api.ts';
@@ -25,6 +24,7 @@ import type { Plan } from '../../src/plan/types.ts';
 import { assertRegistryBinary, pushCharts, sh, startRegistry } from './plan-support/chart-servers.ts';
 import type { Registry } from './plan-support/chart-servers.ts';
 import { cascade, helmMajors, kubectl } from './support/cascade.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const FLEET = 'charts';
 const CHARTS = ['ingress-nginx', 'traefik', 'cert-manager', 'postgresql', 'redis', 'grafana', 'kube-state-metrics', 'prometheus-node-exporter', 'umbrella'];
@@ -42,7 +42,7 @@ function filesBelow(dir: string): [string, string][] {
 }
 
 function repoFor(major: HelmMajor, registry: Registry): string {
-  const dir = mkdtempSync(join(tmpdir(), `hc-charts-h${major}-`));
+  const dir = tempDir(`hc-charts-h${major}-`);
   cpSync(join(repoRoot, 'test', 'charts'), join(dir, 'charts'), { recursive: true });
   // Chart.lock pins common 2.31.4 from Docker Hub: the same, from the local registry
   pointDependencies(join(dir, 'charts', 'postgresql'), 'oci://registry-1.docker.io/bitnamicharts', `oci://${registry.host}/bitnamicharts`);
@@ -71,11 +71,11 @@ for (const major of helmMajors()) {
 
     before(async () => {
       assertRegistryBinary();
-      const clusters = join(mkdtempSync(join(tmpdir(), 'hc-charts-fleet-')), 'clusters.yaml');
+      const clusters = join(tempDir('hc-charts-fleet-'), 'clusters.yaml');
       writeFileSync(clusters, `clusters:\n  h${major}: { context: ${context(major)} }\n`);
       kubeconfig = (await ensureFleet({ clustersFile: clusters, name: `${FLEET}-h${major}`, log: () => undefined })).kubeconfig;
       registry = await startRegistry();
-      const pkg = mkdtempSync(join(tmpdir(), 'hc-common-'));
+      const pkg = tempDir('hc-common-');
       sh(helmBin(3), ['package', join(repoRoot, 'test', 'charts', '_deps', 'common'), '-d', pkg]);
       pushCharts([join(pkg, 'common-2.31.4.tgz')], registry.host, 'bitnamicharts', helmBin(3));
       dir = repoFor(major, registry);
@@ -140,8 +140,8 @@ for (const major of helmMajors()) {
       // their values changed a little (a label), so their Secrets are rendered, diffed and shown in the plan
       const files = Object.keys(SECRET_CHARTS).map((c) => join(dir, 'releases', `${c}.yaml`));
       const original = files.map((f) => readFileSync(f, 'utf8'));
-      const out = mkdtempSync(join(tmpdir(), 'hc-charts-secrets-'));
-      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-charts-cache-'));
+      const out = tempDir('hc-charts-secrets-');
+      const cacheDir = tempDir('hc-charts-cache-');
       const runs: [string, { exitCode: number; stdout: string; stderr: string }][] = [];
       try {
         Object.entries(SECRET_CHARTS).forEach(([c, key], i) => writeFileSync(files[i]!, `${original[i]}set: { ${key}: { hc-probe: "secrets-${major}" } }\n`));

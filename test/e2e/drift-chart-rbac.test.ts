@@ -8,13 +8,13 @@
 // nothing drifted, then a hand edit found.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { helmBin, kubectlBin, repoRoot } from '../../fleet/tools.ts';
 import { cascade, CONTEXTS, helmMajors, scratchRepo, sharedFleetInfo, suffix } from './support/cascade.ts';
 import type { FleetCluster } from './support/kube-users.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const CHART = join(repoRoot, 'deploy', 'helm-cascade-drift');
 
@@ -91,14 +91,14 @@ describe('drift chart with the pod service account, no kubeconfig Secret', { tim
     const c = cron.spec.jobTemplate.spec.template.spec.containers[0]!;
     const token = kubectl(['-n', ns, 'create', 'token', `${release}-helm-cascade-drift`, '--duration', '1h']);
     assert.equal(token.code, 0, token.err);
-    const sa = mkdtempSync(join(tmpdir(), 'drift-sa-'));
+    const sa = tempDir('drift-sa-');
     writeFileSync(join(sa, 'token'), token.out.trim());
     writeFileSync(join(sa, 'ca.crt'), readFileSync(paris.pki.servingCa));
     writeFileSync(join(sa, 'namespace'), ns);
-    const bin = mkdtempSync(join(tmpdir(), 'drift-sa-bin-'));
+    const bin = tempDir('drift-sa-bin-');
     symlinkSync(join(repoRoot, 'bin', 'helm-cascade.js'), join(bin, 'helm-cascade'));
     symlinkSync(join(repoRoot, 'node_modules', '.bin', 'node'), join(bin, 'node'));
-    const home = mkdtempSync(join(tmpdir(), 'drift-sa-home-'));
+    const home = tempDir('drift-sa-home-');
     const reports = join(home, 'reports');
     mkdirSync(reports);
     const env: NodeJS.ProcessEnv = {

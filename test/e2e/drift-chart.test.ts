@@ -16,8 +16,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureFleet } from '../../fleet/fleet-api.ts';
@@ -37,6 +36,7 @@ import { startPushgateway } from './support/pushgateway.ts';
 import type { Pushgateway } from './support/pushgateway.ts';
 import { runContainer, volumeOf } from './support/rendered-pod.ts';
 import type { LocalPod, RenderedContainer } from './support/rendered-pod.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHART = join(ROOT, 'deploy', 'helm-cascade-drift');
@@ -154,7 +154,7 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
     let prometheus: Prometheus;
     let repo = '';
     let bin = '';
-    const pvc = mkdtempSync(join(tmpdir(), 'drift-chart-pvc-'));
+    const pvc = tempDir('drift-chart-pvc-');
     const DAV_USER = 'drift';
     const DAV_PASSWORD = `dav-${process.pid}-s3cret`;
     // a CronJob names its Jobs <cronjob>-<scheduled time in minutes since the epoch>: 2025-12-02T10:00:00Z
@@ -185,7 +185,7 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
 
     /** The pod of one Job (one index of it when sharded), its volumes local: the PVC shared, the rest its own. */
     function pod(scripts: Record<string, string>, jobName: string, index?: number, o: { reports?: string; kubeconfig?: string } = {}): LocalPod {
-      const own = mkdtempSync(join(tmpdir(), 'drift-chart-pod-'));
+      const own = tempDir('drift-chart-pod-');
       return {
         paths: {
           '/repo/config': repo,
@@ -215,11 +215,11 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
       // the deploy repository (the ConfigMap's files), nothing applied from it: every release is pending.
       // Its releases go to namespaces of this test's own (edge-<suffix>): what another test deployed
       // from the example repository (the demo, a plugin test) on the shared fleet is never seen here.
-      repo = mkdtempSync(join(tmpdir(), 'drift-chart-repo-'));
+      repo = tempDir('drift-chart-repo-');
       for (const p of ['clusters.yaml', 'releases', 'values', 'charts']) cpSync(join(ROOT, p), join(repo, p), { recursive: true });
       ownNamespaces(repo, `dc${process.pid.toString(36)}${Date.now().toString(36)}`);
       // the image's /usr/local/bin: helm, kubectl, helm-cascade (this checkout, on Node 24)
-      bin = mkdtempSync(join(tmpdir(), 'drift-chart-bin-'));
+      bin = tempDir('drift-chart-bin-');
       // as in the image: helm (= helm3), helm3, helm4
       symlinkSync(helmBin(3), join(bin, 'helm'));
       symlinkSync(helmBin(3), join(bin, 'helm3'));
@@ -341,7 +341,7 @@ describe('deploy/helm-cascade-drift chart on the fleet', { timeout: 900_000 }, (
       try {
         const host = `127.0.0.1:${(meta.address() as AddressInfo).port}`;
         const { container, scripts } = render(['--set', 'drift.selector=cluster=onprem-paris', '--set', 'drift.env[0].name=GCE_METADATA_HOST', '--set', `drift.env[0].value=${host}`]);
-        const reports = mkdtempSync(join(tmpdir(), 'drift-chart-gke-'));
+        const reports = tempDir('drift-chart-gke-');
         const r = await runContainer(container, pod(scripts, `drift-helm-cascade-drift-${SCHEDULED}`, undefined, { reports, kubeconfig: gke }));
         assert.equal(r.code, 0, r.out + r.err);
         const report = JSON.parse(readFileSync(join(reports, runOf(SCHEDULED), 'drift.json'), 'utf8')) as DriftReport;

@@ -2,10 +2,10 @@
 // real helm 3 and helm 4, then `helm cascade --help` and `helm cascade drift --help`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -13,7 +13,7 @@ for (const major of [3, 4]) {
   describe(`helm ${major} plugin`, () => {
     it('installs from the checkout and runs helm-cascade', () => {
       const helm = join(ROOT, 'node_modules', '.helm-cascade', `helm-v${major}`, 'helm');
-      const home = mkdtempSync(join(tmpdir(), `helm${major}-plugin-`));
+      const home = tempDir(`helm${major}-plugin-`);
       // helm 4.1 links a local plugin into $HELM_DATA_HOME/plugins whatever HELM_PLUGINS says: give it a scratch data home
       const env: Record<string, string | undefined> = { ...process.env, HELM_DATA_HOME: join(home, 'data'), HELM_CONFIG_HOME: join(home, 'config'), HELM_CACHE_HOME: join(home, 'cache'), HELM_PLUGINS: undefined };
       delete env.HELM_PLUGINS;

@@ -8,8 +8,7 @@
 // others still reported.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -27,6 +26,7 @@ import { deployPlanned, planOnce } from './support/deploy.ts';
 import { startWebhook } from './support/webhook.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import { assertValidJunit } from '../ship/support/junit-xsd.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'helm-cascade.js');
@@ -75,7 +75,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hc-drift-e2e-'));
+    dir = tempDir('hc-drift-e2e-');
     writeFileSync(
       join(dir, 'clusters.yaml'),
       stringify({
@@ -218,7 +218,7 @@ for (const { label, bin: HELM } of HELMS) describe(`drift on the local fleet (${
     // the HTML renders in a real browser with a cell per unit
     {
       const CHROMIUM = chromiumBin();
-      const profile = mkdtempSync(join(tmpdir(), 'chromium-'));
+      const profile = tempDir('chromium-');
       const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${profile}`];
       const page = `file://${join(dir, 'out', 'drift.html')}`;
       const shot = join(dir, 'out', 'drift.png');

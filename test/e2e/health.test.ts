@@ -4,8 +4,7 @@
 // assertion on elapsed time: a gate that must fail fast gets an hour's timeout
 // and soak, so failing at all shows it failed on the evidence.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -20,6 +19,7 @@ import { acquireLease as acquire, leaseName } from '../../src/kube/lease.ts';
 import type { LeaseOptions } from '../../src/kube/lease.ts';
 import type { KubeTarget } from '../../src/model/identity.ts';
 import type { HealthSpec } from '../../src/model/spec.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const CONTEXT = 'dc-paris';
 const chart = join(repoRoot, 'charts', 'cascade-demo');
@@ -32,7 +32,7 @@ const HOUR = 3_600_000;
 describe('health gates and leases on the fleet', { timeout: 300_000 }, () => {
   let target: KubeTarget;
   const namespaces: string[] = [];
-  const tmp = mkdtempSync(join(tmpdir(), 'hc-health-'));
+  const tmp = tempDir('hc-health-');
 
   before(async () => {
     const clusters = join(tmp, 'clusters.yaml');

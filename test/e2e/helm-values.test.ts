@@ -7,8 +7,7 @@
 //   - the int64s of the final values reach the chart as int64s (rendered as
 //     20240101, never 2.0240101e+07), through the same argv the plan uses.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -22,6 +21,7 @@ import type { Values } from '../../src/model/json.ts';
 import { withCommandLine } from '../../src/plan/command-line-values.ts';
 import { mergeValues } from '../../src/plan/values.ts';
 import { helmMajors } from './support/cascade.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const none: ValueFlags = { values: [], set: [], setString: [], setFile: [], setJson: [], setLiteral: [] };
 
@@ -46,7 +46,7 @@ for (const major of helmMajors()) {
   describe(`values as helm ${major} puts them`, () => {
     const bin = helmBin(major);
     const helm = createHelm({ bin });
-    const dir = mkdtempSync(join(tmpdir(), 'hc-values-'));
+    const dir = tempDir('hc-values-');
     const printer = printingChart(dir);
     const render = async (args: string[]) => {
       const r = await execa(bin, ['template', 'p', printer, ...args], { reject: false });

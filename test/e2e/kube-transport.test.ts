@@ -6,8 +6,7 @@
 // server with tiny in-flight limits, an API server restarted during a gate.
 // "Who am I" is asked of the server itself (SelfSubjectReview).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -27,8 +26,9 @@ import type { ClustersFileSpec } from '../../src/model/spec.ts';
 import { CONTEXTS, cascade, kubectl, scratchRepo, sharedFleetInfo, suffix } from './support/cascade.ts';
 import type { FleetCluster } from './support/kube-users.ts';
 import { serviceAccountToken, serviceAccountWithRules, writeKubeconfig } from './support/kube-users.ts';
+import { tempDir } from '../support/tmp.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'hc-transport-'));
+const tmp = tempDir('hc-transport-');
 const ALL = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }];
 const USERS_NS = 'hc-test-users';
 

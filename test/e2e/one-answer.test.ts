@@ -12,10 +12,9 @@
 // pod's status as it is); every wait polls, no fixed sleeps. Each test owns
 // its namespace.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
@@ -23,6 +22,7 @@ import type { DriftReport } from '../../src/drift/types.ts';
 import { asPod } from '../../src/model/live-views.ts';
 import type { LiveObject } from '../../src/model/objects.ts';
 import { cascade, CONTEXTS, helmMajors, kubectl, scratchRepo, sharedFleet, suffix } from './support/cascade.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const DAY = 86_400_000;
 
@@ -151,7 +151,7 @@ for (const major of helmMajors()) {
       // the pod restarted long ago again: nothing drifted, so the refused webhook decides the outcome
       await restartedAgo(40 * DAY);
       const hook = await refusingHook();
-      const out = mkdtempSync(join(tmpdir(), 'hc-one-answer-'));
+      const out = tempDir('hc-one-answer-');
       try {
         for (const url of [hook.url, `http://127.0.0.1:${await closedPort()}/hook`]) {
           const files = `json=${join(out, 'd.json')},junit=${join(out, 'd.xml')},markdown=${join(out, 'd.md')}`;

@@ -2,8 +2,7 @@
 // and an OCI registry (docker-registry). Ranges resolve to the highest match,
 // each repository is read once per run, pulled charts are cached.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createChartResolver } from '../../src/helm/charts.ts';
@@ -11,6 +10,7 @@ import { createHelm } from '../../src/helm/helm.ts';
 import type { ChartSpec } from '../../src/model/spec.ts';
 import { helmBins, listTgz, packageCharts, pushCharts, serveChartRepo, startRegistry } from './plan-support/chart-servers.ts';
 import type { ChartRepoServer, Registry } from './plan-support/chart-servers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const pos = { file: 'releases/x.yaml', line: 1, col: 1 };
 const spec = (ref: string, version?: string): ChartSpec => (version === undefined ? { ref, pos } : { ref, version, pos });
@@ -22,7 +22,7 @@ describe('chart sources', () => {
   let tgzs: string[];
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-repo-'));
+    const dir = tempDir('hc-repo-');
     tgzs = packageCharts(dir, 'webapp', VERSIONS);
     repo = await serveChartRepo(dir);
     registry = await startRegistry();
@@ -36,7 +36,7 @@ describe('chart sources', () => {
   for (const { label, bin } of helmBins()) {
     it(`HTTP repository: ranges resolve to the highest match, index read once, charts cached (${label})`, async () => {
       const helm = createHelm({ bin });
-      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-cache-'));
+      const cacheDir = tempDir('hc-cache-');
       const repos = [{ name: 'demo', url: repo.url }];
       const r = createChartResolver({ root: '/nonexistent', repositories: repos, helm, cacheDir });
       const before = repo.requests.length;
@@ -61,7 +61,7 @@ describe('chart sources', () => {
 
     it(`OCI registry: tags resolve to the highest match, pulled once (${label})`, async () => {
       const helm = createHelm({ bin });
-      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-cache-'));
+      const cacheDir = tempDir('hc-cache-');
       const r = createChartResolver({ root: '/nonexistent', repositories: [], helm, cacheDir });
       const ref = `oci://${registry!.host}/charts/webapp`;
       const [a, b] = await Promise.all([r.resolve(spec(ref, '~1.1.0'), []), r.resolve(spec(ref, '*'), [])]);

@@ -5,8 +5,7 @@
 // --prune); enabled:false -> uninstall; bad input -> 4; unreachable -> 5.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -20,6 +19,7 @@ import { deployPlanned, planOnce } from './support/deploy.ts';
 import { planUnits } from '../../src/plan/assemble.ts';
 import type { Plan } from '../../src/plan/types.ts';
 import { helmBins, packageCharts, pushCharts, REPO_ROOT, serveChartRepo, startRegistry } from './plan-support/chart-servers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const FIXTURE = join(REPO_ROOT, 'test/e2e/fixtures/plan-repo');
 const CLI = join(REPO_ROOT, 'bin/helm-cascade.js');
@@ -75,7 +75,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
       };
 
       before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'hc-plan-e2e-'));
+        dir = tempDir('hc-plan-e2e-');
         cpSync(FIXTURE, dir, { recursive: true });
         for (const f of ['releases/web.yaml', 'releases/api.yaml']) edit(f, 'namespace: plan-e2e', `namespace: ${ns}`);
       });
@@ -179,7 +179,7 @@ describe('plan on the local fleet', { timeout: 600_000 }, () => {
       });
 
       it('charts from an HTTP repository and an OCI registry resolve their ranges', async () => {
-        const charts = mkdtempSync(join(tmpdir(), 'hc-plan-charts-'));
+        const charts = tempDir('hc-plan-charts-');
         const tgzs = packageCharts(charts, 'webapp', ['1.0.0', '1.1.0', '1.1.4', '2.0.0'], bin);
         const repo = await serveChartRepo(charts, bin);
         const registry = await startRegistry();

@@ -8,13 +8,12 @@
 // test/unit/plan/render-skip.test.ts); and a cold-cache plan equals the
 // plan with every unit rendered (--render-all).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cascade, CONTEXTS, helmJson, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { HistoryEntry } from './support/cascade.ts';
 import { widgetCrd } from './support/widget-crd.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
@@ -50,7 +49,7 @@ for (const major of helmMajors()) {
     const ns = `i15-skip-${major}-${sfx}`;
     const group = `i15-${major}-${sfx}.example.com`;
     let dir = '';
-    const cacheDir = mkdtempSync(join(tmpdir(), 'hc-render-cache-'));
+    const cacheDir = tempDir('hc-render-cache-');
     const run = (args: string[]) => cascade(dir, [...args, '--cache-dir', cacheDir], { kubeconfig, helm: major });
     const revision = async (cluster: 'paris' | 'europe', name: string) => {
       const h = await helmJson<HistoryEntry[]>(major, kubeconfig, CONTEXTS[cluster], ['history', name, '-n', ns]);
@@ -91,7 +90,7 @@ for (const major of helmMajors()) {
 
     it('a cold-cache plan equals the plan with every unit rendered', async () => {
       writeRepoFiles(dir, { 'values/api.yaml': 'config: { logLevel: error }\n' }); // one pending change, so both plans carry diffs too
-      const cold = await cascade(dir, ['plan', '-o', 'json', '--cache-dir', mkdtempSync(join(tmpdir(), 'hc-cold-'))], { kubeconfig, helm: major });
+      const cold = await cascade(dir, ['plan', '-o', 'json', '--cache-dir', tempDir('hc-cold-')], { kubeconfig, helm: major });
       const full = await cascade(dir, ['plan', '-o', 'json', '--render-all'], { kubeconfig, helm: major });
       assert.equal(cold.exitCode, 0, cold.stderr);
       assert.equal(full.exitCode, 0, full.stderr);

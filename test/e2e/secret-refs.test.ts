@@ -14,8 +14,7 @@
 //   changed)" and nothing else, drift reports it as not applied.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { secretToolPaths } from '../../fleet/secret-tools.ts';
@@ -25,6 +24,7 @@ import { newAgeKey, sopsEncrypt } from './support/sops.ts';
 import type { AgeKey } from './support/sops.ts';
 import { DevVault, tempFile } from './support/vault.ts';
 import { startWebhook } from './support/webhook.ts';
+import { tempDir } from '../support/tmp.ts';
 
 /** A chart that puts the password and the API key in a Secret, and (on request) in a ConfigMap and a container's env. */
 export const ACCOUNT_CHART: Record<string, string> = {
@@ -154,8 +154,8 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
         'releases/account.yaml': `name: account\nnamespace: ${ns}\nchart: { ref: charts/account }\nvalues: [values/account.yaml]\nset: { exposeInConfigMap: true }\n`,
       });
       await sopsEncrypt(join(dir, 'values/secrets.enc.yaml'), `account:\n  apiKey: ${secrets.apiKey}\nother: unused\n`, age);
-      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-i23-cache-'));
-      const reports = mkdtempSync(join(tmpdir(), 'hc-i23-reports-'));
+      const cacheDir = tempDir('hc-i23-cache-');
+      const reports = tempDir('hc-i23-reports-');
       const run = (args: string[]) => cascade(dir, [...args], { kubeconfig, helm: major, env });
       const all = Object.values(secrets);
 
@@ -189,7 +189,7 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
       assert.equal(status.exitCode, 0, status.stderr);
       assertNoSecret('status', status, all);
       const hook = await startWebhook();
-      const driftDir = mkdtempSync(join(tmpdir(), 'hc-i23-drift-'));
+      const driftDir = tempDir('hc-i23-drift-');
       const formats = `text,json=${driftDir}/d.json,junit=${driftDir}/d.xml,markdown=${driftDir}/d.md,html=${driftDir}/d.html,prometheus=${driftDir}/d.prom`;
       try {
         const clean = await run(['drift', '--format', formats, '--notify', hook.url, '--notify-always', '--cache-dir', cacheDir]);
@@ -235,7 +235,7 @@ health: { timeout: 90s, soak: 0s, minReadyEndpoints: 0, maxRestarts: 0 }
       assert.equal(logs.length, 2, `one run log per apply: ${logs.join(', ')}`);
       for (const f of logs) assert.match(readFileSync(f, 'utf8'), /"account"/, `${f} logs the unit`);
       assertNoSecret('run log', undefined, all, [runsDir]);
-      const runReports = mkdtempSync(join(tmpdir(), 'hc-i23-run-report-'));
+      const runReports = tempDir('hc-i23-run-report-');
       for (const format of ['html', 'json', 'junit', 'markdown']) {
         const toFile = await run(['report', ...logs, '--format', format, '--out', join(runReports, `run.${format}`)]);
         assert.equal(toFile.exitCode, 0, `report --format ${format}: ${toFile.stderr}`);
@@ -298,7 +298,7 @@ clusters:
 
   it('resolves KV v2 (latest and a pinned version), KV v1, a JSON pointer, overlays and --set, with a token from a named variable', async () => {
     const dir = scratchRepo(files(GOOD));
-    const reports = mkdtempSync(join(tmpdir(), 'hc-i23-tok-'));
+    const reports = tempDir('hc-i23-tok-');
     const run = (args: string[]) => cascade(dir, args, { kubeconfig, helm: major, env });
     const set = ['--set', 'apiKey=ref+vault://secret/data/app?version=1#password', '--set', 'exposeInConfigMap=true'];
     const plan = await run(['plan', '--explain', ...set]);

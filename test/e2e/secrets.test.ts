@@ -6,12 +6,12 @@
 // Secret the API server refuses is reported (exit 4) without its value.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cascade, CONTEXTS, helmMajors, kubectl, scratchRepo, sharedFleet, suffix, writeRepoFiles } from './support/cascade.ts';
 import type { CliRun } from './support/cascade.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ${CONTEXTS.paris}, provider: onprem, region: europe }
@@ -86,9 +86,9 @@ for (const major of helmMajors()) {
       const ns = newNs();
       const first = randomValues();
       const dir = scratchRepo({ ...CHART, ...files(ns, first) });
-      const reports = mkdtempSync(join(tmpdir(), 'hc-i16-reports-'));
+      const reports = tempDir('hc-i16-reports-');
 
-      const cacheDir = mkdtempSync(join(tmpdir(), 'hc-i16-cache-'));
+      const cacheDir = tempDir('hc-i16-cache-');
       for (const args of [['plan'], ['plan', '--explain'], ['plan', '-o', 'json'], ['plan', '-o', 'json', '--explain']]) {
         const r = await run(dir, [...args, ...setFlags(first), '--cache-dir', cacheDir]);
         assert.equal(r.exitCode, 0, r.stderr);
@@ -123,7 +123,7 @@ for (const major of helmMajors()) {
       const upgradeJson = await run(dir, ['plan', '-o', 'json', '--explain', ...setFlags(second)]);
       assertNoneLeaked('plan -o json (upgrade)', upgradeJson, all);
 
-      const driftDir = mkdtempSync(join(tmpdir(), 'hc-i16-drift-'));
+      const driftDir = tempDir('hc-i16-drift-');
       const drift = await run(dir, ['drift', '--format', `text,json=${join(driftDir, 'd.json')},junit=${join(driftDir, 'd.xml')},markdown=${join(driftDir, 'd.md')},html=${join(driftDir, 'd.html')}`]);
       assert.equal(drift.exitCode, 2, drift.stderr);
       assert.match(drift.stdout, /vault/);
@@ -135,7 +135,7 @@ for (const major of helmMajors()) {
       const marker = `q${randomBytes(12).toString('base64url')}`;
       // not base64: the server cannot decode the Secret's data
       const dir = scratchRepo({ ...CHART, ...files(ns, randomValues()), 'releases/vault.yaml': `name: vault\nnamespace: ${ns}\nchart: { ref: charts/vault }\nset: { raw: "${marker}!*" }\n` });
-      const reports = mkdtempSync(join(tmpdir(), 'hc-i16-refused-'));
+      const reports = tempDir('hc-i16-refused-');
       const plan = await run(dir, ['plan']);
       assert.equal(plan.exitCode, 4, plan.stderr);
       assert.match(plan.stdout, /^ {8}Secret\/vault \(vault\/templates\/secret\.yaml\): Secret in version "v1" cannot be handled as a Secret: .*illegal base64 data/m);

@@ -17,8 +17,7 @@
 //   with the haproxy.cfg the router release held at each move (0 % canary
 //   after the failed step).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunEvent } from '../../src/run/events.ts';
@@ -29,6 +28,7 @@ import { installGatewayApi } from './support/gateway-api.ts';
 import { startPrometheus, startSeriesExporter } from './support/prometheus.ts';
 import type { Prometheus, SeriesExporter } from './support/prometheus.ts';
 import { exampleRepo, followRunLog, haproxySuite, imageTag, localRouterValues, measureSplit, renderedHaproxyCfg, setTrack, setVersion } from './support/traffic.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const PARIS = CONTEXTS.paris;
 const EUROPE = CONTEXTS.europe;
@@ -66,7 +66,7 @@ const ends = (events: RunEvent[]) => events.filter((e): e is StepEnd => e.event 
 const at = (e: RunEvent) => Date.parse(e.at);
 /** The weights a track's unit walked on a cluster (do phase), in order. */
 const walked = (events: RunEvent[], cluster: string, track: string) => ends(events).filter((e) => e.kind === 'weight' && e.phase === 'do' && e.cluster === cluster && e.unit.endsWith(`/account-service-${track}`)).map((e) => e.details?.weight);
-const logFile = () => join(mkdtempSync(join(tmpdir(), 'hc-traffic-log-')), 'run.jsonl');
+const logFile = () => join(tempDir('hc-traffic-log-'), 'run.jsonl');
 
 async function image(kubeconfig: string, cluster: string, ns: string, track: string): Promise<string> {
   return imageTag(await kubectl(kubeconfig, CONTEXT[cluster]!, ['-n', ns, 'get', 'deployment', `account-service-${track}`, '-o', 'json']));

@@ -4,8 +4,7 @@
 // rollout fails the gate through the watch; a user whose RBAC allows list but
 // not watch (a real 403 from the API server) has the same gate poll, and pass.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -17,6 +16,7 @@ import { KubeClients } from '../../src/kube/client.ts';
 import type { HealthSpec } from '../../src/model/spec.ts';
 import { CONTEXTS, sharedFleet, sharedFleetInfo, suffix } from './support/cascade.ts';
 import { serviceAccountToken, serviceAccountWithRules, writeKubeconfig } from './support/kube-users.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const CONTEXT = CONTEXTS.paris;
 const chart = join(repoRoot, 'charts', 'cascade-demo');
@@ -27,7 +27,7 @@ describe('watch-based gates on the fleet', { timeout: 300_000 }, () => {
   let clients: KubeClients;
   const requests: string[] = [];
   const namespaces: string[] = [];
-  const tmp = mkdtempSync(join(tmpdir(), 'hc-watch-'));
+  const tmp = tempDir('hc-watch-');
   const kube = (args: string[]) => execa(kubectlBin(), ['--kubeconfig', kubeconfig, '--context', CONTEXT, ...args], { reject: false });
   const newNs = () => {
     const ns = `i15-watch-${suffix()}`;

@@ -3,14 +3,14 @@
 // faithfulness on real helmfiles is tested against helmfile itself in
 // import-helmfile.test.ts.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadHelmfile } from '../../src/import/engine.ts';
+import { tempDir } from '../support/tmp.ts';
 
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-engine-'));
+  const dir = tempDir('hc-engine-');
   for (const [p, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), text);

@@ -5,10 +5,9 @@
 // the fleet equals what `helmfile template` (helmfile v1.8.0, built from the Go
 // module proxy) renders from the original helmfile.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tmpdir } from 'node:os';
 import { parseDocument } from 'yaml';
 import { cacheDir } from '../../fleet/binaries.ts';
 import { helmBin } from '../../fleet/tools.ts';
@@ -22,6 +21,7 @@ import { CASES } from './support/cases.ts';
 import type { ImportCase } from './support/cases.ts';
 import { ensureHelmfile } from './support/helmfile-binary.ts';
 import { cli, copyTree, ensureSops, helmfileTemplate, objectsOf, serverVersion } from './support/run.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const FLEET_CONTEXTS = [CONTEXTS.paris, CONTEXTS.amsterdam, CONTEXTS.europe];
 const CHART_REPOS = join(import.meta.dirname, 'chart-repos');
@@ -37,7 +37,7 @@ interface ImportJson {
 
 /** Packages the vendored remote charts into one folder per repository and serves them. */
 async function startChartServer(): Promise<ChartRepoServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-import-charts-'));
+  const dir = tempDir('hc-import-charts-');
   for (const [repo, charts] of [['incubator', ['raw-0.1.0', 'raw-0.2.3']], ['groundhog2k', ['postgres-1.5.14']]] as const) {
     for (const c of charts) sh(helmBin(3), ['package', join(CHART_REPOS, repo, c), '--destination', join(dir, repo)]);
   }
@@ -51,7 +51,7 @@ async function startChartServer(): Promise<ChartRepoServer> {
 async function encrypt(c: ImportCase, tree: string): Promise<void> {
   if (!c.encrypt) return;
   const sops = await ensureSops(cacheDir());
-  const gnupg = mkdtempSync(join(tmpdir(), 'hc-gnupg-'));
+  const gnupg = tempDir('hc-gnupg-');
   cpSync(join(tree, 'test/integration/.gnupg'), gnupg, { recursive: true });
   for (const [plain, enc] of c.encrypt) {
     mkdirSync(dirname(join(tree, enc)), { recursive: true });
@@ -80,7 +80,7 @@ describe('import helmfile: real public helmfiles', { timeout: 30 * 60_000 }, () 
     it(c.name, async () => {
       const tree = copyTree(c, charts.url);
       await encrypt(c, tree);
-      const out = join(mkdtempSync(join(tmpdir(), 'hc-import-out-')), 'deploy');
+      const out = join(tempDir('hc-import-out-'), 'deploy');
       const args = ['import', 'helmfile', c.source, ...c.envs.flatMap((e) => ['-e', e]), '--out', out, '-o', 'json', ...(c.partial ? ['--partial'] : []), ...(c.currentContext ? ['--current-context', c.currentContext] : [])];
       const r = await cli(args, { cwd: tree, env: { KUBECONFIG: join(tree, 'no-kubeconfig') } });
       assert.equal(r.exitCode, c.exit, `import exit code\n${r.stdout}\n${r.stderr}`);

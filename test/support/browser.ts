@@ -4,10 +4,10 @@
 // loads, refused content), every request the page made, the value of a script
 // evaluated in it once loaded, and a screenshot of it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumBin } from './tools.ts';
+import { tempDir } from './tmp.ts';
 
 export interface PageReport {
   /** console.* calls and log entries, as "level: text". */
@@ -57,7 +57,7 @@ async function connect(url: string): Promise<Cdp> {
 
 /** Opens `file` (an absolute path) at width x height, waits for its load, evaluates `evaluate`, saves a screenshot when asked. */
 export async function openInChromium(file: string, o: { width?: number; height?: number; evaluate?: string; screenshot?: string } = {}): Promise<PageReport> {
-  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+  const profile = tempDir('chromium-profile-');
   const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--disable-quic', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'];
   const proc = spawn(chromiumBin(), flags, { stdio: ['ignore', 'ignore', 'pipe'] });
   try {

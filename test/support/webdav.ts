@@ -4,12 +4,13 @@
 // port found free just before (nginx cannot bind port 0; a clash is retried).
 // scripts/system-deps.mjs installs nginx; NGINX_BIN names another.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { freePort } from './free-port.ts';
+import { tempDir } from './tmp.ts';
 
 export function nginxBin(): string {
   const bin = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
@@ -60,7 +61,7 @@ http {
 
 /** nginx serving a WebDAV tree that `user:password` may write to and read from. */
 export async function startWebdav(auth: { user: string; password: string }): Promise<Webdav> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-webdav-'));
+  const dir = tempDir('hc-webdav-');
   for (const d of ['www', 'tmp']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'htpasswd'), `${auth.user}:{PLAIN}${auth.password}\n`);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testHelmMajors } from '../../support/helm-majors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const HELM3 = join(REPO_ROOT, 'node_modules/.helm-cascade/helm-v3/helm');
@@ -31,7 +31,7 @@ export function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Reco
 /** Packages chart `name` at each version (a ConfigMap saying its version) into `dir`. */
 export function packageCharts(dir: string, name: string, versions: string[], helm = HELM3): string[] {
   mkdirSync(dir, { recursive: true });
-  const src = mkdtempSync(join(tmpdir(), 'hc-chart-src-'));
+  const src = tempDir('hc-chart-src-');
   const out: string[] = [];
   for (const v of versions) {
     const c = join(src, `${name}-${v}`, name);
@@ -89,7 +89,7 @@ export interface Registry {
  */
 export async function startRegistry(): Promise<Registry> {
   assertRegistryBinary();
-  const dir = mkdtempSync(join(tmpdir(), 'hc-registry-'));
+  const dir = tempDir('hc-registry-');
   const config = join(dir, 'config.yml');
   writeFileSync(config, `version: 0.1\nlog: { level: info }\nstorage:\n  filesystem: { rootdirectory: ${join(dir, 'data')} }\n  delete: { enabled: true }\nhttp:\n  addr: 127.0.0.1:0\n`);
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });

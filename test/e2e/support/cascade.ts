@@ -1,8 +1,7 @@
 // End-to-end helpers: the shared local fleet (the example repository's
 // contexts), scratch deploy repositories, and the CLI run as a subprocess with
 // real helm and kubectl.
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
@@ -11,6 +10,7 @@ import type { FleetInfo } from '../../../fleet/fleet-api.ts';
 import { helmBin, kubectlBin, repoRoot } from '../../../fleet/tools.ts';
 import type { HelmMajor } from '../../../fleet/tools.ts';
 import { testHelmMajors } from '../../support/helm-majors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 export const CONTEXTS = { paris: 'dc-paris', amsterdam: 'dc-amsterdam', europe: 'gke_demo_europe-west1_main', us: 'gke_demo_us-east1_main' } as const;
 
@@ -35,7 +35,7 @@ export const suffix = () => Math.random().toString(36).slice(2, 7);
 
 /** A scratch deploy repository: the given files, plus charts/cascade-demo from this checkout. */
 export function scratchRepo(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-e2e-'));
+  const dir = tempDir('hc-e2e-');
   cpSync(join(repoRoot, 'charts'), join(dir, 'charts'), { recursive: true });
   mkdirSync(join(dir, 'releases'), { recursive: true });
   writeRepoFiles(dir, files);

@@ -4,14 +4,14 @@
 // The Prometheus binary is Debian's package (scripts/system-deps.mjs installs
 // it), or PROMETHEUS_BIN. Its port is read back from the socket it listens on
 // (it binds port 0), never picked beforehand.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { background } from './process.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 export function prometheusBin(): string {
   const bin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -85,7 +85,7 @@ async function listeningPort(pid: number): Promise<number | undefined> {
 }
 
 export async function startPrometheus(exporterUrl: string): Promise<Prometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-prometheus-'));
+  const dir = tempDir('hc-prometheus-');
   const target = new URL(exporterUrl).host;
   writeFileSync(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: exporter\n    static_configs: [{ targets: ["${target}"] }]\n`);
   const proc = background(prometheusBin(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'], () => rmSync(dir, { recursive: true, force: true }));

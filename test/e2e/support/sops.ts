@@ -1,10 +1,10 @@
 // sops files as a user makes them: an age key from the real age-keygen, a
 // file encrypted by the real sops for that key's recipient. Never hand-made.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ensureSecretTools, secretToolPaths } from '../../../fleet/secret-tools.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 export interface AgeKey {
   /** The identity file (what SOPS_AGE_KEY_FILE points at). */
@@ -15,7 +15,7 @@ export interface AgeKey {
 
 export async function newAgeKey(): Promise<AgeKey> {
   await ensureSecretTools(() => undefined); // built in the background by the global setup: wait for it here
-  const file = join(mkdtempSync(join(tmpdir(), 'hc-age-')), 'keys.txt');
+  const file = join(tempDir('hc-age-'), 'keys.txt');
   await execa(secretToolPaths().ageKeygen, ['-o', file]);
   const recipient = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(file, 'utf8'))?.[1];
   if (!recipient) throw new Error(`age-keygen wrote no public key to ${file}`);

@@ -4,10 +4,9 @@
 // HAProxy (Debian's package, scripts/system-deps.mjs) started with the
 // haproxy.cfg the router release rendered on the cluster, and the split of
 // real requests through it.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before } from 'node:test';
@@ -20,6 +19,7 @@ import { CONTEXTS, kubectl, sharedFleet } from './cascade.ts';
 import { namespaces } from './fleet-state.ts';
 import { background } from './process.ts';
 import { listenLocal } from './prometheus.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 export const EXAMPLE = join(repoRoot, 'examples', 'bitmovin');
 export const TRACKS = ['internal', 'free', 'paid', 'production'] as const;
@@ -69,7 +69,7 @@ export function setTrack(file: string, track: string, fields: { pause?: string; 
 
 /** A copy of the example repository on the test's namespaces and clusters, with short gates. */
 export function exampleRepo(o: ExampleOptions): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-traffic-'));
+  const dir = tempDir('hc-traffic-');
   cpSync(EXAMPLE, dir, { recursive: true });
   const clusters = o.clusters.map((c) => `  ${c.name}:\n    context: ${c.context}\n    provider: onprem\n${c.failoverFor ? `    failoverFor: ${c.failoverFor}\n` : ''}`).join('');
   writeFileSync(join(dir, 'clusters.yaml'), `name: bitmovin-e2e\nclusters:\n${clusters}tracks: [internal, free, paid, production]\nhealth: { timeout: 90s, soak: 1s, minReadyEndpoints: 1, maxRestarts: 0 }\nonFailure: rollback\n`);
@@ -130,7 +130,7 @@ export interface Haproxy {
 
 /** Starts HAProxy in the foreground with a config (checked first with -c), until it accepts connections on `socket`. */
 export async function startHaproxy(cfg: string, socket: string): Promise<Haproxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-haproxy-'));
+  const dir = tempDir('hc-haproxy-');
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, cfg);
   const check = await execa(haproxyBin(), ['-c', '-f', file], { reject: false, all: true });
@@ -204,7 +204,7 @@ export function haproxySuite(prefix: string): HaproxySuite {
     clients: undefined as unknown as KubeClients,
     backends: undefined as unknown as Backends,
     nss: namespaces(prefix, [CONTEXTS.paris], () => suite.kubeconfig),
-    socketPath: () => join(mkdtempSync(join(tmpdir(), 'hc-haproxy-sock-')), 'haproxy.sock'),
+    socketPath: () => join(tempDir('hc-haproxy-sock-'), 'haproxy.sock'),
     restartHaproxy: async (cfg, socket) => {
       await haproxy?.stop();
       haproxy = await startHaproxy(cfg, socket);

@@ -5,13 +5,13 @@
 // asks a fleet cluster's API server to review service-account tokens.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ensureSecretTools, secretToolPaths } from '../../../fleet/secret-tools.ts';
 import { kubectl } from './cascade.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const ROOT_TOKEN = 'root';
 
@@ -43,7 +43,7 @@ export class DevVault {
   static async start(): Promise<DevVault> {
     await ensureSecretTools(() => undefined); // built in the background by the global setup: wait for it here
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'hc-vault-'));
+    const dir = tempDir('hc-vault-');
     const log = join(dir, 'vault.log');
     const out = openSync(log, 'a');
     const args = ['server', '-dev', `-dev-root-token-id=${ROOT_TOKEN}`, `-dev-listen-address=127.0.0.1:${port}`, '-dev-no-store-token'];
@@ -150,7 +150,7 @@ function clusterOf(kubeconfig: string, context: string): { server: string; ca: s
 
 /** Writes text to a new file of its own (a service-account token, as mounted in a pod). */
 export function tempFile(name: string, text: string): string {
-  const p = join(mkdtempSync(join(tmpdir(), 'hc-file-')), name);
+  const p = join(tempDir('hc-file-'), name);
   writeFileSync(p, text, { mode: 0o600 });
   return p;
 }

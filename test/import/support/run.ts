@@ -2,14 +2,14 @@
 // at the local chart server), run `helm-cascade import helmfile` as a user
 // would, and render both sides: helm-cascade's plan of the imported
 // repository on the fleet, and `helmfile template` of the original.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { helmBin, kubectlBin, repoRoot } from '../../../fleet/tools.ts';
 import type { HelmMajor } from '../../../fleet/tools.ts';
 import type { ImportCase } from './cases.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 /** Public chart repository URLs in the vendored helmfiles -> the local chart server's folders. */
 const REPOSITORY_URLS: Record<string, string> = {
@@ -29,7 +29,7 @@ function filesUnder(dir: string): string[] {
 
 /** The case's tree in a temporary folder; the one change: repository URLs point at `chartServer`. */
 export function copyTree(c: ImportCase, chartServer: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-import-case-'));
+  const dir = tempDir('hc-import-case-');
   cpSync(c.tree, dir, { recursive: true });
   const urls = Object.entries(REPOSITORY_URLS).sort((a, b) => b[0].length - a[0].length);
   for (const f of filesUnder(dir).filter((p) => /\.(ya?ml|gotmpl)$/.test(p) && !p.includes('/charts/'))) {
@@ -77,8 +77,8 @@ export async function serverVersion(kubeconfig: string, context: string): Promis
  * helm's repositories and caches are in a folder of the run's own.
  */
 export async function helmfileTemplate(o: { helmfile: string; major: HelmMajor; tree: string; source: string; env: string; kubeVersion: string; releases: string[]; extraEnv?: Record<string, string> }): Promise<Map<string, string>> {
-  const out = mkdtempSync(join(tmpdir(), 'hc-helmfile-out-'));
-  const home = mkdtempSync(join(tmpdir(), 'hc-helmfile-home-'));
+  const out = tempDir('hc-helmfile-out-');
+  const home = tempDir('hc-helmfile-home-');
   // a folder is where helmfile runs (it finds helmfile.yaml or helmfile.d/ itself); a file is given with -f
   const source = join(o.tree, o.source);
   const dirSource = statSync(source).isDirectory();

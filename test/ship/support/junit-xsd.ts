@@ -3,9 +3,9 @@
 // scripts/system-deps.mjs in pretest).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../support/tmp.ts';
 
 export const JUNIT_XSD = join(import.meta.dirname, '..', 'fixtures', 'xunit', 'junit-10.xsd');
 const XMLLINT = '/usr/bin/xmllint';
@@ -13,7 +13,7 @@ const XMLLINT = '/usr/bin/xmllint';
 /** xmllint's verdict on this document: ok, or its messages. */
 export function xsdCheck(xml: string): { ok: boolean; messages: string } {
   assert.ok(existsSync(XMLLINT), `${XMLLINT} is missing: run \`node scripts/system-deps.mjs\` (installs Debian libxml2-utils)`);
-  const dir = mkdtempSync(join(tmpdir(), 'junit-xsd-'));
+  const dir = tempDir('junit-xsd-');
   try {
     const file = join(dir, 'report.xml');
     writeFileSync(file, xml);

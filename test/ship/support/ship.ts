@@ -5,12 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
+import { tempDir } from '../../support/tmp.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
@@ -36,7 +37,7 @@ export async function runAsync(bin: string, args: string[], opts: { cwd?: string
 }
 
 export function scratch(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `hc-ship-${prefix}-`));
+  return tempDir(`hc-ship-${prefix}-`);
 }
 
 /** A folder holding only a `node` (Node 24): with /usr/bin after it, the machine of a user with Node 24 installed. */

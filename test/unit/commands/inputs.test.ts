@@ -4,8 +4,8 @@
 // URLs never printed with their credentials. (The CLI and real helm:
 // test/cli/inputs.test.ts.)
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { helmBin } from '../../../fleet/tools.ts';
@@ -29,8 +29,9 @@ import { UsageError } from '../../../src/errors.ts';
 import { redactor } from '../../../src/redact.ts';
 import { COMMAND_LINE_SOURCE } from '../../../src/plan/command-line-values.ts';
 import { explainValue } from '../../../src/report/plan-text.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-inputs-'));
+const dir = tempDir('hc-inputs-');
 
 describe('value flags reach their own fields', () => {
   it('each of -f, --set, --set-string, --set-file, --set-json, --set-literal', async () => {

@@ -3,8 +3,8 @@
 // UsageError (exit 4) for each bad value. (Value flags checked by real helm:
 // inputs.test.ts; the same flags through the binary: test/cli/.)
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
@@ -25,8 +25,9 @@ import {
 import type { ClusterOptions } from '../../../src/commands/options.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { redactor } from '../../../src/redact.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-options-'));
+const dir = tempDir('hc-options-');
 
 /** The environment variables options.ts reads: cleared before each test, restored after. */
 const ENV_READ = ['CI', 'NO_COLOR', 'HELM_CASCADE_NOTIFY_URL', 'HELM_CASCADE_PUSHGATEWAY_URL', 'HELM_CASCADE_MAX_SET_DEPTH', 'HELM_BIN'] as const;

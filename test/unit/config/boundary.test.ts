@@ -5,8 +5,7 @@
 // a file's content.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkBoundary, makeBoundary } from '../../../src/config/boundary.ts';
@@ -14,6 +13,7 @@ import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import type { LoadOptions } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const MARKER = 'MARKER-7f3c2a91-do-not-print';
 
@@ -22,7 +22,7 @@ const CHART = { 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.
 
 /** A temp folder holding `repo/` (the deploy repository) and `outside/secret.yaml` (a file with the marker). */
 function world(files: Record<string, string>, opts: Partial<LoadOptions> = {}, setup?: (base: string) => void): { lines: string[]; base: string } {
-  const base = mkdtempSync(join(tmpdir(), 'hc-boundary-'));
+  const base = tempDir('hc-boundary-');
   mkdirSync(join(base, 'outside'));
   writeFileSync(join(base, 'outside', 'secret.yaml'), `token: ${MARKER}\n`);
   mkdirSync(join(base, 'repo', 'releases'), { recursive: true });
@@ -65,7 +65,7 @@ describe('the repository boundary', () => {
   });
 
   it('accepts a values file from a folder the operator allowed (--allow-root)', () => {
-    const base = mkdtempSync(join(tmpdir(), 'hc-boundary-'));
+    const base = tempDir('hc-boundary-');
     const { lines } = world(release(`values: [${join(base, 'shared.yaml')}]\n`), { allowRoots: [base] }, () => writeFileSync(join(base, 'shared.yaml'), 'a: 1\n'));
     assert.deepEqual(lines, []);
   });
@@ -88,7 +88,7 @@ describe('the repository boundary', () => {
   });
 
   it('checkBoundary: inside as written and as resolved; missing files inside are left to "not found"', () => {
-    const base = mkdtempSync(join(tmpdir(), 'hc-boundary-'));
+    const base = tempDir('hc-boundary-');
     mkdirSync(join(base, 'repo'));
     const b = makeBoundary(join(base, 'repo'));
     assert.deepEqual(checkBoundary('x/../y.yaml', join(base, 'repo'), b), { inside: true, real: undefined });
@@ -160,7 +160,7 @@ describe('file:// dependencies of a local chart', () => {
 
 describe('schema messages', () => {
   it('a short word in a fixed-choice field is quoted; anything longer is described, never printed', () => {
-    const base = mkdtempSync(join(tmpdir(), 'hc-boundary-'));
+    const base = tempDir('hc-boundary-');
     mkdirSync(join(base, 'releases'));
     writeFileSync(join(base, 'clusters.yaml'), `${CLUSTERS}onFailure: "${MARKER}-and-then-some-more-text"\nhealth: { timeout: soon }\n`);
     const lines = loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: base }).diagnostics.map(formatDiagnostic);

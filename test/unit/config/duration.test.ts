@@ -1,13 +1,13 @@
 // Durations as clusters.yaml, release files and --lock-timeout write them:
 // every part of a compound duration counts (1h30m is 90 minutes, not 30).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyOptions } from '../../../src/commands/options.ts';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { parseDuration } from '../../../src/config/duration.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 describe('durations', () => {
   it('single units and compound ones add up', () => {
@@ -29,7 +29,7 @@ describe('durations', () => {
   });
 
   it('a compound duration in clusters.yaml reaches the model whole', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-duration-'));
+    const dir = tempDir('hc-duration-');
     mkdirSync(join(dir, 'releases'));
     writeFileSync(join(dir, 'clusters.yaml'), 'clusters:\n  a: { context: ctx-a }\nhealth:\n  timeout: 1h30m\n  soak: 2m30s\n');
     const { repo, diagnostics } = loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir });

@@ -4,8 +4,7 @@
 // value typing of the files: values files as helm reads them, a release
 // file's `set:` integers exact (int64).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { helmPlainScalar } from '../../../src/config/helm-scalars.ts';
@@ -15,10 +14,11 @@ import { failoverCycles } from '../../../src/config/validate.ts';
 import { nestingOverLimit } from '../../../src/config/yaml-tree.ts';
 import { readValuesFile } from '../../../src/config/values-file.ts';
 import { formatDiagnostic, shortenLong } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 /** A repository on disk; returns every diagnostic as file:line:col: message. */
 function world(files: Record<string, string | Buffer>): { lines: string[]; load: ReturnType<typeof loadDeployRepo> } {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-gaps-'));
+  const dir = tempDir('hc-gaps-');
   const all: Record<string, string | Buffer> = { 'clusters.yaml': 'clusters:\n  a: { context: ctx-a }\n', 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n', ...files };
   mkdirSync(join(dir, 'releases'), { recursive: true });
   for (const [name, text] of Object.entries(all)) {
@@ -32,7 +32,7 @@ function world(files: Record<string, string | Buffer>): { lines: string[]; load:
 const release = (extra: string) => `name: web\nnamespace: web\nchart:\n  ref: charts/web\n${extra}`;
 
 function valuesFile(text: string | Buffer): ReturnType<typeof readValuesFile> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-values-'));
+  const dir = tempDir('hc-values-');
   writeFileSync(join(dir, 'v.yaml'), text);
   return readValuesFile(join(dir, 'v.yaml'), 'v.yaml', DEFAULT_LIMITS);
 }

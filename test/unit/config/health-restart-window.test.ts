@@ -2,16 +2,16 @@
 // (drift's restart rule): loaded into the model with the defaults explicit,
 // bad values refused with file:line:col and the offending value.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import { expandUnits } from '../../../src/model/units.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function load(clustersYaml: string, release: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-restart-window-'));
+  const dir = tempDir('hc-restart-window-');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');

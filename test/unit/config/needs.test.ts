@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { needsChecks } from '../../../src/config/needs.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import { expandUnits } from '../../../src/model/units.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function write(clustersYaml: string, releases: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-needs-'));
+  const dir = tempDir('hc-needs-');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'c'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'c', 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 1.0.0\n');

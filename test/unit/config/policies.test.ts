@@ -1,15 +1,15 @@
 // House rules in clusters.yaml and the release files: every mistake reported
 // as file:line:col, a CEL compile error at the offending character.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function load(policies: string, release = ''): ReturnType<typeof loadDeployRepo> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-policies-'));
+  const dir = tempDir('hc-policies-');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');
@@ -75,7 +75,7 @@ describe('policies in clusters.yaml', () => {
   });
 
   it('an exception keeps its kinds, names and clusters as written (an exception for Jobs is not one for everything)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-policies-'));
+    const dir = tempDir('hc-policies-');
     mkdirSync(join(dir, 'releases'));
     mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
     writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');

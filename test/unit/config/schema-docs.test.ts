@@ -4,13 +4,13 @@
 // loader really applies (config/load.ts), so the schema never documents a
 // default the tool does not have.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDuration } from '../../../src/config/duration.ts';
 import { DEFAULT_HEALTH, loadDeployRepo } from '../../../src/config/load.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 type Schema = Record<string, unknown>;
@@ -89,7 +89,7 @@ describe('the schemas\' defaults are the loader\'s', () => {
     assert.ok(p && 'default' in p.schema, `${file} ${path} has no default`);
     return p.schema.default;
   };
-  const dir = mkdtempSync(join(tmpdir(), 'hc-schema-defaults-'));
+  const dir = tempDir('hc-schema-defaults-');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'web'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'web', 'Chart.yaml'), 'apiVersion: v2\nname: web\nversion: 1.0.0\n');

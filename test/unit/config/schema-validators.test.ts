@@ -2,11 +2,11 @@
 // Ajv does; a cache entry is keyed by the schema files' content, so a changed
 // schema is compiled again, never served stale.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generateValidatorCode, loadSchemaValidators } from '../../../src/config/schema-validators.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const schema = (n: string) => readFileSync(join(import.meta.dirname, '..', '..', '..', 'schema', `${n}.schema.json`), 'utf8');
 
@@ -22,7 +22,7 @@ describe('schema validators compiled ahead of time', () => {
   });
 
   it('first use compiles into the cache; the cached code is used next; another schema gets its own entry', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const cache = tempDir('hc-schema-cache-');
     const env = { XDG_CACHE_HOME: cache };
     const v = loadSchemaValidators(texts, env);
     assert.equal(v.clusters({ clusters: { a: { context: 'x' } } }), true);
@@ -41,7 +41,7 @@ describe('schema validators compiled ahead of time', () => {
   const planted = (key: string, answer: string) => `exports.key = ${JSON.stringify(key)};\nexports.clusters = () => ${JSON.stringify(answer)};\nexports.release = () => ${JSON.stringify(answer)};\n`;
 
   it('a cache entry of the right key is used as it is, without compiling', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const cache = tempDir('hc-schema-cache-');
     const key = keyOf(generateValidatorCode(texts));
     const dir = join(cache, 'helm-cascade', 'schema-validators');
     loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
@@ -53,7 +53,7 @@ describe('schema validators compiled ahead of time', () => {
   });
 
   it('an entry whose code names another key is compiled again and replaced, never served', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const cache = tempDir('hc-schema-cache-');
     const key = keyOf(generateValidatorCode(texts));
     const file = join(cache, 'helm-cascade', 'schema-validators', `${key}.cjs`);
     loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
@@ -65,7 +65,7 @@ describe('schema validators compiled ahead of time', () => {
   });
 
   it('the cache entry is readable by its owner only', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'hc-schema-cache-'));
+    const cache = tempDir('hc-schema-cache-');
     loadSchemaValidators(texts, { XDG_CACHE_HOME: cache });
     const dir = join(cache, 'helm-cascade', 'schema-validators');
     assert.equal(statSync(join(dir, readdirSync(dir)[0]!)).mode & 0o777, 0o600);
@@ -75,7 +75,7 @@ describe('schema validators compiled ahead of time', () => {
     const home = process.env.HOME;
     try {
       for (const env of [{}, { XDG_CACHE_HOME: '' }]) {
-        process.env.HOME = mkdtempSync(join(tmpdir(), 'hc-home-'));
+        process.env.HOME = tempDir('hc-home-');
         loadSchemaValidators(texts, env);
         assert.equal(readdirSync(join(process.env.HOME, '.cache', 'helm-cascade', 'schema-validators')).length, 1);
       }

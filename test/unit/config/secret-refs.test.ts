@@ -2,8 +2,7 @@
 // reported (file:line:col), what it says, and that each values file and each
 // sops file is looked at once however many layers name it.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeBoundary } from '../../../src/config/boundary.ts';
@@ -11,10 +10,11 @@ import { loadDeployRepo } from '../../../src/config/load.ts';
 import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { quoteRef, secretRefDiagnostics } from '../../../src/config/secret-refs.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 /** A repository on disk, loaded. */
 function repoOf(files: Record<string, string>): { dir: string; load: ReturnType<typeof loadDeployRepo> } {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-secret-refs-'));
+  const dir = tempDir('hc-secret-refs-');
   const all: Record<string, string> = {
     'clusters.yaml': 'clusters:\n  a: { context: ctx-a }\n',
     'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n',

@@ -1,12 +1,12 @@
 // `traffic:` in release files: what the model holds (defaults explicit) and
 // every class of mistake reported at its exact file:line:col, all at once.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const CLUSTERS = `clusters:
   paris: { context: ctx-paris, provider: onprem }
@@ -16,7 +16,7 @@ tracks: [internal, free, paid, production]
 const CHART = { 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n' };
 
 function load(releases: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-traffic-'));
+  const dir = tempDir('hc-traffic-');
   for (const [p, text] of Object.entries({ 'clusters.yaml': CLUSTERS, ...CHART, ...Object.fromEntries(Object.entries(releases).map(([n, t]) => [`releases/${n}`, t])) })) {
     mkdirSync(dirname(join(dir, p)), { recursive: true });
     writeFileSync(join(dir, p), text);

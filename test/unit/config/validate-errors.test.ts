@@ -2,20 +2,20 @@
 // accepts, what it refuses, and the exact file:line:col and message of the
 // refusal (a repository written to a temporary folder, then loaded).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import type { Limits } from '../../../src/model/spec.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const CHART = { 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n' };
 
 /** Writes the files (paths relative to the repository) into a temp folder, loads clusters.yaml there, and returns every diagnostic as file:line:col: message. */
 function check(files: Record<string, string>, limits?: Limits): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-validate-errors-'));
+  const dir = tempDir('hc-validate-errors-');
   mkdirSync(join(dir, 'releases'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import { BROKEN_REPO_PROBLEMS } from '../../fixtures/broken-repo-problems.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
 /** Writes a small deploy repo into a temp folder and returns the diagnostics, file paths relative to it. */
 function check(clustersYaml: string, releases: Record<string, string> = {}, extra: Record<string, string> = {}): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-validate-'));
+  const dir = tempDir('hc-validate-');
   mkdirSync(join(dir, 'releases'));
   writeFileSync(join(dir, 'clusters.yaml'), clustersYaml);
   for (const [name, text] of Object.entries(releases)) writeFileSync(join(dir, 'releases', name), text);

@@ -1,16 +1,16 @@
 // A values file as plan reads it and validate checks it: empty is no values,
 // anything but a map is refused at file:line:col, naming only its type and size.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { readValuesFile } from '../../../src/config/values-file.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function read(text: string): { values: unknown; lines: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-values-file-'));
+  const dir = tempDir('hc-values-file-');
   writeFileSync(join(dir, 'v.yaml'), text);
   const r = readValuesFile(join(dir, 'v.yaml'), 'values/v.yaml', DEFAULT_LIMITS);
   return { values: r.values, lines: r.diagnostics.map(formatDiagnostic) };

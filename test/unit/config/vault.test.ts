@@ -2,8 +2,7 @@
 // override, merged field by field, defaults explicit, mistakes named with
 // their place; and validate's offline checks of secret references.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
@@ -11,9 +10,10 @@ import { vaultBuilder } from '../../../src/config/vault.ts';
 import { readYamlFile } from '../../../src/config/yaml-file.ts';
 import type { Diagnostic } from '../../../src/errors.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function load(files: Record<string, string>, links: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-vault-config-'));
+  const dir = tempDir('hc-vault-config-');
   mkdirSync(join(dir, 'releases'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -175,7 +175,7 @@ clusters:
   });
 
   it('vaultBuilder reports a mistake of the default once, even before any cluster asks, and once for many clusters', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-vault-builder-'));
+    const dir = tempDir('hc-vault-builder-');
     writeFileSync(join(dir, 'clusters.yaml'), 'vault:\n  address: nowhere\nclusters: {}\n');
     const file = readYamlFile(join(dir, 'clusters.yaml'), 'clusters.yaml');
     const diags: Diagnostic[] = [];

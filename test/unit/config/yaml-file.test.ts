@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../../src/config/limits.ts';
 import { readYamlFile, utf8Problem } from '../../../src/config/yaml-file.ts';
 import type { YamlFile } from '../../../src/config/yaml-file.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-yaml-file-'));
+const dir = tempDir('hc-yaml-file-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { inSetMap } from '../../../src/config/load.ts';
@@ -11,8 +10,9 @@ import { checkTree, nestingOverLimit } from '../../../src/config/yaml-tree.ts';
 import type { TreeLimits } from '../../../src/config/yaml-tree.ts';
 import { formatDiagnostic } from '../../../src/errors.ts';
 import type { SourcePos } from '../../../src/model/spec.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-yaml-tree-'));
+const dir = tempDir('hc-yaml-tree-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 

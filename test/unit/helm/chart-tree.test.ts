@@ -2,13 +2,13 @@
 // honoured in the digest, and what a chart does that matters to a plan.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chartDigest, chartFeatures, unpackChart } from '../../../src/helm/chart-tree.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-tree-'));
+const dir = tempDir('hc-tree-');
 function chart(path: string, files: Record<string, string>): string {
   const root = join(dir, path);
   mkdirSync(join(root, 'templates'), { recursive: true });

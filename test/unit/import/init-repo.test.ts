@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
 import { initFiles } from '../../../src/import/init-repo.ts';
 import { clusterNameOf, guessProvider, guessRegion } from '../../../src/import/providers.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 describe('init: providers, names and the files of a new repository', () => {
   it('guesses providers and regions from context names as their tools write them', () => {
@@ -40,7 +40,7 @@ describe('init: providers, names and the files of a new repository', () => {
       'schema/release.schema.json',
       'values/hello/common.yaml',
     ]);
-    const dir = mkdtempSync(join(tmpdir(), 'hc-init-'));
+    const dir = tempDir('hc-init-');
     for (const [p, text] of files) {
       mkdirSync(dirname(join(dir, p)), { recursive: true });
       writeFileSync(join(dir, p), text);

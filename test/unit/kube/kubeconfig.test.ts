@@ -4,8 +4,8 @@
 // kubeconfig; the run's precedence (--kubeconfig > $KUBECONFIG > clusters.yaml
 // > ~/.kube/config).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
@@ -16,8 +16,9 @@ import { IN_CLUSTER_CONTEXT } from '../../../src/model/identity.ts';
 import type { ClustersFileSpec } from '../../../src/model/spec.ts';
 import { PreflightError, UsageError } from '../../../src/errors.ts';
 import { redactor } from '../../../src/redact.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hc-kubeconfig-'));
+const dir = tempDir('hc-kubeconfig-');
 const write = (rel: string, doc: object) => {
   const file = join(dir, rel);
   mkdirSync(join(file, '..'), { recursive: true });

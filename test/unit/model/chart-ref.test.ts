@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chartRefKind, ociRefProblem } from '../../../src/model/chart-ref.ts';
+import { tempDir } from '../../support/tmp.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'chart-ref-'));
+const root = tempDir('chart-ref-');
 mkdirSync(join(root, 'repo', 'charts', 'web'), { recursive: true });
 after(() => rmSync(root, { recursive: true, force: true }));
 const repo = join(root, 'repo');

@@ -2,8 +2,7 @@
 // repository before any cluster is called, each miss named with the nearest
 // names; globs match whole names.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
@@ -11,9 +10,10 @@ import { selectionScope } from '../../../src/model/selection.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { matchesGlob, matchesUnit, nearestNames, parseUnitSelector, selectorMisses } from '../../../src/model/selectors.ts';
 import { expandUnits } from '../../../src/model/units.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function repo(clustersExtra = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-select-'));
+  const dir = tempDir('hc-select-');
   mkdirSync(join(dir, 'releases'));
   mkdirSync(join(dir, 'charts', 'mini'), { recursive: true });
   writeFileSync(join(dir, 'charts', 'mini', 'Chart.yaml'), 'apiVersion: v2\nname: mini\nversion: 1.0.0\n');

@@ -1,8 +1,7 @@
 // makePlan's I/O orchestration with fake helm and fake clusters: value
 // layering, one render per distinct input, bounded concurrency, preflight.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
@@ -11,9 +10,10 @@ import type { Helm } from '../../../src/helm/helm.ts';
 import type { TemplateArgs } from '../../../src/helm/argv.ts';
 import { planUnits } from '../../../src/plan/assemble.ts';
 import { makePlan } from '../../../src/plan/make-plan.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 // renders are cached between runs: each plan of this file gets a cache folder of its own
-const freshCache = () => mkdtempSync(join(tmpdir(), 'hc-cache-'));
+const freshCache = () => tempDir('hc-cache-');
 
 const FIXTURE = resolve(import.meta.dirname, '../../e2e/fixtures/plan-repo/clusters.yaml');
 
@@ -43,7 +43,7 @@ function fakeHelm(opts: { fail?: (a: TemplateArgs) => boolean } = {}) {
 }
 
 function kubeconfig(contexts: string[]): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'hc-kc-')), 'config');
+  const f = join(tempDir('hc-kc-'), 'config');
   writeFileSync(f, `apiVersion: v1\nkind: Config\ncontexts:\n${contexts.map((c) => `- {name: ${c}, context: {cluster: x, user: x}}`).join('\n')}\n`);
   return f;
 }

@@ -2,11 +2,11 @@
 // owner-only files, a render holding a Secret never kept, what older versions
 // kept removed, an unwritable folder costs only a render.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { diskRenderCache, holdsSecret, renderCacheKey } from '../../../src/plan/render-cache.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 describe('render cache', () => {
   it('keys on the inputs, IsUpgrade and the exact helm version', () => {
@@ -18,7 +18,7 @@ describe('render cache', () => {
   });
 
   it('gives back what was stored, in a 0600 file under a 0700 folder; other keys miss', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-rc-'));
+    const dir = tempDir('hc-rc-');
     const c = diskRenderCache(dir);
     const k = renderCacheKey('d', false, 'v4.1.4');
     assert.equal(c.get(k), undefined);
@@ -31,7 +31,7 @@ describe('render cache', () => {
   });
 
   it('never keeps a render that holds a Secret (a document or a List item)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-rc-'));
+    const dir = tempDir('hc-rc-');
     const c = diskRenderCache(dir);
     const doc = '---\n# Source: db/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata: { name: db }\nstringData: { PASSWORD: "Zq8vN3-pass" }\n';
     const list = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: "Secret"\n    metadata: { name: db }\n';
@@ -47,7 +47,7 @@ describe('render cache', () => {
   });
 
   it('removes what older versions kept (rendered Secrets among them) at first use', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-rc-'));
+    const dir = tempDir('hc-rc-');
     mkdirSync(join(dir, 'renders', 'ab'), { recursive: true });
     writeFileSync(join(dir, 'renders', 'ab', 'ab12.yaml'), 'kind: Secret\nstringData: { PASSWORD: "old-clear-text" }\n');
     const c = diskRenderCache(dir);
@@ -56,7 +56,7 @@ describe('render cache', () => {
   });
 
   it('a folder it cannot write to is no error', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'hc-rc-')), 'not-a-folder');
+    const file = join(tempDir('hc-rc-'), 'not-a-folder');
     writeFileSync(file, '');
     const c = diskRenderCache(file);
     c.set('ab12', 'x');

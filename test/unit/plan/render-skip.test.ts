@@ -5,8 +5,7 @@
 // fake helm only counts renders here (test/e2e/render-skip.test.ts runs the
 // real helm against the fleet).
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepoOrThrow } from '../../../src/config/load.ts';
@@ -17,6 +16,7 @@ import { planUnits } from '../../../src/plan/assemble.ts';
 import { makePlan } from '../../../src/plan/make-plan.ts';
 import type { LiveDriftInput } from '../../../src/plan/assemble.ts';
 import { describeDecision, renderDecision } from '../../../src/plan/render-skip.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 describe('renderDecision', () => {
   const deployed: { revision: number; status: string; inputs: string | undefined } = { revision: 3, status: 'deployed', inputs: 'abc' };
@@ -41,7 +41,7 @@ describe('renderDecision', () => {
 
 /** A deploy repository on disk: one release, a local chart with a file:// dependency and a .helmignore, a values file. */
 function makeRepo(): string {
-  const root = mkdtempSync(join(tmpdir(), 'hc-skip-'));
+  const root = tempDir('hc-skip-');
   const w = (p: string, text: string) => (mkdirSync(join(root, p, '..'), { recursive: true }), writeFileSync(join(root, p), text));
   w('clusters.yaml', 'clusters:\n  paris: { context: dc-paris }\n');
   w('releases/web.yaml', 'name: web\nnamespace: shop\nchart: { ref: charts/web }\nvalues: [values/web.yaml]\nset: { tag: "1" }\n');
@@ -55,7 +55,7 @@ function makeRepo(): string {
 }
 
 function kubeconfig(): string {
-  const f = join(mkdtempSync(join(tmpdir(), 'hc-kc-')), 'config');
+  const f = join(tempDir('hc-kc-'), 'config');
   writeFileSync(f, 'apiVersion: v1\nkind: Config\ncontexts:\n- {name: dc-paris, context: {cluster: x, user: x}}\n');
   return f;
 }
@@ -95,7 +95,7 @@ async function planOnce(w: World) {
   const repo = loadDeployRepoOrThrow({ clustersFile: join(w.root, 'clusters.yaml') });
   const plan = await makePlan(
     repo,
-    { kubeconfig: kubeconfig(), cacheDir: w.cacheDir ?? mkdtempSync(join(tmpdir(), 'hc-cache-')), renderAll: w.renderAll === true, liveDrift: true, log: (l) => lines.push(l), valueFlags: { values: [], set: w.set, setString: [], setFile: [], setJson: [], setLiteral: [] } },
+    { kubeconfig: kubeconfig(), cacheDir: w.cacheDir ?? tempDir('hc-cache-'), renderAll: w.renderAll === true, liveDrift: true, log: (l) => lines.push(l), valueFlags: { values: [], set: w.set, setString: [], setFile: [], setJson: [], setLiteral: [] } },
     { helm: f.helm, readCluster: async () => ({ kubeVersion: w.kubeVersion, apiVersions: ['v1'], deployed: [deployed] }), detectLiveDrift: async () => new Map([['paris/shop/web', live]]) },
   );
   const [unit] = planUnits(plan);
@@ -152,7 +152,7 @@ describe('makePlan skips renders whose inputs did not change', () => {
   });
 
   it('keeps renders between runs in the cache folder, keyed by the inputs', async () => {
-    const w: World = { root: makeRepo(), kubeVersion: 'v1.36.3', major: 3, set: [], inputs: 'an-older-digest', liveDrift: false, cacheDir: mkdtempSync(join(tmpdir(), 'hc-cache-')) };
+    const w: World = { root: makeRepo(), kubeVersion: 'v1.36.3', major: 3, set: [], inputs: 'an-older-digest', liveDrift: false, cacheDir: tempDir('hc-cache-') };
     const cold = await planOnce(w);
     const warm = await planOnce(w);
     assert.deepEqual([cold.renders, warm.renders], [1, 0]);

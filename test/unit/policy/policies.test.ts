@@ -2,8 +2,7 @@
 // manifest fixtures (test/unit/policy/fixtures): each failing fixture asserted
 // against the exact violations, each passing one against none.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadDeployRepo } from '../../../src/config/load.ts';
@@ -14,12 +13,13 @@ import { compileCel } from '../../../src/policy/cel.ts';
 import { PolicySet, violationLine } from '../../../src/policy/evaluate.ts';
 import type { PolicySubject, PolicyTarget } from '../../../src/policy/evaluate.ts';
 import { presetRule } from '../../../src/policy/presets.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
 /** The rules clusters.yaml's `policies:` gives (loaded by the real loader; no diagnostics allowed). */
 function rulesFrom(policiesYaml: string): PolicyRuleSpec[] {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-policy-'));
+  const dir = tempDir('hc-policy-');
   mkdirSync(join(dir, 'releases'));
   writeFileSync(join(dir, 'clusters.yaml'), `clusters:\n  gke-eu:\n    context: ctx\n    provider: gke\npolicies:\n${policiesYaml}`);
   const { repo, diagnostics } = loadDeployRepo({ clustersFile: 'clusters.yaml', cwd: dir });

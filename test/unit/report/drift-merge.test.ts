@@ -3,8 +3,7 @@
 // found, states and summary judged again, clusters in clusters.yaml order),
 // inputs untouched, and shards that cannot be one run's refused.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { run as reportCommand } from '../../../src/commands/report.ts';
@@ -15,6 +14,7 @@ import type { DriftReport } from '../../../src/drift/types.ts';
 import { DriftMergeError, mergeDriftReports } from '../../../src/report/drift-merge.ts';
 import { renderDrift } from '../../../src/report/drift-formats.ts';
 import { deployed, liveObjects } from '../drift/fixtures.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 const ORDER = ['onprem-paris', 'gke-europe-west1', 'gke-us-east1'];
 
@@ -127,7 +127,7 @@ describe('mergeDriftReports', () => {
 });
 
 describe('helm-cascade report FILE... of drift JSON reports', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'drift-report-'));
+  const dir = tempDir('drift-report-');
   const file = (name: string, text: string) => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);

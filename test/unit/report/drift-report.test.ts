@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { assessDrift } from '../../../src/drift/assess.ts';
@@ -9,6 +8,7 @@ import { parseFormats, renderDrift } from '../../../src/report/drift-formats.ts'
 import { writeJunit, xmlEscape } from '../../../src/report/junit.ts';
 import { CLUSTERS, cleanReads, deployed, desiredUnits, liveObjects } from '../drift/fixtures.ts';
 import { chromiumBin } from '../../support/tools.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 function driftedReport() {
   const reads = cleanReads();
@@ -90,7 +90,7 @@ describe('drift reports', () => {
 
   it('HTML renders in headless chromium', { timeout: 120_000 }, () => {
     const chromium = chromiumBin();
-    const dir = mkdtempSync(join(tmpdir(), 'drift-html-'));
+    const dir = tempDir('drift-html-');
     const file = join(dir, 'drift.html');
     writeFileSync(file, renderDrift(report, 'html', { color: false }));
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${join(dir, 'profile')}`];

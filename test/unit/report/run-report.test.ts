@@ -5,8 +5,7 @@
 // headless Chromium: rendered, no console error, no request but itself, every
 // unit there).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { redactor } from '../../../src/redact.ts';
@@ -20,6 +19,7 @@ import type { RunEvent } from '../../../src/run/events.ts';
 import { openInChromium } from '../../support/browser.ts';
 import { assertValidJunit } from '../../ship/support/junit-xsd.ts';
 import { plan, recorder, run, unit } from '../run/fixtures.ts';
+import { tempDir } from '../../support/tmp.ts';
 
 /** A clock that moves 250 ms per event: the timeline has room to draw. */
 function clock(start: string): () => Date {
@@ -78,7 +78,7 @@ describe('run reports from the run log', () => {
   it('a log cut short by SIGKILL still renders: what never ended says so', async () => {
     const { b } = await shards();
     const cut = b.events.findIndex((e) => e.event === 'step-start' && e.kind === 'gate');
-    const dir = mkdtempSync(join(tmpdir(), 'run-log-'));
+    const dir = tempDir('run-log-');
     const file = join(dir, 'killed.jsonl');
     // the events up to the first gate, then half a line: SIGKILL during a write
     writeFileSync(file, `${b.lines.slice(0, cut + 1).join('')}{"run":"run-b","at":"2026-11-22T02:00:09.000Z","se`);
@@ -128,7 +128,7 @@ describe('run reports from the run log', () => {
 
   it('the HTML timeline renders in headless Chromium with every unit of both shards and no console error', { timeout: 120_000 }, async () => {
     const { a, b } = await shards();
-    const dir = mkdtempSync(join(tmpdir(), 'run-html-'));
+    const dir = tempDir('run-html-');
     const file = join(dir, 'run.html');
     const html = runHtml(runView([{ events: a.events }, { events: b.events }]));
     assert.ok(html.includes('back-off restarting &lt;failed&gt; container'), 'escaped');
