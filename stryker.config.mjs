@@ -4,12 +4,23 @@
 // MUTATE_REPORT=name writes the reports under reports/mutation/name/ (a run of part of the scope
 // keeps its own incremental file, so parts can run one after another or on different machines;
 // `node scripts/mutation-score.mjs` adds them up).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Every mutant starts node on a test file again: Node's compile cache (shared by the test processes,
 // which inherit this environment) halves the CPU each start costs.
 process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'helm-cascade-mutate-compile-cache');
+
+// The test processes' temporary folders go into one folder for the run, removed when Stryker exits:
+// a test process killed at its first failure (forceBail) or at a timeout never removes its own
+// (test/support/tmp.ts), and a run of the whole scope starts thousands of them.
+if (process.env.HELM_CASCADE_MUTATE_TMP === undefined) {
+  const runTmp = mkdtempSync(join(tmpdir(), 'helm-cascade-mutate-'));
+  process.env.HELM_CASCADE_MUTATE_TMP = runTmp;
+  process.env.TMPDIR = runTmp;
+  process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
+}
 
 const out = process.env.MUTATE_REPORT ? `reports/mutation/${process.env.MUTATE_REPORT}` : 'reports/mutation';
 
