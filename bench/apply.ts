@@ -8,8 +8,7 @@
 // against the published goal (bench/goals.ts); then a no-op apply of the last
 // round's repository, counting helm write calls (goal: zero). bench.ts prints the commit first.
 //   npm run bench -- apply [--releases N] [--rounds N] [--helm PATH] [--concurrency N]
-import { mkdtempSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ensureFleet } from '../fleet/fleet-api.ts';
@@ -21,6 +20,7 @@ import { planOnce, renderedUnits } from '../test/e2e/support/deploy.ts';
 import { goalText, GOALS } from './goals.ts';
 import { spread } from './provenance.ts';
 import { argOf, BENCH_CONTEXTS, generateRepo, ROOT, run } from './repo.ts';
+import { tempDir } from '../test/support/tmp.ts';
 
 type Kind = 'baseline' | 'helm-cascade';
 
@@ -34,7 +34,7 @@ interface Setup {
 
 /** Raw helm upgrade --install --wait of every unit helm-cascade would install (values from its own plan, not timed). */
 async function baselineRun(s: Setup, ns: string): Promise<{ ms: number; units: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-bench-apply-base-'));
+  const dir = tempDir('hc-bench-apply-base-');
   generateRepo(dir, { releases: s.releases, ns, health: s.health });
   const helm = createHelm({ bin: s.helmBin });
   const repo = loadDeployRepoOrThrow({ clustersFile: join(dir, 'clusters.yaml') });
@@ -65,7 +65,7 @@ const cli = (s: Setup, dir: string, verbose: boolean) =>
 
 /** `helm-cascade apply --yes` of the same repository, all new. */
 async function cascadeRun(s: Setup, ns: string): Promise<{ ms: number; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hc-bench-apply-'));
+  const dir = tempDir('hc-bench-apply-');
   generateRepo(dir, { releases: s.releases, ns, health: s.health });
   const t0 = performance.now();
   const r = await cli(s, dir, false);
@@ -94,7 +94,7 @@ export async function main(args: string[]): Promise<number> {
   const log = (l: string) => process.stderr.write(`[bench apply] ${l}\n`);
   const health = '{ timeout: 5m, soak: 0s, minReadyEndpoints: 1, maxRestarts: 0 }';
 
-  const probe = mkdtempSync(join(tmpdir(), 'hc-bench-apply-fleet-'));
+  const probe = tempDir('hc-bench-apply-fleet-');
   generateRepo(probe, { releases: 1, ns: 'unused' });
   const fleet = await ensureFleet({ clustersFile: join(probe, 'clusters.yaml'), name: process.env.HELM_CASCADE_FLEET ?? 'bench', log: () => undefined });
   const s: Setup = { releases, helmBin, concurrency, kubeconfig: fleet.kubeconfig, health };

@@ -13,9 +13,9 @@
 // override), stopped at the end unless HELM_CASCADE_KEEP_FLEET=1.
 //   npm run bench -- clusters [--sizes 3,6,12,24] [--units 48] [--helm PATH]
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureFleet, stopFleet } from '../fleet/fleet-api.ts';
 import type { FleetInfo } from '../fleet/fleet-api.ts';
@@ -23,6 +23,7 @@ import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
 import { deployPlanned, planOnce } from '../test/e2e/support/deploy.ts';
 import { argOf, ROOT } from './repo.ts';
+import { tempDir } from '../test/support/tmp.ts';
 
 type Cluster = FleetInfo['clusters'][number];
 
@@ -30,7 +31,7 @@ const contextOf = (i: number) => `bc-${String(i).padStart(3, '0')}`;
 
 /** `releases` releases of charts/cascade-demo (no pods), each on every one of `clusters` clusters. */
 function spreadRepo(clusters: number, releases: number, ns: string, tag: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `hc-${ns}-`));
+  const dir = tempDir(`hc-${ns}-`);
   mkdirSync(join(dir, 'releases'), { recursive: true });
   cpSync(join(ROOT, 'charts/cascade-demo'), join(dir, 'charts/cascade-demo'), { recursive: true });
   const list = Array.from({ length: clusters }, (_, i) => `  c${i}: { context: ${contextOf(i)}, provider: onprem, region: europe }\n`).join('');
@@ -136,7 +137,7 @@ interface SizeResult {
 async function measureSize(n: number, units: number, o: { fleetName: string; helmBin: string; log: (l: string) => void }): Promise<SizeResult> {
   const releases = Math.max(1, Math.round(units / n));
   const ns = `clusters-${n}`;
-  const fleetFile = join(mkdtempSync(join(tmpdir(), 'hc-bench-clusters-')), 'clusters.yaml');
+  const fleetFile = join(tempDir('hc-bench-clusters-'), 'clusters.yaml');
   writeFileSync(fleetFile, `clusters:\n${Array.from({ length: n }, (_, i) => `  c${i}: { context: ${contextOf(i)}, fleet: { light: true } }\n`).join('')}`);
   const t = performance.now();
   const fleet = await ensureFleet({ clustersFile: fleetFile, name: o.fleetName, log: () => undefined });

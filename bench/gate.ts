@@ -10,8 +10,8 @@
 // as apply polled before); median of N rounds each (goal: watch <= 0.5 s).
 // On the shared fleet's dc-paris, in namespaces of its own.
 //   npm run bench -- gate [--rounds N] [--modes watch,poll]
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ensureFleet } from '../fleet/fleet-api.ts';
@@ -26,6 +26,7 @@ import { asPod } from '../src/model/live-views.ts';
 import type { LiveObject } from '../src/model/objects.ts';
 import { builtinResource } from '../src/model/resources.ts';
 import { argOf, median, ROOT } from './repo.ts';
+import { tempDir } from '../test/support/tmp.ts';
 
 const CONTEXT = 'dc-paris';
 const CHART = join(ROOT, 'charts/cascade-demo');
@@ -68,7 +69,7 @@ function observe(client: KubeClient, ns: string, want: number, signal: AbortSign
 async function oneRound(client: KubeClient, kubeconfig: string, mode: Mode, scenario: Scenario, namespaces: string[]): Promise<{ fromPod: number; fromLastChange: number; watched: boolean }> {
   const ns = `i15-gate-${mode}-${scenario}-${Math.random().toString(36).slice(2, 7)}`;
   namespaces.push(ns);
-  const values = join(mkdtempSync(join(tmpdir(), 'hc-gate-')), 'values.json');
+  const values = join(tempDir('hc-gate-'), 'values.json');
   writeFileSync(values, JSON.stringify({ replicaCount: 2 }));
   const manifest = (await execa(helmBin(3), ['template', 'demo', CHART, '-n', ns, '-f', values])).stdout;
   const reader = mode === 'watch' ? WatchReader.of(client) : LivePoller.of(client);

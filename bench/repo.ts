@@ -1,8 +1,8 @@
 // The benchmarks' deploy repository: N releases of charts/cascade-demo over
 // three clusters of the local fleet, and small process helpers.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { ensureFleet } from '../fleet/fleet-api.ts';
@@ -12,6 +12,7 @@ import type { Helm } from '../src/helm/helm.ts';
 import type { DeployRepo } from '../src/model/spec.ts';
 import { deployPlanned, planOnce, renderedUnits } from '../test/e2e/support/deploy.ts';
 import type { RenderedUnit } from '../src/plan/types.ts';
+import { tempDir } from '../test/support/tmp.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const BENCH_CONTEXTS = ['dc-paris', 'dc-amsterdam', 'gke_demo_europe-west1_main'];
@@ -87,7 +88,7 @@ export interface AppliedRepo {
  */
 export async function prepareAppliedRepo(o: { releases: number; ns: string; helmBin: string; log: (l: string) => void }): Promise<AppliedRepo> {
   const cores = availableParallelism();
-  const dir = mkdtempSync(join(tmpdir(), `hc-${o.ns}-`));
+  const dir = tempDir(`hc-${o.ns}-`);
   generateRepo(dir, { releases: o.releases, ns: o.ns });
   o.log(`repo: ${o.releases} releases x ${BENCH_CONTEXTS.length} clusters in ${dir}; helm ${o.helmBin}; ${cores} cores`);
   const fleet = await ensureFleet({ clustersFile: join(dir, 'clusters.yaml'), name: process.env.HELM_CASCADE_FLEET ?? 'bench', log: () => undefined });

@@ -8,8 +8,8 @@
 // Runs on a fleet of its own (i15-scale; HELM_CASCADE_FLEET to override),
 // stopped at the end unless HELM_CASCADE_KEEP_FLEET=1.
 //   npm run bench -- scale [--releases 20,200] [--helm PATH] [--rounds N]
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureFleet, stopFleet } from '../fleet/fleet-api.ts';
@@ -17,12 +17,13 @@ import { loadDeployRepoOrThrow } from '../src/config/load.ts';
 import { createHelm } from '../src/helm/helm.ts';
 import { deployPlanned, planOnce } from '../test/e2e/support/deploy.ts';
 import { argOf, BENCH_CONTEXTS, median, ROOT, run } from './repo.ts';
+import { tempDir } from '../test/support/tmp.ts';
 
 const SETTLE_MS = 60_000;
 
 /** N releases of charts/cascade-demo on 3 clusters; no pods (replicaCount 0): the plan reads records and objects, the fleet stays light. */
 function scaleRepo(releases: number, ns: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `hc-${ns}-`));
+  const dir = tempDir(`hc-${ns}-`);
   mkdirSync(join(dir, 'releases'), { recursive: true });
   cpSync(join(ROOT, 'charts/cascade-demo'), join(dir, 'charts/cascade-demo'), { recursive: true });
   const clusters = BENCH_CONTEXTS.map((ctx, i) => `  c${i}: { context: ${ctx}, provider: ${i < 2 ? 'onprem' : 'gke'}, region: europe }\n`).join('');
@@ -126,7 +127,7 @@ export async function main(args: string[]): Promise<number> {
   const rounds = Number(argOf(args, '--rounds', '3'));
   const log = (l: string) => process.stderr.write(`[bench scale] ${l}\n`);
   const fleetName = process.env.HELM_CASCADE_FLEET ?? 'i15-scale';
-  const clustersFile = join(mkdtempSync(join(tmpdir(), 'hc-scale-fleet-')), 'clusters.yaml');
+  const clustersFile = join(tempDir('hc-scale-fleet-'), 'clusters.yaml');
   writeFileSync(clustersFile, `clusters:\n${BENCH_CONTEXTS.map((c, i) => `  c${i}: { context: ${c} }\n`).join('')}`);
   const fleet = await ensureFleet({ clustersFile, name: fleetName, log: () => undefined });
   log(`fleet ${fleetName}; ${availableParallelism()} cores; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
