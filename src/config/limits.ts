@@ -3,6 +3,7 @@
 // They are the operator's (environment variables), never the repository's:
 // a pull request cannot raise them.
 import { UsageError } from '../errors.ts';
+import { splitDottedKey } from '../model/dotted-key.ts';
 import type { Limits } from '../model/spec.ts';
 
 const MiB = 1024 * 1024;
@@ -65,7 +66,7 @@ export function formatBytes(n: number): string {
 
 /** Segments of a `set:` key as helm-cascade splits it (`a.b\.c` -> 2), counting list indexes (`a[0].b` -> 3). */
 function keyDepth(key: string): number {
-  return key.split(/(?<!\\)\./).reduce((n, seg) => n + 1 + (seg.match(/\[\d*\]/g)?.length ?? 0), 0);
+  return splitDottedKey(key).reduce((n, seg) => n + 1 + (seg.match(/\[\d*\]/g)?.length ?? 0), 0);
 }
 
 /**

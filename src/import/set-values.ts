@@ -5,6 +5,7 @@
 // integers without a leading zero; the rest, and every --set-string, a
 // string). This gives the same path and typed value for a release's `set:`.
 // Pure.
+import { dottedKey } from '../model/dotted-key.ts';
 import type { EngineSet } from './engine-types.ts';
 
 /** One helm --set flag as a path and a typed value; `index` when the name holds a list index (helm merges those into lists). */
@@ -71,11 +72,6 @@ export function setEntryOf(e: EngineSet): SetEntry {
   const typed = (raw: string) => (asString ? unescape(helmfileEscape(raw)) : helmTyped(unescape(helmfileEscape(raw))));
   const value = e.values ? e.values.map(typed) : typed(e.value ?? '');
   return { path, index, value, flag: asString ? 'set-string' : 'set' };
-}
-
-/** A dotted `set:` key for a path (dots inside a segment escaped). */
-export function dottedKey(path: readonly string[]): string {
-  return path.map((p) => p.replaceAll('.', '\\.')).join('.');
 }
 
 /**

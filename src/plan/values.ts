@@ -1,10 +1,11 @@
 // Value merging with provenance (pure). Precedence (docs/values.md), lowest first: chart
 // defaults < release values < release set < track < cluster <
 // clusters.X.tracks.Y < command-line --set; each layer is its files, then its
-// `set`. `set` keys are dotted paths (image.tag, `\.` escapes a dot) or nested
+// `set`. `set` keys are dotted paths (image.tag, src/model/dotted-key.ts) or nested
 // maps. Every leaf remembers which file or flag set it (for `plan --explain`).
 import { isPlainObject } from '../model/json.ts';
 import type { Values } from '../model/json.ts';
+import { dottedKey, splitDottedKey } from '../model/dotted-key.ts';
 import type { ValueOrigin } from './types.ts';
 
 /** One source of values, already read: a file's content, a `set` map, or `--set` pairs. */
@@ -12,24 +13,6 @@ export interface ValueSource {
   source: string; // shown by --explain: "values/x.yaml", "releases/x.yaml set (tracks.internal)", "--set"
   values: Values; // may hold dotted keys when fromSet
   fromSet?: boolean; // keys are dotted paths to expand
-}
-
-/** Splits `a.b\.c` into ["a", "b.c"]. */
-export function splitDottedKey(key: string): string[] {
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < key.length; i++) {
-    const ch = key[i]!;
-    if (ch === '\\' && key[i + 1] === '.') {
-      cur += '.';
-      i++;
-    } else if (ch === '.') {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  return parts;
 }
 
 /** `{ "image.tag": "1", resources: { "limits.cpu": 1 } }` -> nested maps. */
@@ -117,7 +100,7 @@ export function withChartDefaults(origins: readonly ValueOrigin[], defaults: Val
 export function leaves(v: Values, prefix = ''): [string, unknown][] {
   const out: [string, unknown][] = [];
   for (const [k, x] of Object.entries(v)) {
-    const key = k.replace(/[\\.]/g, '\\$&');
+    const key = dottedKey([k]);
     const path = prefix ? `${prefix}.${key}` : key;
     if (isPlainObject(x) && Object.keys(x).length > 0) out.push(...leaves(x, path));
     else out.push([path, x]);

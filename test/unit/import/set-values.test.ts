@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dottedKey, helmTyped, setEntryOf, setMapOf } from '../../../src/import/set-values.ts';
+import { helmTyped, setEntryOf, setMapOf } from '../../../src/import/set-values.ts';
+import { expandDottedKeys } from '../../../src/plan/values.ts';
 
 describe('helmfile set entries as helm reads the flags', () => {
   it('types values as helm --set does', () => {
@@ -38,6 +39,15 @@ describe('helmfile set entries as helm reads the flags', () => {
     ]);
     assert.deepEqual(set, { a: 'string wins', 'dotted\\.key': 'x', b: 'file' });
     assert.deepEqual(indexed, ['l[1]']);
-    assert.equal(dottedKey(['a.b', 'c']), 'a\\.b.c');
+  });
+});
+
+describe('an imported set: key reads back as the path helm would set', () => {
+  it('a key ending with a backslash beside one holding a dot', () => {
+    const { set } = setMapOf([
+      { kind: 'set', name: 'x\\\\.y', value: 'backslash' },
+      { kind: 'set', name: 'x\\..y', value: 'dot' },
+    ]);
+    assert.deepEqual(expandDottedKeys(set), { 'x\\': { y: 'backslash' }, 'x.': { y: 'dot' } });
   });
 });

@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deepMerge, expandDottedKeys, mergeValues, splitDottedKey, withChartDefaults } from '../../../src/plan/values.ts';
+import { deepMerge, expandDottedKeys, mergeValues, withChartDefaults } from '../../../src/plan/values.ts';
 
 describe('dotted set keys', () => {
   it('expands dotted paths and nested maps', () => {
     assert.deepEqual(expandDottedKeys({ 'image.tag': '1.4.2', resources: { 'limits.cpu': 1 } }), { image: { tag: '1.4.2' }, resources: { limits: { cpu: 1 } } });
   });
   it('keeps escaped dots in a key', () => {
-    assert.deepEqual(splitDottedKey('podAnnotations.prometheus\\.io/scrape'), ['podAnnotations', 'prometheus.io/scrape']);
+    assert.deepEqual(expandDottedKeys({ 'podAnnotations.prometheus\\.io/scrape': 'true' }), { podAnnotations: { 'prometheus.io/scrape': 'true' } });
     assert.deepEqual(expandDottedKeys({ 'a\\.b': 1 }), { 'a.b': 1 });
   });
   it('merges two dotted keys under one parent', () => {
     assert.deepEqual(expandDottedKeys({ 'image.tag': 't', 'image.repository': 'r' }), { image: { tag: 't', repository: 'r' } });
   });
-  it('a backslash before anything but a dot stays in the key', () => {
-    assert.deepEqual(splitDottedKey('paths.C:\\temp\\x.y'), ['paths', 'C:\\temp\\x', 'y']);
+  it('a backslash before anything but a dot or a backslash stays in the key', () => {
+    assert.deepEqual(expandDottedKeys({ 'paths.C:\\temp\\x.y': 1 }), { paths: { 'C:\\temp\\x': { y: 1 } } });
   });
   it('a map under a key already set merges into it; anything else replaces it', () => {
     assert.deepEqual(expandDottedKeys({ 'image.tag': 't', image: { repository: 'r' } }), { image: { tag: 't', repository: 'r' } });
