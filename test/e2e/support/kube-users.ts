@@ -3,7 +3,9 @@
 // TokenRequest API (`kubectl create token`), optionally bound to a Secret so
 // deleting that Secret revokes it. And kubeconfig files for them.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { tempDir } from '../../support/tmp.ts';
 import { kubectl } from './cascade.ts';
 
 export interface FleetCluster {
@@ -28,7 +30,7 @@ export async function serviceAccountWithRules(admin: { kubeconfig: string; conte
       subjects: [{ kind: 'ServiceAccount', name: o.name, namespace: o.namespace }],
     },
   ];
-  const file = `/tmp/hc-sa-${o.namespace}-${o.name}.yaml`;
+  const file = join(tempDir('hc-sa-'), `${o.namespace}-${o.name}.yaml`);
   writeFileSync(file, docs.map((d) => stringify(d)).join('---\n'));
   await kubectl(admin.kubeconfig, admin.context, ['apply', '-f', file]);
 }
