@@ -1,8 +1,9 @@
 // Temporary folders for one test file, removed when its process exits.
 // node --test runs each file in its own process, so nothing is left in the
-// system's temporary folder after a run, even under mutation testing, which
-// runs the suite thousands of times. HELM_CASCADE_KEEP_TMP=1 keeps them to
-// look at after a failure.
+// system's temporary folder after a run. (A process killed before its exit, as
+// Stryker stops one at its first failing test, leaves its folders: the mutation
+// runs give the tests a TMPDIR of their own, stryker.config.mjs.)
+// HELM_CASCADE_KEEP_TMP=1 keeps them to look at after a failure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
